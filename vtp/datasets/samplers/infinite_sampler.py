@@ -1,0 +1,58 @@
+"""An endless, resumable sampler whose keys carry the pass number for per-sample randomness."""
+from typing import Iterator, Optional, Sized
+
+import torch
+from mmengine.dist import get_dist_info, sync_random_seed
+from torch.utils.data import Sampler
+
+from vtp.registry import DATA_SAMPLERS
+
+
+@DATA_SAMPLERS.register_module()
+class InfiniteSampler(Sampler):
+    """Yield dataset keys forever: pass ``p`` over the data yields ``p * N + index``.
+
+    The global stream is one permutation of ``range(N)`` per pass (seeded by ``seed`` and
+    ``p``); rank ``r`` of ``W`` takes positions ``r, r + W, ...``. vtp datasets map a key to
+    ``key % N`` and seed the sample's augmentation with the key, so a sample's content depends
+    only on its position in the stream. Resuming at iteration ``i`` calls
+    :meth:`set_start` with ``i * batch_size`` and continues exactly where the run stopped,
+    without loading the skipped samples.
+
+    Args:
+        dataset: the dataset (only its length is used).
+        shuffle: permute each pass; otherwise indices come in order.
+        seed: permutation seed, shared by all ranks; a synced random one when None.
+    """
+
+    def __init__(self, dataset: Sized, shuffle: bool = True, seed: Optional[int] = None) -> None:
+        self.rank, self.world_size = get_dist_info()
+        self.size = len(dataset)
+        if self.size == 0:
+            raise ValueError('InfiniteSampler got an empty dataset')
+        self.shuffle = shuffle
+        self.seed = sync_random_seed() if seed is None else seed
+        self.start = 0
+
+    def set_start(self, samples_per_rank: int) -> None:
+        """Begin the next iteration after this rank's first ``samples_per_rank`` samples."""
+        self.start = samples_per_rank
+
+    def _permutation(self, epoch: int) -> torch.Tensor:
+        if not self.shuffle:
+            return torch.arange(self.size)
+        generator = torch.Generator().manual_seed(self.seed + epoch)
+        return torch.randperm(self.size, generator=generator)
+
+    def __iter__(self) -> Iterator[int]:
+        position = self.start * self.world_size + self.rank
+        epoch, order = -1, None
+        while True:
+            pass_index, offset = divmod(position, self.size)
+            if pass_index != epoch:
+                epoch, order = pass_index, self._permutation(pass_index).tolist()
+            yield epoch * self.size + order[offset]
+            position += self.world_size
+
+    def __len__(self) -> int:
+        return self.size

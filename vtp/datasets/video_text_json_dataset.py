@@ -1,0 +1,38 @@
+"""Video-text pairs in the mmaction2 / VindLU JSON layout (MSRVTT, and others)."""
+import os.path as osp
+from typing import List
+
+from vtp.datasets.annotation import AnnotationError, load_json_list, require
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+
+@DATASETS.register_module()
+class VideoTextJsonDataset(BaseVideoTextDataset):
+    """``[{"video": "video7.mp4", "caption": "..." or ["...", ...]}, ...]``.
+
+    Videos are read from ``{data_prefix['video']}/{video}``. In test mode every caption of a
+    video is kept (retrieval queries); in training one caption is drawn per visit by the text
+    pipeline. A malformed entry stops the run at start-up with the file, line and field.
+    """
+
+    def __init__(self, *args, data_prefix: dict = dict(video=''), **kwargs) -> None:
+        super().__init__(*args, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        path = self.ann_file
+        data_list = []
+        for line, item in load_json_list(path):
+            if not isinstance(item, dict):
+                raise AnnotationError(path, line, '<entry>', f'expected an object, got {item!r}')
+            video = require(item, 'video', str, path, line)
+            caption = require(item, 'caption', (str, list), path, line)
+            captions = [caption] if isinstance(caption, str) else caption
+            for i, text in enumerate(captions):
+                if not isinstance(text, str) or not text.strip():
+                    raise AnnotationError(path, line, f'caption[{i}]',
+                                          f'expected a non-empty string, got {text!r}')
+            data_list.append(dict(filename=osp.join(self.data_prefix['video'], video),
+                                  text=[t.strip() for t in captions],
+                                  video_id=osp.splitext(video)[0]))
+        return data_list

@@ -1,0 +1,60 @@
+"""WebVid-2M / 10M video-text pairs from the released CSV (https://arxiv.org/abs/2104.00650)."""
+import csv
+import os.path as osp
+import re
+from typing import List
+
+from vtp.datasets.annotation import AnnotationError, require
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+FIELDS = ('videoid', 'contentUrl', 'duration', 'page_dir', 'name')
+DURATION = re.compile(r'^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$')
+
+
+def parse_duration(text: str) -> float:
+    """ISO-8601 ``PT00H00M21S`` -> seconds; ValueError if malformed."""
+    match = DURATION.match(text.strip())
+    if not match or not any(match.groups()):
+        raise ValueError(f'not an ISO-8601 duration like PT00H00M21S: {text!r}')
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+@DATASETS.register_module()
+class WebVidDataset(BaseVideoTextDataset):
+    """WebVid CSV: ``videoid, contentUrl, duration, page_dir, name`` (name is the caption).
+
+    Videos are read from ``{data_prefix['video']}/{page_dir}/{videoid}.mp4``. A malformed row
+    stops the run at start-up with the file, line and field.
+    """
+
+    def __init__(self, *args, data_prefix: dict = dict(video=''), **kwargs) -> None:
+        super().__init__(*args, data_prefix=data_prefix, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        path = self.ann_file
+        data_list = []
+        with open(path, encoding='utf-8', newline='') as f:
+            reader = csv.DictReader(f)
+            missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
+            if missing:
+                raise AnnotationError(path, 1, missing[0], f'missing from the header '
+                                      f'{reader.fieldnames}; expected {list(FIELDS)}')
+            for row in reader:
+                line = reader.line_num
+                videoid = require(row, 'videoid', str, path, line).strip()
+                page_dir = require(row, 'page_dir', str, path, line).strip()
+                caption = require(row, 'name', str, path, line).strip()
+                try:
+                    duration = parse_duration(require(row, 'duration', str, path, line))
+                except ValueError as e:
+                    raise AnnotationError(path, line, 'duration', str(e)) from e
+                for field, value in (('videoid', videoid), ('page_dir', page_dir),
+                                     ('name', caption)):
+                    if not value:
+                        raise AnnotationError(path, line, field, 'empty')
+                data_list.append(dict(
+                    filename=osp.join(self.data_prefix['video'], page_dir, f'{videoid}.mp4'),
+                    text=caption, video_id=videoid, duration=duration))
+        return data_list

@@ -1,0 +1,4 @@
+from .resumable_iter_based_train_loop import ResumableIterBasedTrainLoop
+from .vtp_runner import VTPRunner
+
+__all__ = ['ResumableIterBasedTrainLoop', 'VTPRunner']

@@ -1,0 +1,45 @@
+"""Iteration-based training loop that resumes the data stream without re-reading it."""
+import logging
+
+from mmengine.logging import print_log
+from mmengine.runner import IterBasedTrainLoop
+from mmengine.runner.loops import _InfiniteDataloaderIterator
+
+from vtp.registry import LOOPS
+
+
+@LOOPS.register_module()
+class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
+    """mmengine's ``IterBasedTrainLoop``, resuming the sampler by position.
+
+    mmengine resumes by loading and discarding every batch already trained on (decoding
+    every video again). With a sampler that has ``set_start`` (vtp's ``InfiniteSampler``) this
+    loop moves the sampler to ``iter * batch_size`` and restarts the data iterator instead.
+    The iterator is restarted before the ``before_train`` hooks run, so the random state
+    restored by ``RNGStateHook`` there is the one training continues with.
+    """
+
+    def run(self):
+        """Launch training."""
+        sampler = getattr(self.dataloader, 'sampler', None)
+        if self._iter > 0 and hasattr(sampler, 'set_start'):
+            sampler.set_start(self._iter * self.dataloader.batch_size)
+            self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
+            print_log(f'Resuming the data stream at iteration {self._iter}', logger='current')
+        elif self._iter > 0:
+            print_log(f'The sampler cannot seek: loading and skipping {self._iter} batches',
+                      logger='current', level=logging.WARNING)
+            for _ in range(self._iter):
+                next(self.dataloader_iterator)
+        self.runner.call_hook('before_train')
+        self.runner.call_hook('before_train_epoch')
+        while self._iter < self._max_iters and not self.stop_training:
+            self.runner.model.train()
+            self.run_iter(next(self.dataloader_iterator))
+            self._decide_current_val_interval()
+            if (self.runner.val_loop is not None and self._iter >= self.val_begin
+                    and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
+                self.runner.val_loop.run()
+        self.runner.call_hook('after_train_epoch')
+        self.runner.call_hook('after_train')
+        return self.runner.model

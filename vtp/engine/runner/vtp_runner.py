@@ -1,0 +1,104 @@
+"""vtp's Runner: mmengine's, made safe to resume and able to train distributed on CPUs."""
+import os
+import os.path as osp
+import re
+from typing import Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import is_distributed, master_only
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.model import is_model_wrapper
+from mmengine.registry import MODEL_WRAPPERS
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from torch.nn.parallel import DistributedDataParallel
+
+from vtp.registry import RUNNERS
+
+# Everything an mmengine checkpoint holds beyond tensors and builtins. Loading stays
+# weights-only (no arbitrary code can run), with just these inert types allowed.
+CHECKPOINT_SAFE_GLOBALS = [
+    HistoryBuffer, np.ndarray, np.dtype, np.core.multiarray._reconstruct,
+    *{type(np.dtype(t)) for t in ('float64', 'float32', 'int64', 'int32', 'bool')},
+    np.float64, np.float32, np.int64, np.int32, np.bool_,
+]
+CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The ``iter_N.pth`` / ``epoch_N.pth`` with the largest N in ``work_dir``, or None."""
+    if not osp.isdir(work_dir):
+        return None
+    found = [(int(m.group(1)), name) for name in os.listdir(work_dir)
+             if (m := CHECKPOINT_NAME.match(name))]
+    return osp.join(work_dir, max(found)[1]) if found else None
+
+
+@RUNNERS.register_module()
+class VTPRunner(Runner):
+    """mmengine ``Runner`` with four fixes that vtp's users rely on.
+
+    - Checkpoints load weights-only (torch >= 2.6 default) with mmengine's own inert types
+      allowed, so resuming works and a downloaded pickle cannot run code; ``.safetensors``
+      files load too.
+    - Checkpoints are written to a temporary file and renamed, so a killed run never leaves a
+      half-written checkpoint; ``--resume`` picks the newest complete one.
+    - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
+      ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
+    """
+
+    def setup_env(self, env_cfg: Dict) -> None:
+        """Initialise gloo ourselves on CPU-only machines, then let mmengine do the rest."""
+        if self.distributed and not is_distributed() and not torch.cuda.is_available():
+            timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
+            from datetime import timedelta
+            torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
+        """Wrap in DDP with ``device_ids=None`` when the model lives on the CPU."""
+        if self.distributed and not torch.cuda.is_available() and not is_model_wrapper(model):
+            model_wrapper_cfg = dict(model_wrapper_cfg or dict(
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get('find_unused_parameters', False)))
+            model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+            if issubclass(MODEL_WRAPPERS.get(model_wrapper_cfg['type']), DistributedDataParallel):
+                model_wrapper_cfg['device_ids'] = None
+        return super().wrap_model(model_wrapper_cfg, model)
+
+    def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: List[Tuple[str, str]] = [(r'^module.', '')]) -> Dict:
+        """Load a checkpoint weights-only (see class docstring) into the model."""
+        if filename.endswith('.safetensors'):
+            from safetensors.torch import load_file
+            checkpoint = dict(state_dict=load_file(filename, device='cpu'))
+        else:
+            with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
+                checkpoint = _load_checkpoint(filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def load_or_resume(self) -> None:
+        """Resume from the newest complete checkpoint in ``work_dir`` when none is named."""
+        if self._resume and self._load_from is None:
+            self._load_from = latest_checkpoint(self.work_dir)
+            if self._load_from is None:
+                self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
+                self._resume = False
+        super().load_or_resume()
+
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
+        """Write to ``<filename>.tmp`` and rename, so a checkpoint is complete or absent."""
+        if not osp.isdir(out_dir):  # a remote backend: no local rename to make atomic
+            super().save_checkpoint(out_dir, filename, *args, **kwargs)
+            return
+        super().save_checkpoint(out_dir, f'{filename}.tmp', *args, **kwargs)
+        os.replace(osp.join(out_dir, f'{filename}.tmp'), osp.join(out_dir, filename))

@@ -1,0 +1,5 @@
+"""Evaluation metrics for video-text retrieval and probes."""
+from .retrieval_metric import RetrievalMetric, rank_summary, t2v_ranks, v2t_ranks
+from .temporal_order_metric import TemporalOrderMetric
+
+__all__ = ['RetrievalMetric', 'TemporalOrderMetric', 'rank_summary', 't2v_ranks', 'v2t_ranks']

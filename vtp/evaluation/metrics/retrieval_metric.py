@@ -1,0 +1,182 @@
+"""Text-to-video and video-to-text retrieval metrics (R@k, median and mean rank).
+
+The ranking code is kept in module-level functions that take a similarity matrix, so it can be
+tested and reused without the mmengine evaluation machinery.
+"""
+from collections import abc
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from torch import Tensor
+
+from vtp.registry import METRICS
+
+
+def _check_inputs(sim: Tensor, text_to_video: Tensor) -> None:
+    """Check that ``sim`` and ``text_to_video`` describe the same captions and videos."""
+    if sim.dim() != 2:
+        raise ValueError(f'sim must be 2-D (num_texts, num_videos), got shape {tuple(sim.shape)}')
+    if text_to_video.shape != (sim.shape[0], ):
+        raise ValueError(f'text_to_video must have shape ({sim.shape[0]},), '
+                         f'got {tuple(text_to_video.shape)}')
+    if text_to_video.numel() and (text_to_video.min() < 0
+                                  or text_to_video.max() >= sim.shape[1]):
+        raise ValueError(f'text_to_video must index videos in [0, {sim.shape[1]})')
+
+
+def t2v_ranks(sim: Tensor, text_to_video: Tensor) -> Tensor:
+    """Rank of each caption's own video among all videos (pessimistic on ties).
+
+    Args:
+        sim (Tensor): Caption-video similarities, shape (num_texts, num_videos).
+        text_to_video (Tensor): Long tensor of shape (num_texts,), the index of the video that
+            each caption describes.
+
+    Returns:
+        Tensor: Long tensor of shape (num_texts,) with 1-based ranks: the number of videos
+        whose score is >= the score of the caption's own video.
+    """
+    _check_inputs(sim, text_to_video)
+    correct = sim.gather(1, text_to_video.long().unsqueeze(1))
+    return (sim >= correct).sum(dim=1)
+
+
+def v2t_ranks(sim: Tensor, text_to_video: Tensor) -> Tensor:
+    """Rank of each video's best caption among all captions (pessimistic on ties).
+
+    A video's rank is ``1 + n`` where ``n`` counts the captions of *other* videos that score >=
+    the video's best-scoring own caption; its other own captions never push it down. This is
+    the smallest rank over its own captions, each ranked only against other videos' captions.
+
+    Args:
+        sim (Tensor): Caption-video similarities, shape (num_texts, num_videos).
+        text_to_video (Tensor): Long tensor of shape (num_texts,), the index of the video that
+            each caption describes. Every video needs at least one caption.
+
+    Returns:
+        Tensor: Long tensor of shape (num_videos,) with 1-based ranks.
+    """
+    _check_inputs(sim, text_to_video)
+    num_videos = sim.shape[1]
+    text_to_video = text_to_video.long()
+    num_captions = torch.bincount(text_to_video, minlength=num_videos)
+    if bool((num_captions == 0).any()):
+        missing = torch.nonzero(num_captions == 0).flatten().tolist()
+        raise ValueError(f'v2t ranks need at least one caption per video; videos {missing} '
+                         'have none')
+    own_scores = sim.gather(1, text_to_video.unsqueeze(1)).squeeze(1)
+    best = torch.full((num_videos, ), float('-inf'), dtype=sim.dtype, device=sim.device)
+    best = best.scatter_reduce(0, text_to_video, own_scores, reduce='amax')
+    # Captions scoring >= the best own caption, minus the own captions among them.
+    at_least_best = (sim >= best.unsqueeze(0)).sum(dim=0)
+    own_at_best = torch.bincount(
+        text_to_video[own_scores >= best[text_to_video]], minlength=num_videos)
+    return 1 + at_least_best - own_at_best
+
+
+def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, float]:
+    """Summarise 1-based ranks as recall at k, median rank and mean rank.
+
+    Args:
+        ranks (Tensor): 1-based ranks of shape (num_queries,).
+        topk (Sequence[int]): The k values for recall at k.
+        prefix (str): Prepended to every key with an underscore, e.g. ``'t2v'``.
+
+    Returns:
+        dict[str, float]: ``{prefix}_R{k}`` in percent (0-100) for each k, ``{prefix}_MdR``
+        (the median, averaging the two middle ranks when there is an even number) and
+        ``{prefix}_MnR``.
+    """
+    ranks_np = ranks.detach().cpu().numpy()
+    if ranks_np.size == 0:
+        raise ValueError('cannot summarise an empty set of ranks')
+    summary = {f'{prefix}_R{k}': float(np.mean(ranks_np <= k) * 100) for k in topk}
+    summary[f'{prefix}_MdR'] = float(np.median(ranks_np))
+    summary[f'{prefix}_MnR'] = float(np.mean(ranks_np))
+    return summary
+
+
+@METRICS.register_module()
+class RetrievalMetric(BaseMetric):
+    """Text-video retrieval metric over a test set of clips with one or more captions each.
+
+    Similarity is the dot product of the L2-normalised embeddings in each data sample
+    (``video_embed`` of shape (D,), ``text_embeds`` of shape (K, D)); samples are ordered by
+    ``sample_idx``. Ranks are 1-based and ties are pessimistic: a tied candidate counts as
+    ranked above the correct one, so a model that gives every pair the same score gets the
+    worst rank rather than R@1 = 100.
+
+    - **t2v**: every caption is a query; its rank is the number of videos that score >= its
+      own video.
+    - **v2t**: every video is a query over all captions; its rank is the best (smallest) rank
+      of any of its captions, following the VindLU/UMT convention, where a caption's rank is 1
+      plus the number of *other* videos' captions that score >= it (the video's other true
+      captions do not count against it). CLIP4Clip instead max-pools the scores over a
+      video's captions before ranking.
+
+    Output keys (with the default prefix): ``retrieval/t2v_R{k}`` and ``retrieval/v2t_R{k}`` in
+    percent for each k in ``topk``, plus ``retrieval/{t2v,v2t}_MdR`` (median rank) and
+    ``retrieval/{t2v,v2t}_MnR`` (mean rank).
+
+    Args:
+        topk (Sequence[int]): The k values for recall at k. Defaults to (1, 5, 10).
+        collect_device (str): Device used to collect results across ranks, ``'cpu'`` or
+            ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of the metric names; ``default_prefix`` when None.
+        collect_dir (str, optional): Directory for collecting results across ranks when
+            ``collect_device`` is ``'cpu'``; a temporary one when None.
+    """
+
+    default_prefix: Optional[str] = 'retrieval'
+
+    def __init__(self,
+                 topk: Sequence[int] = (1, 5, 10),
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
+        if (not isinstance(topk, abc.Sequence) or isinstance(topk, str) or not topk or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0
+                for k in topk)):
+            raise ValueError(f'topk must be a non-empty sequence of positive ints, got {topk!r}')
+        self.topk = tuple(int(k) for k in topk)
+
+    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+        """Store each sample's embeddings on the CPU.
+
+        Args:
+            data_batch (object): The batch from the dataloader (unused).
+            data_samples (Sequence[dict]): The model's outputs, each with ``video_embed`` of
+                shape (D,), ``text_embeds`` of shape (K, D) and ``sample_idx``.
+        """
+        for sample in data_samples:
+            video_embed = sample['video_embed'].detach().float().cpu().flatten()
+            text_embeds = sample['text_embeds'].detach().float().cpu()
+            self.results.append(
+                dict(
+                    sample_idx=int(sample['sample_idx']),
+                    video_embed=video_embed,
+                    text_embeds=text_embeds.reshape(-1, video_embed.numel())))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Rank all captions against all videos and summarise both directions.
+
+        Args:
+            results (list[dict]): The stored results of every test sample.
+
+        Returns:
+            dict[str, float]: t2v and v2t recall at k, median rank and mean rank.
+        """
+        if not results:
+            raise ValueError(f'{self.__class__.__name__} got no results to evaluate')
+        results = sorted(results, key=lambda r: r['sample_idx'])
+        video_embeds = torch.stack([r['video_embed'] for r in results])
+        text_embeds = torch.cat([r['text_embeds'] for r in results])
+        num_captions = torch.tensor([len(r['text_embeds']) for r in results])
+        text_to_video = torch.repeat_interleave(torch.arange(len(results)), num_captions)
+        sim = text_embeds @ video_embeds.t()
+        metrics = rank_summary(t2v_ranks(sim, text_to_video), self.topk, 't2v')
+        metrics.update(rank_summary(v2t_ranks(sim, text_to_video), self.topk, 'v2t'))
+        return metrics

@@ -1,0 +1,3 @@
+from .video_text_pretrainer import VideoTextPretrainer
+
+__all__ = ['VideoTextPretrainer']

@@ -1,0 +1,133 @@
+"""The video-text model: encoders, an optional fusion encoder and a set of heads, wired together."""
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from torch import nn
+
+from vtp.models.utils import QuietInitMixin
+from vtp.registry import MODELS
+from vtp.structures import VideoTextFeatures
+
+
+def _build(cfg: Union[Dict, nn.Module]) -> nn.Module:
+    return cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
+
+
+@MODELS.register_module()
+class VideoTextPretrainer(QuietInitMixin, BaseModel):
+    """Dual encoder + fusion encoder with pluggable heads.
+
+    ``loss`` computes the features once (:class:`VideoTextFeatures`) and sums what every head's
+    ``loss`` returns; a new objective is a new registered head in ``heads``, with no edit here.
+    ``predict`` fills each data sample with the joint-space embeddings used by retrieval.
+
+    Args:
+        video_encoder: config of the video encoder (``forward(video) -> (tokens, pooled)``).
+        text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, cls)``).
+        heads: name -> head config; each head has ``loss(feats, data_samples) -> dict``. Loss
+            keys must differ between heads.
+        fusion: config of the fusion encoder, needed by matching and MLM heads.
+        embed_dim: width E of the joint embedding space.
+        data_preprocessor: config of the data preprocessor.
+        test_cfg: ``reverse_probe=True`` also embeds every clip played backwards (for the
+            temporal-order probe).
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self,
+                 video_encoder: Union[Dict, nn.Module],
+                 text_encoder: Union[Dict, nn.Module],
+                 heads: Dict[str, Union[Dict, nn.Module]],
+                 fusion: Optional[Union[Dict, nn.Module]] = None,
+                 embed_dim: int = 256,
+                 data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
+                 test_cfg: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(
+            data_preprocessor=_build(data_preprocessor or dict(type='VideoTextDataPreprocessor')),
+            init_cfg=init_cfg)
+        self.video_encoder = _build(video_encoder)
+        self.text_encoder = _build(text_encoder)
+        self.fusion = _build(fusion) if fusion is not None else None
+        if self.fusion is not None and self.fusion.embed_dims != self.text_encoder.embed_dims:
+            raise ValueError(f'fusion width {self.fusion.embed_dims} != text encoder width '
+                             f'{self.text_encoder.embed_dims}')
+        self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
+        self.text_proj = nn.Linear(self.text_encoder.embed_dims, embed_dim)
+        self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
+        self.test_cfg = dict(test_cfg or {})
+
+    def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[List] = None,
+                mode: str = 'tensor'):
+        """Dispatch to ``loss``, ``predict`` or ``_forward`` (``mode='tensor'``)."""
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._forward(inputs)
+        raise RuntimeError(f'invalid mode {mode!r}: use "loss", "predict" or "tensor"')
+
+    def embed_video(self, video: torch.Tensor) -> tuple:
+        """(B, C, T, H, W) -> ((B, N, Dv) tokens, (B, E) normalised embeddings)."""
+        tokens, pooled = self.video_encoder(video)
+        return tokens, F.normalize(self.video_proj(pooled), dim=-1)
+
+    def embed_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple:
+        """(B, L) ids and mask -> ((B, L, D) tokens, (B, E) normalised embeddings)."""
+        tokens, cls = self.text_encoder(input_ids, attention_mask)
+        return tokens, F.normalize(self.text_proj(cls), dim=-1)
+
+    def _fuse(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
+              video_tokens: torch.Tensor) -> torch.Tensor:
+        if self.fusion is None:
+            raise RuntimeError('a head asked for fusion but the model has no `fusion` encoder')
+        return self.fusion(text_tokens, text_mask, video_tokens)
+
+    def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> VideoTextFeatures:
+        """Encode a batch of paired clips and texts (one text per clip) into the shared bundle."""
+        video_tokens, video_embed = self.embed_video(inputs['video'])
+        text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        return VideoTextFeatures(
+            video_tokens=video_tokens, video_embed=video_embed, text_tokens=text_tokens,
+            text_mask=inputs['attention_mask'], text_embed=text_embed, inputs=inputs,
+            fuse=self._fuse, encode_text=self.text_encoder,
+            word_embeddings=self.text_encoder.word_embeddings)
+
+    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> Dict[str, torch.Tensor]:
+        """Sum of the heads' loss dicts (keys namespaced by each head)."""
+        feats = self.extract_feat(inputs)
+        losses: Dict[str, torch.Tensor] = {}
+        for name, head in self.heads.items():
+            for key, value in head.loss(feats, data_samples).items():
+                if key in losses:
+                    raise KeyError(f'head {name!r} returns {key!r}, already returned by another')
+                losses[key] = value
+        return losses
+
+    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+        """Embed clips and their captions (K_i per clip) for retrieval.
+
+        Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E) and, with
+        ``test_cfg.reverse_probe``, ``video_embed_reversed`` (E,).
+        """
+        _, video_embed = self.embed_video(inputs['video'])
+        _, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        text_embeds = text_embed.split(inputs['text_counts'].tolist())
+        reversed_embed = None
+        if self.test_cfg.get('reverse_probe', False):
+            _, reversed_embed = self.embed_video(inputs['video'].flip(2))
+        for i, sample in enumerate(data_samples):
+            sample.video_embed = video_embed[i]
+            sample.text_embeds = text_embeds[i]
+            if reversed_embed is not None:
+                sample.video_embed_reversed = reversed_embed[i]
+        return data_samples
+
+    def _forward(self, inputs: Dict[str, torch.Tensor]) -> tuple:
+        """((B, E) video embeddings, (sum K, E) text embeddings)."""
+        _, video_embed = self.embed_video(inputs['video'])
+        _, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        return video_embed, text_embed

@@ -1,0 +1,44 @@
+"""Batch video-text samples: normalise frames to (B, C, T, H, W) and stack token ids."""
+from typing import Dict, Optional, Sequence
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+
+from vtp.registry import MODELS
+
+TEXT_KEYS = ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels')
+
+
+@MODELS.register_module()
+class VideoTextDataPreprocessor(BaseDataPreprocessor):
+    """Turn the collated list of packed samples into model inputs on the right device.
+
+    After ``pseudo_collate``, ``inputs`` maps each key to a list over the batch: ``video``
+    (T, H, W, C) uint8 and text tensors of shape (K_i, L) (K_i captions; 1 in training). The
+    output ``inputs`` dict holds ``video``
+    (B, C, T, H, W) float, normalised; each text key as (sum K_i, L); and ``text_counts`` (B,).
+
+    Args:
+        mean: per-channel mean on the 0-255 scale.
+        std: per-channel standard deviation on the 0-255 scale.
+    """
+
+    def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
+                 std: Sequence[float] = (58.395, 57.12, 57.375),
+                 non_blocking: Optional[bool] = False) -> None:
+        super().__init__(non_blocking=non_blocking)
+        self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1, 1), persistent=False)
+        self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1), persistent=False)
+
+    def forward(self, data: Dict, training: bool = False) -> Dict:
+        """Collated ``{'inputs': [dict], 'data_samples': [...]}`` -> batched tensors."""
+        batch = data['inputs']
+        video = torch.stack(batch['video'])  # (B, T, H, W, C) uint8
+        video = video.to(self.device, non_blocking=self._non_blocking)
+        video = video.permute(0, 4, 1, 2, 3).float()  # (B, C, T, H, W)
+        inputs = dict(video=(video - self.mean) / self.std)
+        for key in TEXT_KEYS:
+            if key in batch:
+                inputs[key] = torch.cat(batch[key]).to(self.device)  # (sum K, L)
+        inputs['text_counts'] = torch.tensor([len(ids) for ids in batch['input_ids']])
+        return dict(inputs=inputs, data_samples=self.cast_data(data.get('data_samples')))

@@ -1,0 +1,86 @@
+"""Text encoder on transformers' ``BertModel`` (BERT, https://arxiv.org/abs/1810.04805).
+
+Loads any local directory, hub name or ``pkg://`` model with ``from_pretrained``, or builds
+from a config for random init. The adapter stays small: vtp depends on transformers rather than
+copying BERT.
+"""
+from typing import Dict, Optional, Tuple
+
+import torch
+from mmengine.logging import MMLogger
+from mmengine.model import BaseModule
+from torch import nn
+
+from vtp.models.utils import QuietInitMixin
+from vtp.registry import MODELS
+from vtp.utils.pretrained import resolve_pretrained
+
+# Sizes for tests and toy data (uncased WordPiece vocabulary of 30522 tokens).
+ARCHS = {
+    'toy': dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                intermediate_size=64, vocab_size=30522, max_position_embeddings=128),
+    'base': dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                 intermediate_size=3072, vocab_size=30522),
+}
+
+
+@MODELS.register_module()
+class BertTextEncoder(QuietInitMixin, BaseModule):
+    """BERT encoder returning token features and the [CLS] feature.
+
+    Args:
+        pretrained: a local directory, a hub name (``bert-base-uncased``; needs the hub cache
+            or network) or ``pkg://<module>`` (see :func:`vtp.utils.pretrained.resolve_pretrained`).
+            Weights come from there; ``arch`` and ``config`` are ignored.
+        arch: ``'toy'`` or ``'base'`` for random init when ``pretrained`` is None.
+        config: ``BertConfig`` fields overriding ``arch`` (random init).
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self,
+                 pretrained: Optional[str] = None,
+                 arch: str = 'base',
+                 config: Optional[Dict] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        from transformers import BertConfig, BertModel
+        from transformers.utils import logging as hf_logging
+
+        verbosity = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        try:
+            if pretrained is not None:
+                self.bert = BertModel.from_pretrained(
+                    resolve_pretrained(pretrained), add_pooling_layer=False)
+                MMLogger.get_current_instance().info(f'BertTextEncoder: loaded {pretrained}')
+            else:
+                if arch not in ARCHS:
+                    raise KeyError(f'BertTextEncoder: unknown arch {arch!r}, use {sorted(ARCHS)}')
+                self.bert = BertModel(BertConfig(**{**ARCHS[arch], **(config or {})}),
+                                      add_pooling_layer=False)
+        finally:
+            hf_logging.set_verbosity(verbosity)
+        self.embed_dims = self.bert.config.hidden_size
+
+    def init_weights(self) -> None:
+        """Weights are set at construction (pretrained or transformers' init); keep them."""
+
+    @property
+    def word_embeddings(self) -> nn.Embedding:
+        """The (vocab_size, D) input word embeddings, tied to the MLM prediction head."""
+        return self.bert.embeddings.word_embeddings
+
+    def forward(self, input_ids: torch.Tensor,
+                attention_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Encode token ids.
+
+        Args:
+            input_ids: (B, L) token ids.
+            attention_mask: (B, L) 1 for real tokens, 0 for padding.
+
+        Returns:
+            tokens: (B, L, D) last hidden states.
+            pooled: (B, D) the [CLS] token's hidden state.
+        """
+        tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return tokens, tokens[:, 0]

@@ -1,0 +1,82 @@
+"""Video-text matching (VTM) head with hard negatives mined from contrastive similarities."""
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+
+from vtp.registry import MODELS
+from vtp.structures import VideoTextFeatures
+from vtp.utils.dist import all_gather_no_grad, all_gather_with_grad, get_rank
+
+
+@MODELS.register_module()
+class ITMHead(BaseModule):
+    """Binary matching on the fused [CLS] token (ALBEF, https://arxiv.org/abs/2107.07651).
+
+    For each of the B local pairs the head builds one positive, one negative text for the
+    clip and one negative clip for the text. Negatives are drawn from the whole global batch
+    (all ranks) with probability ``softmax(similarity / negative_temperature)``, never the pair
+    itself nor a text identical to the positive one. Positives and negatives use the same
+    unmasked texts, so masking cannot give the answer away.
+
+    Args:
+        in_dims: width D of the fused tokens.
+        negative_temperature: temperature of the hard-negative sampling distribution.
+        loss: config of the classification loss.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, in_dims: int, negative_temperature: float = 0.07,
+                 loss: Dict = dict(type='CrossEntropyLoss'),
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.classifier = nn.Linear(in_dims, 2)
+        self.negative_temperature = negative_temperature
+        self.loss_module = MODELS.build(loss)
+
+    def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
+        """(M, D) fused [CLS] tokens -> (M, 2) logits of (no match, match)."""
+        return self.classifier(fused_cls)
+
+    @torch.no_grad()
+    def _sample_negatives(self, feats: VideoTextFeatures) -> tuple:
+        """Global indices of one hard negative text and one hard negative clip per local pair."""
+        batch = feats.video_embed.shape[0]
+        all_video = all_gather_no_grad(feats.video_embed)  # (W*B, E)
+        all_text = all_gather_no_grad(feats.text_embed)  # (W*B, E)
+        ids = feats.inputs['input_ids']
+        all_ids = all_gather_no_grad(ids)  # (W*B, L)
+        if all_ids.shape[0] < 2:
+            raise ValueError('ITMHead needs a global batch of at least 2 pairs to draw negatives')
+        own = torch.arange(batch, device=ids.device) + get_rank() * batch
+        same_text = (ids[:, None] == all_ids[None]).all(-1)  # (B, W*B)
+        same_text[torch.arange(batch), own] = True
+        # Rows where every other text is identical fall back to uniform over the others.
+        blocked = same_text.clone()
+        blocked[blocked.all(1)] = False
+        blocked[torch.arange(batch), own] = True
+
+        def draw(sim: torch.Tensor) -> torch.Tensor:
+            logits = (sim / self.negative_temperature).masked_fill(blocked, float('-inf'))
+            return torch.multinomial(logits.softmax(dim=1).float(), 1).squeeze(1)  # (B,)
+
+        return draw(feats.video_embed @ all_text.t()), draw(feats.text_embed @ all_video.t())
+
+    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+        """Returns ``loss_itm`` and the diagnostic ``acc_itm`` (percent)."""
+        neg_text, neg_video = self._sample_negatives(feats)
+        all_text_tokens = all_gather_with_grad(feats.text_tokens)  # (W*B, L, D)
+        all_text_mask = all_gather_no_grad(feats.text_mask)  # (W*B, L)
+        all_video_tokens = all_gather_with_grad(feats.video_tokens)  # (W*B, N, Dv)
+        neg_fused = feats.fuse(
+            torch.cat([all_text_tokens[neg_text], feats.text_tokens]),  # (2B, L, D)
+            torch.cat([all_text_mask[neg_text], feats.text_mask]),
+            torch.cat([feats.video_tokens, all_video_tokens[neg_video]]))  # (2B, N, Dv)
+        cls = torch.cat([feats.fused_positives[:, 0], neg_fused[:, 0]])  # (3B, D)
+        logits = self(cls)  # (3B, 2)
+        batch = feats.video_embed.shape[0]
+        labels = torch.zeros(3 * batch, dtype=torch.long, device=logits.device)
+        labels[:batch] = 1
+        acc = (logits.argmax(1) == labels).float().mean() * 100
+        return dict(loss_itm=self.loss_module(logits, labels), acc_itm=acc.detach())

@@ -1,0 +1,51 @@
+"""Masked language modelling (MLM) head on the fused tokens, tied to the word embeddings."""
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import nn
+
+from vtp.registry import MODELS
+from vtp.structures import VideoTextFeatures
+
+
+@MODELS.register_module()
+class MLMHead(BaseModule):
+    """Predict masked tokens from the fusion of the masked text with its clip (BERT-style).
+
+    The decoder's weight is the text encoder's word embedding matrix (tied); the head owns the
+    transform (dense, GELU, LayerNorm) and the output bias. Logits are computed only at masked
+    positions.
+
+    Args:
+        in_dims: width D of the fused tokens (= the word embedding width).
+        vocab_size: vocabulary size of the tied word embeddings.
+        loss: config of the classification loss (``ignore_index`` marks unmasked tokens).
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, in_dims: int, vocab_size: int,
+                 loss: Dict = dict(type='CrossEntropyLoss'),
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.transform = nn.Sequential(nn.Linear(in_dims, in_dims), nn.GELU(),
+                                       nn.LayerNorm(in_dims))
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+        self.loss_module = MODELS.build(loss)
+
+    def forward(self, tokens: torch.Tensor, word_embeddings: nn.Embedding) -> torch.Tensor:
+        """(M, D) fused token features -> (M, vocab) logits."""
+        return F.linear(self.transform(tokens), word_embeddings.weight, self.bias)
+
+    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+        """Returns ``loss_mlm`` and the diagnostic ``acc_mlm`` (percent of masked tokens)."""
+        labels = feats.inputs['mlm_labels']  # (B, L), -100 where not masked
+        tokens, _ = feats.encode_text(feats.inputs['mlm_input_ids'], feats.text_mask)
+        fused = feats.fuse(tokens, feats.text_mask, feats.video_tokens)  # (B, L, D)
+        selected = labels != self.loss_module.ignore_index
+        logits = self(fused[selected], feats.word_embeddings)  # (M, vocab)
+        target = labels[selected]
+        acc = (logits.argmax(1) == target).float().mean() * 100 if target.numel() else \
+            logits.new_zeros(())
+        return dict(loss_mlm=self.loss_module(logits, target), acc_mlm=acc.detach())

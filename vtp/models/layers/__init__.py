@@ -1,0 +1,3 @@
+from .transformer_block import TransformerBlock
+
+__all__ = ['TransformerBlock']

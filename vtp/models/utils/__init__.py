@@ -1,0 +1,3 @@
+from .quiet_init import QuietInitMixin
+
+__all__ = ['QuietInitMixin']

@@ -1,0 +1,3 @@
+from .video_text_features import VideoTextFeatures
+
+__all__ = ['VideoTextFeatures']

@@ -1,0 +1,66 @@
+"""Distributed helpers. The one differentiable all-gather of vtp lives here."""
+from typing import List
+
+import torch
+import torch.distributed as dist
+
+
+def get_world_size() -> int:
+    """Number of processes in the default group, 1 when not distributed."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size()
+    return 1
+
+
+def get_rank() -> int:
+    """Rank of this process in the default group, 0 when not distributed."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    return 0
+
+
+class _AllGatherWithGrad(torch.autograd.Function):
+    """All-gather whose backward sends each rank the gradient of its own slice, summed over ranks."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        gathered = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
+        dist.all_gather(gathered, tensor.contiguous())
+        ctx.batch = tensor.shape[0]
+        return torch.cat(gathered, dim=0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)
+        start = dist.get_rank() * ctx.batch
+        return grad[start:start + ctx.batch]
+
+
+def all_gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``tensor`` from every rank along dim 0, keeping the autograd graph.
+
+    Every rank must pass the same shape. The loss of every rank depends on every rank's slice,
+    so the backward all-reduces the incoming gradient and each rank keeps its own slice: the
+    gradients equal those of one process computing the loss on the whole batch (when each rank's
+    loss is the same global mean).
+
+    Args:
+        tensor: (B, ...) local slice.
+
+    Returns:
+        (world_size * B, ...) the slices of rank 0, 1, ... in order; ``tensor`` itself when not
+        distributed.
+    """
+    if get_world_size() == 1:
+        return tensor
+    return _AllGatherWithGrad.apply(tensor)
+
+
+def all_gather_no_grad(tensor: torch.Tensor) -> torch.Tensor:
+    """Concatenate ``tensor`` from every rank along dim 0 without gradient (same shape on all)."""
+    if get_world_size() == 1:
+        return tensor
+    gathered: List[torch.Tensor] = [torch.empty_like(tensor) for _ in range(get_world_size())]
+    dist.all_gather(gathered, tensor.contiguous())
+    return torch.cat(gathered, dim=0)
