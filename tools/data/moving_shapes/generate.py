@@ -25,11 +25,8 @@ import av
 import numpy as np
 
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (230, 30, 30),
-    "green": (30, 210, 30),
-    "blue": (50, 100, 255),
-    "yellow": (245, 225, 20),
-    "white": (245, 245, 245),
+    "red": (230, 30, 30), "green": (30, 210, 30), "blue": (50, 100, 255),
+    "yellow": (245, 225, 20), "white": (245, 245, 245),
 }
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "cross", "ring")
 # Unit step (dx, dy) in image coordinates: y grows downwards.
@@ -66,36 +63,20 @@ PARTICIPLES: dict[str, tuple[str, ...]] = {
     "down": ("going down", "moving downwards", "heading down", "falling"),
 }
 ADJECTIVES: dict[str, tuple[str, ...]] = {
-    "left": ("left-moving", "leftward-moving"),
-    "right": ("right-moving", "rightward-moving"),
-    "up": ("upward-moving", "rising"),
-    "down": ("downward-moving", "falling"),
+    "left": ("left-moving", "leftward-moving"), "right": ("right-moving", "rightward-moving"),
+    "up": ("upward-moving", "rising"), "down": ("downward-moving", "falling"),
 }
+# Slots: c = colour, s = shape word, v = verb phrase, p = participle, a = adjective.
 TEMPLATES: tuple[str, ...] = (
-    "a {c} {s} {v}",
-    "the {c} {s} {v}",
-    "a {s}, {c} in colour, {v}",
-    "{c} {s} {p}",
-    "{a} {c} {s}",
-    "there is a {c} {s} {p}",
-    "a single {c} {s} {v} across the frame",
-    "video of a {c} {s} {p}",
-    "a {s} in {c} {v}",
-    "watch the {c} {s} as it {v}",
-    "the {s} is {c} and {v}",
-    "a {c} {s} on a dark background, {p}",
+    "a {c} {s} {v}", "the {c} {s} {v}", "a {s}, {c} in colour, {v}", "{c} {s} {p}",
+    "{a} {c} {s}", "there is a {c} {s} {p}", "a single {c} {s} {v} across the frame",
+    "video of a {c} {s} {p}", "a {s} in {c} {v}", "watch the {c} {s} as it {v}",
+    "the {s} is {c} and {v}", "a {c} {s} on a dark background, {p}",
 )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv: Arguments without the program name; ``None`` reads ``sys.argv``.
-
-    Returns:
-        The parsed arguments.
-    """
+    """Parse the command-line arguments ``argv`` (``None`` reads ``sys.argv``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=Path("data/moving_shapes"))
     parser.add_argument("--num-train", type=int, default=2000, help="number of train clips")
