@@ -20,7 +20,7 @@ def get_rank() -> int:
 
 
 class _AllGatherWithGrad(torch.autograd.Function):
-    """All-gather whose backward sends each rank the gradient of its own slice, summed over ranks."""
+    """All-gather whose backward gives each rank the gradient of its slice, summed over ranks."""
 
     @staticmethod
     def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:

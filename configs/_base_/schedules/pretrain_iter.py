@@ -8,7 +8,7 @@ test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='QuietOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.98), weight_decay=0.02),
+    optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.98), weight_decay=0.02, fused=True),
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
     clip_grad=dict(max_norm=5.0),
 )

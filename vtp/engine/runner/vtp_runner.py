@@ -4,26 +4,18 @@ import os.path as osp
 import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
-import numpy as np
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
-from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 from torch.nn.parallel import DistributedDataParallel
 
+from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
 
-# Everything an mmengine checkpoint holds beyond tensors and builtins. Loading stays
-# weights-only (no arbitrary code can run), with just these inert types allowed.
-CHECKPOINT_SAFE_GLOBALS = [
-    HistoryBuffer, np.ndarray, np.dtype, np.core.multiarray._reconstruct,
-    *{type(np.dtype(t)) for t in ('float64', 'float32', 'int64', 'int32', 'bool')},
-    np.float64, np.float32, np.int64, np.int32, np.bool_,
-]
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
 
@@ -40,9 +32,10 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
 class VTPRunner(Runner):
     """mmengine ``Runner`` with four fixes that vtp's users rely on.
 
-    - Checkpoints load weights-only (torch >= 2.6 default) with mmengine's own inert types
-      allowed, so resuming works and a downloaded pickle cannot run code; ``.safetensors``
-      files load too.
+    - Checkpoints are saved with mmengine's logging state as tensors and builtins, so every
+      checkpoint, vtp's own included, loads with ``torch.load(weights_only=True)`` (the
+      torch >= 2.6 default): resuming works and a downloaded pickle cannot run code.
+      ``.safetensors`` files load too.
     - Checkpoints are written to a temporary file and renamed, so a killed run never leaves a
       half-written checkpoint; ``--resume`` picks the newest complete one.
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
@@ -75,9 +68,11 @@ class VTPRunner(Runner):
         if filename.endswith('.safetensors'):
             from safetensors.torch import load_file
             checkpoint = dict(state_dict=load_file(filename, device='cpu'))
-        else:
-            with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
-                checkpoint = _load_checkpoint(filename, map_location=map_location)
+        elif osp.isfile(filename):
+            checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+        else:  # URLs and other mmengine schemes: torch.load's weights-only default applies
+            checkpoint = _load_checkpoint(filename, map_location=map_location)
+        decode_checkpoint(checkpoint)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
@@ -93,6 +88,12 @@ class VTPRunner(Runner):
                 self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
                 self._resume = False
         super().load_or_resume()
+
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        """Call hooks; after ``before_save_checkpoint`` make the checkpoint weights-only."""
+        super().call_hook(fn_name, **kwargs)
+        if fn_name == 'before_save_checkpoint':
+            encode_checkpoint(kwargs['checkpoint'])
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:

@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     warnings.simplefilter('ignore', UserWarning)
     from mmaction.models.backbones.swin import SwinTransformer3D
 
-# Sizes for tests and toy data. 'tiny'/'small'/'base'/'large' keep their Video Swin meaning (T/S/B/L).
+# Sizes for tests and toy data; 'tiny', 'small', 'base', 'large' keep their Swin-T/S/B/L meaning.
 EXTRA_ARCHS = {
     'toy': dict(embed_dims=32, depths=[1, 1], num_heads=[2, 2]),
 }

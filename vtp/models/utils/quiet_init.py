@@ -4,8 +4,8 @@ mmengine's ``BaseModule.init_weights`` ends, on the top-level module, by writing
 parameter (hundreds of lines for Video Swin + BERT) to the log. vtp's top-level modules log a
 single summary instead.
 """
-from mmengine.logging import MMLogger
 from mmengine.dist import master_only
+from mmengine.logging import MMLogger
 
 
 class QuietInitMixin:

@@ -1,0 +1,118 @@
+"""Tests for ``BaseVideoTextDataset``: stream keys and per-sample seeded randomness."""
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from vtp.datasets import BaseVideoTextDataset
+
+NUM = 3
+
+
+class ListDataset(BaseVideoTextDataset):
+    """Three in-memory samples; the pipeline draws from the global generators."""
+
+    def load_data_list(self):
+        return [dict(text=f'caption {i}', total_frames=40 + i) for i in range(NUM)]
+
+
+def draw(results: dict) -> dict:
+    """A random transform using both global generators (like vtp's and mmaction2's)."""
+    results['np_draw'] = np.random.rand(3)
+    results['py_draw'] = random.random()
+    return results
+
+
+PIPELINE = [dict(type='SampleFrames', num_frames=4), draw]
+
+
+def make(seed=0, pipeline=PIPELINE) -> ListDataset:
+    return ListDataset(seed=seed, pipeline=pipeline)
+
+
+def randomness(sample: dict) -> tuple:
+    return tuple(sample['frame_inds']), tuple(sample['np_draw']), sample['py_draw']
+
+
+def test_key_maps_to_sample_modulo_length():
+    dataset = make()
+    assert len(dataset) == NUM
+    for key in range(NUM):
+        for stream_key in (key, key + NUM, key + 5 * NUM):
+            sample = dataset[stream_key]
+            assert sample['sample_idx'] == key
+            assert sample['text'] == f'caption {key}'
+            assert sample['total_frames'] == 40 + key
+
+
+def test_randomness_differs_between_passes():
+    dataset = make()
+    for key in range(NUM):
+        draws = [randomness(dataset[key + p * NUM]) for p in range(4)]
+        assert len(set(draws)) == 4
+
+
+def test_randomness_differs_between_samples_of_one_pass():
+    dataset = make()
+    assert len({randomness(dataset[key])[1] for key in range(NUM)}) == NUM
+
+
+def test_same_key_same_randomness():
+    dataset = make()
+    first = [randomness(dataset[key]) for key in range(2 * NUM)]
+    # Out of order and interleaved with other keys: a sample depends on its key only.
+    again = [randomness(dataset[key]) for key in reversed(range(2 * NUM))][::-1]
+    assert first == again
+    assert first == [randomness(make()[key]) for key in range(2 * NUM)]
+
+
+def test_seed_changes_randomness():
+    a, b = make(seed=0), make(seed=1)
+    assert [randomness(a[k]) for k in range(NUM)] != [randomness(b[k]) for k in range(NUM)]
+    big = make(seed=2**64 - 1)  # torch.initial_seed() can be this large
+    assert randomness(big[0]) == randomness(make(seed=2**64 - 1)[0])
+
+
+def test_default_seed_is_torch_initial_seed():
+    assert ListDataset(pipeline=[]).seed == torch.initial_seed()
+
+
+def test_global_random_state_untouched():
+    dataset = make()
+    dataset.full_init()
+    random.seed(123)
+    np.random.seed(456)
+    py_state, np_state = random.getstate(), np.random.get_state()
+    dataset[1]
+    dataset[NUM + 2]
+    assert random.getstate() == py_state
+    after = np.random.get_state()
+    assert after[0] == np_state[0]
+    np.testing.assert_array_equal(after[1], np_state[1])
+    assert after[2:] == np_state[2:]
+    # The global streams continue as if no sample had been drawn.
+    expected_py, expected_np = random.random(), np.random.rand()
+    random.seed(123)
+    np.random.seed(456)
+    assert (random.random(), np.random.rand()) == (expected_py, expected_np)
+
+
+def test_global_state_restored_when_pipeline_raises():
+    def fail(results):
+        np.random.rand()
+        raise KeyError('boom')
+
+    dataset = make(pipeline=[fail])
+    np.random.seed(7)
+    expected = np.random.rand()
+    np.random.seed(7)
+    with pytest.raises(KeyError):
+        dataset[0]
+    assert np.random.rand() == expected
+
+
+def test_dropped_sample_raises():
+    dataset = make(pipeline=[lambda results: None])
+    with pytest.raises(RuntimeError, match='dropped sample 1'):
+        dataset[NUM + 1]

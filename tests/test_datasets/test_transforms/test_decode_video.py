@@ -1,0 +1,65 @@
+"""Tests for ``DecodeVideo`` with ``OpenVideo`` and ``SampleFrames`` on a real mp4."""
+import numpy as np
+import pytest
+from mmengine.dataset import Compose
+
+HEIGHT, WIDTH = 48, 64
+
+
+def load(path: str, num_frames: int, test_mode: bool) -> dict:
+    pipeline = Compose([dict(type='OpenVideo'),
+                        dict(type='SampleFrames', num_frames=num_frames, test_mode=test_mode),
+                        dict(type='DecodeVideo')])
+    return pipeline(dict(filename=path))
+
+
+def test_test_mode_decodes_segment_centres(make_video, frame_ids):
+    results = load(make_video(num_frames=12), 4, test_mode=True)
+    imgs = results['imgs']
+    assert imgs.shape == (4, HEIGHT, WIDTH, 3)
+    assert imgs.dtype == np.uint8
+    assert tuple(results['img_shape']) == (HEIGHT, WIDTH)
+    assert 'video_reader' not in results
+    assert results['frame_inds'].tolist() == [1, 4, 7, 10]
+    assert frame_ids(imgs) == [1, 4, 7, 10]
+
+
+def test_frames_are_rgb(make_video):
+    imgs = load(make_video(num_frames=12), 4, test_mode=True)['imgs']
+    # Frame 1's red square covers columns 8..15 of rows 8..15.
+    red = imgs[0, 10:14, 10:14].reshape(-1, 3).mean(axis=0)
+    assert red[0] > 200 and red[1] < 60 and red[2] < 60
+
+
+def test_square_moves_right(make_video):
+    imgs = load(make_video(num_frames=12), 4, test_mode=True)['imgs']
+    centres = [np.flatnonzero(img[12, :, 0].astype(int) - img[12, :, 1] > 100).mean()
+               for img in imgs]
+    assert centres == pytest.approx([7.5 + 4 * i for i in (1, 4, 7, 10)], abs=1)
+
+
+def test_test_mode_is_deterministic(make_video):
+    path = make_video(num_frames=12)
+    np.random.seed(0)
+    first = load(path, 4, test_mode=True)['imgs']
+    np.random.seed(1)
+    np.testing.assert_array_equal(first, load(path, 4, test_mode=True)['imgs'])
+
+
+def test_train_mode_frames_in_increasing_order_within_segments(make_video, frame_ids):
+    path = make_video(num_frames=12)
+    np.random.seed(0)
+    for _ in range(3):
+        results = load(path, 4, test_mode=False)
+        ids = frame_ids(results['imgs'])
+        assert ids == results['frame_inds'].tolist()
+        assert all(3 * i <= index < 3 * i + 3 for i, index in enumerate(ids))
+        assert ids == sorted(ids)
+
+
+def test_clip_shorter_than_num_frames_repeats(make_video, frame_ids):
+    results = load(make_video(num_frames=5), 8, test_mode=True)
+    assert results['imgs'].shape == (8, HEIGHT, WIDTH, 3)
+    ids = frame_ids(results['imgs'])
+    assert ids == results['frame_inds'].tolist()
+    assert ids == sorted(ids) and set(ids) == set(range(5))

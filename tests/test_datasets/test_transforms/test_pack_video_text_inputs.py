@@ -1,0 +1,57 @@
+"""Tests for ``PackVideoTextInputs``."""
+import numpy as np
+import torch
+from mmengine.structures import BaseDataElement
+
+from vtp.datasets.transforms import PackVideoTextInputs
+
+
+def sample(with_mlm: bool = True) -> dict:
+    rng = np.random.default_rng(0)
+    results = dict(
+        imgs=rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8),
+        input_ids=rng.integers(0, 1000, (1, 8)), attention_mask=np.ones((1, 8), np.int64),
+        sample_idx=3, video_id='v3', text='a caption', filename='/data/v3.mp4',
+        frame_inds=np.arange(4), total_frames=12, flipped=False)
+    if with_mlm:
+        results['mlm_input_ids'] = results['input_ids'].copy()
+        results['mlm_labels'] = np.full((1, 8), -100)
+    return results
+
+
+def test_packs_inputs_and_metainfo():
+    results = sample()
+    packed = PackVideoTextInputs()(dict(results))
+    assert set(packed) == {'inputs', 'data_samples'}
+    inputs = packed['inputs']
+    assert set(inputs) == {'video', 'input_ids', 'attention_mask', 'mlm_input_ids',
+                           'mlm_labels'}
+    assert all(isinstance(v, torch.Tensor) for v in inputs.values())
+    assert inputs['video'].shape == (4, 32, 32, 3) and inputs['video'].dtype == torch.uint8
+    np.testing.assert_array_equal(inputs['video'].numpy(), results['imgs'])
+    for key in ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels'):
+        assert inputs[key].shape == (1, 8) and inputs[key].dtype == torch.int64
+        np.testing.assert_array_equal(inputs[key].numpy(), results[key])
+    data_sample = packed['data_samples']
+    assert isinstance(data_sample, BaseDataElement)
+    assert set(data_sample.metainfo_keys()) == {'sample_idx', 'video_id', 'text', 'filename'}
+    assert data_sample.sample_idx == 3 and data_sample.video_id == 'v3'
+    assert data_sample.text == 'a caption' and data_sample.filename == '/data/v3.mp4'
+
+
+def test_without_mlm_keys():
+    inputs = PackVideoTextInputs()(sample(with_mlm=False))['inputs']
+    assert set(inputs) == {'video', 'input_ids', 'attention_mask'}
+
+
+def test_custom_meta_keys_and_missing_ones_skipped():
+    packed = PackVideoTextInputs(meta_keys=('video_id', 'flipped', 'absent'))(sample())
+    assert set(packed['data_samples'].metainfo_keys()) == {'video_id', 'flipped'}
+
+
+def test_non_contiguous_frames():
+    results = sample()
+    full = np.random.default_rng(1).integers(0, 256, (4, 48, 64, 3), dtype=np.uint8)
+    results['imgs'] = full[:, 8:40, 16:48]  # a crop view
+    video = PackVideoTextInputs()(results)['inputs']['video']
+    np.testing.assert_array_equal(video.numpy(), full[:, 8:40, 16:48])

@@ -1,0 +1,42 @@
+"""Tests for ``Resize``."""
+import numpy as np
+import pytest
+
+from vtp.datasets.transforms import Resize
+
+
+def clip(height: int = 48, width: int = 64, frames: int = 3) -> np.ndarray:
+    imgs = np.zeros((frames, height, width, 3), np.uint8)
+    for t in range(frames):
+        imgs[t] = 10 + 50 * t
+    return imgs
+
+
+@pytest.mark.parametrize('scale, shape', [(24, (24, 32)), (96, (96, 128)), (48, (48, 64))])
+def test_short_side(scale, shape):
+    results = Resize(scale)(dict(imgs=clip()))
+    assert results['imgs'].shape == (3, *shape, 3)
+    assert results['imgs'].dtype == np.uint8
+    assert tuple(results['img_shape']) == shape
+
+
+def test_short_side_of_portrait_frames():
+    results = Resize(32)(dict(imgs=clip(height=64, width=48)))
+    assert results['imgs'].shape == (3, 43, 32, 3)  # 64 * 32 / 48 = 42.7
+
+
+@pytest.mark.parametrize('scale', [(20, 30), [40, 100]])
+def test_fixed_size(scale):
+    results = Resize(scale)(dict(imgs=clip()))
+    assert results['imgs'].shape == (3, scale[0], scale[1], 3)
+    assert tuple(results['img_shape']) == tuple(scale)
+
+
+def test_keeps_frame_content_and_order():
+    imgs = Resize((24, 24))(dict(imgs=clip()))['imgs']
+    assert [int(frame.mean()) for frame in imgs] == [10, 60, 110]
+
+
+def test_non_contiguous_input():
+    imgs = clip(height=64, width=64)[:, 8:40, 8:40]  # a crop view, as RandomCrop returns
+    assert Resize(16)(dict(imgs=imgs))['imgs'].shape == (3, 16, 16, 3)

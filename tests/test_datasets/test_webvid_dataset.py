@@ -1,0 +1,109 @@
+"""Tests for ``WebVidDataset``: loading the WebVid CSV and errors naming file, line and field."""
+import os.path as osp
+from pathlib import Path
+
+import pytest
+
+from vtp.datasets import AnnotationError, WebVidDataset
+from vtp.registry import DATASETS
+
+HEADER = 'videoid,contentUrl,duration,page_dir,name\n'
+GOOD_ROWS = (
+    '1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,'
+    '"A dog runs left, then stops"\n'
+    '1002,https://example.com/1002.mp4,PT00H00M21S,000051_000100,A cat sleeps\n')
+
+
+def build(ann_file: Path, prefix: str = 'videos') -> WebVidDataset:
+    return DATASETS.build(dict(type='WebVidDataset', ann_file=str(ann_file),
+                               data_prefix=dict(video=prefix), pipeline=[]))
+
+
+def write_csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / 'webvid.csv'
+    path.write_text(text, encoding='utf-8')
+    return path
+
+
+def test_loads_valid_csv(tmp_path):
+    prefix = str(tmp_path / 'videos')
+    dataset = build(write_csv(tmp_path, HEADER + GOOD_ROWS), prefix)
+    assert isinstance(dataset, WebVidDataset)
+    assert len(dataset) == 2
+    first, second = dataset.get_data_info(0), dataset.get_data_info(1)
+    assert first['filename'] == osp.join(prefix, '000001_000050', '1001.mp4')
+    assert first['text'] == 'A dog runs left, then stops'
+    assert first['video_id'] == '1001'
+    assert first['duration'] == pytest.approx(65.0)
+    assert second['filename'] == osp.join(prefix, '000051_000100', '1002.mp4')
+    assert second['text'] == 'A cat sleeps'
+    assert second['duration'] == pytest.approx(21.0)
+    # With an empty pipeline the sample is the data info itself.
+    assert dataset[0]['text'] == 'A dog runs left, then stops'
+
+
+@pytest.mark.parametrize('duration, seconds', [('PT00H00M21S', 21.0), ('PT01H00M00S', 3600.0),
+                                               ('PT00H01M05S', 65.0), ('PT2.5S', 2.5)])
+def test_durations(tmp_path, duration, seconds):
+    text = HEADER + f'7,url,{duration},dir,caption\n'
+    assert build(write_csv(tmp_path, text)).get_data_info(0)['duration'] == pytest.approx(seconds)
+
+
+def test_fields_are_stripped_and_extra_columns_ignored(tmp_path):
+    text = ('videoid,contentUrl,duration,page_dir,name,extra\n'
+            ' 42 ,url, PT00H00M03S ,d1,"  spaced caption  ",x\n')
+    info = build(write_csv(tmp_path, text), 'p').get_data_info(0)
+    assert info['filename'] == osp.join('p', 'd1', '42.mp4')
+    assert info['text'] == 'spaced caption'
+    assert info['duration'] == pytest.approx(3.0)
+
+
+def check_error(excinfo, path: Path, line: int, field: str) -> None:
+    err = excinfo.value
+    assert isinstance(err, ValueError)
+    assert err.path == str(path)
+    assert err.line == line
+    assert err.field == field
+    message = str(err)
+    assert f'{path}:{line}:' in message
+    assert repr(field) in message
+
+
+def test_header_missing_column(tmp_path):
+    path = write_csv(tmp_path, 'videoid,contentUrl,duration,name\n1,url,PT00H00M01S,cap\n')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1, 'page_dir')
+
+
+def test_empty_file(tmp_path):
+    path = write_csv(tmp_path, '')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1, 'videoid')
+
+
+@pytest.mark.parametrize('row, field', [
+    ('1003,url,PT00H00M05S,dir,\n', 'name'),
+    ('1003,url,PT00H00M05S,dir,"   "\n', 'name'),
+    ('1003,url,12 seconds,dir,a caption\n', 'duration'),
+    ('1003,url,,dir,a caption\n', 'duration'),
+    ('1003,url,PT00H00M05S\n', 'page_dir'),
+    ('1003,url,PT00H00M05S,dir\n', 'name'),
+    (',url,PT00H00M05S,dir,a caption\n', 'videoid'),
+])
+def test_bad_row_names_file_line_and_field(tmp_path, row, field):
+    # Header on line 1, good rows on 2 and 3, a blank line 4, the bad row on line 5.
+    path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 5, field)
+
+
+def test_line_counts_physical_lines_after_multiline_caption(tmp_path):
+    text = (HEADER + '1,url,PT00H00M05S,dir,"a caption\nover two lines"\n'
+            '2,url,12 seconds,dir,bad duration\n')
+    path = write_csv(tmp_path, text)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 4, 'duration')
