@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from vtp.datasets import BaseVideoTextDataset
+from vtp.datasets.transforms import SampleFrames
 
 NUM = 3
 
@@ -24,7 +25,7 @@ def draw(results: dict) -> dict:
     return results
 
 
-PIPELINE = [dict(type='SampleFrames', num_frames=4), draw]
+PIPELINE = [SampleFrames(num_frames=4), draw]
 
 
 def make(seed=0, pipeline=PIPELINE) -> ListDataset:

@@ -9,18 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, run_tool, write_toy_config
+from toy_runs import ROOT, read_scalars, run_tool, write_toy_config
 
 CONFIG = 'configs/pretrain/moving_shapes.py'
-
-
-def read_scalars(work_dir: str) -> list:
-    """Every line of every run's scalars.json in ``work_dir``, in run order."""
-    rows = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            rows += [json.loads(line) for line in f if line.strip()]
-    return rows
 
 
 def test_train_then_test_reproduces_metrics(tmp_path: Path, moving_shapes_root: str) -> None:

@@ -32,7 +32,7 @@ def load_json_list(path: str) -> List[Tuple[int, Any]]:
 
     The line is where the element starts, so errors about an element can point at it.
     """
-    with open(path, encoding='utf-8') as f:
+    with open(path, encoding='utf-8-sig') as f:
         text = f.read()
     decoder = json.JSONDecoder()
     try:
@@ -47,8 +47,12 @@ def load_json_list(path: str) -> List[Tuple[int, Any]]:
             pos = _skip_space(text, end)
             if text[pos:pos + 1] == ',':
                 pos = _skip_space(text, pos + 1)
+                if text[pos:pos + 1] == ']':
+                    raise AnnotationError(path, _line(text, pos), '<root>', "trailing ','")
             elif text[pos:pos + 1] != ']':
                 raise AnnotationError(path, _line(text, pos), '<root>', "expected ',' or ']'")
+        if _skip_space(text, pos + 1) != len(text):
+            raise AnnotationError(path, _line(text, pos + 1), '<root>', "text after the list's ']'")
     except json.JSONDecodeError as e:
         raise AnnotationError(path, e.lineno, '<json>', e.msg) from e
     return items

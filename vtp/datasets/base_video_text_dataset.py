@@ -1,11 +1,14 @@
 """Base class of vtp's datasets: deterministic per-sample randomness and stream keys."""
 import random
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
+
+from vtp.datasets.annotation import AnnotationError
+from vtp.registry import TRANSFORMS
 
 
 @contextmanager
@@ -17,7 +20,7 @@ def sample_rng(seed: int, key: int) -> Iterator[None]:
     resumed run sees exactly the data of an uninterrupted one.
     """
     py_state, np_state = random.getstate(), np.random.get_state()
-    entropy = np.random.SeedSequence([seed % 2**63, key]).generate_state(2)
+    entropy = np.random.SeedSequence([seed % 2**63, key % 2**63]).generate_state(2)
     random.seed(int(entropy[0]))
     np.random.seed(int(entropy[1]))
     try:
@@ -35,19 +38,35 @@ class BaseVideoTextDataset(BaseDataset):
     sample is augmented differently in each pass, and identically on a resumed run.
 
     Args:
+        pipeline: transforms, as configs (built from vtp's registry) or callables.
         seed: seed of the per-sample randomness; the experiment seed (``randomness.seed``,
             read from torch's initial seed when the dataset is built) when None.
         **kwargs: ``BaseDataset`` arguments (``ann_file``, ``data_root``, ``data_prefix``,
-            ``pipeline``, ``test_mode``, ...).
+            ``test_mode``, ``indices``, ...).
     """
 
-    def __init__(self, *args, seed: Optional[int] = None, **kwargs) -> None:
+    def __init__(self, *args, pipeline: Sequence[Union[dict, callable]] = (),
+                 seed: Optional[int] = None, **kwargs) -> None:
         self.seed = torch.initial_seed() if seed is None else seed
-        super().__init__(*args, **kwargs)
+        pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
+        super().__init__(*args, pipeline=pipeline, **kwargs)
+
+    def load_data_list(self) -> list:
+        """Parse the annotation file; an empty one is an error naming the file."""
+        data_list = self.parse_annotations()
+        if not data_list:
+            raise AnnotationError(self.ann_file, 1, '<root>', 'no entries')
+        return data_list
+
+    def parse_annotations(self) -> list:
+        """Read ``self.ann_file`` into a list of data-info dicts (one per sample)."""
+        raise NotImplementedError
 
     def __getitem__(self, key: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
+        if key < 0:
+            key += len(self)
         with sample_rng(self.seed, key):
             data = self.prepare_data(key % len(self))
         if data is None:

@@ -19,7 +19,7 @@ class VideoTextJsonDataset(BaseVideoTextDataset):
     def __init__(self, *args, data_prefix: dict = dict(video=''), **kwargs) -> None:
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict]:
         path = self.ann_file
         data_list = []
         for line, item in load_json_list(path):

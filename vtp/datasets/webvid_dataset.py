@@ -32,22 +32,23 @@ class WebVidDataset(BaseVideoTextDataset):
     def __init__(self, *args, data_prefix: dict = dict(video=''), **kwargs) -> None:
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
-    def load_data_list(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict]:
         path = self.ann_file
         data_list = []
-        with open(path, encoding='utf-8', newline='') as f:
+        with open(path, encoding='utf-8-sig', newline='') as f:
             reader = csv.DictReader(f)
             missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
             if missing:
                 raise AnnotationError(path, 1, missing[0], f'missing from the header '
                                       f'{reader.fieldnames}; expected {list(FIELDS)}')
             for row in reader:
-                line = reader.line_num
+                line = reader.line_num  # the row's last physical line
                 videoid = require(row, 'videoid', str, path, line).strip()
                 page_dir = require(row, 'page_dir', str, path, line).strip()
                 caption = require(row, 'name', str, path, line).strip()
+                duration_text = require(row, 'duration', str, path, line)
                 try:
-                    duration = parse_duration(require(row, 'duration', str, path, line))
+                    duration = parse_duration(duration_text)
                 except ValueError as e:
                     raise AnnotationError(path, line, 'duration', str(e)) from e
                 for field, value in (('videoid', videoid), ('page_dir', page_dir),

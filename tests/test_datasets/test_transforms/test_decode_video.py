@@ -1,20 +1,51 @@
 """Tests for ``DecodeVideo`` with ``OpenVideo`` and ``SampleFrames`` on a real mp4."""
+from pathlib import Path
+
+import av
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
 
+from vtp.datasets.transforms import DecodeVideo, OpenVideo, SampleFrames
+
 HEIGHT, WIDTH = 48, 64
+BASE, STEP = 16, 14  # grey level of frame i (< 16): BASE + STEP * i
+
+
+def write_mp4(path: Path, num_frames: int = 12) -> str:
+    """A tiny mp4: frame i is grey ``BASE + STEP * i`` with a red 8x8 square at x = 4 + 4i."""
+    assert num_frames <= 16, 'grey levels identify at most 16 frames'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), mode='w') as container:
+        stream = container.add_stream('libx264', rate=8)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, 'yuv420p'
+        stream.options = {'crf': '10', 'preset': 'ultrafast', 'threads': '1'}
+        for i in range(num_frames):
+            frame = np.full((HEIGHT, WIDTH, 3), BASE + STEP * i, np.uint8)
+            frame[8:16, 4 + 4 * i:12 + 4 * i] = (255, 0, 0)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')))
+        container.mux(stream.encode(None))
+    return str(path)
+
+def frame_ids(imgs: np.ndarray) -> list:
+    """The written index of each decoded frame, from the grey level of rows 24+ (no square)."""
+    levels = imgs[:, 24:].astype(np.float64).mean(axis=(1, 2, 3))
+    return [int(i) for i in np.rint((levels - BASE) / STEP)]
 
 
 def load(path: str, num_frames: int, test_mode: bool) -> dict:
-    pipeline = Compose([dict(type='OpenVideo'),
-                        dict(type='SampleFrames', num_frames=num_frames, test_mode=test_mode),
-                        dict(type='DecodeVideo')])
+    pipeline = Compose([OpenVideo(), SampleFrames(num_frames, test_mode=test_mode),
+                        DecodeVideo()])
     return pipeline(dict(filename=path))
 
 
-def test_test_mode_decodes_segment_centres(make_video, frame_ids):
-    results = load(make_video(num_frames=12), 4, test_mode=True)
+@pytest.fixture
+def video(tmp_path) -> str:
+    return write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+
+
+def test_test_mode_decodes_segment_centres(video):
+    results = load(video, 4, test_mode=True)
     imgs = results['imgs']
     assert imgs.shape == (4, HEIGHT, WIDTH, 3)
     assert imgs.dtype == np.uint8
@@ -24,41 +55,39 @@ def test_test_mode_decodes_segment_centres(make_video, frame_ids):
     assert frame_ids(imgs) == [1, 4, 7, 10]
 
 
-def test_frames_are_rgb(make_video):
-    imgs = load(make_video(num_frames=12), 4, test_mode=True)['imgs']
+def test_frames_are_rgb(video):
+    imgs = load(video, 4, test_mode=True)['imgs']
     # Frame 1's red square covers columns 8..15 of rows 8..15.
     red = imgs[0, 10:14, 10:14].reshape(-1, 3).mean(axis=0)
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
 
 
-def test_square_moves_right(make_video):
-    imgs = load(make_video(num_frames=12), 4, test_mode=True)['imgs']
+def test_square_moves_right(video):
+    imgs = load(video, 4, test_mode=True)['imgs']
     centres = [np.flatnonzero(img[12, :, 0].astype(int) - img[12, :, 1] > 100).mean()
                for img in imgs]
     assert centres == pytest.approx([7.5 + 4 * i for i in (1, 4, 7, 10)], abs=1)
 
 
-def test_test_mode_is_deterministic(make_video):
-    path = make_video(num_frames=12)
+def test_test_mode_is_deterministic(video):
     np.random.seed(0)
-    first = load(path, 4, test_mode=True)['imgs']
+    first = load(video, 4, test_mode=True)['imgs']
     np.random.seed(1)
-    np.testing.assert_array_equal(first, load(path, 4, test_mode=True)['imgs'])
+    np.testing.assert_array_equal(first, load(video, 4, test_mode=True)['imgs'])
 
 
-def test_train_mode_frames_in_increasing_order_within_segments(make_video, frame_ids):
-    path = make_video(num_frames=12)
+def test_train_mode_frames_in_increasing_order_within_segments(video):
     np.random.seed(0)
     for _ in range(3):
-        results = load(path, 4, test_mode=False)
+        results = load(video, 4, test_mode=False)
         ids = frame_ids(results['imgs'])
         assert ids == results['frame_inds'].tolist()
         assert all(3 * i <= index < 3 * i + 3 for i, index in enumerate(ids))
         assert ids == sorted(ids)
 
 
-def test_clip_shorter_than_num_frames_repeats(make_video, frame_ids):
-    results = load(make_video(num_frames=5), 8, test_mode=True)
+def test_clip_shorter_than_num_frames_repeats(tmp_path):
+    results = load(write_mp4(tmp_path / 'short.mp4', num_frames=5), 8, test_mode=True)
     assert results['imgs'].shape == (8, HEIGHT, WIDTH, 3)
     ids = frame_ids(results['imgs'])
     assert ids == results['frame_inds'].tolist()

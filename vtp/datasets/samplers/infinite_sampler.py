@@ -1,6 +1,7 @@
 """An endless, resumable sampler whose keys carry the pass number for per-sample randomness."""
 from typing import Iterator, Optional, Sized
 
+import numpy as np
 import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
@@ -41,7 +42,8 @@ class InfiniteSampler(Sampler):
     def _permutation(self, epoch: int) -> torch.Tensor:
         if not self.shuffle:
             return torch.arange(self.size)
-        generator = torch.Generator().manual_seed(self.seed + epoch)
+        seed = int(np.random.SeedSequence([self.seed % 2**63, epoch]).generate_state(1)[0])
+        generator = torch.Generator().manual_seed(seed)
         return torch.randperm(self.size, generator=generator)
 
     def __iter__(self) -> Iterator[int]:

@@ -1,6 +1,7 @@
 """Pack a processed sample into model inputs and a data sample."""
 from typing import Dict, Sequence
 
+import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
@@ -29,7 +30,7 @@ class PackVideoTextInputs(BaseTransform):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
-        inputs = dict(video=torch.from_numpy(results['imgs']))
+        inputs = dict(video=torch.from_numpy(np.ascontiguousarray(results['imgs'])))
         for key in INPUT_KEYS:
             if key in results:
                 inputs[key] = torch.from_numpy(results[key])

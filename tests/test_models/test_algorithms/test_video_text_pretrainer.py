@@ -1,0 +1,172 @@
+"""Tests for ``VideoTextPretrainer`` wired with toy encoders, a fusion encoder and all heads."""
+import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.structures import BaseDataElement
+
+from vtp.registry import MODELS
+
+TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
+TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
+TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
+TOY_TEXT_DIMS = 32
+
+VOCAB, EMBED, LENGTH = 30522, 16, 8
+LOSS_KEYS = {'loss_itc', 'logit_scale', 'loss_itm', 'acc_itm', 'loss_mlm', 'acc_mlm'}
+
+
+def model_cfg(**overrides) -> dict:
+    cfg = dict(
+        type='VideoTextPretrainer',
+        video_encoder=TOY_VIDEO,
+        text_encoder=TOY_TEXT,
+        fusion=dict(type='CrossAttentionFusion', text_dims=TOY_TEXT_DIMS,
+                    video_dims=TOY_VIDEO_DIMS, num_layers=1, num_heads=2),
+        heads=dict(itc=dict(type='ITCHead'),
+                   itm=dict(type='ITMHead', in_dims=TOY_TEXT_DIMS),
+                   mlm=dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=VOCAB)),
+        embed_dim=EMBED)
+    cfg.update(overrides)
+    return cfg
+
+
+def text_tensors(num_captions: int, gen: torch.Generator) -> dict:
+    ids = torch.randint(1000, VOCAB, (num_captions, LENGTH), generator=gen)
+    ids[:, 0], ids[:, -3], ids[:, -2:] = 101, 102, 0  # [CLS] ... [SEP] [PAD] [PAD]
+    mask = (ids != 0).long()
+    labels = torch.full_like(ids, -100)
+    labels[:, 2:4] = ids[:, 2:4]
+    mlm_ids = ids.clone()
+    mlm_ids[:, 2:4] = 103
+    return dict(input_ids=ids, attention_mask=mask, mlm_input_ids=mlm_ids, mlm_labels=labels)
+
+
+def collated_batch(batch: int = 3, captions=None, seed: int = 0) -> dict:
+    """What ``pseudo_collate`` makes of packed samples: lists of per-sample tensors."""
+    gen = torch.Generator().manual_seed(seed)
+    captions = captions or [1] * batch
+    samples = []
+    for i, count in enumerate(captions):
+        video = torch.randint(0, 256, (4, 32, 32, 3), generator=gen, dtype=torch.uint8)
+        samples.append(dict(inputs=dict(video=video, **text_tensors(count, gen)),
+                            data_samples=BaseDataElement(metainfo=dict(index=i))))
+    return pseudo_collate(samples)
+
+
+def test_loss_keys_and_every_parameter_gets_a_gradient():
+    model = MODELS.build(model_cfg())
+    model.init_weights()
+    data = model.data_preprocessor(collated_batch(3), training=True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == LOSS_KEYS
+    loss, log_vars = model.parse_losses(losses)
+    assert set(log_vars) == LOSS_KEYS | {'loss'}
+    expected = losses['loss_itc'] + losses['loss_itm'] + losses['loss_mlm']
+    torch.testing.assert_close(loss, expected)
+    loss.backward()
+    unused = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+    assert not unused, f'parameters without gradient (DDP would fail): {unused}'
+
+
+def test_predict_sets_embeddings_per_sample():
+    model = MODELS.build(model_cfg(test_cfg=dict(reverse_probe=True))).eval()
+    data = model.data_preprocessor(collated_batch(captions=[2, 1, 3]))
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+    assert len(samples) == 3
+    for sample, count in zip(samples, [2, 1, 3]):
+        assert sample.video_embed.shape == (EMBED, )
+        assert sample.text_embeds.shape == (count, EMBED)
+        assert sample.video_embed_reversed.shape == (EMBED, )
+        torch.testing.assert_close(sample.video_embed.norm(), torch.tensor(1.0))
+        torch.testing.assert_close(sample.text_embeds.norm(dim=-1), torch.ones(count))
+        # the reversed clip is a different input (random frames are not palindromic)
+        assert not torch.allclose(sample.video_embed_reversed, sample.video_embed)
+    # captions are split in order: sample 2's captions are the last three
+    _, text_embed = model.embed_text(data['inputs']['input_ids'],
+                                     data['inputs']['attention_mask'])
+    torch.testing.assert_close(samples[2].text_embeds, text_embed[3:].detach())
+
+
+def test_predict_without_reverse_probe():
+    model = MODELS.build(model_cfg()).eval()
+    data = model.data_preprocessor(collated_batch(captions=[1, 2]))
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+    assert all('video_embed_reversed' not in s for s in samples)
+
+
+def test_tensor_mode_returns_video_and_text_embeddings():
+    model = MODELS.build(model_cfg()).eval()
+    data = model.data_preprocessor(collated_batch(captions=[2, 1]))
+    with torch.no_grad():
+        out = model(**data, mode='tensor')
+    assert isinstance(out, tuple) and len(out) == 2
+    video_embed, text_embed = out
+    assert video_embed.shape == (2, EMBED)
+    assert text_embed.shape == (3, EMBED)
+
+
+def test_bad_mode_raises():
+    model = MODELS.build(model_cfg())
+    data = model.data_preprocessor(collated_batch(2))
+    with pytest.raises(RuntimeError, match='invalid mode'):
+        model(**data, mode='train')
+
+
+def test_duplicate_loss_keys_raise():
+    model = MODELS.build(model_cfg(heads=dict(itc=dict(type='ITCHead'),
+                                              itc_again=dict(type='ITCHead'))))
+    data = model.data_preprocessor(collated_batch(2), training=True)
+    with pytest.raises(KeyError, match='loss_itc'):
+        model(**data, mode='loss')
+
+
+def test_fusion_width_must_match_text_encoder():
+    fusion = dict(type='CrossAttentionFusion', text_dims=48, video_dims=TOY_VIDEO_DIMS,
+                  num_layers=1, num_heads=2)
+    with pytest.raises(ValueError, match='48'):
+        MODELS.build(model_cfg(fusion=fusion))
+
+
+def test_heads_needing_fusion_fail_clearly_without_it():
+    model = MODELS.build(model_cfg(fusion=None))
+    data = model.data_preprocessor(collated_batch(2), training=True)
+    with pytest.raises(RuntimeError, match='fusion'):
+        model(**data, mode='loss')
+
+
+def test_modules_can_be_passed_built():
+    text_encoder = MODELS.build(TOY_TEXT)
+    model = MODELS.build(model_cfg(text_encoder=text_encoder))
+    assert model.text_encoder is text_encoder
+
+
+def test_a_few_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg(
+        video_encoder=dict(TOY_VIDEO, drop_path_rate=0.0),
+        text_encoder=dict(TOY_TEXT, config=dict(hidden_dropout_prob=0.0,
+                                                attention_probs_dropout_prob=0.0)),
+        fusion=dict(type='CrossAttentionFusion', text_dims=TOY_TEXT_DIMS,
+                    video_dims=TOY_VIDEO_DIMS, num_layers=1, num_heads=2, dropout=0.0)))
+    model.init_weights()
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    data = model.data_preprocessor(collated_batch(4), training=True)
+
+    def total_loss() -> torch.Tensor:
+        torch.manual_seed(1)  # the same ITM negatives' random stream every step
+        loss, _ = model.parse_losses(model(**data, mode='loss'))
+        return loss
+
+    history = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        loss = total_loss()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    with torch.no_grad():
+        history.append(total_loss().item())
+    assert history[-1] < history[0] - 0.5, history

@@ -1,0 +1,58 @@
+"""Tests for ``VideoTextDataPreprocessor``."""
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.structures import BaseDataElement
+
+from vtp.registry import MODELS
+
+MEAN = (100.0, 110.0, 120.0)
+STD = (50.0, 60.0, 70.0)
+
+
+def packed_sample(num_captions: int, frames: int = 3, size: int = 8, length: int = 5) -> dict:
+    ids = torch.randint(1000, 2000, (num_captions, length))
+    mask = torch.ones(num_captions, length, dtype=torch.long)
+    mask[:, -1] = 0
+    return dict(inputs=dict(video=torch.randint(0, 256, (frames, size, size, 3), dtype=torch.uint8),
+                            input_ids=ids, attention_mask=mask),
+                data_samples=BaseDataElement(metainfo=dict(num_captions=num_captions)))
+
+
+def test_video_is_normalised_channels_first():
+    preprocessor = MODELS.build(dict(type='VideoTextDataPreprocessor', mean=MEAN, std=STD))
+    samples = [packed_sample(1), packed_sample(1)]
+    data = preprocessor(pseudo_collate(samples))
+    video = data['inputs']['video']
+    assert video.shape == (2, 3, 3, 8, 8)
+    assert video.dtype == torch.float32
+    for b, sample in enumerate(samples):
+        raw = sample['inputs']['video'].float()  # (T, H, W, C)
+        for c in range(3):
+            expected = (raw[..., c] - MEAN[c]) / STD[c]
+            torch.testing.assert_close(video[b, c], expected)
+
+
+def test_text_keys_are_concatenated_with_counts():
+    preprocessor = MODELS.build(dict(type='VideoTextDataPreprocessor'))
+    samples = [packed_sample(2), packed_sample(1), packed_sample(3)]
+    for sample in samples:  # training keys, only where present
+        ids = sample['inputs']['input_ids']
+        sample['inputs']['mlm_input_ids'] = ids.clone()
+        sample['inputs']['mlm_labels'] = torch.full_like(ids, -100)
+    data = preprocessor(pseudo_collate(samples), training=True)
+    inputs = data['inputs']
+    assert set(inputs) == {'video', 'input_ids', 'attention_mask', 'mlm_input_ids',
+                           'mlm_labels', 'text_counts'}
+    for key in ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels'):
+        assert inputs[key].shape == (6, 5), key
+        torch.testing.assert_close(inputs[key],
+                                   torch.cat([s['inputs'][key] for s in samples]))
+    assert inputs['text_counts'].tolist() == [2, 1, 3]
+    assert [s.num_captions for s in data['data_samples']] == [2, 1, 3]
+
+
+def test_missing_optional_text_keys_are_left_out():
+    preprocessor = MODELS.build(dict(type='VideoTextDataPreprocessor'))
+    data = preprocessor(pseudo_collate([packed_sample(1)]))
+    assert 'mlm_input_ids' not in data['inputs'] and 'mlm_labels' not in data['inputs']
+    assert data['inputs']['text_counts'].tolist() == [1]

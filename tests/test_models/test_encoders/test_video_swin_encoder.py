@@ -1,0 +1,207 @@
+"""Tests for ``VideoSwinEncoder``: shapes, images as static clips, safe checkpoint loading
+(mmaction2 recognizer, safetensors, inflated 2D Swin) and a quiet ``init_weights``."""
+import logging
+import pickle
+
+import pytest
+import torch
+from mmengine.logging import MMLogger
+
+from vtp.registry import MODELS
+
+TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
+TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
+
+
+def build_encoder(**kwargs):
+    return MODELS.build({**TOY_VIDEO, **kwargs}).eval()
+
+
+def clips(batch: int = 2, frames: int = 4, size: int = 32) -> torch.Tensor:
+    return torch.randn(batch, 3, frames, size, size)
+
+
+def backbone_state(encoder) -> dict:
+    """A detached copy of the backbone's state dict."""
+    return {k: v.clone() for k, v in encoder.backbone.state_dict().items()}
+
+
+def test_clip_output_shapes():
+    encoder = build_encoder()
+    assert encoder.embed_dims == TOY_VIDEO_DIMS
+    with torch.no_grad():
+        tokens, pooled = encoder(clips(batch=2))
+    # patch (2, 4, 4) then one 2x spatial merge: 4/2 * 32/8 * 32/8 tokens
+    assert tokens.shape == (2, 2 * 4 * 4, TOY_VIDEO_DIMS)
+    assert pooled.shape == (2, TOY_VIDEO_DIMS)
+    torch.testing.assert_close(pooled, tokens.mean(1))
+
+
+def test_image_is_a_static_clip():
+    encoder = build_encoder()
+    images = torch.randn(2, 3, 32, 32)
+    static = images.unsqueeze(2).repeat(1, 1, encoder.temporal_patch, 1, 1)
+    with torch.no_grad():
+        img_tokens, img_pooled = encoder(images)
+        clip_tokens, clip_pooled = encoder(static)
+    assert img_tokens.shape == (2, 4 * 4, TOY_VIDEO_DIMS)
+    torch.testing.assert_close(img_tokens, clip_tokens)
+    torch.testing.assert_close(img_pooled, clip_pooled)
+
+
+def test_recognizer_checkpoint_reproduces_source(tmp_path):
+    source = build_encoder()
+    with torch.no_grad():  # make the source clearly different from a fresh random init
+        for p in source.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    state = {f'backbone.{k}': v for k, v in source.backbone.state_dict().items()}
+    state['cls_head.fc_cls.weight'] = torch.randn(5, TOY_VIDEO_DIMS)
+    state['cls_head.fc_cls.bias'] = torch.randn(5)
+    path = tmp_path / 'recognizer.pth'
+    torch.save({'state_dict': state, 'meta': {'epoch': 3, 'mmaction_version': '1.1.0'}}, path)
+
+    target = build_encoder(pretrained=str(path))
+    target.init_weights()
+    target.eval()
+    x = clips()
+    with torch.no_grad():
+        expected = source(x)
+        actual = target(x)
+    torch.testing.assert_close(actual[0], expected[0], rtol=0, atol=0)
+    torch.testing.assert_close(actual[1], expected[1], rtol=0, atol=0)
+
+
+def test_safetensors_backbone_checkpoint(tmp_path):
+    from safetensors.torch import save_file
+    source = build_encoder()
+    path = tmp_path / 'backbone.safetensors'
+    save_file({k: v.contiguous() for k, v in source.backbone.state_dict().items()}, str(path))
+
+    target = build_encoder()
+    target.load_pretrained(str(path))
+    for key, value in source.backbone.state_dict().items():
+        torch.testing.assert_close(target.backbone.state_dict()[key], value, rtol=0, atol=0,
+                                   msg=key)
+    x = clips(batch=1)
+    with torch.no_grad():
+        torch.testing.assert_close(target(x)[1], source(x)[1], rtol=0, atol=0)
+
+
+def to_2d_swin(state3d: dict, last_stage: int) -> dict:
+    """A 2D Swin state dict with the same weights: one frame of the patch kernel, the t=0 slice
+    of each relative-position table, and a final ``norm`` instead of the last stage norm."""
+    state = {}
+    for key, value in state3d.items():
+        if 'relative_position_index' in key:
+            continue
+        if key == 'patch_embed.proj.weight':
+            value = value[:, :, 0]
+        elif key.endswith('relative_position_bias_table'):
+            value = value[:49]  # (2*4-1)^2 rows of a 4x4 window
+        elif key.startswith(f'norm{last_stage}.'):
+            key = 'norm.' + key.split('.', 1)[1]
+        state[key] = value.clone()
+    state['head.weight'] = torch.randn(10, TOY_VIDEO_DIMS)
+    return state
+
+
+def test_2d_swin_checkpoint_is_inflated(tmp_path):
+    source = build_encoder()
+    last = len(source.backbone.depths) - 1
+    state2d = to_2d_swin(source.backbone.state_dict(), last)
+    with torch.no_grad():  # make the 2D final norm distinguishable from a fresh LayerNorm
+        state2d['norm.weight'].uniform_(0.5, 1.5)
+        state2d['norm.bias'].uniform_(-0.5, 0.5)
+    path = tmp_path / 'swin2d.pth'
+    torch.save({'model': state2d}, path)
+
+    target = build_encoder()
+    target.load_pretrained(str(path))
+    loaded = target.backbone.state_dict()
+    t = target.temporal_patch
+    expected_patch = state2d['patch_embed.proj.weight'].unsqueeze(2).repeat(1, 1, t, 1, 1) / t
+    torch.testing.assert_close(loaded['patch_embed.proj.weight'], expected_patch)
+    torch.testing.assert_close(loaded[f'norm{last}.weight'], state2d['norm.weight'])
+    torch.testing.assert_close(loaded[f'norm{last}.bias'], state2d['norm.bias'])
+    table_key = 'layers.0.blocks.0.attn.relative_position_bias_table'
+    wt = target.backbone.window_size[0]
+    torch.testing.assert_close(loaded[table_key], state2d[table_key].repeat(2 * wt - 1, 1))
+    torch.testing.assert_close(loaded['layers.1.blocks.0.mlp.fc1.weight'],
+                               state2d['layers.1.blocks.0.mlp.fc1.weight'])
+
+
+def test_2d_relative_position_table_of_another_window_is_resized(tmp_path):
+    source = build_encoder()
+    table_key = 'layers.0.blocks.0.attn.relative_position_bias_table'
+    state2d = to_2d_swin(source.backbone.state_dict(), len(source.backbone.depths) - 1)
+    state2d[table_key] = torch.randn(13 * 13, 2)  # a 7x7-window table
+    path = tmp_path / 'swin2d_w7.pth'
+    torch.save(state2d, path)
+
+    target = build_encoder()
+    before = target.backbone.state_dict()[table_key].clone()
+    target.load_pretrained(str(path))
+    table = target.backbone.state_dict()[table_key]
+    assert table.shape == (3 * 49, 2)
+    assert not torch.equal(table, before)
+    # identical over the 2Wt-1 temporal offsets
+    torch.testing.assert_close(table[:49], table[49:98])
+    torch.testing.assert_close(table[:49], table[98:])
+
+
+UNPICKLED = []
+
+
+def _record_unpickling():
+    UNPICKLED.append(True)
+    return 'payload'
+
+
+class Payload:
+    """Runs ``_record_unpickling`` when unpickled: what a malicious checkpoint would do."""
+
+    def __reduce__(self):
+        return (_record_unpickling, ())
+
+
+def test_checkpoint_with_pickled_object_is_refused(tmp_path):
+    source = build_encoder()
+    path = tmp_path / 'unsafe.pth'
+    torch.save({'state_dict': source.backbone.state_dict(), 'extra': Payload()}, path)
+    target = build_encoder(pretrained=str(path))
+    before = backbone_state(target)
+    with pytest.raises(pickle.UnpicklingError):
+        target.load_pretrained(str(path))
+    assert not UNPICKLED
+    for key, value in target.backbone.state_dict().items():
+        assert torch.equal(value, before[key]), key
+
+
+def test_missing_checkpoint_raises(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        build_encoder().load_pretrained(str(tmp_path / 'nothing.pth'))
+
+
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.extend(record.getMessage().splitlines() or [''])
+
+
+def test_init_weights_logs_a_summary_not_every_parameter():
+    encoder = MODELS.build(TOY_VIDEO)
+    logger = MMLogger.get_current_instance()
+    handler, level = _Lines(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        encoder.init_weights()
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert handler.lines, 'nothing was captured: the check would be vacuous'
+    assert len(handler.lines) < 5, handler.lines
+    assert any('VideoSwinEncoder' in line for line in handler.lines)

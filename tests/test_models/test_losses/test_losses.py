@@ -1,0 +1,87 @@
+"""Tests for ``InfoNCELoss`` and ``CrossEntropyLoss``."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from vtp.registry import MODELS
+
+
+def unit(batch: int, dims: int, seed: int) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(seed)
+    return F.normalize(torch.randn(batch, dims, generator=gen), dim=-1)
+
+
+def naive_info_nce(video: torch.Tensor, text: torch.Tensor, scale: float) -> float:
+    """Per-row reference: -log softmax of the positive, both directions, averaged."""
+    batch = video.shape[0]
+    v2t, t2v = 0.0, 0.0
+    for i in range(batch):
+        row_v = [scale * float(video[i] @ text[j]) for j in range(batch)]
+        row_t = [scale * float(text[i] @ video[j]) for j in range(batch)]
+        v2t += -row_v[i] + math.log(sum(math.exp(s) for s in row_v))
+        t2v += -row_t[i] + math.log(sum(math.exp(s) for s in row_t))
+    return (v2t / batch + t2v / batch) / 2
+
+
+def test_info_nce_matches_naive_loop():
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    video, text = unit(5, 8, seed=1), unit(5, 8, seed=2)
+    scale = torch.tensor(7.5)
+    expected = naive_info_nce(video.double(), text.double(), 7.5)
+    assert math.isclose(float(loss(video, text, scale)), expected, rel_tol=1e-5)
+
+
+def test_info_nce_is_symmetric_and_weighted():
+    video, text = unit(6, 8, seed=3), unit(6, 8, seed=4)
+    scale = torch.tensor(10.0)
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    torch.testing.assert_close(loss(video, text, scale), loss(text, video, scale))
+    weighted = MODELS.build(dict(type='InfoNCELoss', loss_weight=0.25))
+    torch.testing.assert_close(weighted(video, text, scale), 0.25 * loss(video, text, scale))
+
+
+def test_info_nce_lower_for_aligned_pairs():
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    video, text = unit(8, 16, seed=5), unit(8, 16, seed=6)
+    scale = torch.tensor(14.0)
+    aligned = loss(video, F.normalize(video + 0.05 * text, dim=-1), scale)
+    random = loss(video, text, scale)
+    assert aligned < random
+    assert aligned < 0.1 * math.log(8) < random
+
+
+def test_info_nce_gradient_reaches_both_sides_and_scale():
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    video = unit(4, 8, seed=7).requires_grad_()
+    text = unit(4, 8, seed=8).requires_grad_()
+    log_scale = torch.tensor(2.0, requires_grad=True)
+    loss(video, text, log_scale.exp()).backward()
+    for tensor in (video, text, log_scale):
+        assert tensor.grad is not None and torch.count_nonzero(tensor.grad) > 0
+
+
+def test_cross_entropy_all_ignored_is_zero_with_grad():
+    loss = MODELS.build(dict(type='CrossEntropyLoss', loss_weight=3.0))
+    logits = torch.randn(4, 5, requires_grad=True)
+    value = loss(logits, torch.full((4, ), -100))
+    assert value.requires_grad
+    assert value.item() == 0.0
+    value.backward()
+    assert logits.grad is not None and torch.count_nonzero(logits.grad) == 0
+    # the same with no target at all (MLM batch without masked tokens)
+    empty = torch.zeros(0, 5, requires_grad=True)
+    value = loss(empty, torch.zeros(0, dtype=torch.long))
+    assert value.item() == 0.0 and value.requires_grad
+    value.backward()
+
+
+def test_cross_entropy_weight_and_ignore_index():
+    logits = torch.randn(6, 4)
+    target = torch.tensor([0, 3, -1, 2, -1, 1])
+    plain = MODELS.build(dict(type='CrossEntropyLoss', ignore_index=-1))
+    weighted = MODELS.build(dict(type='CrossEntropyLoss', ignore_index=-1, loss_weight=2.5))
+    keep = target != -1
+    expected = F.cross_entropy(logits[keep], target[keep])
+    torch.testing.assert_close(plain(logits, target), expected)
+    torch.testing.assert_close(weighted(logits, target), 2.5 * expected)
