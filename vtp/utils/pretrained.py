@@ -1,14 +1,17 @@
 """Resolving and loading pretrained weights: local paths, hub names and models shipped in packages.
 
-Third-party weights are loaded weights-only (``torch.load(weights_only=True)``) or from
-safetensors: a pickle from the internet can run code.
+Checkpoints are loaded without running code from them (``torch.load(weights_only=True)``,
+safetensors, or a tensor-only unpickler): a pickle from the internet can run code.
 """
 import importlib
 import os.path as osp
+import pickle
+import types
 from functools import lru_cache
-from typing import Dict
+from typing import Any, Callable, Dict, Union
 
 import torch
+from mmengine.logging import MMLogger
 
 PACKAGE_PREFIX = 'pkg://'
 
@@ -43,11 +46,77 @@ def load_tokenizer(name: str):
     return AutoTokenizer.from_pretrained(resolve_pretrained(name), use_fast=True)
 
 
+class _Inert:
+    """Stands in for every non-tensor object of an untrusted checkpoint; runs no code."""
+
+    def __new__(cls, *args, **kwargs) -> '_Inert':
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+    def __call__(self, *args, **kwargs) -> '_Inert':
+        return _Inert()
+
+
+# The only callables an untrusted checkpoint may reach: tensor and container rebuilders.
+_TENSOR_GLOBALS = {
+    ('collections', 'OrderedDict'), ('torch', 'Size'), ('torch._utils', '_rebuild_tensor_v2'),
+    ('torch._utils', '_rebuild_parameter'), ('torch._utils', '_rebuild_parameter_with_state'),
+    ('torch._tensor', '_rebuild_from_type_v2'), ('torch', 'Tensor'),
+    ('torch.nn.parameter', 'Parameter'),
+}
+
+
+class _TensorOnlyUnpickler(pickle.Unpickler):
+    """Unpickles tensors and containers; any other global becomes an inert placeholder."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _TENSOR_GLOBALS:
+            return super().find_class(module, name)
+        return _Inert
+
+
+_TENSOR_ONLY_PICKLE = types.SimpleNamespace(
+    __name__='vtp_tensor_only_pickle', Unpickler=_TensorOnlyUnpickler, load=pickle.load)
+
+
+def load_checkpoint_file(path: str, map_location: Union[str, Callable] = 'cpu') -> Dict:
+    """Read a checkpoint file without running code from it.
+
+    ``.safetensors`` files give ``{'state_dict': ...}``. Torch files load with
+    ``weights_only=True``; files that also hold other objects (a stock mmengine run pickles
+    its ``MessageHub``, for instance) are read again with an unpickler that rebuilds tensors
+    and containers only and replaces every other object with an inert placeholder.
+
+    Args:
+        path: checkpoint file.
+        map_location: as in ``torch.load``.
+
+    Returns:
+        The checkpoint's top-level dict.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint not found: {path}')
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return dict(state_dict=load_file(path, device='cpu'))
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        MMLogger.get_current_instance().info(
+            f'{path} holds non-tensor objects: reading its tensors only')
+        return torch.load(path, map_location=map_location, weights_only=False,
+                          pickle_module=_TENSOR_ONLY_PICKLE)
+
+
 def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """Load a third-party checkpoint safely and return its (unwrapped) state dict.
 
-    ``.safetensors`` files are read with safetensors; anything else with
-    ``torch.load(weights_only=True)``. A dict holding ``state_dict``, ``model`` or ``module`` is
+    See :func:`load_checkpoint_file`; a dict holding ``state_dict``, ``model`` or ``module`` is
     unwrapped.
 
     Args:
@@ -56,13 +125,8 @@ def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
     Returns:
         Parameter name -> tensor.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path, device='cpu')
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    checkpoint = load_checkpoint_file(path)
     for key in ('state_dict', 'model', 'module'):
-        if isinstance(checkpoint, dict) and isinstance(checkpoint.get(key), dict):
+        if isinstance(checkpoint.get(key), dict):
             return checkpoint[key]
     return checkpoint

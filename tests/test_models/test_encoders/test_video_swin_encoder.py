@@ -21,11 +21,6 @@ def clips(batch: int = 2, frames: int = 4, size: int = 32) -> torch.Tensor:
     return torch.randn(batch, 3, frames, size, size)
 
 
-def backbone_state(encoder) -> dict:
-    """A detached copy of the backbone's state dict."""
-    return {k: v.clone() for k, v in encoder.backbone.state_dict().items()}
-
-
 def test_clip_output_shapes():
     encoder = build_encoder()
     assert encoder.embed_dims == TOY_VIDEO_DIMS
@@ -164,17 +159,36 @@ class Payload:
         return (_record_unpickling, ())
 
 
-def test_checkpoint_with_pickled_object_is_refused(tmp_path):
+def test_checkpoint_with_pickled_object_loads_tensors_without_running_it(tmp_path):
+    """A checkpoint with a code-running object: its tensors load, the object never runs."""
     source = build_encoder()
     path = tmp_path / 'unsafe.pth'
     torch.save({'state_dict': source.backbone.state_dict(), 'extra': Payload()}, path)
-    target = build_encoder(pretrained=str(path))
-    before = backbone_state(target)
     with pytest.raises(pickle.UnpicklingError):
-        target.load_pretrained(str(path))
+        torch.load(path, weights_only=True)
+    target = build_encoder(pretrained=str(path))
+    target.load_pretrained(str(path))
     assert not UNPICKLED
-    for key, value in target.backbone.state_dict().items():
-        assert torch.equal(value, before[key]), key
+    for key, value in source.backbone.state_dict().items():
+        assert torch.equal(target.backbone.state_dict()[key], value), key
+
+
+def test_checkpoint_matching_nothing_raises(tmp_path):
+    path = tmp_path / 'other.pth'
+    torch.save({'state_dict': {'head.fc.weight': torch.zeros(2, 2)}}, path)
+    with pytest.raises(ValueError, match='no tensor'):
+        build_encoder().load_pretrained(str(path))
+
+
+def test_vtp_model_checkpoint_loads_its_video_encoder(tmp_path):
+    source = build_encoder()
+    path = tmp_path / 'vtp.pth'
+    torch.save({'state_dict': {f'video_encoder.backbone.{k}': v
+                               for k, v in source.backbone.state_dict().items()}}, path)
+    target = build_encoder(pretrained=str(path))
+    target.load_pretrained(str(path))
+    for key, value in source.backbone.state_dict().items():
+        assert torch.equal(target.backbone.state_dict()[key], value), key
 
 
 def test_missing_checkpoint_raises(tmp_path):

@@ -15,6 +15,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
+from vtp.utils.pretrained import load_checkpoint_file
 
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
@@ -32,10 +33,10 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
 class VTPRunner(Runner):
     """mmengine ``Runner`` with four fixes that vtp's users rely on.
 
-    - Checkpoints are saved with mmengine's logging state as tensors and builtins, so every
-      checkpoint, vtp's own included, loads with ``torch.load(weights_only=True)`` (the
-      torch >= 2.6 default): resuming works and a downloaded pickle cannot run code.
-      ``.safetensors`` files load too.
+    - Checkpoints are saved with mmengine's logging state as tensors and builtins, so vtp's
+      own checkpoints load with ``torch.load(weights_only=True)`` (the torch >= 2.6 default)
+      and resuming works; other checkpoints load without running code from them (see
+      :func:`vtp.utils.pretrained.load_checkpoint_file`); ``.safetensors`` files load too.
     - Checkpoints are written to a temporary file and renamed, so a killed run never leaves a
       half-written checkpoint; ``--resume`` picks the newest complete one.
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
@@ -65,11 +66,8 @@ class VTPRunner(Runner):
                         strict: bool = False,
                         revise_keys: List[Tuple[str, str]] = [(r'^module.', '')]) -> Dict:
         """Load a checkpoint weights-only (see class docstring) into the model."""
-        if filename.endswith('.safetensors'):
-            from safetensors.torch import load_file
-            checkpoint = dict(state_dict=load_file(filename, device='cpu'))
-        elif osp.isfile(filename):
-            checkpoint = torch.load(filename, map_location=map_location, weights_only=True)
+        if osp.isfile(filename):
+            checkpoint = load_checkpoint_file(filename, map_location)
         else:  # URLs and other mmengine schemes: torch.load's weights-only default applies
             checkpoint = _load_checkpoint(filename, map_location=map_location)
         decode_checkpoint(checkpoint)

@@ -36,7 +36,8 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         arch: ``'tiny'``, ``'small'``, ``'base'``, ``'large'`` (Swin-T/S/B/L), ``'toy'`` (two
             stages of width 32 for tests) or a dict with ``embed_dims``, ``depths``, ``num_heads``.
         pretrained: optional checkpoint: an mmaction2 recognizer checkpoint (keys prefixed with
-            ``backbone.``), a bare ``SwinTransformer3D`` state dict, or a 2D Swin checkpoint (its
+            ``backbone.``), a vtp model (``video_encoder.backbone.``), a bare
+            ``SwinTransformer3D`` state dict, or a 2D Swin checkpoint (its
             ``patch_embed.proj.weight`` is 4-D), which is inflated to 3D as mmaction2 does.
             ``.safetensors`` or a torch file, loaded weights-only.
         patch_size: (t, h, w) patch size.
@@ -77,10 +78,12 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
             self.load_pretrained(self.pretrained)
 
     def load_pretrained(self, path: str) -> None:
-        """Load a recognizer, bare 3D or 2D Swin checkpoint (see class docstring)."""
+        """Load a recognizer, bare 3D, vtp or 2D Swin checkpoint (see class docstring)."""
         state = load_state_dict(path)
-        if any(k.startswith('backbone.') for k in state):
-            state = {k[len('backbone.'):]: v for k, v in state.items() if k.startswith('backbone.')}
+        for prefix in ('video_encoder.backbone.', 'backbone.'):
+            if any(k.startswith(prefix) for k in state):
+                state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+                break
         if state.get('patch_embed.proj.weight', torch.empty(0, 0, 0, 0, 0)).dim() == 4:
             state = self._inflate_2d(state)
         own = self.backbone.state_dict()
@@ -90,10 +93,14 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         for k in mismatched:
             state.pop(k)
         result = self.backbone.load_state_dict(state, strict=False)
+        loaded = len(state) - len(result.unexpected_keys)
+        if loaded == 0:
+            raise ValueError(f'VideoSwinEncoder: no tensor of {path} matches the backbone '
+                             f'(first keys: {list(load_state_dict(path))[:3]})')
         missing = [k for k in result.missing_keys if 'relative_position_index' not in k]
         MMLogger.get_current_instance().info(
-            f'VideoSwinEncoder: loaded {len(state)} tensors from {path}; '
-            f'missing {len(missing)} {missing[:5]}, unexpected {len(result.unexpected_keys)} '
+            f'VideoSwinEncoder: loaded {loaded} tensors from {path}; missing {len(missing)} '
+            f'{missing[:5]}, unexpected {len(result.unexpected_keys)} '
             f'{result.unexpected_keys[:5]}, shape-mismatched {len(mismatched)} {mismatched[:5]}')
 
     def _inflate_2d(self, state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
