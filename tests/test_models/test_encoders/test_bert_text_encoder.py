@@ -104,3 +104,25 @@ def test_resolve_pretrained():
         resolve_pretrained('pkg://not_a_module_xyz')
     with pytest.raises(ValueError, match='get_model_path'):
         resolve_pretrained('pkg://json')
+
+
+def test_mean_pooling_averages_real_tokens_only():
+    encoder = MODELS.build({**TOY_TEXT, 'pooling': 'mean'}).eval()
+    ids = torch.randint(1000, 2000, (2, 6))
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]])
+    tokens, pooled = encoder(ids, mask)
+    torch.testing.assert_close(pooled[0], tokens[0, :4].mean(0))
+    torch.testing.assert_close(pooled[1], tokens[1].mean(0))
+    with pytest.raises(ValueError, match='pooling'):
+        MODELS.build({**TOY_TEXT, 'pooling': 'max'})
+
+
+def test_frozen_layers_freeze_embeddings_and_lower_layers():
+    encoder = MODELS.build({**TOY_TEXT, 'frozen_layers': 1})
+    frozen = {n for n, p in encoder.named_parameters() if not p.requires_grad}
+    assert frozen and all(n.startswith(('bert.embeddings.', 'bert.encoder.layer.0.'))
+                          for n in frozen)
+    assert any(n.startswith('bert.embeddings.') for n in frozen)
+    assert all(p.requires_grad for n, p in encoder.named_parameters()
+               if n.startswith('bert.encoder.layer.1.'))
+    assert all(p.requires_grad for p in MODELS.build(TOY_TEXT).parameters())

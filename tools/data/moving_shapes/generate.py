@@ -149,7 +149,7 @@ def make_clip(rng: np.random.Generator, colour: str, shape: str, direction: str,
               num_frames: int) -> tuple[np.ndarray, dict[str, Any]]:
     """Draw the nuisance attributes of one clip and render its frames.
 
-    The nuisances are the background, the shape's extent (22-31% of the frame), the start
+    The nuisances are the background, the shape's extent (34-44% of the frame), the start
     position and the speed: the shape travels 50-95% of the free span and stays fully inside
     the frame.
 
@@ -165,7 +165,7 @@ def make_clip(rng: np.random.Generator, colour: str, shape: str, direction: str,
         The ``(num_frames, size, size, 3)`` uint8 frames and the clip attributes.
     """
     background = str(rng.choice(list(BACKGROUNDS)))
-    extent = int(rng.integers(round(0.22 * size), round(0.31 * size) + 1))
+    extent = int(rng.integers(round(0.34 * size), round(0.44 * size) + 1))
     radius = extent / 2
     travel = rng.uniform(0.5, 0.95) * (size - extent)
     step = np.array(DIRECTIONS[direction], np.float64)

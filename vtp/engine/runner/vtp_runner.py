@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import re
+from datetime import timedelta
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
@@ -31,7 +32,7 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
 
 @RUNNERS.register_module()
 class VTPRunner(Runner):
-    """mmengine ``Runner`` with four fixes that vtp's users rely on.
+    """mmengine ``Runner`` with three fixes that vtp's users rely on.
 
     - Checkpoints are saved with mmengine's logging state as tensors and builtins, so vtp's
       own checkpoints load with ``torch.load(weights_only=True)`` (the torch >= 2.6 default)
@@ -47,7 +48,6 @@ class VTPRunner(Runner):
         """Initialise gloo ourselves on CPU-only machines, then let mmengine do the rest."""
         if self.distributed and not is_distributed() and not torch.cuda.is_available():
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
-            from datetime import timedelta
             torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
         super().setup_env(env_cfg)
 

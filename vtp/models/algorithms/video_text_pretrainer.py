@@ -25,7 +25,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
 
     Args:
         video_encoder: config of the video encoder (``forward(video) -> (tokens, pooled)``).
-        text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, cls)``).
+        text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, pooled)``).
         heads: name -> head config; each head has ``loss(feats, data_samples) -> dict``. Loss
             keys must differ between heads.
         fusion: config of the fusion encoder, needed by matching and MLM heads.
@@ -77,8 +77,8 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
 
     def embed_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple:
         """(B, L) ids and mask -> ((B, L, D) tokens, (B, E) normalised embeddings)."""
-        tokens, cls = self.text_encoder(input_ids, attention_mask)
-        return tokens, F.normalize(self.text_proj(cls), dim=-1)
+        tokens, pooled = self.text_encoder(input_ids, attention_mask)
+        return tokens, F.normalize(self.text_proj(pooled), dim=-1)
 
     def _fuse(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
               video_tokens: torch.Tensor) -> torch.Tensor:

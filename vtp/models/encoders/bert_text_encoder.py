@@ -26,7 +26,7 @@ ARCHS = {
 
 @MODELS.register_module()
 class BertTextEncoder(QuietInitMixin, BaseModule):
-    """BERT encoder returning token features and the [CLS] feature.
+    """BERT encoder returning token features and a sentence feature.
 
     Args:
         pretrained: a local directory, a hub name (``bert-base-uncased``; needs the hub cache
@@ -34,6 +34,11 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             Weights come from there; ``arch`` and ``config`` are ignored.
         arch: ``'toy'`` or ``'base'`` for random init when ``pretrained`` is None.
         config: ``BertConfig`` fields overriding ``arch`` (random init).
+        pooling: the sentence feature: ``'cls'`` (the [CLS] token, as BERT is pre-trained) or
+            ``'mean'`` (mean of the real tokens, as sentence-transformers models such as
+            all-MiniLM-L6-v2 are trained).
+        frozen_layers: freeze the embeddings and the first ``frozen_layers`` transformer
+            layers (-1: train everything; 0: freeze only the embeddings).
         init_cfg: mmengine init config.
     """
 
@@ -41,8 +46,13 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
                  pretrained: Optional[str] = None,
                  arch: str = 'base',
                  config: Optional[Dict] = None,
+                 pooling: str = 'cls',
+                 frozen_layers: int = -1,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if pooling not in ('cls', 'mean'):
+            raise ValueError(f"BertTextEncoder: pooling must be 'cls' or 'mean', got {pooling!r}")
+        self.pooling = pooling
         from transformers import BertConfig, BertModel
         from transformers.utils import logging as hf_logging
 
@@ -61,6 +71,9 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         finally:
             hf_logging.set_verbosity(verbosity)
         self.embed_dims = self.bert.config.hidden_size
+        if frozen_layers >= 0:
+            for module in [self.bert.embeddings, *self.bert.encoder.layer[:frozen_layers]]:
+                module.requires_grad_(False)
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
@@ -80,7 +93,10 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
 
         Returns:
             tokens: (B, L, D) last hidden states.
-            pooled: (B, D) the [CLS] token's hidden state.
+            pooled: (B, D) the sentence feature (see ``pooling``).
         """
         tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return tokens, tokens[:, 0]
+        if self.pooling == 'cls':
+            return tokens, tokens[:, 0]
+        weights = attention_mask.unsqueeze(-1).to(tokens.dtype)  # (B, L, 1)
+        return tokens, (tokens * weights).sum(1) / weights.sum(1).clamp(min=1)
