@@ -23,8 +23,11 @@ $(STAMP): setup.py requirements/runtime.txt requirements/mmaction.txt requiremen
 $(DEMO_DATA)/train.csv: | $(STAMP)
 	$(PY) tools/data/moving_shapes/generate.py --out-dir $(DEMO_DATA)
 
+# Pre-train (evaluating at the end), then re-evaluate the saved checkpoint with tools/test.py.
 demo: $(STAMP) $(DEMO_DATA)/train.csv
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
+		--work-dir $(DEMO_WORK_DIR)/test --out $(DEMO_WORK_DIR)/test_metrics.json
 
 lint: $(STAMP)
 	$(PY) -m ruff check vtp tools tests configs setup.py
