@@ -12,11 +12,11 @@ DEMO_WORK_DIR := work_dirs/moving_shapes
 
 install: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/mmaction.txt requirements/tests.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/no_deps.txt requirements/tests.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) install torch==2.13.0
 	$(PIP) install -r requirements/runtime.txt -r requirements/tests.txt
-	$(PIP) install --no-deps -r requirements/mmaction.txt
+	$(PIP) install --no-deps -r requirements/no_deps.txt
 	$(PIP) install --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

@@ -1,12 +1,13 @@
 """The contrastive loss on 2 processes with half the batch each equals 1 process on all of it."""
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import torch
-import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.parallel import DistributedDataParallel
 
 from vtp.models.losses import InfoNCELoss
 from vtp.utils.dist import all_gather_with_grad
@@ -40,23 +41,23 @@ def make_inputs() -> tuple:
     return model, video, text
 
 
-def _worker(rank: int, init_file: str, out_dir: str) -> None:
-    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
-                            world_size=WORLD)
-    model, video, text = make_inputs()
-    ddp = DistributedDataParallel(model)
-    part = slice(rank * BATCH // WORLD, (rank + 1) * BATCH // WORLD)
-    loss = ddp(video[part], text[part])
-    loss.backward()
-    gathered = all_gather_with_grad(torch.full((2, 3), float(rank), requires_grad=True))
-    torch.save(dict(loss=loss.detach(), gathered=gathered.detach(),
-                    grads={n: p.grad for n, p in model.named_parameters()}),
-               f'{out_dir}/rank{rank}.pth')
-    dist.destroy_process_group()
-
-
 def test_two_processes_equal_one(tmp_path: Path) -> None:
-    mp.spawn(_worker, args=(str(tmp_path / 'init'), str(tmp_path)), nprocs=WORLD, join=True)
+    """Two gloo processes (separate interpreters, so no test state leaks into them)."""
+    here = Path(__file__).resolve().parent
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(here), str(here.parents[1])]),
+           'OMP_NUM_THREADS': '1'}
+    logs = [open(tmp_path / f'rank{r}.log', 'w') for r in range(WORLD)]
+    procs = [subprocess.Popen([sys.executable, str(here / 'contrastive_worker.py'), str(r),
+                               str(WORLD), str(port), str(tmp_path / f'rank{r}.pth')],
+                              env=env, stdout=log, stderr=subprocess.STDOUT)
+             for r, log in enumerate(logs)]
+    for r, (proc, log) in enumerate(zip(procs, logs)):
+        proc.wait(timeout=90)
+        log.close()
+        assert proc.returncode == 0, (tmp_path / f'rank{r}.log').read_text()[-3000:]
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(WORLD)]
 
     model, video, text = make_inputs()

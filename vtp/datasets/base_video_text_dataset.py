@@ -1,7 +1,7 @@
 """Base class of vtp's datasets: deterministic per-sample randomness and stream keys."""
 import random
 from contextlib import contextmanager
-from typing import Iterator, Optional, Sequence, Union
+from typing import Callable, Iterator, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -38,6 +38,8 @@ class BaseVideoTextDataset(BaseDataset):
     sample is augmented differently in each pass, and identically on a resumed run.
 
     Args:
+        data_prefix: ``dict(video=<folder>)``, joined to ``data_root``; video paths in the
+            annotations are relative to it.
         pipeline: transforms, as configs (built from vtp's registry) or callables.
         seed: seed of the per-sample randomness; the experiment seed (``randomness.seed``,
             read from torch's initial seed when the dataset is built) when None.
@@ -45,11 +47,12 @@ class BaseVideoTextDataset(BaseDataset):
             ``test_mode``, ``indices``, ...).
     """
 
-    def __init__(self, *args, pipeline: Sequence[Union[dict, callable]] = (),
-                 seed: Optional[int] = None, **kwargs) -> None:
+    def __init__(self, *args, data_prefix: dict = dict(video=''),
+                 pipeline: Sequence[Union[dict, Callable]] = (), seed: Optional[int] = None,
+                 **kwargs) -> None:
         self.seed = torch.initial_seed() if seed is None else seed
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
-        super().__init__(*args, pipeline=pipeline, **kwargs)
+        super().__init__(*args, data_prefix=data_prefix, pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> list:
         """Parse the annotation file; an empty one is an error naming the file."""

@@ -16,9 +16,6 @@ class VideoTextJsonDataset(BaseVideoTextDataset):
     pipeline. A malformed entry stops the run at start-up with the file, line and field.
     """
 
-    def __init__(self, *args, data_prefix: dict = dict(video=''), **kwargs) -> None:
-        super().__init__(*args, data_prefix=data_prefix, **kwargs)
-
     def parse_annotations(self) -> List[dict]:
         path = self.ann_file
         data_list = []

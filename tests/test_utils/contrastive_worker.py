@@ -1,0 +1,35 @@
+"""One rank of the 2-process contrastive-loss check in ``test_dist.py`` (run as a script).
+
+``python contrastive_worker.py RANK WORLD PORT OUT_FILE`` computes the loss on its half of
+the batch under DDP (gloo) and saves the loss, the gathered tensor and the averaged gradients.
+"""
+import faulthandler
+import sys
+from datetime import timedelta
+
+import torch
+import torch.distributed as dist
+from test_dist import BATCH, make_inputs
+from torch.nn.parallel import DistributedDataParallel
+
+from vtp.utils.dist import all_gather_with_grad
+
+
+def main(rank: int, world: int, port: str, out_file: str) -> None:
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
+                            world_size=world, timeout=timedelta(seconds=60))
+    model, video, text = make_inputs()
+    ddp = DistributedDataParallel(model)
+    part = slice(rank * BATCH // world, (rank + 1) * BATCH // world)
+    loss = ddp(video[part], text[part])
+    loss.backward()
+    gathered = all_gather_with_grad(torch.full((2, 3), float(rank), requires_grad=True))
+    torch.save(dict(loss=loss.detach(), gathered=gathered.detach(),
+                    grads={n: p.grad for n, p in model.named_parameters()}), out_file)
+    dist.barrier()  # rank 0 hosts the store: let every rank finish before tearing down
+    dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    faulthandler.dump_traceback_later(60, exit=True)  # a stuck rank reports where, then exits
+    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4])
