@@ -4,6 +4,7 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
+from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, VideoTextJsonDataset
 from vtp.registry import DATASETS
@@ -56,17 +57,6 @@ def test_compact_json_on_one_line(tmp_path):
     path.write_text(json.dumps(GOOD), encoding='utf-8')
     dataset = build(path)
     assert [dataset.get_data_info(i)['video_id'] for i in range(2)] == ['a', 'sub/b']
-
-
-def check_error(excinfo, path: Path, line: int, field: str) -> None:
-    err = excinfo.value
-    assert isinstance(err, ValueError)
-    assert err.path == str(path)
-    assert err.line == line
-    assert err.field == field
-    message = str(err)
-    assert f'{path}:{line}:' in message
-    assert repr(field) in message
 
 
 @pytest.mark.parametrize('bad, field', [

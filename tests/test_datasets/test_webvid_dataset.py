@@ -3,6 +3,7 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
+from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, WebVidDataset
 from vtp.registry import DATASETS
@@ -56,17 +57,6 @@ def test_fields_are_stripped_and_extra_columns_ignored(tmp_path):
     assert info['filename'] == osp.join('p', 'd1', '42.mp4')
     assert info['text'] == 'spaced caption'
     assert info['duration'] == pytest.approx(3.0)
-
-
-def check_error(excinfo, path: Path, line: int, field: str) -> None:
-    err = excinfo.value
-    assert isinstance(err, ValueError)
-    assert err.path == str(path)
-    assert err.line == line
-    assert err.field == field
-    message = str(err)
-    assert f'{path}:{line}:' in message
-    assert repr(field) in message
 
 
 def test_header_missing_column(tmp_path):

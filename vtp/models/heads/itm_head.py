@@ -1,5 +1,5 @@
 """Video-text matching (VTM) head with hard negatives mined from contrastive similarities."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModule
@@ -40,7 +40,7 @@ class ITMHead(BaseModule):
         return self.classifier(fused_cls)
 
     @torch.no_grad()
-    def _sample_negatives(self, feats: VideoTextFeatures) -> tuple:
+    def _sample_negatives(self, feats: VideoTextFeatures) -> Tuple[torch.Tensor, torch.Tensor]:
         """Global indices of one hard negative text and one hard negative clip per local pair."""
         batch = feats.video_embed.shape[0]
         all_video = all_gather_no_grad(feats.video_embed)  # (W*B, E)
@@ -50,11 +50,8 @@ class ITMHead(BaseModule):
         if all_ids.shape[0] < 2:
             raise ValueError('ITMHead needs a global batch of at least 2 pairs to draw negatives')
         own = torch.arange(batch, device=ids.device) + get_rank() * batch
-        same_text = (ids[:, None] == all_ids[None]).all(-1)  # (B, W*B)
-        same_text[torch.arange(batch), own] = True
-        # Rows where every other text is identical fall back to uniform over the others.
-        blocked = same_text.clone()
-        blocked[blocked.all(1)] = False
+        blocked = (ids[:, None] == all_ids[None]).all(-1)  # (B, W*B) identical captions
+        blocked[blocked.all(1)] = False  # every text identical: fall back to any other pair
         blocked[torch.arange(batch), own] = True
 
         def draw(sim: torch.Tensor) -> torch.Tensor:
