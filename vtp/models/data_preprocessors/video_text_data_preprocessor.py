@@ -21,6 +21,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
     Args:
         mean: per-channel mean on the 0-255 scale.
         std: per-channel standard deviation on the 0-255 scale.
+        non_blocking: copy to the device asynchronously.
     """
 
     def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
@@ -31,7 +32,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1), persistent=False)
 
     def forward(self, data: Dict, training: bool = False) -> Dict:
-        """Collated ``{'inputs': [dict], 'data_samples': [...]}`` -> batched tensors."""
+        """``{'inputs': {key: [per-sample tensor]}, 'data_samples': [...]}`` -> batched tensors."""
         batch = data['inputs']
         video = torch.stack(batch['video'])  # (B, T, H, W, C) uint8
         video = video.to(self.device, non_blocking=self._non_blocking)
