@@ -20,7 +20,7 @@ def sample_rng(seed: int, key: int) -> Iterator[None]:
     resumed run sees exactly the data of an uninterrupted one.
     """
     py_state, np_state = random.getstate(), np.random.get_state()
-    entropy = np.random.SeedSequence([seed % 2**63, key % 2**63]).generate_state(2)
+    entropy = np.random.SeedSequence([seed % 2**63, key]).generate_state(2)
     random.seed(int(entropy[0]))
     np.random.seed(int(entropy[1]))
     try:
@@ -70,9 +70,10 @@ class BaseVideoTextDataset(BaseDataset):
             self.full_init()
         if key < 0:
             key += len(self)
+        index = key % len(self)
         with sample_rng(self.seed, key):
-            data = self.prepare_data(key % len(self))
+            data = self.prepare_data(index)
         if data is None:
-            raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample '
-                               f'{key % len(self)} ({self.get_data_info(key % len(self))})')
+            raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
+                               f'({self.get_data_info(index)})')
         return data

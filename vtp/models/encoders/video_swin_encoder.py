@@ -80,6 +80,7 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
     def load_pretrained(self, path: str) -> None:
         """Load a recognizer, bare 3D, vtp or 2D Swin checkpoint (see class docstring)."""
         state = load_state_dict(path)
+        first_keys = list(state)[:3]
         for prefix in ('video_encoder.backbone.', 'backbone.'):
             if any(k.startswith(prefix) for k in state):
                 state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
@@ -96,7 +97,7 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         loaded = len(state) - len(result.unexpected_keys)
         if loaded == 0:
             raise ValueError(f'VideoSwinEncoder: no tensor of {path} matches the backbone '
-                             f'(first keys: {list(load_state_dict(path))[:3]})')
+                             f'(first keys: {first_keys})')
         missing = [k for k in result.missing_keys if 'relative_position_index' not in k]
         MMLogger.get_current_instance().info(
             f'VideoSwinEncoder: loaded {loaded} tensors from {path}; missing {len(missing)} '
