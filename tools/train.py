@@ -7,6 +7,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vtp.registry import RUNNERS
+from vtp.utils.dist import close_process_group
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,3 +55,4 @@ def main() -> None:
 
 if __name__ == '__main__':
     main()
+    close_process_group()

@@ -12,24 +12,25 @@ import torch.distributed as dist
 from test_dist import BATCH, make_inputs
 from torch.nn.parallel import DistributedDataParallel
 
-from vtp.utils.dist import all_gather_with_grad
+from vtp.utils.dist import all_gather_with_grad, close_process_group
 
 
-def main(rank: int, world: int, port: str, out_file: str) -> None:
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world, timeout=timedelta(seconds=60))
+def run(rank: int, world: int) -> dict:
+    """One rank's loss, gathered tensor and DDP-averaged gradients (the DDP model dies here)."""
     model, video, text = make_inputs()
     ddp = DistributedDataParallel(model)
     part = slice(rank * BATCH // world, (rank + 1) * BATCH // world)
     loss = ddp(video[part], text[part])
     loss.backward()
     gathered = all_gather_with_grad(torch.full((2, 3), float(rank), requires_grad=True))
-    torch.save(dict(loss=loss.detach(), gathered=gathered.detach(),
-                    grads={n: p.grad for n, p in model.named_parameters()}), out_file)
-    dist.barrier()  # rank 0 hosts the store: let every rank finish before tearing down
-    dist.destroy_process_group()
+    return dict(loss=loss.detach(), gathered=gathered.detach(),
+                grads={n: p.grad for n, p in model.named_parameters()})
 
 
 if __name__ == '__main__':
     faulthandler.dump_traceback_later(60, exit=True)  # a stuck rank reports where, then exits
-    main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4])
+    rank, world, port, out_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
+                            world_size=world, timeout=timedelta(seconds=60))
+    torch.save(run(rank, world), out_file)
+    close_process_group()

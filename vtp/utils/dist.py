@@ -1,4 +1,5 @@
 """Distributed helpers. The one differentiable all-gather of vtp lives here."""
+import gc
 from typing import List
 
 import torch
@@ -17,6 +18,21 @@ def get_rank() -> int:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank()
     return 0
+
+
+def close_process_group() -> None:
+    """Wait for every rank, then destroy the default group (no-op when not distributed).
+
+    Call after a successful run, once the objects that use the group (a runner, a DDP model)
+    are out of scope: they are collected first, while the group still exists. Leaving a gloo
+    group to the interpreter's exit lets one rank tear its transport down while another still
+    talks to it, which aborts that rank ("terminate called without an active exception"), and a
+    DDP model freed after the group is destroyed can hang.
+    """
+    if dist.is_available() and dist.is_initialized():
+        gc.collect()
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 class _AllGatherWithGrad(torch.autograd.Function):
