@@ -1,28 +1,37 @@
-"""Base class of vtp's datasets: deterministic per-sample randomness and stream keys."""
+"""Base class of vtp's datasets: compact shared records, per-sample randomness, safe samples."""
+import pickle
 import random
+from array import array
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
 
 from vtp.datasets.annotation import AnnotationError
+from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
 
 
+def _seed(*keys: int) -> Tuple[int, int]:
+    """Two 32-bit seeds derived from ``keys`` (any non-negative ints)."""
+    entropy = np.random.SeedSequence([k % 2**63 for k in keys]).generate_state(2)
+    return int(entropy[0]), int(entropy[1])
+
+
 @contextmanager
-def sample_rng(seed: int, key: int) -> Iterator[None]:
-    """Seed Python's and NumPy's global generators for one sample, then restore them.
+def sample_rng(*keys: int) -> Iterator[None]:
+    """Seed Python's and NumPy's global generators from ``keys``, then restore them.
 
     Transforms (vtp's and mmaction2's) draw from the global generators; seeding them from the
     sample's stream key makes its augmentation independent of worker count and history, so a
     resumed run sees exactly the data of an uninterrupted one.
     """
     py_state, np_state = random.getstate(), np.random.get_state()
-    entropy = np.random.SeedSequence([seed % 2**63, key]).generate_state(2)
-    random.seed(int(entropy[0]))
-    np.random.seed(int(entropy[1]))
+    py_seed, np_seed = _seed(*keys)
+    random.seed(py_seed)
+    np.random.seed(np_seed)
     try:
         yield
     finally:
@@ -30,50 +39,125 @@ def sample_rng(seed: int, key: int) -> Iterator[None]:
         np.random.set_state(np_state)
 
 
+def serialize_records(records: Iterable[dict]) -> Tuple[np.ndarray, np.ndarray]:
+    """Pickle records one at a time into one byte array and the end offset of each.
+
+    The records are never held as Python objects all at once, so parsing a 10M-row
+    annotation file peaks near the size of its serialized form; dataloader workers share the
+    two arrays (copy-on-write pages that nobody writes), instead of each touching, and so
+    copying, millions of Python objects.
+
+    Returns:
+        ``(data_bytes (S,) uint8, data_address (N,) int64)``, mmengine's serialized layout.
+    """
+    buffer, ends = bytearray(), array('q')
+    for record in records:
+        buffer += pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        ends.append(len(buffer))
+    return np.frombuffer(buffer, dtype=np.uint8), np.frombuffer(ends, dtype=np.int64)
+
+
 class BaseVideoTextDataset(BaseDataset):
-    """An mmengine ``BaseDataset`` read by stream keys.
+    """An mmengine ``BaseDataset`` read by stream keys, whose broken samples are replaced.
 
     ``dataset[key]`` returns sample ``key % len(dataset)`` processed with random choices
     seeded by ``(seed, key)``: vtp's ``InfiniteSampler`` yields ``pass * N + index``, so a
     sample is augmented differently in each pass, and identically on a resumed run.
 
+    When a transform raises :class:`SampleError` (missing, empty, corrupt or too-short media,
+    an empty caption), the sample is replaced by another drawn from ``(seed, key, attempt)``,
+    so a resumed run replaces it identically. The returned data sample lists the failures in
+    its ``failures`` metainfo (``[{'path', 'reason'}]``); ``DataHealthHook`` logs each once and
+    summarises them.
+
+    Annotations are parsed as a stream straight into mmengine's serialized layout (one byte
+    array), which dataloader workers share without copying.
+
     Args:
-        data_prefix: ``dict(video=<folder>)``, joined to ``data_root``; video paths in the
-            annotations are relative to it.
+        data_prefix: ``dict(video=<folder>)`` (or ``img``), joined to ``data_root``; media
+            paths in the annotations are relative to it.
         pipeline: transforms, as configs (built from vtp's registry) or callables.
         seed: seed of the per-sample randomness; the experiment seed (``randomness.seed``,
             read from torch's initial seed when the dataset is built) when None.
-        **kwargs: ``BaseDataset`` arguments (``ann_file``, ``data_root``, ``data_prefix``,
-            ``test_mode``, ``indices``, ...).
+        max_retries: replacements tried for one key before giving up with an error.
+        **kwargs: ``BaseDataset`` arguments (``ann_file``, ``data_root``, ``test_mode``,
+            ``indices``, ...).
     """
 
     def __init__(self, *args, data_prefix: dict = dict(video=''),
                  pipeline: Sequence[Union[dict, Callable]] = (), seed: Optional[int] = None,
-                 **kwargs) -> None:
+                 max_retries: int = 10, **kwargs) -> None:
+        if not kwargs.pop('serialize_data', True):
+            raise ValueError(f'{type(self).__name__}: records are always serialized '
+                             '(serialize_data=False is not supported)')
         self.seed = torch.initial_seed() if seed is None else seed
+        self.max_retries = max_retries
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         super().__init__(*args, data_prefix=data_prefix, pipeline=pipeline, **kwargs)
 
-    def load_data_list(self) -> list:
-        """Parse the annotation file; an empty one is an error naming the file."""
-        data_list = self.parse_annotations()
-        if not data_list:
-            raise AnnotationError(self.ann_file, 1, '<root>', 'no entries')
-        return data_list
+    def load_data_list(self) -> Iterable[dict]:
+        """The data-info dicts of the annotation file, one per sample (a list or a generator)."""
+        return self.parse_annotations()
 
-    def parse_annotations(self) -> list:
-        """Read ``self.ann_file`` into a list of data-info dicts (one per sample)."""
+    def parse_annotations(self) -> Iterable[dict]:
+        """Read ``self.ann_file`` into data-info dicts; a generator keeps memory low."""
         raise NotImplementedError
+
+    def full_init(self) -> None:
+        """Parse the annotations into the serialized store; an empty result is an error."""
+        if self._fully_initialized:
+            return
+        self.data_list = []
+        self.data_bytes, self.data_address = serialize_records(self.load_data_list())
+        if len(self.data_address) == 0:
+            raise AnnotationError(self.ann_file, 1, '<root>', 'no entries')
+        if self._indices is not None:
+            data_bytes, ends = self.data_bytes, self.data_address
+            self.data_bytes, self.data_address = serialize_records(
+                pickle.loads(data_bytes[ends[i - 1] if i else 0:ends[i]])
+                for i in self._subset_indices())
+        self._fully_initialized = True
+
+    def _subset_indices(self) -> List[int]:
+        num = len(self.data_address)
+        if isinstance(self._indices, int):
+            return list(range(min(self._indices, num)))
+        return [i % num for i in self._indices]
+
+    def _replacement(self, key: int, attempt: int) -> int:
+        """Index of the ``attempt``-th replacement for stream key ``key``."""
+        return _seed(self.seed, key, attempt, 1)[0] % len(self)
 
     def __getitem__(self, key: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
         if key < 0:
             key += len(self)
-        index = key % len(self)
-        with sample_rng(self.seed, key):
-            data = self.prepare_data(index)
-        if data is None:
-            raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
-                               f'({self.get_data_info(index)})')
-        return data
+        failures: List[dict] = []
+        for attempt in range(self.max_retries + 1):
+            index = key % len(self) if attempt == 0 else self._replacement(key, attempt)
+            keys = (self.seed, key, attempt) if attempt else (self.seed, key)
+            try:
+                with sample_rng(*keys):
+                    data = self.prepare_data(index)
+            except SampleError as e:
+                failures.append(dict(path=e.path, reason=e.reason))
+                continue
+            if data is None:
+                raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
+                                   f'({self.get_data_info(index)})')
+            if failures:
+                _attach_failures(data, failures)
+            return data
+        raise RuntimeError(
+            f'{type(self).__name__}: {len(failures)} samples in a row failed for key {key}; '
+            f'the data looks broken. Failures: {failures}')
+
+
+def _attach_failures(data: dict, failures: List[dict]) -> None:
+    """Record replaced samples in the packed data sample (or the raw results dict)."""
+    sample = data.get('data_samples') if isinstance(data, dict) else None
+    if sample is not None and hasattr(sample, 'set_metainfo'):
+        sample.set_metainfo(dict(failures=failures))
+    else:
+        data['failures'] = failures

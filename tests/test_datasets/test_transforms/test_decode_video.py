@@ -14,9 +14,9 @@ def frame_ids(imgs: np.ndarray) -> list:
     return [int(i) for i in np.rint((levels - BASE) / STEP)]
 
 
-def load(path: str, num_frames: int, test_mode: bool) -> dict:
-    pipeline = Compose([OpenVideo(), SampleFrames(num_frames, test_mode=test_mode),
-                        DecodeVideo()])
+def load(path: str, num_frames: int, test_mode: bool, repeat_short: bool = False) -> dict:
+    pipeline = Compose([OpenVideo(), SampleFrames(num_frames, test_mode=test_mode,
+                                                  repeat_short=repeat_short), DecodeVideo()])
     return pipeline(dict(filename=path))
 
 
@@ -68,8 +68,10 @@ def test_train_mode_frames_in_increasing_order_within_segments(video):
 
 
 def test_clip_shorter_than_num_frames_repeats(tmp_path):
-    results = load(write_mp4(tmp_path / 'short.mp4', num_frames=5), 8, test_mode=True)
+    results = load(write_mp4(tmp_path / 'short.mp4', num_frames=5), 8, test_mode=True,
+                   repeat_short=True)
     assert results['imgs'].shape == (8, HEIGHT, WIDTH, 3)
     ids = frame_ids(results['imgs'])
     assert ids == results['frame_inds'].tolist()
     assert ids == sorted(ids) and set(ids) == set(range(5))
+

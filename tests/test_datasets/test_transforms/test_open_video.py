@@ -3,6 +3,7 @@
 import pytest
 from video_files import write_mp4
 
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import OpenVideo
 from vtp.registry import TRANSFORMS
 
@@ -23,6 +24,17 @@ def test_built_from_registry(tmp_path):
     assert transform(dict(filename=path))['total_frames'] == 5
 
 
-def test_missing_file_raises(tmp_path):
-    with pytest.raises(RuntimeError, match='missing.mp4'):
-        OpenVideo()(dict(filename=str(tmp_path / 'missing.mp4')))
+@pytest.mark.parametrize('content, reason', [
+    (None, 'missing file'), (b'', 'empty file'), (b'not a video at all', 'undecodable video'),
+    ('half', 'undecodable video')])
+def test_broken_file_is_a_sample_error(tmp_path, capfd, content, reason):
+    path = tmp_path / 'broken.mp4'
+    if content == 'half':  # a download cut off half-way (the mp4 index is at the end)
+        data = open(write_mp4(tmp_path / 'ok.mp4'), 'rb').read()
+        content = data[:len(data) // 2]
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SampleError) as info:
+        OpenVideo()(dict(filename=str(path)))
+    assert (info.value.path, info.value.reason) == (str(path), reason)
+    assert capfd.readouterr().err == ''  # FFmpeg's own messages are not printed

@@ -2,11 +2,14 @@
 import numpy as np
 import pytest
 
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import SampleFrames
 
 
-def sample(total: int, num_frames: int, test_mode: bool = False) -> np.ndarray:
-    return SampleFrames(num_frames, test_mode=test_mode)(dict(total_frames=total))['frame_inds']
+def sample(total: int, num_frames: int, test_mode: bool = False, **extra) -> np.ndarray:
+    transform = SampleFrames(num_frames, test_mode=test_mode,
+                             repeat_short=extra.pop('repeat_short', False))
+    return transform(dict(total_frames=total, filename='clip.mp4', **extra))['frame_inds']
 
 
 @pytest.mark.parametrize('num_frames', [0, -1])
@@ -15,9 +18,15 @@ def test_num_frames_must_be_positive(num_frames):
         SampleFrames(num_frames=num_frames)
 
 
-def test_video_without_frames_raises():
-    with pytest.raises(ValueError, match='no frames'):
-        SampleFrames(4)(dict(total_frames=0, filename='empty.mp4'))
+@pytest.mark.parametrize('repeat_short', [False, True])
+def test_video_without_frames_is_a_sample_error(repeat_short):
+    with pytest.raises(SampleError, match='empty.mp4: fewer frames than asked'):
+        SampleFrames(4, repeat_short=repeat_short)(dict(total_frames=0, filename='empty.mp4'))
+
+
+def test_clip_shorter_than_num_frames_is_a_sample_error():
+    with pytest.raises(SampleError, match=r'clip.mp4: fewer frames than asked \(3 frames, 8'):
+        sample(3, 8)
 
 
 @pytest.mark.parametrize('total, expected', [(12, [1, 4, 7, 10]), (8, [1, 3, 5, 7]),
@@ -59,12 +68,28 @@ def test_train_mode_uses_numpy_global_generator():
 @pytest.mark.parametrize('test_mode', [True, False])
 def test_short_clip_repeats_frames_in_order(test_mode):
     np.random.seed(0)
-    inds = sample(3, 8, test_mode=test_mode)
+    inds = sample(3, 8, test_mode=test_mode, repeat_short=True)
     assert inds.shape == (8, )
     assert np.all(np.diff(inds) >= 0)
     assert set(inds.tolist()) == {0, 1, 2}
 
 
 def test_single_frame():
-    assert sample(1, 4, test_mode=True).tolist() == [0, 0, 0, 0]
+    assert sample(1, 4, test_mode=True, repeat_short=True).tolist() == [0, 0, 0, 0]
     assert sample(9, 1, test_mode=True).tolist() == [4]
+
+
+def test_time_window_restricts_frames():
+    """A 2 s to 4 s window of a 10 fps clip samples frames 20..39 only."""
+    np.random.seed(0)
+    for test_mode in (True, False):
+        inds = sample(100, 4, test_mode=test_mode, start=2.0, end=4.0, avg_fps=10.0)
+        assert np.all((20 <= inds) & (inds < 40)), inds
+    assert sample(100, 4, test_mode=True, start=2.0, end=4.0, avg_fps=10.0).tolist() == \
+        [22, 27, 32, 37]
+
+
+def test_window_past_the_end_is_clipped_and_too_short_window_fails():
+    assert sample(50, 2, test_mode=True, start=4.0, end=9.0, avg_fps=10.0).tolist() == [42, 47]
+    with pytest.raises(SampleError, match='1 frames, 2 asked'):
+        sample(50, 2, start=4.9, end=9.0, avg_fps=10.0)

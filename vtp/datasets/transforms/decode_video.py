@@ -3,6 +3,8 @@ from typing import Dict
 
 from mmcv.transforms import BaseTransform
 
+from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms.open_video import native_stderr_silenced
 from vtp.registry import TRANSFORMS
 
 
@@ -10,7 +12,9 @@ from vtp.registry import TRANSFORMS
 class DecodeVideo(BaseTransform):
     """Decode ``frame_inds`` from ``video_reader`` into RGB frames and close the reader.
 
-    **Required Keys:** ``video_reader``, ``frame_inds``
+    A decoding failure (a truncated or corrupt stream) raises :class:`SampleError`.
+
+    **Required Keys:** ``video_reader``, ``frame_inds``, ``filename``
 
     **Modified Keys:** ``video_reader`` (removed)
 
@@ -19,7 +23,12 @@ class DecodeVideo(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         reader = results.pop('video_reader')
-        imgs = reader.get_batch(list(results['frame_inds'])).asnumpy()  # (T, H, W, 3)
+        try:
+            with native_stderr_silenced():
+                imgs = reader.get_batch(list(results['frame_inds'])).asnumpy()  # (T, H, W, 3)
+        except RuntimeError as e:
+            raise SampleError(results['filename'], 'undecodable frames',
+                              str(e).splitlines()[0]) from None
         results['imgs'] = imgs
         results['img_shape'] = imgs.shape[1:3]
         return results

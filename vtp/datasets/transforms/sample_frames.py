@@ -1,9 +1,11 @@
 """Choose which frames of a clip to decode."""
+import math
 from typing import Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
 
 
@@ -11,32 +13,48 @@ from vtp.registry import TRANSFORMS
 class SampleFrames(BaseTransform):
     """Split the clip into ``num_frames`` equal segments and take one frame from each.
 
-    Training takes a random frame in each segment; testing takes each segment's centre. A clip
-    shorter than ``num_frames`` repeats frames (in order).
+    Training takes a random frame in each segment; testing takes each segment's centre. When
+    the sample has a time window (``start``/``end`` in seconds, as HowTo100M's ASR segments
+    do), only the frames inside it are candidates. A clip with fewer frames than
+    ``num_frames`` raises :class:`SampleError` (the dataset replaces it), or repeats frames in
+    order with ``repeat_short=True``.
 
-    **Required Keys:** ``total_frames``
+    **Required Keys:** ``total_frames``, ``filename``; ``avg_fps`` with ``start``/``end``
+
+    **Optional Keys:** ``start``, ``end`` (seconds)
 
     **Added Keys:** ``frame_inds`` (T,) int
 
     Args:
         num_frames: frames T per clip.
         test_mode: centre of each segment instead of a random offset.
+        repeat_short: repeat frames of clips shorter than T instead of rejecting them.
     """
 
-    def __init__(self, num_frames: int, test_mode: bool = False) -> None:
+    def __init__(self, num_frames: int, test_mode: bool = False,
+                 repeat_short: bool = False) -> None:
         if num_frames < 1:
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
         self.num_frames = num_frames
         self.test_mode = test_mode
+        self.repeat_short = repeat_short
 
     def transform(self, results: Dict) -> Dict:
         total = results['total_frames']
-        if total < 1:
-            raise ValueError(f'{results.get("filename")}: the video has no frames')
-        edges = np.linspace(0, total, self.num_frames + 1)  # segment boundaries
+        first, last = 0, total  # candidate frames [first, last)
+        if results.get('start') is not None or results.get('end') is not None:
+            fps = results['avg_fps']
+            first = min(max(int(math.floor((results.get('start') or 0.0) * fps)), 0), total)
+            end = results.get('end')
+            last = total if end is None else min(max(int(math.ceil(end * fps)), first), total)
+        available = last - first
+        if available < 1 or (available < self.num_frames and not self.repeat_short):
+            raise SampleError(results['filename'], 'fewer frames than asked',
+                              f'{available} frames, {self.num_frames} asked')
+        edges = np.linspace(0, available, self.num_frames + 1)  # segment boundaries
         if self.test_mode:
             points = (edges[:-1] + edges[1:]) / 2
         else:
             points = edges[:-1] + np.random.rand(self.num_frames) * (edges[1:] - edges[:-1])
-        results['frame_inds'] = np.clip(points.astype(np.int64), 0, total - 1)
+        results['frame_inds'] = first + np.clip(points.astype(np.int64), 0, available - 1)
         return results
