@@ -1,9 +1,11 @@
-"""Shared fixtures: a tiny moving-shapes data set."""
+"""Shared fixtures: a tiny moving-shapes data set and tiny copies of the public corpora."""
 import os.path as osp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from corpus_fixtures import write_corpora
 from toy_runs import ROOT
 
 
@@ -16,3 +18,12 @@ def moving_shapes_root(tmp_path_factory: pytest.TempPathFactory) -> str:
                    capture_output=True)
     assert osp.isfile(out / 'train.csv')
     return str(out)
+
+
+@pytest.fixture(scope='session')
+def corpora_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny copies of every pre-training corpus (and MSRVTT test) in their released formats,
+    under ``<root>/data``, with local tokenizer folders in ``<root>`` (see corpus_fixtures)."""
+    root = tmp_path_factory.mktemp('corpora')
+    write_corpora(root)
+    return root

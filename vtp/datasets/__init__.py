@@ -1,8 +1,19 @@
 from .annotation import AnnotationError
 from .base_video_text_dataset import BaseVideoTextDataset
+from .cc3m_dataset import CC3MDataset
+from .cnvid_dataset import CNVidDataset
+from .coco_caption_dataset import CocoCaptionDataset
+from .howto100m_dataset import HowTo100MDataset
+from .mixed_dataset import MixedDataset
+from .sample_error import SampleError
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 from .video_text_json_dataset import VideoTextJsonDataset
+from .visual_genome_dataset import VisualGenomeDataset
 from .webvid_dataset import WebVidDataset
 
-__all__ = ['AnnotationError', 'BaseVideoTextDataset', 'VideoTextJsonDataset', 'WebVidDataset']
+__all__ = [
+    'AnnotationError', 'BaseVideoTextDataset', 'CC3MDataset', 'CNVidDataset',
+    'CocoCaptionDataset', 'HowTo100MDataset', 'MixedDataset', 'SampleError',
+    'VideoTextJsonDataset', 'VisualGenomeDataset', 'WebVidDataset'
+]

@@ -3,7 +3,7 @@ import pickle
 import random
 from array import array
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 import torch
@@ -124,9 +124,16 @@ class BaseVideoTextDataset(BaseDataset):
             return list(range(min(self._indices, num)))
         return [i % num for i in self._indices]
 
-    def _replacement(self, key: int, attempt: int) -> int:
-        """Index of the ``attempt``-th replacement for stream key ``key``."""
-        return _seed(self.seed, key, attempt, 1)[0] % len(self)
+    def _replacement(self, key: int, attempt: int, tried: Set[int]) -> Optional[int]:
+        """Index of the ``attempt``-th replacement for stream key ``key``, never one already
+        tried for it; None when every sample has been tried."""
+        if len(tried) >= len(self):
+            return None
+        rng = np.random.default_rng([self.seed % 2**63, key, attempt])
+        while True:
+            index = int(rng.integers(len(self)))
+            if index not in tried:
+                return index
 
     def __getitem__(self, key: int) -> dict:
         if not self._fully_initialized:
@@ -134,14 +141,19 @@ class BaseVideoTextDataset(BaseDataset):
         if key < 0:
             key += len(self)
         failures: List[dict] = []
+        tried: Set[int] = set()
+        index: Optional[int] = key % len(self)
         for attempt in range(self.max_retries + 1):
-            index = key % len(self) if attempt == 0 else self._replacement(key, attempt)
             keys = (self.seed, key, attempt) if attempt else (self.seed, key)
             try:
                 with sample_rng(*keys):
                     data = self.prepare_data(index)
             except SampleError as e:
                 failures.append(dict(path=e.path, reason=e.reason))
+                tried.add(index)
+                index = self._replacement(key, attempt + 1, tried)
+                if index is None:
+                    break
                 continue
             if data is None:
                 raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '

@@ -2,7 +2,7 @@
 import csv
 import os.path as osp
 import re
-from typing import List
+from typing import Iterator
 
 from vtp.datasets.annotation import AnnotationError, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -26,12 +26,12 @@ class WebVidDataset(BaseVideoTextDataset):
     """WebVid CSV: ``videoid, contentUrl, duration, page_dir, name`` (name is the caption).
 
     Videos are read from ``{data_prefix['video']}/{page_dir}/{videoid}.mp4``. A malformed row
-    stops the run at start-up with the file, line and field.
+    stops the run at start-up with the file, line and field; an empty caption is replaced
+    when read, like a missing video.
     """
 
-    def parse_annotations(self) -> List[dict]:
+    def parse_annotations(self) -> Iterator[dict]:
         path = self.ann_file
-        data_list = []
         with open(path, encoding='utf-8-sig', newline='') as f:
             reader = csv.DictReader(f)
             missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
@@ -42,17 +42,15 @@ class WebVidDataset(BaseVideoTextDataset):
                 line = reader.line_num  # the row's last physical line
                 videoid = require(row, 'videoid', str, path, line).strip()
                 page_dir = require(row, 'page_dir', str, path, line).strip()
-                caption = require(row, 'name', str, path, line).strip()
+                caption = require(row, 'name', str, path, line, allow_empty=True).strip()
                 duration_text = require(row, 'duration', str, path, line)
                 try:
                     duration = parse_duration(duration_text)
                 except ValueError as e:
                     raise AnnotationError(path, line, 'duration', str(e)) from e
-                for field, value in (('videoid', videoid), ('page_dir', page_dir),
-                                     ('name', caption)):
+                for field, value in (('videoid', videoid), ('page_dir', page_dir)):
                     if not value:
                         raise AnnotationError(path, line, field, 'empty')
-                data_list.append(dict(
+                yield dict(
                     filename=osp.join(self.data_prefix['video'], page_dir, f'{videoid}.mp4'),
-                    text=caption, video_id=videoid, duration=duration))
-        return data_list
+                    text=caption, video_id=videoid, duration=duration)

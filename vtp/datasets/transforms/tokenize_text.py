@@ -4,6 +4,7 @@ from typing import Dict
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
 from vtp.utils.pretrained import load_tokenizer
 
@@ -13,7 +14,8 @@ class TokenizeText(BaseTransform):
     """Tokenise ``text`` (one caption or several) to fixed-length ids.
 
     With several captions, training (``sample_one=True``) keeps one drawn at random per visit;
-    testing keeps them all (every caption is a retrieval query).
+    testing keeps them all (every caption is a retrieval query). An empty caption raises
+    :class:`SampleError` (the dataset replaces the sample).
 
     **Required Keys:** ``text`` (str or list of str)
 
@@ -37,6 +39,8 @@ class TokenizeText(BaseTransform):
         captions = [text] if isinstance(text, str) else list(text)
         if self.sample_one and len(captions) > 1:
             captions = [captions[np.random.randint(len(captions))]]
+        if any(not c.strip() for c in captions):
+            raise SampleError(results.get('filename', '<text>'), 'empty caption')
         encoded = load_tokenizer(self.tokenizer)(
             captions, padding='max_length', truncation=True, max_length=self.max_length,
             return_tensors='np')

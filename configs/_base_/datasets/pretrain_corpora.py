@@ -1,0 +1,89 @@
+# The public pre-training corpora as released (tools/data/<corpus>/README.md tells where to get
+# them and the layout under data/), with shared pipelines: videos give `num_frames` frames,
+# images enter as static clips of as many frames, so image and video samples share batches.
+# A config in configs/pretrain/ picks corpora for `train_dataloader.dataset`, alone or in a
+# MixedDataset with sampling ratios. Zero-shot MSRVTT 1k-A retrieval (the VindLU json layout)
+# is the evaluation.
+tokenizer = 'bert-base-uncased'
+num_frames = 4
+resize = 256
+crop_size = 224
+max_length = 40
+
+video_train_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleFrames', num_frames=num_frames),
+    dict(type='DecodeVideo'),
+    dict(type='Resize', scale=resize),
+    dict(type='RandomCrop', size=crop_size),
+    dict(type='FlipVideo', prob=0.5),
+    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
+    dict(type='MaskTokens', tokenizer=tokenizer, mask_prob=0.15),
+    dict(type='PackVideoTextInputs'),
+]
+image_train_pipeline = [
+    dict(type='LoadImage', num_frames=num_frames),
+    dict(type='Resize', scale=resize),
+    dict(type='RandomCrop', size=crop_size),
+    dict(type='FlipVideo', prob=0.5),
+    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
+    dict(type='MaskTokens', tokenizer=tokenizer, mask_prob=0.15),
+    dict(type='PackVideoTextInputs'),
+]
+video_test_pipeline = [
+    dict(type='OpenVideo'),
+    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
+    dict(type='DecodeVideo'),
+    dict(type='Resize', scale=resize),
+    dict(type='CenterCrop', size=crop_size),
+    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
+    dict(type='PackVideoTextInputs'),
+]
+
+coco = dict(type='CocoCaptionDataset', data_root='data/coco',
+            ann_file='annotations/captions_train2017.json', data_prefix=dict(img='train2017'),
+            pipeline=image_train_pipeline)
+vg = dict(type='VisualGenomeDataset', data_root='data/vg', ann_file='region_descriptions.json',
+          data_prefix=dict(img=''), pipeline=image_train_pipeline)
+cc3m = dict(type='CC3MDataset', data_root='data/cc3m', ann_file='Train_GCC-training.tsv',
+            data_prefix=dict(img='training'), pipeline=image_train_pipeline)
+webvid2m = dict(type='WebVidDataset', data_root='data/webvid', ann_file='results_2M_train.csv',
+                data_prefix=dict(video='videos'), pipeline=video_train_pipeline)
+howto100m = dict(type='HowTo100MDataset', data_root='data/howto100m', ann_file='caption.jsonl',
+                 data_prefix=dict(video='videos'), min_duration=4.0,
+                 pipeline=video_train_pipeline)
+
+# CNVid-3.5M: Chinese ASR text, a Chinese BERT vocabulary (21128 tokens), longer captions, and
+# no flip (FlipVideo swaps English side words only).
+chinese_tokenizer = 'bert-base-chinese'
+chinese_max_length = 50
+cnvid = dict(
+    type='CNVidDataset', data_root='data/cnvid', ann_file='caption.jsonl',
+    data_prefix=dict(video='videos'), min_duration=4.0,
+    pipeline=video_train_pipeline[:5] + [
+        dict(type='TokenizeText', tokenizer=chinese_tokenizer, max_length=chinese_max_length,
+             sample_one=True),
+        dict(type='MaskTokens', tokenizer=chinese_tokenizer, mask_prob=0.15),
+        dict(type='PackVideoTextInputs'),
+    ])
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    collate_fn=dict(type='pseudo_collate'),
+)
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=8,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    collate_fn=dict(type='pseudo_collate'),
+    dataset=dict(type='VideoTextJsonDataset', data_root='data/msrvtt',
+                 ann_file='annotations/msrvtt_ret_test1k.json', data_prefix=dict(video='videos'),
+                 pipeline=video_test_pipeline, test_mode=True),
+)
+test_dataloader = val_dataloader
+val_evaluator = [dict(type='RetrievalMetric')]
+test_evaluator = val_evaluator

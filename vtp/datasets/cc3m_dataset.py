@@ -1,0 +1,83 @@
+"""Conceptual Captions 3M image-text pairs, as released and as downloaded by img2dataset."""
+import os
+import os.path as osp
+from typing import Dict, Iterator
+
+from mmengine.logging import MMLogger
+
+from vtp.datasets.annotation import AnnotationError, iter_lines
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp')
+
+
+@DATASETS.register_module()
+class CC3MDataset(BaseVideoTextDataset):
+    """CC3M (https://aclanthology.org/P18-1238/) in the form users end up with.
+
+    The release is a TSV without header, ``caption<TAB>url`` per line
+    (``Train_GCC-training.tsv``), and users download the images with img2dataset
+    (``output_format=files``), which writes ``{shard}/{key}.jpg`` with ``{key}.txt`` (the
+    caption) beside it, where ``key`` is the image's row number in the TSV, zero-padded.
+
+    - With ``ann_file`` (the TSV), the download folder ``data_prefix['img']`` is listed once
+      and each downloaded key is joined with its TSV row (the caption comes from the TSV).
+      Rows whose image was never downloaded (dead links) are left out, and one line says how
+      many.
+    - Without ``ann_file``, the img2dataset folder alone is read: every image with the
+      caption in its ``.txt`` file.
+
+    Tar shards (``output_format=webdataset``) must be extracted first.
+
+    Args:
+        **kwargs: :class:`BaseVideoTextDataset` arguments (``data_prefix=dict(img=...)``).
+    """
+
+    def __init__(self, *args, ann_file: str = '', data_prefix: dict = dict(img=''),
+                 **kwargs) -> None:
+        super().__init__(*args, ann_file=ann_file, data_prefix=data_prefix, **kwargs)
+
+    def _downloaded(self) -> Dict[int, str]:
+        """img2dataset key -> image path, from a listing of the download folder."""
+        root = self.data_prefix['img']
+        if not osp.isdir(root):
+            raise FileNotFoundError(f'CC3MDataset: image folder {root!r} does not exist')
+        images: Dict[int, str] = {}
+        folders = [root] + sorted(e.path for e in os.scandir(root) if e.is_dir())
+        for folder in folders:
+            for entry in os.scandir(folder):
+                stem, ext = osp.splitext(entry.name)
+                if ext.lower() in IMAGE_EXTENSIONS and stem.isdigit():
+                    images[int(stem)] = entry.path
+        return images
+
+    def parse_annotations(self) -> Iterator[dict]:
+        images = self._downloaded()
+        if not self.ann_file:
+            for key, image in sorted(images.items()):
+                yield dict(filename=image, text=_read_caption(image), image_id=key)
+            return
+        path, rows, joined = self.ann_file, 0, 0
+        for line, text in iter_lines(path):
+            fields = text.split('\t')
+            if rows == 0 and fields == ['caption', 'url']:
+                continue  # the header img2dataset's instructions add
+            if len(fields) != 2:
+                raise AnnotationError(path, line, 'caption\\turl', f'expected 2 tab-separated '
+                                      f'fields, got {len(fields)}')
+            key, rows = rows, rows + 1  # img2dataset numbers the data rows from 0
+            if key in images:
+                joined += 1
+                yield dict(filename=images[key], text=fields[0].strip(), image_id=key)
+        MMLogger.get_current_instance().info(
+            f'CC3MDataset: {joined} of {rows} rows of {path} have a downloaded image')
+
+
+def _read_caption(image: str) -> str:
+    """The caption img2dataset wrote beside ``image`` (empty if none: replaced when read)."""
+    caption_file = osp.splitext(image)[0] + '.txt'
+    if not osp.isfile(caption_file):
+        return ''
+    with open(caption_file, encoding='utf-8') as f:
+        return f.read().strip()

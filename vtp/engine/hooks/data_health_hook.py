@@ -1,0 +1,142 @@
+"""Report replaced (broken) samples and per-corpus sample counts; stop on too many failures."""
+from collections import Counter
+from typing import Dict, Optional, Sequence
+
+from mmengine.dist import all_gather_object
+from mmengine.hooks import Hook
+
+from vtp.registry import HOOKS
+
+
+class _Tally:
+    """Counts of one phase (train, val or test) on this rank."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.reasons: Counter = Counter()
+        self.files: Dict[str, str] = {}  # path -> reason
+        self.corpora: Counter = Counter()
+
+    @property
+    def failures(self) -> int:
+        return sum(self.reasons.values())
+
+    def merge(self, other: '_Tally') -> None:
+        self.samples += other.samples
+        self.reasons.update(other.reasons)
+        self.files.update(other.files)
+        self.corpora.update(other.corpora)
+
+
+@HOOKS.register_module()
+class DataHealthHook(Hook):
+    """Make broken media visible without stopping a run over it, and stop a run on bad data.
+
+    vtp datasets replace a sample whose media is missing, empty, corrupt or too short (or whose
+    caption is empty) and list it in the data sample's ``failures`` metainfo. This hook logs
+    each broken file once, in one line; at the end of training (of each epoch in epoch-based
+    runs) and of each evaluation it logs a summary: samples seen, samples replaced by reason,
+    distinct broken files, and, for a :class:`MixedDataset`, samples per corpus beside the
+    configured ratio. During training it also logs each corpus's share of the batch as
+    ``corpus/<name>`` (percent) and raises once more than ``max_failure_ratio`` of the samples
+    tried have failed, rather than train on garbage.
+
+    Args:
+        max_failure_ratio: largest tolerated share of failed samples (failed / tried).
+        min_samples: samples tried on a rank before the ratio is checked.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self, max_failure_ratio: float = 0.1, min_samples: int = 200) -> None:
+        if not 0 <= max_failure_ratio <= 1:
+            raise ValueError(f'max_failure_ratio must be in [0, 1], got {max_failure_ratio}')
+        self.max_failure_ratio = max_failure_ratio
+        self.min_samples = min_samples
+        self.tallies = {mode: _Tally() for mode in ('train', 'val', 'test')}
+
+    def _record(self, runner, mode: str, data_batch: Optional[dict]) -> Counter:
+        """Count one batch; log files seen failing for the first time. Returns corpus counts."""
+        tally = self.tallies[mode]
+        samples: Sequence = (data_batch or {}).get('data_samples') or []
+        batch_corpora: Counter = Counter()
+        for sample in samples:
+            tally.samples += 1
+            corpus = sample.metainfo.get('corpus')
+            if corpus is not None:
+                batch_corpora[corpus] += 1
+            for failure in sample.metainfo.get('failures', ()):
+                tally.reasons[failure['reason']] += 1
+                if failure['path'] not in tally.files:
+                    tally.files[failure['path']] = failure['reason']
+                    runner.logger.warning(f'data ({mode}): replaced a sample: '
+                                          f'{failure["path"]}: {failure["reason"]}')
+        tally.corpora.update(batch_corpora)
+        return batch_corpora
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        corpora = self._record(runner, 'train', data_batch)
+        total = sum(corpora.values())
+        for name, count in corpora.items():
+            runner.message_hub.update_scalar(f'train/corpus/{name}', 100.0 * count / total)
+        tally = self.tallies['train']
+        tried = tally.samples + tally.failures
+        if tried >= self.min_samples and tally.failures > self.max_failure_ratio * tried:
+            raise RuntimeError(
+                f'{tally.failures} of {tried} samples tried failed (more than '
+                f'max_failure_ratio={self.max_failure_ratio}): {self._describe(tally)}. '
+                'Check the data paths and files, or raise DataHealthHook.max_failure_ratio.')
+
+    def after_val_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                       outputs: Optional[Sequence] = None) -> None:
+        self._record(runner, 'val', data_batch)
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
+                        outputs: Optional[Sequence] = None) -> None:
+        self._record(runner, 'test', data_batch)
+
+    def before_val_epoch(self, runner) -> None:
+        self.tallies['val'] = _Tally()
+
+    def before_test_epoch(self, runner) -> None:
+        self.tallies['test'] = _Tally()
+
+    def after_train_epoch(self, runner) -> None:
+        self._summarise(runner, 'train', runner.train_dataloader.dataset)
+
+    def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        self._summarise(runner, 'val', runner.val_dataloader.dataset)
+
+    def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+        self._summarise(runner, 'test', runner.test_dataloader.dataset)
+
+    def summary(self, mode: str) -> _Tally:
+        """The counts of ``mode`` summed over all ranks (a collective call when distributed)."""
+        total = _Tally()
+        for tally in all_gather_object(self.tallies[mode]):
+            total.merge(tally)
+        return total
+
+    def _summarise(self, runner, mode: str, dataset) -> None:
+        tally = self.summary(mode)
+        line = f'data ({mode}): {tally.samples} samples, {self._describe(tally)}'
+        ratios = getattr(dataset, 'corpus_ratios', None)
+        if tally.corpora:
+            seen = sum(tally.corpora.values())
+            parts = []
+            for name, count in sorted(tally.corpora.items()):
+                part = f'{name} {count} ({100.0 * count / seen:.1f}%'
+                if ratios and name in ratios:
+                    part += f', configured {100.0 * ratios[name]:.1f}%'
+                parts.append(part + ')')
+            line += '; per corpus: ' + ', '.join(parts)
+        runner.logger.info(line)
+
+    @staticmethod
+    def _describe(tally: _Tally) -> str:
+        if not tally.failures:
+            return '0 replaced'
+        reasons = ', '.join(f'{reason} {n}' for reason, n in sorted(tally.reasons.items()))
+        return (f'{tally.failures} replaced ({reasons}) from {len(tally.files)} broken '
+                f'file(s)')
