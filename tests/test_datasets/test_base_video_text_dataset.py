@@ -1,11 +1,12 @@
-"""Tests for ``BaseVideoTextDataset``: stream keys and per-sample seeded randomness."""
+"""Tests for ``BaseVideoTextDataset``: stream keys, per-sample seeded randomness, replacement of
+broken samples and the serialized record store."""
 import random
 
 import numpy as np
 import pytest
 import torch
 
-from vtp.datasets import BaseVideoTextDataset
+from vtp.datasets import BaseVideoTextDataset, SampleError
 from vtp.datasets.transforms import SampleFrames
 
 NUM = 3
@@ -117,3 +118,68 @@ def test_dropped_sample_raises():
     dataset = make(pipeline=[lambda results: None])
     with pytest.raises(RuntimeError, match='dropped sample 1'):
         dataset[NUM + 1]
+
+
+class BrokenSet(BaseVideoTextDataset):
+    """Ten samples; those in ``broken`` raise SampleError when read."""
+
+    def __init__(self, broken=(), **kwargs) -> None:
+        self.broken = set(broken)
+        super().__init__(pipeline=[self.read], **kwargs)
+
+    def load_data_list(self):
+        return (dict(filename=f'clip{i}.mp4', text=f'caption {i}') for i in range(10))
+
+    def read(self, results: dict) -> dict:
+        if results['sample_idx'] in self.broken:
+            raise SampleError(results['filename'], 'missing file')
+        results['draw'] = np.random.rand()
+        return results
+
+
+def test_broken_sample_is_replaced_deterministically():
+    dataset = BrokenSet(broken={3}, seed=0)
+    sample = dataset[13]  # pass 1, index 3
+    assert sample['sample_idx'] != 3
+    assert sample['failures'] == [dict(path='clip3.mp4', reason='missing file')]
+    again = BrokenSet(broken={3}, seed=0)[13]
+    assert (again['sample_idx'], again['draw']) == (sample['sample_idx'], sample['draw'])
+    others = {BrokenSet(broken={3}, seed=s)[13]['sample_idx'] for s in range(20)}
+    assert len(others) > 1  # the replacement is drawn, not always the neighbour
+    assert 'failures' not in dataset[4]
+
+
+def test_replacement_never_retries_a_failed_sample():
+    dataset = BrokenSet(broken=set(range(9)), max_retries=20)
+    for key in range(5):
+        sample = dataset[key]
+        assert sample['sample_idx'] == 9
+        paths = [f['path'] for f in sample['failures']]
+        assert len(paths) == len(set(paths))
+
+
+def test_too_many_failures_in_a_row_is_an_error():
+    with pytest.raises(RuntimeError, match='3 samples in a row failed for key 0'):
+        BrokenSet(broken=set(range(10)), max_retries=2)[0]
+    with pytest.raises(RuntimeError, match='10 samples in a row failed'):
+        BrokenSet(broken=set(range(10)), max_retries=50)[0]  # every sample tried once
+
+
+def test_records_are_one_shared_byte_array():
+    dataset = BrokenSet()
+    assert dataset.data_list == []
+    assert isinstance(dataset.data_bytes, np.ndarray) and dataset.data_bytes.dtype == np.uint8
+    assert len(dataset.data_address) == len(dataset) == 10
+    assert dataset.get_data_info(7)['filename'] == 'clip7.mp4'
+
+
+@pytest.mark.parametrize('indices, expected', [(3, [0, 1, 2]), ([8, 2, 5], [8, 2, 5])])
+def test_indices_select_a_subset(indices, expected):
+    dataset = BrokenSet(indices=indices)
+    assert [dataset.get_data_info(i)['filename'] for i in range(len(dataset))] == \
+        [f'clip{i}.mp4' for i in expected]
+
+
+def test_unserialized_records_are_refused():
+    with pytest.raises(ValueError, match='serialize_data=False'):
+        BrokenSet(serialize_data=False)

@@ -80,11 +80,12 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
         raise AnnotationError(path, e.lineno, '<json>', e.msg) from e
 
 
-def iter_objects(items: Any, path: str, field: str) -> Iterator[Tuple[int, dict]]:
+def iter_objects(items: Any, path: str, field: str,
+                 line: int = 1) -> Iterator[Tuple[int, dict]]:
     """Check that ``items`` (``(line, element)`` pairs from :func:`load_json_list` or
-    :func:`load_json_object`) is a list of JSON objects, and yield them."""
+    :func:`load_json_object`, found at ``line``) is a list of JSON objects, and yield them."""
     if not isinstance(items, list):
-        raise AnnotationError(path, 1, field, 'expected a list')
+        raise AnnotationError(path, line, field, 'expected a list')
     for line, item in items:
         if not isinstance(item, dict):
             raise AnnotationError(path, line, field, f'expected an object, got {item!r}')

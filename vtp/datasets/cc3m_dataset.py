@@ -1,4 +1,5 @@
 """Conceptual Captions 3M image-text pairs, as released and as downloaded by img2dataset."""
+import math
 import os
 import os.path as osp
 from typing import Dict, Iterator
@@ -31,15 +32,28 @@ class CC3MDataset(BaseVideoTextDataset):
     Tar shards (``output_format=webdataset``) must be extracted first.
 
     Args:
+        samples_per_shard: img2dataset's ``number_sample_per_shard`` of the download (its
+            default, 10000, makes keys equal to row numbers).
         **kwargs: :class:`BaseVideoTextDataset` arguments (``data_prefix=dict(img=...)``).
     """
 
     def __init__(self, *args, ann_file: str = '', data_prefix: dict = dict(img=''),
-                 **kwargs) -> None:
+                 samples_per_shard: int = 10000, **kwargs) -> None:
+        if samples_per_shard < 1:
+            raise ValueError(f'samples_per_shard must be >= 1, got {samples_per_shard}')
+        self.samples_per_shard = samples_per_shard
         super().__init__(*args, ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
+    def row_of(self, key: int) -> int:
+        """TSV data row of img2dataset key ``key``: img2dataset numbers the images of shard
+        ``s`` from ``s * 10**ceil(log10(samples_per_shard))``, so keys and rows differ when
+        ``samples_per_shard`` is not a power of ten."""
+        stride = 10**math.ceil(math.log10(self.samples_per_shard))
+        shard, index = divmod(key, stride)
+        return shard * self.samples_per_shard + index
+
     def _downloaded(self) -> Dict[int, str]:
-        """img2dataset key -> image path, from a listing of the download folder."""
+        """TSV data row -> image path, from a listing of the download folder."""
         root = self.data_prefix['img']
         if not osp.isdir(root):
             raise FileNotFoundError(f'CC3MDataset: image folder {root!r} does not exist')
@@ -49,14 +63,14 @@ class CC3MDataset(BaseVideoTextDataset):
             for entry in os.scandir(folder):
                 stem, ext = osp.splitext(entry.name)
                 if ext.lower() in IMAGE_EXTENSIONS and stem.isdigit():
-                    images[int(stem)] = entry.path
+                    images[self.row_of(int(stem))] = entry.path
         return images
 
     def parse_annotations(self) -> Iterator[dict]:
         images = self._downloaded()
         if not self.ann_file:
-            for key, image in sorted(images.items()):
-                yield dict(filename=image, text=_read_caption(image), image_id=key)
+            for row, image in sorted(images.items()):
+                yield dict(filename=image, text=_read_caption(image), image_id=row)
             return
         path, rows, joined = self.ann_file, 0, 0
         for line, text in iter_lines(path):
@@ -66,10 +80,10 @@ class CC3MDataset(BaseVideoTextDataset):
             if len(fields) != 2:
                 raise AnnotationError(path, line, 'caption\\turl', f'expected 2 tab-separated '
                                       f'fields, got {len(fields)}')
-            key, rows = rows, rows + 1  # img2dataset numbers the data rows from 0
-            if key in images:
+            row, rows = rows, rows + 1  # data rows from 0, as img2dataset counts them
+            if row in images:
                 joined += 1
-                yield dict(filename=images[key], text=fields[0].strip(), image_id=key)
+                yield dict(filename=images[row], text=fields[0].strip(), image_id=row)
         MMLogger.get_current_instance().info(
             f'CC3MDataset: {joined} of {rows} rows of {path} have a downloaded image')
 

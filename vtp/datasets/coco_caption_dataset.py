@@ -1,6 +1,6 @@
 """COCO Captions image-text pairs, from the 2017 json or the Karpathy split json."""
 import os.path as osp
-from typing import Dict, Iterator, List, Sequence
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -40,16 +40,17 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             raise AnnotationError(path, 1, 'images', 'missing')
         if 'annotations' in members:
             return self._parse_2017(members)
-        return self._parse_karpathy(members['images'][1])
+        return self._parse_karpathy(members['images'])
 
     def _parse_2017(self, members: Dict) -> Iterator[dict]:
         path, prefix = self.ann_file, self.data_prefix['img']
         files: Dict[int, str] = {}
-        for line, image in iter_objects(members['images'][1], path, 'images'):
+        for line, image in iter_objects(members['images'][1], path, 'images', members['images'][0]):
             image_id = require(image, 'id', int, path, line)
             files[image_id] = require(image, 'file_name', str, path, line)
         captions: Dict[int, List[str]] = {}
-        for line, ann in iter_objects(members['annotations'][1], path, 'annotations'):
+        for line, ann in iter_objects(members['annotations'][1], path, 'annotations',
+                                      members['annotations'][0]):
             image_id = require(ann, 'image_id', int, path, line)
             caption = require(ann, 'caption', str, path, line, allow_empty=True)
             if image_id not in files:
@@ -59,9 +60,9 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             yield dict(filename=osp.join(prefix, files[image_id]), text=texts,
                        image_id=image_id)
 
-    def _parse_karpathy(self, images: List) -> Iterator[dict]:
+    def _parse_karpathy(self, images: Tuple[int, List]) -> Iterator[dict]:
         path, prefix = self.ann_file, self.data_prefix['img']
-        for line, image in iter_objects(images, path, 'images'):
+        for line, image in iter_objects(images[1], path, 'images', images[0]):
             if require(image, 'split', str, path, line) not in self.splits:
                 continue
             sentences = require(image, 'sentences', list, path, line)

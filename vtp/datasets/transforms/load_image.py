@@ -15,7 +15,8 @@ class LoadImage(BaseTransform):
 
     The result has the layout of decoded video frames, so the rest of a video pipeline
     (resize, crop, flip, packing) and the video encoder take it unchanged. A missing, empty,
-    truncated or undecodable file raises :class:`SampleError`.
+    truncated or undecodable file, or one over PIL's decompression-bomb limit, raises
+    :class:`SampleError`.
 
     **Required Keys:** ``filename``
 
@@ -37,7 +38,7 @@ class LoadImage(BaseTransform):
         try:
             with Image.open(path) as image:
                 frame = np.asarray(image.convert('RGB'))  # (H, W, 3)
-        except OSError as e:  # PIL's UnidentifiedImageError and truncated files
+        except (OSError, Image.DecompressionBombError) as e:  # unreadable, truncated, huge
             raise SampleError(path, 'undecodable image', str(e)) from None
         results['imgs'] = np.repeat(frame[None], self.num_frames, axis=0)  # (T, H, W, 3)
         results['img_shape'] = frame.shape[:2]

@@ -12,18 +12,16 @@ class _Tally:
     """Counts of one phase (train, val or test) on this rank."""
 
     def __init__(self) -> None:
-        self.samples = 0
-        self.reasons: Counter = Counter()
-        self.files: Dict[str, str] = {}  # path -> reason
+        self.samples = 0  # samples delivered
+        self.replaced = 0  # of which stand in for a broken one
+        self.failures = 0  # failed reads (a replacement can fail too)
+        self.files: Dict[str, str] = {}  # broken file -> reason
         self.corpora: Counter = Counter()
-
-    @property
-    def failures(self) -> int:
-        return sum(self.reasons.values())
 
     def merge(self, other: '_Tally') -> None:
         self.samples += other.samples
-        self.reasons.update(other.reasons)
+        self.replaced += other.replaced
+        self.failures += other.failures
         self.files.update(other.files)
         self.corpora.update(other.corpora)
 
@@ -35,15 +33,16 @@ class DataHealthHook(Hook):
     vtp datasets replace a sample whose media is missing, empty, corrupt or too short (or whose
     caption is empty) and list it in the data sample's ``failures`` metainfo. This hook logs
     each broken file once, in one line; at the end of training (of each epoch in epoch-based
-    runs) and of each evaluation it logs a summary: samples seen, samples replaced by reason,
-    distinct broken files, and, for a :class:`MixedDataset`, samples per corpus beside the
-    configured ratio. During training it also logs each corpus's share of the batch as
-    ``corpus/<name>`` (percent) and raises once more than ``max_failure_ratio`` of the samples
-    tried have failed, rather than train on garbage.
+    runs) and of each evaluation it logs a summary: samples seen, samples replaced, failed
+    reads, the distinct broken files by reason, and, for a :class:`MixedDataset`, samples per
+    corpus beside the configured ratio. During training it also logs each corpus's share of
+    the batch as ``corpus/<name>`` (percent) and raises once more than ``max_failure_ratio``
+    of the sample reads have failed, rather than train on garbage. Counts start with the
+    process (a resumed run counts from the resume).
 
     Args:
-        max_failure_ratio: largest tolerated share of failed samples (failed / tried).
-        min_samples: samples tried on a rank before the ratio is checked.
+        max_failure_ratio: largest tolerated share of failed reads (failed / all reads).
+        min_samples: sample reads on a rank before the ratio is checked.
     """
 
     priority = 'NORMAL'
@@ -65,8 +64,10 @@ class DataHealthHook(Hook):
             corpus = sample.metainfo.get('corpus')
             if corpus is not None:
                 batch_corpora[corpus] += 1
-            for failure in sample.metainfo.get('failures', ()):
-                tally.reasons[failure['reason']] += 1
+            failures = sample.metainfo.get('failures', ())
+            tally.replaced += bool(failures)
+            tally.failures += len(failures)
+            for failure in failures:
                 if failure['path'] not in tally.files:
                     tally.files[failure['path']] = failure['reason']
                     runner.logger.warning(f'data ({mode}): replaced a sample: '
@@ -81,11 +82,11 @@ class DataHealthHook(Hook):
         for name, count in corpora.items():
             runner.message_hub.update_scalar(f'train/corpus/{name}', 100.0 * count / total)
         tally = self.tallies['train']
-        tried = tally.samples + tally.failures
-        if tried >= self.min_samples and tally.failures > self.max_failure_ratio * tried:
+        reads = tally.samples + tally.failures
+        if reads >= self.min_samples and tally.failures > self.max_failure_ratio * reads:
             raise RuntimeError(
-                f'{tally.failures} of {tried} samples tried failed (more than '
-                f'max_failure_ratio={self.max_failure_ratio}): {self._describe(tally)}. '
+                f'{tally.failures} of {reads} sample reads failed, more than '
+                f'max_failure_ratio={self.max_failure_ratio}: {self._describe(tally)}. '
                 'Check the data paths and files, or raise DataHealthHook.max_failure_ratio.')
 
     def after_val_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
@@ -137,6 +138,7 @@ class DataHealthHook(Hook):
     def _describe(tally: _Tally) -> str:
         if not tally.failures:
             return '0 replaced'
-        reasons = ', '.join(f'{reason} {n}' for reason, n in sorted(tally.reasons.items()))
-        return (f'{tally.failures} replaced ({reasons}) from {len(tally.files)} broken '
-                f'file(s)')
+        reasons = Counter(tally.files.values())
+        why = ', '.join(f'{reason} {n}' for reason, n in sorted(reasons.items()))
+        return (f'{tally.replaced} replaced ({tally.failures} failed reads) because of '
+                f'{len(tally.files)} broken files: {why}')

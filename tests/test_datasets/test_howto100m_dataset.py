@@ -1,0 +1,226 @@
+"""Tests for ``HowTo100MDataset`` and ``CNVidDataset``: windows of ASR segments, json and jsonl."""
+import json
+import os.path as osp
+from pathlib import Path
+
+import pytest
+from annotation_checks import check_error
+
+from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
+from vtp.registry import DATASETS
+
+
+def build(ann_file: Path, prefix: str = 'videos', type: str = 'HowTo100MDataset',
+          **kwargs) -> HowTo100MDataset:
+    return DATASETS.build(dict(type=type, ann_file=str(ann_file),
+                               data_prefix=dict(video=prefix), pipeline=[], **kwargs))
+
+
+def asr(*segments) -> dict:
+    """``{start, end, text}`` lists, as caption.json holds them, from (start, end, text)."""
+    return dict(start=[s for s, _, _ in segments], end=[e for _, e, _ in segments],
+                text=[t for _, _, t in segments])
+
+
+def write_json(tmp_path: Path, videos: dict) -> Path:
+    """caption.json pretty-printed: video ``v`` starts at the line ``  "v": {``."""
+    path = tmp_path / 'caption.json'
+    path.write_text(json.dumps(videos, indent=2, ensure_ascii=False), encoding='utf-8')
+    return path
+
+
+def write_jsonl(tmp_path: Path, videos: dict, blank_after: int = None) -> Path:
+    """One ``{video_id, start, end, text}`` per line (a blank line after the given one)."""
+    lines = [json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False)
+             if isinstance(entry, dict) else json.dumps(entry)
+             for video_id, entry in videos.items()]
+    if blank_after is not None:
+        lines.insert(blank_after, '')
+    path = tmp_path / 'caption.jsonl'
+    path.write_text('\n'.join(lines) + '\n', encoding='utf-8')
+    return path
+
+
+def samples(dataset) -> list:
+    return [dataset.get_data_info(i) for i in range(len(dataset))]
+
+
+def spans(dataset) -> list:
+    return [(s['video_id'], s['start'], s['end'], s['text']) for s in samples(dataset)]
+
+
+VIDEOS = {
+    # 0-2, 0-4.5 (>= 4: a window); 4.5-7, 4.5-9 (a window); 9-10 is short: joins the last.
+    'merge': asr((0, 2, ' first '), (2, 4.5, 'second'), (4.5, 7, 'third'), (7, 9, 'fourth'),
+                 (9, 10, 'fifth')),
+    'short': asr((1.0, 2.5, 'only one')),
+    # Segments ending at or before their start are dropped.
+    'broken': asr((0, 3, 'kept a'), (3, 3, 'zero length'), (6, 2, 'ends early'),
+                  (5, 9, 'kept b')),
+}
+EXPECTED = [('merge', 0.0, 4.5, 'first second'), ('merge', 4.5, 10.0, 'third fourth fifth'),
+            ('short', 1.0, 2.5, 'only one'), ('broken', 0.0, 9.0, 'kept a kept b')]
+
+
+@pytest.mark.parametrize('writer', [write_json, write_jsonl])
+def test_windows_of_merged_segments(tmp_path, writer):
+    prefix = str(tmp_path / 'videos')
+    dataset = build(writer(tmp_path, VIDEOS), prefix)
+    assert isinstance(dataset, HowTo100MDataset)
+    assert len(dataset) == 4
+    assert spans(dataset) == EXPECTED
+    first = dataset.get_data_info(0)
+    assert first['filename'] == osp.join(prefix, 'merge.mp4')
+    assert isinstance(first['start'], float) and isinstance(first['end'], float)
+    assert dataset.get_data_info(3)['filename'] == osp.join(prefix, 'broken.mp4')
+    assert dataset[2] == dataset.get_data_info(2)
+
+
+def test_json_and_jsonl_give_identical_samples(tmp_path):
+    from_json = samples(build(write_json(tmp_path, VIDEOS), min_duration=2.5))
+    from_jsonl = samples(build(write_jsonl(tmp_path, VIDEOS), min_duration=2.5))
+    assert len(from_json) == 6
+    assert from_json == from_jsonl
+
+
+@pytest.mark.parametrize('min_duration, expected', [
+    (0, [(0.0, 2.0), (2.0, 4.0), (4.0, 5.0), (5.0, 8.0)]),
+    (2, [(0.0, 2.0), (2.0, 4.0), (4.0, 8.0)]),  # 4-5 is 1 s: 4-8 closes the window
+    (4, [(0.0, 4.0), (4.0, 8.0)]),  # exactly min_duration closes a window
+    (5, [(0.0, 8.0)]),  # 0-5 closes; 5-8 is 3 s short: it joins the window before it
+    (100, [(0.0, 8.0)]),  # the whole video is shorter: one window
+])
+def test_min_duration(tmp_path, min_duration, expected):
+    videos = {'v': asr((0, 2, 'a'), (2, 4, 'b'), (4, 5, 'c'), (5, 8, 'd'))}
+    dataset = build(write_json(tmp_path, videos), min_duration=min_duration)
+    assert [(s['start'], s['end']) for s in samples(dataset)] == expected
+
+
+def test_segments_are_sorted_and_end_is_the_latest(tmp_path):
+    # Overlapping ASR segments, listed out of order: 0-5 is a window; 1-3 and 2-4 are a short
+    # remainder, which joins it without moving its end back.
+    videos = {'v': asr((2, 4, 'c'), (0, 5, 'a'), (1, 3, 'b'))}
+    assert spans(build(write_json(tmp_path, videos))) == [('v', 0.0, 5.0, 'a b c')]
+
+
+def test_empty_texts_are_left_out_of_the_join(tmp_path):
+    videos = {'v': asr((0, 1, ''), (1, 2, 'words'), (2, 5, '  ')), 'silent': asr((0, 9, ''))}
+    assert spans(build(write_json(tmp_path, videos))) == [
+        ('v', 0.0, 5.0, 'words'), ('silent', 0.0, 9.0, '')]  # empty: replaced when read
+
+
+def test_video_without_valid_segments_gives_no_sample(tmp_path):
+    videos = {'none': asr(), 'bad': asr((3, 1, 'x')), 'ok': asr((0, 5, 'y'))}
+    assert spans(build(write_json(tmp_path, videos))) == [('ok', 0.0, 5.0, 'y')]
+
+
+def test_no_sample_at_all_is_an_error(tmp_path):
+    path = write_json(tmp_path, {'bad': asr((3, 1, 'x'))})
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1, '<root>')
+
+
+@pytest.mark.parametrize('ext', ['.webm', '.mkv'])
+def test_video_ext(tmp_path, ext):
+    info = build(write_json(tmp_path, VIDEOS), 'p', video_ext=ext).get_data_info(0)
+    assert info['filename'] == osp.join('p', 'merge' + ext)
+
+
+def test_negative_min_duration(tmp_path):
+    with pytest.raises(ValueError, match='min_duration'):
+        build(write_json(tmp_path, VIDEOS), min_duration=-1)
+
+
+BAD_ENTRIES = [
+    (dict(start=[0, 1], end=[1], text=['a', 'b']), 'start/end/text'),
+    (dict(start=[0, 1], end=[1, 2], text=['a']), 'start/end/text'),
+    (dict(start=[0, 'one'], end=[1, 2], text=['a', 'b']), 'start[1]'),
+    (dict(start=[True], end=[1], text=['a']), 'start[0]'),
+    (dict(start=[0, 1, 2], end=[1, 2, None], text=['a', 'b', 'c']), 'end[2]'),
+    (dict(start=[0], end=['1'], text=['a']), 'end[0]'),
+    (dict(start=[0], end=[1], text=[3]), 'text[0]'),
+    (dict(start=[0], end=[1]), 'text'),
+    (dict(end=[1], text=['a']), 'start'),
+    (dict(start=0, end=[1], text=['a']), 'start'),
+    (dict(start=[0], end=[1], text='a'), 'text'),
+]
+
+
+@pytest.mark.parametrize('bad, field', BAD_ENTRIES)
+def test_bad_json_entry_names_file_line_and_field(tmp_path, bad, field):
+    path = write_json(tmp_path, {**VIDEOS, 'bad_video': bad})
+    line = path.read_text(encoding='utf-8').splitlines().index('  "bad_video": {') + 1
+    assert line > 30
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, line, field)
+
+
+@pytest.mark.parametrize('bad, field', BAD_ENTRIES)
+def test_bad_jsonl_entry_names_file_line_and_field(tmp_path, bad, field):
+    # Three good videos on lines 1, 2 and 4 (a blank line 3), the bad one on line 5.
+    path = write_jsonl(tmp_path, {**VIDEOS, 'bad_video': bad}, blank_after=2)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 5, field)
+
+
+def test_json_entry_not_an_object(tmp_path):
+    path = write_json(tmp_path, {**VIDEOS, 'bad_video': [[0, 1, 'a']]})
+    line = path.read_text(encoding='utf-8').splitlines().index('  "bad_video": [') + 1
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, line, '<entry>')
+
+
+def test_json_root_not_an_object(tmp_path):
+    path = tmp_path / 'caption.json'
+    path.write_text(json.dumps([VIDEOS['short']]), encoding='utf-8')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1, '<root>')
+
+
+@pytest.mark.parametrize('text, field', [
+    ('{"video_id": "x", "start": [0], "end": [1], ', '<json>'),
+    ('not json at all', '<json>'),
+    ('[{"video_id": "x", "start": [0], "end": [1], "text": ["a"]}]', '<entry>'),
+    ('"x"', '<entry>'),
+    ('{"start": [0], "end": [1], "text": ["a"]}', 'video_id'),
+    ('{"video_id": 12, "start": [0], "end": [1], "text": ["a"]}', 'video_id'),
+])
+def test_bad_jsonl_line(tmp_path, text, field):
+    path = write_jsonl(tmp_path, VIDEOS)
+    with open(path, 'a', encoding='utf-8') as f:
+        f.write('\n' + text + '\n')  # line 4 blank, the bad line 5
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 5, field)
+
+
+# --- CNVidDataset --------------------------------------------------------------------------
+
+CHINESE = {'视频一': asr((0, 1.5, '把面粉倒进碗里'), (1.5, 3, ' 加一点水搅拌 '),
+                      (3, 6, '揉成光滑的面团'), (6, 7, '盖上盖子'))}
+
+
+@pytest.mark.parametrize('writer', [write_json, write_jsonl])
+def test_cnvid_joins_chinese_text_without_spaces(tmp_path, writer):
+    dataset = build(writer(tmp_path, CHINESE), 'videos', type='CNVidDataset', min_duration=2)
+    assert isinstance(dataset, CNVidDataset)
+    assert spans(dataset) == [('视频一', 0.0, 3.0, '把面粉倒进碗里加一点水搅拌'),
+                              ('视频一', 3.0, 7.0, '揉成光滑的面团盖上盖子')]
+    assert dataset.get_data_info(0)['filename'] == osp.join('videos', '视频一.mp4')
+
+
+def test_cnvid_separator_can_be_set(tmp_path):
+    dataset = build(write_json(tmp_path, CHINESE), type='CNVidDataset', min_duration=10,
+                    text_separator='，')
+    assert spans(dataset)[0][3] == '把面粉倒进碗里，加一点水搅拌，揉成光滑的面团，盖上盖子'
+
+
+def test_howto100m_separator_differs_from_cnvid(tmp_path):
+    path = write_json(tmp_path, CHINESE)
+    text = spans(build(path, min_duration=10))[0][3]
+    assert text == '把面粉倒进碗里 加一点水搅拌 揉成光滑的面团 盖上盖子'

@@ -1,0 +1,60 @@
+"""tools/data/howto100m/split_captions.py: caption.json streamed into JSON lines."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from toy_runs import ROOT, run_tool
+
+sys.path.insert(0, str(ROOT / 'tools' / 'data' / 'howto100m'))
+import split_captions  # noqa: E402
+
+from vtp.registry import DATASETS  # noqa: E402
+
+CAPTIONS = {f'vid{v}': dict(start=[0.0, 2.5], end=[2.5, 6.0], text=[f'first {v}', 'second 我'])
+            for v in range(5)}
+
+
+def test_jsonl_holds_every_video_and_reads_like_the_json(tmp_path: Path, monkeypatch) -> None:
+    src = tmp_path / 'caption.json'
+    src.write_text(json.dumps(CAPTIONS, indent=2, ensure_ascii=False), encoding='utf-8')
+    monkeypatch.setattr(split_captions, 'CHUNK', 64)  # members span many reads
+    dst = tmp_path / 'caption.jsonl'
+    run_tool('tools/data/howto100m/split_captions.py', str(src), str(dst))
+    lines = [json.loads(line) for line in dst.read_text(encoding='utf-8').splitlines()]
+    assert {line.pop('video_id'): line for line in lines} == CAPTIONS
+    with open(src, encoding='utf-8') as f:
+        assert dict(split_captions.iter_members(f)) == CAPTIONS
+
+    def samples(ann_file: Path) -> list:
+        dataset = DATASETS.build(dict(type='HowTo100MDataset', ann_file=str(ann_file),
+                                      min_duration=1.0, pipeline=[]))
+        return [dataset.get_data_info(i) for i in range(len(dataset))]
+
+    assert samples(dst) == samples(src)
+
+
+def test_keeps_only_downloaded_videos_and_resumes(tmp_path: Path) -> None:
+    src = tmp_path / 'caption.json'
+    src.write_text(json.dumps(CAPTIONS))
+    videos = tmp_path / 'videos'
+    videos.mkdir()
+    for v in (0, 2, 3, 4):
+        (videos / f'vid{v}.mp4').write_bytes(b'x')
+    dst = tmp_path / 'caption.jsonl'
+    # An interrupted run wrote vid0 and half of vid2's line.
+    first = json.dumps(dict(video_id='vid0', **CAPTIONS['vid0']))
+    Path(str(dst) + '.partial').write_text(first + '\n{"video_id": "vid2", "sta')
+    result = run_tool('tools/data/howto100m/split_captions.py', str(src), str(dst),
+                      '--videos', str(videos))
+    ids = [json.loads(line)['video_id'] for line in dst.read_text().splitlines()]
+    assert ids == ['vid0', 'vid2', 'vid3', 'vid4']
+    assert '4 videos written' in result.stdout and '1 without a file' in result.stdout
+    assert not Path(str(dst) + '.partial').exists()
+
+
+def test_truncated_file_is_an_error(tmp_path: Path) -> None:
+    src = tmp_path / 'caption.json'
+    src.write_text(json.dumps(CAPTIONS)[:-40])
+    with open(src) as f, pytest.raises(ValueError, match='malformed or truncated JSON'):
+        list(split_captions.iter_members(f))
