@@ -21,15 +21,8 @@ video_train_pipeline = [
     dict(type='MaskTokens', tokenizer=tokenizer, mask_prob=0.15),
     dict(type='PackVideoTextInputs'),
 ]
-image_train_pipeline = [
-    dict(type='LoadImage', num_frames=num_frames),
-    dict(type='Resize', scale=resize),
-    dict(type='RandomCrop', size=crop_size),
-    dict(type='FlipVideo', prob=0.5),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
-    dict(type='MaskTokens', tokenizer=tokenizer, mask_prob=0.15),
-    dict(type='PackVideoTextInputs'),
-]
+# Images: LoadImage in place of the three video reading steps, then the same transforms.
+image_train_pipeline = [dict(type='LoadImage', num_frames=num_frames)] + video_train_pipeline[3:]
 video_test_pipeline = [
     dict(type='OpenVideo'),
     dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
