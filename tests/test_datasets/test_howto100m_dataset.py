@@ -3,8 +3,10 @@ import json
 import os.path as osp
 from pathlib import Path
 
+import numpy as np
 import pytest
 from annotation_checks import check_error
+from video_files import BASE, STEP, write_mp4
 
 from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
 from vtp.registry import DATASETS
@@ -224,3 +226,22 @@ def test_howto100m_separator_differs_from_cnvid(tmp_path):
     path = write_json(tmp_path, CHINESE)
     text = spans(build(path, min_duration=10))[0][3]
     assert text == '把面粉倒进碗里 加一点水搅拌 揉成光滑的面团 盖上盖子'
+
+
+def test_clip_is_cut_to_the_window(tmp_path):
+    """Through the video pipeline, each window decodes frames of its own time span only."""
+    write_mp4(tmp_path / 'videos' / 'v.mp4', num_frames=16, fps=4)  # 4 s, frame i at i/4 s
+    path = write_json(tmp_path, {'v': asr((0.0, 1.0, 'a'), (1.0, 2.0, 'b'), (2.0, 3.0, 'c'),
+                                          (3.0, 4.0, 'd'))})
+    dataset = DATASETS.build(dict(
+        type='HowTo100MDataset', ann_file=str(path), min_duration=2.0,
+        data_prefix=dict(video=str(tmp_path / 'videos')),
+        pipeline=[dict(type='OpenVideo'), dict(type='SampleFrames', num_frames=4),
+                  dict(type='DecodeVideo')]))
+    assert len(dataset) == 2
+    for key, (first, last) in ((0, (0, 7)), (1, (8, 15)), (2, (0, 7)), (3, (8, 15))):
+        sample = dataset[key]
+        levels = sample['imgs'][:, 24:].astype(np.float64).mean(axis=(1, 2, 3))
+        frames = np.rint((levels - BASE) / STEP).astype(int)  # written frame index
+        assert frames.tolist() == sample['frame_inds'].tolist()
+        assert first <= frames.min() and frames.max() <= last, (key, frames)

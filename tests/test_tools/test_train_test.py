@@ -20,6 +20,10 @@ def test_train_then_test_reproduces_metrics(tmp_path: Path, moving_shapes_root: 
     run_tool('tools/train.py', str(config), '--work-dir', work_dir)
     assert sorted(os.listdir(work_dir)).count('iter_2.pth') == 1
     assert not glob.glob(osp.join(work_dir, '*.tmp')), 'a temporary checkpoint was left behind'
+    log = open(glob.glob(osp.join(work_dir, '*', '*.log'))[0]).read().splitlines()
+    start = next(i for i, line in enumerate(log) if 'Iter(train)' in line)
+    assert start <= 15, 'the log starts with a dump:\n' + '\n'.join(log[:start])
+    assert any('the full config is saved as' in line for line in log[:start])
     rows = read_scalars(work_dir)
     train_metrics = [r for r in rows if 'retrieval/t2v_R1' in r][-1]
     assert {'loss_itc', 'loss_itm', 'loss_mlm'} <= set(rows[0])

@@ -1,6 +1,7 @@
 """vtp's Runner: mmengine's, made safe to resume and able to train distributed on CPUs."""
 import os
 import os.path as osp
+import platform
 import re
 from datetime import timedelta
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -42,7 +43,27 @@ class VTPRunner(Runner):
       half-written checkpoint; ``--resume`` picks the newest complete one.
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
+
+    It also keeps the start of the log readable: one line of environment, one naming the
+    config and where its full text is saved, and the hooks in one line, instead of mmengine's
+    few hundred lines (build flags, the whole config, a table of hooks).
     """
+
+    def _log_env(self, env_cfg: Dict) -> None:
+        """One line of environment and one naming the config (saved in full in work_dir)."""
+        import mmengine
+        device = torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU only'
+        self.logger.info(
+            f'environment: Python {platform.python_version()}, torch {torch.__version__}, '
+            f'mmengine {mmengine.__version__}, {device}; launcher {self._launcher}, '
+            f'world size {self._world_size}, seed {self._seed}')
+        name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self.timestamp}.py'
+        self.logger.info(f'config: {self.cfg.filename or "(built in code)"}; the full config is '
+                         f'saved as {osp.join(self.work_dir, name)}')
+
+    def get_hooks_info(self) -> str:
+        """The hooks in the order they run, on one line."""
+        return ', '.join(type(hook).__name__ for hook in self._hooks)
 
     def setup_env(self, env_cfg: Dict) -> None:
         """Initialise gloo ourselves on CPU-only machines, then let mmengine do the rest."""
