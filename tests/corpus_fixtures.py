@@ -1,4 +1,5 @@
-"""Tiny copies of the public corpora in their released formats, laid out as the configs expect.
+"""Tiny copies of the public corpora and benchmarks in their released formats, laid out as the
+configs expect.
 
 ``write_corpora(root)`` fills ``root/data/<corpus>/`` with annotation files in each corpus's
 released format and real jpg/mp4 media (a few files each, some deliberately absent where the
@@ -9,6 +10,7 @@ as ``from_pretrained`` takes a local folder of that name before the hub.
 """
 import csv
 import json
+import pickle
 from pathlib import Path
 
 from video_files import write_jpg, write_mp4
@@ -90,13 +92,69 @@ def write_asr_corpus(root: Path, texts: list) -> None:
             f.write(json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False) + '\n')
 
 
-def write_msrvtt_test(root: Path) -> None:
-    entries = []
-    for i in range(4):
-        write_mp4(root / 'videos' / f'video{7000 + i}.mp4', num_frames=8)
-        entries.append(dict(video=f'video{7000 + i}.mp4', caption=f'a test clip number {i}'))
+def write_msrvtt(root: Path) -> None:
+    """MSR-VTT in both released layouts: CLIP4Clip's (MSRVTT_data.json, the 9k / 7k training
+    CSVs, the JSFusion 1k-A test CSV) and VindLU's test json; 6 training and 4 test videos."""
+    train, test = [f'video{i}' for i in range(6)], [f'video{7000 + i}' for i in range(4)]
+    for video_id in train + test:
+        write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=8)
+    sentences = [dict(video_id=v, caption=f'{v} clip caption {j}', sen_id=10 * i + j)
+                 for i, v in enumerate(train + test) for j in range(3)]
+    videos = [dict(video_id=v, split='train' if v in train else 'test', id=i)
+              for i, v in enumerate(train + test)]
+    (root / 'MSRVTT_data.json').write_text(json.dumps(dict(info={}, videos=videos,
+                                                           sentences=sentences), indent=1))
+    for name, ids in (('MSRVTT_train.9k.csv', train), ('MSRVTT_train.7k.csv', train[:5])):
+        (root / name).write_text('video_id\n' + ''.join(f'{v}\n' for v in ids))
+    with open(root / 'MSRVTT_JSFUSION_test.csv', 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['', 'key', 'vid_key', 'video_id', 'sentence'])
+        for i, v in enumerate(test):
+            writer.writerow([i, f'ret{i}', f'msr{7000 + i}', v, f'a test clip number {i}'])
     (root / 'annotations').mkdir(parents=True, exist_ok=True)
-    (root / 'annotations' / 'msrvtt_ret_test1k.json').write_text(json.dumps(entries))
+    (root / 'annotations' / 'msrvtt_ret_test1k.json').write_text(json.dumps(
+        [dict(video=f'{v}.mp4', caption=f'a test clip number {i}') for i, v in enumerate(test)]))
+
+
+def write_didemo(root: Path) -> None:
+    """Moments of 6 training and 4 test videos, three descriptions each."""
+    for split, videos in (('train', range(6)), ('test', range(10, 14))):
+        moments = []
+        for v in videos:
+            name = f'{v}@N00_{v}_abc.mov'
+            write_mp4(root / 'videos' / f'{v}@N00_{v}_abc.mp4', num_frames=8)
+            moments += [dict(annotation_id=3 * v + m, video=name, times=[[m, m + 1]],
+                             description=f'moment {m} of video {v}', num_segments=6)
+                        for m in range(3)]
+        (root / f'{split}_data.json').write_text(json.dumps(moments, indent=1))
+
+
+def write_msvd(root: Path) -> None:
+    """raw-captions.pkl (tokenised captions), split lists and .avi clips."""
+    ids = [f'clip{i}_{i}_{i + 5}' for i in range(10)]
+    for video_id in ids:
+        write_mp4(root / 'YouTubeClips' / f'{video_id}.avi', num_frames=8)
+    with open(root / 'raw-captions.pkl', 'wb') as f:
+        pickle.dump({v: [['a', 'video', 'of', v, str(j)] for j in range(4)] for v in ids}, f)
+    for name, part in (('train_list.txt', ids[:6]), ('val_list.txt', ids[6:7]),
+                       ('test_list.txt', ids[6:])):
+        (root / name).write_text(''.join(f'{v}\n' for v in part))
+
+
+def write_vatex(root: Path) -> None:
+    """Training and validation json (English and Chinese captions); test ids from validation."""
+    for name, videos in (('vatex_training_v1.0.json', range(6)),
+                         ('vatex_validation_v1.0.json', range(10, 15))):
+        entries = []
+        for v in videos:
+            video_id = f'yt{v:09d}_{v:06d}_{v + 10:06d}'
+            write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=8)
+            entries.append(dict(videoID=video_id, enCap=[f'a vatex clip {v} take {j}'
+                                                         for j in range(3)],
+                                chCap=[f'第{j}个视频' for j in range(3)]))
+        (root / name).write_text(json.dumps(entries, ensure_ascii=False))
+    (root / 'test_list.txt').write_text(''.join(f'yt{v:09d}_{v:06d}_{v + 10:06d}\n'
+                                                for v in range(10, 14)))
 
 
 def write_tokenizers(root: Path) -> None:
@@ -114,7 +172,8 @@ def write_corpora(root: Path) -> None:
     """Every corpus under ``root/data``, and the tokenizer folders in ``root``."""
     data = root / 'data'
     for name, writer in (('coco', write_coco), ('vg', write_vg), ('cc3m', write_cc3m),
-                         ('webvid', write_webvid), ('msrvtt', write_msrvtt_test)):
+                         ('webvid', write_webvid), ('msrvtt', write_msrvtt),
+                         ('didemo', write_didemo), ('msvd', write_msvd), ('vatex', write_vatex)):
         (data / name).mkdir(parents=True, exist_ok=True)
         writer(data / name)
     for name, texts in (('howto100m', [f'step {i} of the recipe' for i in range(6)]),

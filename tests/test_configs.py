@@ -48,3 +48,7 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
     evaluated = [r for r in rows if 'retrieval/t2v_R1' in r]
     assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'
+    if config.startswith('configs/retrieval/'):
+        assert {'retrieval/rerank_t2v_R1', 'retrieval/dsl_v2t_R1'} <= set(evaluated[0])
+    if config.startswith('configs/retrieval/'):
+        assert 'retrieval/rerank_t2v_R1' in evaluated[0] and 'retrieval/dsl_v2t_R1' in evaluated[0]

@@ -21,7 +21,7 @@ model = dict(
     text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy',
                       config=dict(vocab_size={vocab_size})),
     fusion=dict(text_dims=32, video_dims=64, num_layers=1, num_heads=2),
-    heads=dict(itm=dict(in_dims=32), mlm=dict(in_dims=32, vocab_size={vocab_size})),
+    heads=dict({heads}),
     embed_dim=16,
 )
 train_cfg = dict(max_iters={iters}, val_interval={iters})
@@ -48,14 +48,18 @@ def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, ite
     working directory of the run.
     """
     base_path = ROOT / base
+    base_cfg = Config.fromfile(str(base_path))
+    head_sizes = dict(itm='itm=dict(in_dims=32)',
+                      mlm=f'mlm=dict(in_dims=32, vocab_size={vocab_size})')
+    heads = ', '.join(head_sizes[name] for name in base_cfg.model.heads if name in head_sizes)
     train_set = val_set = ''
     if data_root is not None:
         train_set = f", dataset=dict(data_root='{data_root}')"
         val_set = f", dataset=dict(data_root='{data_root}', indices={val_size})"
     text = f"_base_ = ['{base_path}']\n" + TOY_MODEL.format(
-        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size)
+        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size, heads=heads)
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
-    if Config.fromfile(str(base_path)).get('val_dataloader') is not None:
+    if base_cfg.get('val_dataloader') is not None:
         text += TOY_EVAL_DATA.format(val_set=val_set)
     path.write_text(text + extra)
     return path

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from corpus_fixtures import write_cc3m, write_msrvtt_test, write_tokenizers, write_webvid
+from corpus_fixtures import write_cc3m, write_msrvtt, write_tokenizers, write_webvid
 from toy_runs import read_scalars, run_tool, write_toy_config
 
 BROKEN = {1003: 'missing file', 1011: 'empty file', 1024: 'undecodable video',
@@ -21,7 +21,7 @@ def broken_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """WebVid (40 clips, 10% broken), CC3M, MSRVTT test and tokenizers under one root."""
     root = tmp_path_factory.mktemp('broken')
     for name, writer in (('webvid', lambda d: write_webvid(d, num=40)), ('cc3m', write_cc3m),
-                         ('msrvtt', write_msrvtt_test)):
+                         ('msrvtt', write_msrvtt)):
         (root / 'data' / name).mkdir(parents=True)
         writer(root / 'data' / name)
     write_tokenizers(root)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vtp.evaluation import RetrievalMetric, rank_summary, t2v_ranks, v2t_ranks
+from vtp.evaluation import RetrievalMetric, dual_softmax, rank_summary, t2v_ranks, v2t_ranks
 from vtp.registry import METRICS
 
 
@@ -170,3 +170,31 @@ def test_metric_custom_topk_and_prefix():
 def test_bad_topk_raises(topk):
     with pytest.raises(ValueError, match='topk'):
         RetrievalMetric(topk=topk)
+
+
+def test_dual_softmax_matches_naive_reference():
+    sim = torch.randn(6, 4, generator=torch.Generator().manual_seed(0))
+    t2v, v2t = dual_softmax(sim, 100.0)
+    for i in range(6):
+        for j in range(4):
+            column = [float(sim[k, j]) * 100 for k in range(6)]
+            row = [float(sim[i, k]) * 100 for k in range(4)]
+            prior_t2v = np.exp(column[i]) / np.sum(np.exp(column))
+            prior_v2t = np.exp(row[j]) / np.sum(np.exp(row))
+            assert float(t2v[i, j]) == pytest.approx(float(sim[i, j]) * prior_t2v, abs=1e-6)
+            assert float(v2t[i, j]) == pytest.approx(float(sim[i, j]) * prior_v2t, abs=1e-6)
+
+
+def test_dsl_is_reported_beside_the_plain_numbers():
+    videos, texts, counts, text_to_video = make_data(15, seed=6)
+    plain = RetrievalMetric()
+    with_dsl = RetrievalMetric(dsl_temperature=100.0)
+    for metric in (plain, with_dsl):
+        metric.process([], to_samples(videos, texts, counts))
+    plain, with_dsl = plain.evaluate(15), with_dsl.evaluate(15)
+    assert {k: v for k, v in with_dsl.items() if '/dsl_' not in k} == plain
+    t2v, v2t = dual_softmax(texts @ videos.t(), 100.0)
+    expected = rank_summary(t2v_ranks(t2v, text_to_video), (1, 5, 10), 'retrieval/dsl_t2v')
+    expected.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
+                                 'retrieval/dsl_v2t'))
+    assert {k: v for k, v in with_dsl.items() if '/dsl_' in k} == pytest.approx(expected)

@@ -12,7 +12,7 @@ from mmengine.dist import is_distributed, master_only
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+from mmengine.runner.checkpoint import _load_checkpoint
 from torch.nn.parallel import DistributedDataParallel
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
@@ -31,6 +31,42 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
     return osp.join(work_dir, max(found)[1]) if found else None
 
 
+def group_keys(keys: List[str], depth: int = 2) -> str:
+    """``['heads.mlm.bias', 'heads.mlm.transform.0.weight', 'x.y.z']`` ->
+    ``'heads.mlm.* (2), x.y.z'``."""
+    groups: Dict[str, List[str]] = {}
+    for key in keys:
+        module = key.split('.')[:-1][:depth]  # the module holding the tensor, cut at depth
+        groups.setdefault('.'.join(module) or key, []).append(key)
+    return ', '.join(f'{prefix}.* ({len(members)})' if len(members) > 1 else members[0]
+                     for prefix, members in groups.items())
+
+
+def load_matching(model: torch.nn.Module,
+                  state_dict: Dict[str, torch.Tensor]) -> Tuple[str, bool]:
+    """Load the tensors of ``state_dict`` whose name and shape match ``model``'s.
+
+    Returns:
+        One readable line: how many tensors were loaded and, grouped by module, which of the
+        model's were not in the checkpoint (they keep their initialisation), which of the
+        checkpoint's the model has no place for, and which differ in shape; and whether the
+        checkpoint matched the model exactly.
+    """
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unused = [k for k in state_dict if k not in own]
+    mismatched = [k for k in own if k in state_dict and own[k].shape != state_dict[k].shape]
+    model.load_state_dict({k: v for k, v in state_dict.items()
+                           if k in own and k not in mismatched}, strict=False)
+    loaded = len(own) - len(missing) - len(mismatched)
+    parts = [f'loaded {loaded} of the model\'s {len(own)} tensors']
+    for label, keys in (('not in the checkpoint', missing), ('unused', unused),
+                        ('shape differs', mismatched)):
+        if keys:
+            parts.append(f'{label}: {group_keys(keys)}')
+    return '; '.join(parts), len(parts) == 1
+
+
 @RUNNERS.register_module()
 class VTPRunner(Runner):
     """mmengine ``Runner`` with three fixes that vtp's users rely on.
@@ -41,6 +77,9 @@ class VTPRunner(Runner):
       :func:`vtp.utils.pretrained.load_checkpoint_file`); ``.safetensors`` files load too.
     - Checkpoints are written to a temporary file and renamed, so a killed run never leaves a
       half-written checkpoint; ``--resume`` picks the newest complete one.
+    - Loading reports, in one line, the tensors loaded and, grouped by module, those missing
+      from the checkpoint, those the model does not use and those whose shape differs (e.g.
+      a pre-training checkpoint's MLM head when fine-tuning for retrieval).
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
 
@@ -94,9 +133,15 @@ class VTPRunner(Runner):
         decode_checkpoint(checkpoint)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
+        state_dict = checkpoint.get('state_dict', checkpoint)
+        for pattern, replacement in revise_keys:
+            state_dict = {re.sub(pattern, replacement, k): v for k, v in state_dict.items()}
+        summary, exact = load_matching(model, state_dict)
+        message = f'Load checkpoint from {filename}: {summary}'
+        if strict and not exact:
+            raise RuntimeError(message)
+        self.logger.info(message)
         self._has_loaded = True
-        self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
 
     def load_or_resume(self) -> None:

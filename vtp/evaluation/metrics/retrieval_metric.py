@@ -4,7 +4,7 @@ The ranking code is kept in module-level functions that take a similarity matrix
 tested and reused without the mmengine evaluation machinery.
 """
 from collections import abc
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -98,6 +98,24 @@ def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, f
     return summary
 
 
+def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
+    """Dual-softmax re-weighting (DSL, CAMoE https://arxiv.org/abs/2109.04290).
+
+    Each score is multiplied by a prior from the other direction: for t2v, how much the video
+    prefers this caption over all test captions; for v2t, how much the caption prefers this
+    video. It uses the whole test set at once, so report it apart from the plain numbers.
+
+    Args:
+        sim: (num_texts, num_videos) similarities.
+        temperature: inverse temperature of the priors' softmax (100 in CAMoE).
+
+    Returns:
+        ``(t2v, v2t)`` re-weighted (num_texts, num_videos) scores.
+    """
+    return (sim * (sim * temperature).softmax(dim=0),
+            sim * (sim * temperature).softmax(dim=1))
+
+
 @METRICS.register_module()
 class RetrievalMetric(BaseMetric):
     """Text-video retrieval metric over a test set of clips with one or more captions each.
@@ -118,7 +136,8 @@ class RetrievalMetric(BaseMetric):
 
     Output keys (with the default prefix): ``retrieval/t2v_R{k}`` and ``retrieval/v2t_R{k}`` in
     percent for each k in ``topk``, plus ``retrieval/{t2v,v2t}_MdR`` (median rank) and
-    ``retrieval/{t2v,v2t}_MnR`` (mean rank).
+    ``retrieval/{t2v,v2t}_MnR`` (mean rank). With ``dsl_temperature``, the same after
+    dual-softmax re-weighting as ``retrieval/dsl_*``, beside (never instead of) the plain ones.
 
     Args:
         topk (Sequence[int]): The k values for recall at k. Defaults to (1, 5, 10).
@@ -127,6 +146,8 @@ class RetrievalMetric(BaseMetric):
         prefix (str, optional): Prefix of the metric names; ``default_prefix`` when None.
         collect_dir (str, optional): Directory for collecting results across ranks when
             ``collect_device`` is ``'cpu'``; a temporary one when None.
+        dsl_temperature (float, optional): also report dual-softmax (DSL) numbers with this
+            inverse temperature.
     """
 
     default_prefix: Optional[str] = 'retrieval'
@@ -135,8 +156,10 @@ class RetrievalMetric(BaseMetric):
                  topk: Sequence[int] = (1, 5, 10),
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 dsl_temperature: Optional[float] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
+        self.dsl_temperature = dsl_temperature
         if (not isinstance(topk, abc.Sequence) or isinstance(topk, str) or not topk or not all(
                 isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0
                 for k in topk)):
@@ -179,4 +202,8 @@ class RetrievalMetric(BaseMetric):
         sim = text_embeds @ video_embeds.t()
         metrics = rank_summary(t2v_ranks(sim, text_to_video), self.topk, 't2v')
         metrics.update(rank_summary(v2t_ranks(sim, text_to_video), self.topk, 'v2t'))
+        if self.dsl_temperature is not None:
+            t2v, v2t = dual_softmax(sim, self.dsl_temperature)
+            metrics.update(rank_summary(t2v_ranks(t2v, text_to_video), self.topk, 'dsl_t2v'))
+            metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), self.topk, 'dsl_v2t'))
         return metrics

@@ -32,7 +32,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         embed_dim: width E of the joint embedding space.
         data_preprocessor: config of the data preprocessor.
         test_cfg: ``reverse_probe=True`` also embeds every clip played backwards (for the
-            temporal-order probe).
+            temporal-order probe); ``rerank_topk=k`` (k > 0) keeps each sample's tokens so
+            that ``RetrievalValLoop`` / ``RetrievalTestLoop`` re-score the top k candidates of
+            every query with the matching head named by ``rerank_head`` (default ``'itm'``).
         init_cfg: mmengine init config.
     """
 
@@ -110,21 +112,46 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
         """Embed clips and their captions (K_i per clip) for retrieval.
 
-        Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E) and, with
-        ``test_cfg.reverse_probe``, ``video_embed_reversed`` (E,).
+        Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E); with
+        ``test_cfg.reverse_probe``, ``video_embed_reversed`` (E,); with ``test_cfg.rerank_topk``,
+        ``video_tokens`` (N, Dv), ``text_tokens`` (K_i, L, D) and ``text_mask`` (K_i, L).
         """
-        _, video_embed = self.embed_video(inputs['video'])
-        _, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
-        text_embeds = text_embed.split(inputs['text_counts'].tolist())
+        video_tokens, video_embed = self.embed_video(inputs['video'])
+        text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        counts = inputs['text_counts'].tolist()
+        text_embeds = text_embed.split(counts)
         reversed_embed = None
         if self.test_cfg.get('reverse_probe', False):
             _, reversed_embed = self.embed_video(inputs['video'].flip(2))
+        keep_tokens = self.test_cfg.get('rerank_topk', 0) > 0
+        if keep_tokens:
+            text_tokens, text_mask = text_tokens.split(counts), \
+                inputs['attention_mask'].split(counts)
         for i, sample in enumerate(data_samples):
             sample.video_embed = video_embed[i]
             sample.text_embeds = text_embeds[i]
             if reversed_embed is not None:
                 sample.video_embed_reversed = reversed_embed[i]
+            if keep_tokens:
+                sample.video_tokens = video_tokens[i]
+                sample.text_tokens, sample.text_mask = text_tokens[i], text_mask[i]
         return data_samples
+
+    def match_scores(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
+                     video_tokens: torch.Tensor) -> torch.Tensor:
+        """Cross-encoder score of each (text, clip) pair: the matching head's logit margin.
+
+        Args:
+            text_tokens: (M, L, D) token features of M texts.
+            text_mask: (M, L) 1 for real tokens.
+            video_tokens: (M, N, Dv) visual tokens of the M clips they are paired with.
+
+        Returns:
+            (M,) ``logit(match) - logit(no match)`` of the head ``test_cfg.rerank_head``.
+        """
+        head = self.heads[self.test_cfg.get('rerank_head', 'itm')]
+        logits = head(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])  # (M, 2)
+        return logits[:, 1] - logits[:, 0]
 
     def _forward(self, inputs: Dict[str, torch.Tensor]) -> tuple:
         """((B, E) video embeddings, (sum K, E) text embeddings)."""

@@ -1,0 +1,15 @@
+# Text-video retrieval fine-tuning on DiDeMo paragraph-to-video: a video's descriptions joined into one 64-token query.
+# From a pre-trained checkpoint: --cfg-options load_from=work_dirs/<pretraining>/iter_N.pth
+_base_ = [
+    '../_base_/models/swin_bert_retriever.py', '../_base_/datasets/retrieval.py',
+    '../_base_/schedules/finetune_iter.py', '../_base_/default_runtime.py'
+]
+train_dataloader = dict(dataset={{_base_.didemo_train}})
+val_dataloader = dict(dataset={{_base_.didemo_test}})
+test_dataloader = val_dataloader
+max_iters = 500
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=100, end=max_iters, eta_min_ratio=0.01),
+]

@@ -1,0 +1,93 @@
+"""``rerank``: top-k cross-encoder re-scoring, against scoring every pair."""
+import pytest
+import torch
+
+from vtp.engine.runner.retrieval_loop import BELOW, rerank
+from vtp.evaluation.metrics.retrieval_metric import t2v_ranks, v2t_ranks
+
+
+def problem(num_texts: int = 7, num_videos: int = 5, seed: int = 0):
+    generator = torch.Generator().manual_seed(seed)
+    sim = torch.randn(num_texts, num_videos, generator=generator)
+    cross = torch.randn(num_texts, num_videos, generator=generator)  # the cross-encoder
+    calls = []
+
+    def score_t2v(text, videos):
+        calls.append(('t2v', text, len(videos)))
+        return cross[text, videos]
+
+    def score_v2t(video, texts):
+        calls.append(('v2t', video, len(texts)))
+        return cross[texts, video]
+
+    return sim, cross, score_t2v, score_v2t, calls
+
+
+@pytest.mark.parametrize('topk', [5, 7, 100])
+def test_k_at_least_the_gallery_equals_scoring_every_pair(topk):
+    sim, cross, score_t2v, score_v2t, calls = problem()
+    t2v, v2t = rerank(sim, topk, score_t2v, score_v2t)
+    expected = cross + sim
+    if topk >= 7:  # both galleries fully re-scored
+        torch.testing.assert_close(t2v, expected)
+        torch.testing.assert_close(v2t, expected)
+    else:  # 5 of 5 videos per text, 5 of 7 texts per video
+        torch.testing.assert_close(t2v, expected)
+        kept = v2t > -BELOW / 2
+        assert kept.sum(0).tolist() == [5] * 5
+        torch.testing.assert_close(v2t[kept], expected[kept])
+    assert len(calls) == 7 + 5  # one cross-encoder call per query
+
+
+@pytest.mark.parametrize('topk', [1, 2, 3])
+def test_only_the_top_k_are_rescored_and_the_rest_keep_their_order(topk):
+    sim, cross, score_t2v, score_v2t, calls = problem()
+    t2v, _ = rerank(sim, topk, score_t2v, score_v2t)
+    assert all(n == topk for _, _, n in calls)  # work grows as queries x k
+    for text in range(7):
+        top = sim[text].topk(topk).indices
+        rest = [v for v in range(5) if v not in top.tolist()]
+        torch.testing.assert_close(t2v[text, top], cross[text, top] + sim[text, top])
+        assert t2v[text, top].min() > t2v[text, rest].max()  # re-scored first
+        assert t2v[text, rest].argsort().tolist() == sim[text, rest].argsort().tolist()
+
+
+def test_rescoring_can_fix_the_dual_encoder():
+    """The dual encoder ranks text 0's video 2nd (t2v) and video 0's text 2nd (v2t); the
+    cross-encoder knows better."""
+    text_to_video = torch.tensor([0, 1, 2])
+    cross = torch.full((3, 3), -5.0)
+    cross[torch.arange(3), text_to_video] = 5.0
+    t2v_sim = torch.tensor([[0.8, 0.9, 0.1], [0.2, 0.9, 0.8], [0.1, 0.2, 0.3]])
+    v2t_sim = torch.tensor([[0.8, 0.1, 0.1], [0.85, 0.9, 0.2], [0.1, 0.2, 0.3]])
+    assert t2v_ranks(t2v_sim, text_to_video).tolist() == [2, 1, 1]
+    assert v2t_ranks(v2t_sim, text_to_video).tolist() == [2, 1, 1]
+    t2v, _ = rerank(t2v_sim, 2, lambda t, v: cross[t, v], lambda v, t: cross[t, v])
+    _, v2t = rerank(v2t_sim, 2, lambda t, v: cross[t, v], lambda v, t: cross[t, v])
+    assert t2v_ranks(t2v, text_to_video).tolist() == [1, 1, 1]
+    assert v2t_ranks(v2t, text_to_video).tolist() == [1, 1, 1]
+
+
+def test_processes_split_the_queries_and_agree(monkeypatch):
+    """Two ranks score disjoint queries; gathered, they give the one-process matrices."""
+    sim, _, score_t2v, score_v2t, calls = problem()
+    single = rerank(sim, 3, score_t2v, score_v2t)
+    parts = []
+    for rank in range(2):
+        calls.clear()
+        monkeypatch.setattr('vtp.engine.runner.retrieval_loop.all_gather_object',
+                            lambda rows: parts.append(dict(rows)) or [dict(rows)])
+        rerank(sim, 3, score_t2v, score_v2t, rank=rank, world_size=2)
+        assert [q for d, q, _ in calls if d == 't2v'] == list(range(rank, 7, 2))
+    merged = {**parts[0], **parts[1]}
+    monkeypatch.setattr('vtp.engine.runner.retrieval_loop.all_gather_object',
+                        lambda rows: [merged])
+    both = rerank(sim, 3, score_t2v, score_v2t, rank=0, world_size=2)
+    for a, b in zip(single, both):
+        torch.testing.assert_close(a, b)
+
+
+def test_k_below_one_is_an_error():
+    sim, _, score_t2v, score_v2t, _ = problem()
+    with pytest.raises(ValueError, match='topk must be >= 1'):
+        rerank(sim, 0, score_t2v, score_v2t)

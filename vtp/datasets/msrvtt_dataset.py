@@ -1,0 +1,74 @@
+"""MSR-VTT retrieval splits in the CLIP4Clip layout (9k / 7k training, 1k-A test)."""
+import csv
+import os.path as osp
+from typing import Dict, Iterator, List
+
+from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+
+@DATASETS.register_module()
+class MSRVTTDataset(BaseVideoTextDataset):
+    """MSR-VTT (https://www.microsoft.com/en-us/research/publication/msr-vtt/) as CLIP4Clip
+    ships it.
+
+    ``MSRVTT_data.json`` holds ``videos[{video_id, split, ...}]`` and ``sentences[{video_id,
+    caption, sen_id}]`` (20 captions per video). ``split_file`` picks the videos:
+
+    - ``MSRVTT_train.9k.csv`` or ``MSRVTT_train.7k.csv`` (a ``video_id`` column): those videos
+      with all their captions (training draws one per visit). 9k (CLIP4Clip, UMT) and 7k
+      (VindLU, Singularity) differ by about 2 R@1: state which.
+    - ``MSRVTT_JSFUSION_test.csv`` (``key, vid_key, video_id, sentence``): the 1k-A test, 1,000
+      videos with the one caption each that the CSV gives; ``MSRVTT_data.json`` is not read.
+
+    Videos are read from ``{data_prefix['video']}/{video_id}.mp4``.
+
+    Args:
+        split_file: the split CSV, relative to ``data_root``.
+        **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is MSRVTT_data.json).
+    """
+
+    def __init__(self, *args, split_file: str, **kwargs) -> None:
+        self.split_file = osp.join(kwargs.get('data_root') or '', split_file)
+        super().__init__(*args, **kwargs)
+
+    def parse_annotations(self) -> Iterator[dict]:
+        with open(self.split_file, encoding='utf-8-sig', newline='') as f:
+            reader = csv.DictReader(f)
+            if 'video_id' not in (reader.fieldnames or []):
+                raise AnnotationError(self.split_file, 1, 'video_id', 'missing from the header '
+                                      f'{reader.fieldnames}')
+            rows = [(reader.line_num, row) for row in reader]
+        if 'sentence' in (reader.fieldnames or []):
+            return self._test_pairs(rows)
+        return self._videos_with_captions(rows)
+
+    def _video(self, video_id: str) -> str:
+        return osp.join(self.data_prefix['video'], f'{video_id}.mp4')
+
+    def _test_pairs(self, rows: List) -> Iterator[dict]:
+        for line, row in rows:
+            video_id = require(row, 'video_id', str, self.split_file, line).strip()
+            caption = require(row, 'sentence', str, self.split_file, line, allow_empty=True)
+            yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
+
+    def _videos_with_captions(self, rows: List) -> Iterator[dict]:
+        path = self.ann_file
+        members = {key: (line, value) for line, key, value in
+                   load_json_object(path, item_lines=('sentences', ))}
+        if 'sentences' not in members:
+            raise AnnotationError(path, 1, 'sentences', 'missing')
+        captions: Dict[str, List[str]] = {}
+        for line, sentence in iter_objects(members['sentences'][1], path, 'sentences',
+                                           members['sentences'][0]):
+            video_id = require(sentence, 'video_id', str, path, line)
+            caption = require(sentence, 'caption', str, path, line, allow_empty=True)
+            captions.setdefault(video_id, []).append(caption.strip())
+        for line, row in rows:
+            video_id = require(row, 'video_id', str, self.split_file, line).strip()
+            if video_id not in captions:
+                raise AnnotationError(self.split_file, line, 'video_id',
+                                      f'{video_id!r} has no sentence in {path}')
+            yield dict(filename=self._video(video_id), text=captions[video_id],
+                       video_id=video_id)

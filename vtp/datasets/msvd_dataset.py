@@ -1,0 +1,66 @@
+"""MSVD retrieval in the CLIP4Clip layout (about 40 captions per video)."""
+import os.path as osp
+import pickle
+from typing import Iterator
+
+from vtp.datasets.annotation import AnnotationError, iter_lines
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads pickles of builtin containers and strings only: it imports nothing, so a
+    downloaded annotation file cannot run code."""
+
+    def find_class(self, module: str, name: str):
+        raise pickle.UnpicklingError(f'refusing to load {module}.{name}: the annotation '
+                                     'should hold only dicts, lists and strings')
+
+
+@DATASETS.register_module()
+class MSVDDataset(BaseVideoTextDataset):
+    """MSVD (https://aclanthology.org/P11-1020/) as CLIP4Clip ships it.
+
+    ``raw-captions.pkl`` maps each video id to its tokenised captions (``{video_id: [[token,
+    ...], ...]}``, about 40 per video); ``split_file`` (``train_list.txt``, ``val_list.txt``
+    or ``test_list.txt``: 1200 / 100 / 670 ids, one per line) picks the videos. Tokens are
+    joined with spaces. Every caption is a retrieval query at test time (the multi-caption
+    protocol; never concatenate them into one query, which inflates R@1).
+
+    Videos are read from ``{data_prefix['video']}/{video_id}{video_ext}``.
+
+    Args:
+        split_file: the id list, relative to ``data_root``.
+        video_ext: extension of the video files (``.avi`` as released).
+        **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is raw-captions.pkl).
+    """
+
+    def __init__(self, *args, split_file: str, video_ext: str = '.avi', **kwargs) -> None:
+        self.split_file = osp.join(kwargs.get('data_root') or '', split_file)
+        self.video_ext = video_ext
+        super().__init__(*args, **kwargs)
+
+    def parse_annotations(self) -> Iterator[dict]:
+        path = self.ann_file
+        with open(path, 'rb') as f:
+            try:
+                captions = _PlainUnpickler(f).load()
+            except (pickle.UnpicklingError, EOFError, ValueError) as e:
+                raise AnnotationError(path, 1, '<pickle>', str(e)) from e
+        if not isinstance(captions, dict):
+            raise AnnotationError(path, 1, '<root>', 'expected {video_id: [[token, ...], ...]}')
+        for line, video_id in iter_lines(self.split_file):
+            video_id = video_id.strip()
+            if video_id not in captions:
+                raise AnnotationError(self.split_file, line, 'video_id',
+                                      f'{video_id!r} has no captions in {path}')
+            texts = []
+            for i, tokens in enumerate(captions[video_id]):
+                if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+                    raise AnnotationError(path, 1, f'{video_id}[{i}]',
+                                          f'expected a list of tokens, got {tokens!r}')
+                texts.append(' '.join(tokens))
+            if not texts:
+                raise AnnotationError(path, 1, video_id, 'no captions')
+            yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
+                       text=texts, video_id=video_id)

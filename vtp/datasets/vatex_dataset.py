@@ -1,0 +1,61 @@
+"""VATEX retrieval with English or Chinese captions."""
+import os.path as osp
+from typing import Iterator, Optional
+
+from vtp.datasets.annotation import (
+    AnnotationError,
+    iter_lines,
+    iter_objects,
+    load_json_list,
+    require,
+)
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+CAPTION_KEYS = {'en': 'enCap', 'zh': 'chCap'}
+
+
+@DATASETS.register_module()
+class VATEXDataset(BaseVideoTextDataset):
+    """VATEX (https://arxiv.org/abs/1904.03493) ``vatex_{training,validation}_v1.0.json``.
+
+    Entries are ``[{videoID: "<youtube id>_<start 6 digits>_<end 6 digits>", enCap: [10],
+    chCap: [10]}]``; ``language`` picks the English or the Chinese captions. The public test
+    set has no captions, so papers split the validation file (for example 1,500 / 1,500 as in
+    HGR): ``split_file`` (ids one per line) keeps only the listed videos. Every caption is a
+    query at test time.
+
+    Videos are read from ``{data_prefix['video']}/{videoID}{video_ext}``.
+
+    Args:
+        language: ``'en'`` or ``'zh'``.
+        split_file: optional id list, relative to ``data_root``.
+        video_ext: extension of the video files.
+        **kwargs: :class:`BaseVideoTextDataset` arguments.
+    """
+
+    def __init__(self, *args, language: str = 'en', split_file: Optional[str] = None,
+                 video_ext: str = '.mp4', **kwargs) -> None:
+        if language not in CAPTION_KEYS:
+            raise ValueError(f'language must be one of {sorted(CAPTION_KEYS)}, got {language!r}')
+        self.language = language
+        self.split_file = split_file and osp.join(kwargs.get('data_root') or '', split_file)
+        self.video_ext = video_ext
+        super().__init__(*args, **kwargs)
+
+    def parse_annotations(self) -> Iterator[dict]:
+        path, key = self.ann_file, CAPTION_KEYS[self.language]
+        keep = None
+        if self.split_file:
+            keep = {line.strip() for _, line in iter_lines(self.split_file)}
+        for line, entry in iter_objects(load_json_list(path), path, '<entry>'):
+            video_id = require(entry, 'videoID', str, path, line)
+            if keep is not None and video_id not in keep:
+                continue
+            captions = require(entry, key, list, path, line)
+            for i, caption in enumerate(captions):
+                if not isinstance(caption, str):
+                    raise AnnotationError(path, line, f'{key}[{i}]',
+                                          f'expected a string, got {caption!r}')
+            yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
+                       text=[c.strip() for c in captions], video_id=video_id)

@@ -1,0 +1,180 @@
+"""Retrieval evaluation that scales: dual-encoder scores for all pairs, the cross-encoder for the
+top k candidates of each query only, split across processes."""
+from typing import Callable, Dict, List, Tuple
+
+import torch
+from mmengine.dist import all_gather_object, get_dist_info
+from mmengine.model import is_model_wrapper
+from mmengine.runner import TestLoop, ValLoop, autocast
+
+from vtp.evaluation.metrics.retrieval_metric import rank_summary, t2v_ranks, v2t_ranks
+from vtp.registry import LOOPS
+
+BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
+
+
+def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor], torch.Tensor],
+           score_v2t: Callable[[int, torch.Tensor], torch.Tensor], rank: int = 0,
+           world_size: int = 1) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Re-score the top ``topk`` candidates of every query with a cross-encoder.
+
+    Process ``rank`` of ``world_size`` scores queries ``rank, rank + world_size, ...`` of each
+    direction, one query at a time (the same batches whatever the number of processes), and
+    the rows are gathered. A candidate's new score is its cross-encoder score plus its
+    dual-encoder similarity; candidates outside the top k keep their similarity order, below
+    all re-scored ones.
+
+    Args:
+        sim: (num_texts, num_videos) dual-encoder similarities.
+        topk: candidates per query; clipped to the gallery size.
+        score_t2v: ``(text index, video indices (k,)) -> (k,)`` cross-encoder scores.
+        score_v2t: ``(video index, text indices (k,)) -> (k,)`` cross-encoder scores.
+        rank: this process's rank.
+        world_size: number of processes.
+
+    Returns:
+        ``(t2v (num_texts, num_videos), v2t (num_texts, num_videos))`` re-ranked score matrices:
+        rows of the first rank videos for each text, columns of the second rank texts for each
+        video.
+    """
+    if topk < 1:
+        raise ValueError(f'topk must be >= 1, got {topk}')
+    num_texts, num_videos = sim.shape
+    k_videos, k_texts = min(topk, num_videos), min(topk, num_texts)
+    rows = {}
+    for text in range(rank, num_texts, world_size):
+        candidates = sim[text].topk(k_videos).indices
+        rows[('t2v', text)] = candidates, score_t2v(text, candidates).float().cpu()
+    for video in range(rank, num_videos, world_size):
+        candidates = sim[:, video].topk(k_texts).indices
+        rows[('v2t', video)] = candidates, score_v2t(video, candidates).float().cpu()
+    if world_size > 1:
+        for part in all_gather_object(rows):
+            rows.update(part)
+    t2v, v2t = sim - BELOW, sim - BELOW
+    for (direction, query), (candidates, scores) in rows.items():
+        if direction == 't2v':
+            t2v[query, candidates] = scores + sim[query, candidates]
+        else:
+            v2t[candidates, query] = scores + sim[candidates, query]
+    return t2v, v2t
+
+
+class _RetrievalLoopMixin:
+    """The body shared by the val and test loops (``phase`` is ``'val'`` or ``'test'``).
+
+    The evaluator receives every batch as usual (dual-encoder metrics such as
+    ``RetrievalMetric``). The loop also keeps each sample's embeddings, ids and captions;
+    after the last batch it gathers them from all processes (dropping the sampler's padding
+    duplicates) and, when the model's ``test_cfg.rerank_topk`` is k > 0, re-scores the top k
+    candidates of every query with the model's matching head, adding
+    ``retrieval/rerank_{t2v,v2t}_*`` to the metrics. ``predictions`` then holds, per caption,
+    the ten best videos (after re-ranking when done), which ``tools/test.py --out`` writes.
+    """
+
+    phase = 'val'
+
+    def run(self) -> dict:
+        runner, phase = self.runner, self.phase
+        runner.call_hook(f'before_{phase}')
+        runner.call_hook(f'before_{phase}_epoch')
+        runner.model.eval()
+        kept: List[dict] = []
+        for idx, data_batch in enumerate(self.dataloader):
+            runner.call_hook(f'before_{phase}_iter', batch_idx=idx, data_batch=data_batch)
+            with torch.no_grad(), autocast(enabled=self.fp16):
+                outputs = getattr(runner.model, f'{phase}_step')(data_batch)
+            self.evaluator.process(data_samples=outputs, data_batch=data_batch)
+            kept += [_keep(sample) for sample in outputs]
+            runner.call_hook(f'after_{phase}_iter', batch_idx=idx, data_batch=data_batch,
+                             outputs=outputs)
+        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+        with torch.no_grad(), autocast(enabled=self.fp16):
+            metrics.update(self._rank(kept))
+        runner.call_hook(f'after_{phase}_epoch', metrics=metrics)
+        runner.call_hook(f'after_{phase}')
+        return metrics
+
+    def _rank(self, kept: List[dict]) -> Dict[str, float]:
+        """Gather the kept samples, re-rank if asked, and set ``predictions``."""
+        rank, world_size = get_dist_info()
+        if world_size > 1:
+            kept = [s for part in all_gather_object(kept) for s in part]
+        samples = sorted({s['sample_idx']: s for s in kept}.values(),
+                         key=lambda s: s['sample_idx'])
+        videos = torch.stack([s['video_embed'] for s in samples])  # (V, E)
+        texts = torch.cat([s['text_embeds'] for s in samples])  # (T, E)
+        counts = torch.tensor([len(s['text_embeds']) for s in samples])
+        text_to_video = torch.repeat_interleave(torch.arange(len(samples)), counts)
+        sim = texts @ videos.t()  # (T, V)
+        model = self.runner.model.module if is_model_wrapper(self.runner.model) \
+            else self.runner.model
+        topk = model.test_cfg.get('rerank_topk', 0)
+        metrics: Dict[str, float] = {}
+        t2v = sim
+        if topk > 0:
+            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank,
+                              world_size)
+            metrics.update(rank_summary(t2v_ranks(t2v, text_to_video), (1, 5, 10),
+                                        'retrieval/rerank_t2v'))
+            metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
+                                        'retrieval/rerank_v2t'))
+        captions = [c for s in samples for c in s['texts']]
+        video_ids = [s['video_id'] for s in samples]
+        best = t2v.topk(min(10, len(samples)), dim=1).indices
+        self.predictions = [dict(query=i, caption=captions[i],
+                                 video_id=video_ids[int(text_to_video[i])],
+                                 top10=[video_ids[j] for j in best[i].tolist()])
+                            for i in range(len(captions))]
+        return metrics
+
+
+def _keep(sample) -> dict:
+    """What the loop needs of one predicted data sample, on the CPU."""
+    kept = dict(sample_idx=int(sample.sample_idx), video_id=str(sample.get('video_id', '')),
+                texts=list(sample.get('text', [])), video_embed=sample.video_embed.float().cpu(),
+                text_embeds=sample.text_embeds.float().cpu())
+    if isinstance(sample.get('text'), str):
+        kept['texts'] = [sample.text]
+    if 'video_tokens' in sample:
+        kept.update(video_tokens=sample.video_tokens.cpu(), text_tokens=sample.text_tokens.cpu(),
+                    text_mask=sample.text_mask.cpu())
+    return kept
+
+
+def _scorers(model, samples: List[dict]) -> Tuple[Callable, Callable]:
+    """``score_t2v`` and ``score_v2t`` for :func:`rerank`, running ``model.match_scores``."""
+    if 'video_tokens' not in samples[0]:
+        raise RuntimeError('rerank_topk needs the model to keep tokens: set it in the model\'s '
+                           'test_cfg (predict keeps them only then)')
+    device = next(model.parameters()).device
+    video_tokens = torch.stack([s['video_tokens'] for s in samples])  # (V, N, Dv)
+    text_tokens = torch.cat([s['text_tokens'] for s in samples])  # (T, L, D)
+    text_mask = torch.cat([s['text_mask'] for s in samples])  # (T, L)
+
+    def score_t2v(text: int, videos: torch.Tensor) -> torch.Tensor:
+        k = len(videos)
+        return model.match_scores(text_tokens[text].expand(k, -1, -1).to(device),
+                                  text_mask[text].expand(k, -1).to(device),
+                                  video_tokens[videos].to(device))
+
+    def score_v2t(video: int, texts: torch.Tensor) -> torch.Tensor:
+        k = len(texts)
+        return model.match_scores(text_tokens[texts].to(device), text_mask[texts].to(device),
+                                  video_tokens[video].expand(k, -1, -1).to(device))
+
+    return score_t2v, score_v2t
+
+
+@LOOPS.register_module()
+class RetrievalValLoop(_RetrievalLoopMixin, ValLoop):
+    """mmengine's ``ValLoop`` for retrieval: see :class:`_RetrievalLoopMixin`."""
+
+    phase = 'val'
+
+
+@LOOPS.register_module()
+class RetrievalTestLoop(_RetrievalLoopMixin, TestLoop):
+    """mmengine's ``TestLoop`` for retrieval: see :class:`_RetrievalLoopMixin`."""
+
+    phase = 'test'
