@@ -13,7 +13,8 @@ from vtp.registry import DATASETS, MODELS, RUNNERS
 
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts)
-OWN_DATA = {'configs/pretrain/moving_shapes.py'}  # the others read the corpus fixtures
+OWN_DATA = {'configs/pretrain/moving_shapes.py', 'configs/retrieval/moving_shapes.py'}  # the
+# others read the corpus fixtures
 
 
 @pytest.mark.parametrize('config', CONFIGS)

@@ -112,11 +112,15 @@ def test_split_file_and_ann_file_are_joined_with_data_root(tmp_path):
     assert info['filename'] == osp.join(str(tmp_path), 'clips', video_id(2) + '.webm')
 
 
-def test_split_with_no_listed_video_is_an_error(tmp_path):
+@pytest.mark.parametrize('listed, line', [(['another_id'], 1),
+                                           ([video_id(1), 'another_id'], 2)])
+def test_listed_id_missing_from_the_annotation_is_an_error(tmp_path, listed, line):
+    """A mismatched id list would quietly shrink the test set: it names the id and line."""
     path = write_json(tmp_path, [entry(1)])
-    with pytest.raises(AnnotationError) as excinfo:
-        build(path, split_file=str(write_split(tmp_path, ['another_id'])))
-    check_error(excinfo, path, 1, '<root>')
+    split = write_split(tmp_path, listed)
+    with pytest.raises(AnnotationError, match="'another_id' is not in") as excinfo:
+        build(path, split_file=str(split))
+    check_error(excinfo, split, line, 'video_id')
 
 
 @pytest.mark.parametrize('language, bad, field', [

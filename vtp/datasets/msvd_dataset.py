@@ -45,8 +45,8 @@ class MSVDDataset(BaseVideoTextDataset):
         with open(path, 'rb') as f:
             try:
                 captions = _PlainUnpickler(f).load()
-            except (pickle.UnpicklingError, EOFError, ValueError) as e:
-                raise AnnotationError(path, 1, '<pickle>', str(e)) from e
+            except Exception as e:  # any malformed pickle; nothing is imported or run
+                raise AnnotationError(path, 1, '<pickle>', f'{type(e).__name__}: {e}') from e
         if not isinstance(captions, dict):
             raise AnnotationError(path, 1, '<root>', 'expected {video_id: [[token, ...], ...]}')
         for line, video_id in iter_lines(self.split_file):
@@ -54,6 +54,9 @@ class MSVDDataset(BaseVideoTextDataset):
             if video_id not in captions:
                 raise AnnotationError(self.split_file, line, 'video_id',
                                       f'{video_id!r} has no captions in {path}')
+            if not isinstance(captions[video_id], list):
+                raise AnnotationError(path, 1, video_id, 'expected a list of captions, got '
+                                      f'{captions[video_id]!r}')
             texts = []
             for i, tokens in enumerate(captions[video_id]):
                 if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):

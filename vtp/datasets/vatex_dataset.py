@@ -22,8 +22,8 @@ class VATEXDataset(BaseVideoTextDataset):
     Entries are ``[{videoID: "<youtube id>_<start 6 digits>_<end 6 digits>", enCap: [10],
     chCap: [10]}]``; ``language`` picks the English or the Chinese captions. The public test
     set has no captions, so papers split the validation file (for example 1,500 / 1,500 as in
-    HGR): ``split_file`` (ids one per line) keeps only the listed videos. Every caption is a
-    query at test time.
+    HGR): ``split_file`` (ids one per line) keeps only the listed videos, each of which must be
+    in the annotation. Every caption is a query at test time.
 
     Videos are read from ``{data_prefix['video']}/{videoID}{video_ext}``.
 
@@ -47,10 +47,10 @@ class VATEXDataset(BaseVideoTextDataset):
         path, key = self.ann_file, CAPTION_KEYS[self.language]
         keep = None
         if self.split_file:
-            keep = {line.strip() for _, line in iter_lines(self.split_file)}
+            keep = {text.strip(): line for line, text in iter_lines(self.split_file)}
         for line, entry in iter_objects(load_json_list(path), path, '<entry>'):
             video_id = require(entry, 'videoID', str, path, line)
-            if keep is not None and video_id not in keep:
+            if keep is not None and keep.pop(video_id, None) is None:
                 continue
             captions = require(entry, key, list, path, line)
             for i, caption in enumerate(captions):
@@ -59,3 +59,7 @@ class VATEXDataset(BaseVideoTextDataset):
                                           f'expected a string, got {caption!r}')
             yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
                        text=[c.strip() for c in captions], video_id=video_id)
+        if keep:  # listed ids the annotation lacks: a mismatched list would shrink the test set
+            video_id, line = next(iter(keep.items()))
+            raise AnnotationError(self.split_file, line, 'video_id',
+                                  f'{video_id!r} is not in {path} ({len(keep)} listed ids are not)')
