@@ -27,7 +27,7 @@ def problem(num_texts: int = 7, num_videos: int = 5, seed: int = 0):
 def test_k_at_least_the_gallery_equals_scoring_every_pair(topk):
     sim, cross, score_t2v, score_v2t, calls = problem()
     t2v, v2t = rerank(sim, topk, score_t2v, score_v2t)
-    expected = cross + sim
+    expected = (cross + sim).double()
     if topk >= 7:  # both galleries fully re-scored
         torch.testing.assert_close(t2v, expected)
         torch.testing.assert_close(v2t, expected)
@@ -47,7 +47,7 @@ def test_only_the_top_k_are_rescored_and_the_rest_keep_their_order(topk):
     for text in range(7):
         top = sim[text].topk(topk).indices
         rest = [v for v in range(5) if v not in top.tolist()]
-        torch.testing.assert_close(t2v[text, top], cross[text, top] + sim[text, top])
+        torch.testing.assert_close(t2v[text, top], (cross[text, top] + sim[text, top]).double())
         assert t2v[text, top].min() > t2v[text, rest].max()  # re-scored first
         assert t2v[text, rest].argsort().tolist() == sim[text, rest].argsort().tolist()
 
@@ -85,6 +85,15 @@ def test_processes_split_the_queries_and_agree(monkeypatch):
     both = rerank(sim, 3, score_t2v, score_v2t, rank=0, world_size=2)
     for a, b in zip(single, both):
         torch.testing.assert_close(a, b)
+
+
+def test_close_similarities_outside_the_top_k_keep_their_order():
+    """Cosine similarities 1e-4 apart stay distinct below the re-scored candidates."""
+    sim = torch.linspace(0.5, 0.5001, 12).reshape(1, 12)
+    t2v, v2t = rerank(sim, 2, lambda t, v: torch.zeros(len(v)), lambda v, t: torch.zeros(1))
+    rest = t2v[0, :10]
+    assert len(set(rest.tolist())) == 10 and rest.argsort().tolist() == list(range(10))
+    assert t2v_ranks(t2v, torch.tensor([3])).tolist() == [9]  # as the dual encoder ranks it
 
 
 def test_k_below_one_is_an_error():

@@ -33,7 +33,7 @@ def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor]
         world_size: number of processes.
 
     Returns:
-        ``(t2v (num_texts, num_videos), v2t (num_texts, num_videos))`` re-ranked score matrices:
+        ``(t2v (num_texts, num_videos), v2t (num_texts, num_videos))`` float64 re-ranked scores:
         rows of the first rank videos for each text, columns of the second rank texts for each
         video.
     """
@@ -51,12 +51,13 @@ def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor]
     if world_size > 1:
         for part in all_gather_object(rows):
             rows.update(part)
+    sim = sim.double()  # float32 would round sim - BELOW to steps of 1e-3, making ties
     t2v, v2t = sim - BELOW, sim - BELOW
     for (direction, query), (candidates, scores) in rows.items():
         if direction == 't2v':
-            t2v[query, candidates] = scores + sim[query, candidates]
+            t2v[query, candidates] = scores.double() + sim[query, candidates]
         else:
-            v2t[candidates, query] = scores + sim[candidates, query]
+            v2t[candidates, query] = scores.double() + sim[candidates, query]
     return t2v, v2t
 
 
