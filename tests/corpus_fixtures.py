@@ -94,8 +94,8 @@ def write_asr_corpus(root: Path, texts: list) -> None:
 
 def write_msrvtt(root: Path) -> None:
     """MSR-VTT in both released layouts: CLIP4Clip's (MSRVTT_data.json, the 9k / 7k training
-    CSVs, the JSFusion 1k-A test CSV) and VindLU's test json; 6 training and 4 test videos."""
-    train, test = [f'video{i}' for i in range(6)], [f'video{7000 + i}' for i in range(4)]
+    CSVs, the JSFusion 1k-A test CSV) and VindLU's test json; 6 training and 5 test videos."""
+    train, test = [f'video{i}' for i in range(6)], [f'video{7000 + i}' for i in range(5)]
     for video_id in train + test:
         write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=8)
     sentences = [dict(video_id=v, caption=f'{v} clip caption {j}', sen_id=10 * i + j)

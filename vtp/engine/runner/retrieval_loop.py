@@ -114,8 +114,7 @@ class _RetrievalLoopMixin:
         metrics: Dict[str, float] = {}
         t2v = sim
         if topk > 0:
-            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank,
-                              world_size)
+            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size)
             metrics.update(rank_summary(t2v_ranks(t2v, text_to_video), (1, 5, 10),
                                         'retrieval/rerank_t2v'))
             metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
@@ -132,11 +131,11 @@ class _RetrievalLoopMixin:
 
 def _keep(sample) -> dict:
     """What the loop needs of one predicted data sample, on the CPU."""
+    text = sample.get('text', [])
     kept = dict(sample_idx=int(sample.sample_idx), video_id=str(sample.get('video_id', '')),
-                texts=list(sample.get('text', [])), video_embed=sample.video_embed.float().cpu(),
+                texts=[text] if isinstance(text, str) else list(text),
+                video_embed=sample.video_embed.float().cpu(),
                 text_embeds=sample.text_embeds.float().cpu())
-    if isinstance(sample.get('text'), str):
-        kept['texts'] = [sample.text]
     if 'video_tokens' in sample:
         kept.update(video_tokens=sample.video_tokens.cpu(), text_tokens=sample.text_tokens.cpu(),
                     text_mask=sample.text_mask.cpu())
