@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
+import mmengine
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
@@ -90,7 +91,6 @@ class VTPRunner(Runner):
 
     def _log_env(self, env_cfg: Dict) -> None:
         """One line of environment and one naming the config (saved in full in work_dir)."""
-        import mmengine
         device = torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU only'
         self.logger.info(
             f'environment: Python {platform.python_version()}, torch {torch.__version__}, '
