@@ -16,8 +16,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file (.pth or .safetensors)')
     parser.add_argument('--work-dir', help='where logs go')
-    parser.add_argument('--out', help='write the metrics (and, for loops that make them, the '
-                        'per-query predictions) to this JSON file')
+    parser.add_argument('--out', help='write the metrics (and, where the loop or a metric keeps '
+                        'them, the per-query or per-question predictions) to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, e.g. test_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -44,9 +44,10 @@ def main() -> None:
     metrics = runner.test()
     if args.out and runner.rank == 0:
         result = dict(config=args.config, checkpoint=args.checkpoint, metrics=metrics)
-        predictions = getattr(runner.test_loop, 'predictions', None)
-        if predictions is not None:
-            result['predictions'] = predictions
+        sources = [runner.test_loop, *runner.test_loop.evaluator.metrics]
+        predictions = [p for source in sources if (p := getattr(source, 'predictions', None))]
+        if predictions:  # per query / question, from the loop or a metric that keeps them
+            result['predictions'] = predictions[0]
         with open(args.out, 'w', encoding='utf-8') as f:
             json.dump(result, f, indent=2, ensure_ascii=False)
         runner.logger.info(f'metrics written to {args.out}')

@@ -12,6 +12,7 @@ from .sample_error import SampleError
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 from .vatex_dataset import VATEXDataset
+from .video_qa_dataset import VideoQADataset
 from .video_text_json_dataset import VideoTextJsonDataset
 from .visual_genome_dataset import VisualGenomeDataset
 from .webvid_dataset import WebVidDataset
@@ -19,6 +20,6 @@ from .webvid_dataset import WebVidDataset
 __all__ = [
     'AnnotationError', 'BaseVideoTextDataset', 'CC3MDataset', 'CNVidDataset',
     'CocoCaptionDataset', 'DiDeMoDataset', 'HowTo100MDataset', 'MixedDataset', 'MSRVTTDataset',
-    'MSVDDataset', 'SampleError', 'VATEXDataset', 'VideoTextJsonDataset', 'VisualGenomeDataset',
-    'WebVidDataset'
+    'MSVDDataset', 'SampleError', 'VATEXDataset', 'VideoQADataset', 'VideoTextJsonDataset',
+    'VisualGenomeDataset', 'WebVidDataset'
 ]

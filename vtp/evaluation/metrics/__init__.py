@@ -1,8 +1,9 @@
 """Evaluation metrics for video-text retrieval and probes."""
 from .retrieval_metric import RetrievalMetric, dual_softmax, rank_summary, t2v_ranks, v2t_ranks
 from .temporal_order_metric import TemporalOrderMetric
+from .video_qa_metric import VideoQAMetric
 
 __all__ = [
-    'RetrievalMetric', 'TemporalOrderMetric', 'dual_softmax', 'rank_summary', 't2v_ranks',
-    'v2t_ranks'
+    'RetrievalMetric', 'TemporalOrderMetric', 'VideoQAMetric', 'dual_softmax', 'rank_summary',
+    't2v_ranks', 'v2t_ranks'
 ]

@@ -34,7 +34,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         test_cfg: ``reverse_probe=True`` also embeds every clip played backwards (for the
             temporal-order probe); ``rerank_topk=k`` (k > 0) keeps each sample's tokens so
             that ``RetrievalValLoop`` / ``RetrievalTestLoop`` re-score the top k candidates of
-            every query with the matching head named by ``rerank_head`` (default ``'itm'``).
+            every query with the matching head named by ``rerank_head`` (default ``'itm'``);
+            ``predict_head='qa'`` makes ``predict`` ask that head (e.g. an answer head)
+            instead of embedding for retrieval.
         init_cfg: mmengine init config.
     """
 
@@ -110,12 +112,19 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         return losses
 
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
-        """Embed clips and their captions (K_i per clip) for retrieval.
+        """The task head's predictions (``test_cfg.predict_head``), or retrieval embeddings.
+
+        A head named by ``test_cfg.predict_head`` gets the shared features and fills the data
+        samples (one text per clip). Otherwise clips and their captions (K_i per clip) are
+        embedded for retrieval.
 
         Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E); with
         ``test_cfg.reverse_probe``, ``video_embed_reversed`` (E,); with ``test_cfg.rerank_topk``,
         ``video_tokens`` (N, Dv), ``text_tokens`` (K_i, L, D) and ``text_mask`` (K_i, L).
         """
+        if self.test_cfg.get('predict_head'):
+            head = self.heads[self.test_cfg['predict_head']]
+            return head.predict(self.extract_feat(inputs), data_samples)
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()

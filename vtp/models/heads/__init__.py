@@ -1,5 +1,6 @@
+from .answer_head import AnswerHead
 from .itc_head import ITCHead
 from .itm_head import ITMHead
 from .mlm_head import MLMHead
 
-__all__ = ['ITCHead', 'ITMHead', 'MLMHead']
+__all__ = ['AnswerHead', 'ITCHead', 'ITMHead', 'MLMHead']

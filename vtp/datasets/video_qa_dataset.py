@@ -1,0 +1,87 @@
+"""Open-ended video question answering (MSRVTT-QA, MSVD-QA) with a fixed answer vocabulary."""
+import json
+import os.path as osp
+from typing import Dict, Iterator, Optional
+
+from vtp.datasets.annotation import (
+    AnnotationError,
+    iter_lines,
+    iter_objects,
+    load_json_list,
+    require,
+)
+from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
+from vtp.registry import DATASETS
+
+
+def load_answer_list(path: str) -> Dict[str, int]:
+    """Answer -> class index, from a JSON list of answers (``build_answer_vocab.py``)."""
+    with open(path, encoding='utf-8') as f:
+        answers = json.load(f)
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise AnnotationError(path, 1, '<root>', 'expected a JSON list of answer strings')
+    return {answer: index for index, answer in enumerate(answers)}
+
+
+@DATASETS.register_module()
+class VideoQADataset(BaseVideoTextDataset):
+    """``[{question, answer, video_id, id}]`` as MSRVTT-QA and MSVD-QA release them.
+
+    Answers are classes of the vocabulary in ``answer_list`` (the top K training answers,
+    built by ``tools/data/videoqa/build_answer_vocab.py``); a question whose answer is not in
+    it keeps ``label = -1``: ignored by the training loss, and always wrong at test time, so
+    accuracy is over *all* questions. ``question_type`` is the annotation's ``type`` when it
+    has one, else the question's first word (what, who, how, when, where, ...), as papers
+    break accuracy down.
+
+    Videos are ``{data_prefix['video']}/{video_template.format(name)}`` where ``name`` is the
+    ``video_id`` (MSRVTT-QA: 7 -> ``video7.mp4``), or, with ``mapping_file`` (MSVD-QA's
+    ``youtube_mapping.txt``, lines ``<youtube id> vid<N>``), the YouTube id of ``vid<N>``.
+
+    Args:
+        answer_list: JSON list of answers, relative to ``data_root``.
+        video_template: file name of a video from its name.
+        mapping_file: optional ``<name> vid<N>`` lines, relative to ``data_root``.
+        **kwargs: :class:`BaseVideoTextDataset` arguments.
+    """
+
+    def __init__(self, *args, answer_list: str, video_template: str = 'video{}.mp4',
+                 mapping_file: Optional[str] = None, **kwargs) -> None:
+        root = kwargs.get('data_root') or ''
+        self.answer_list = osp.join(root, answer_list)
+        self.video_template = video_template
+        self.mapping_file = mapping_file and osp.join(root, mapping_file)
+        super().__init__(*args, **kwargs)
+
+    def _names(self) -> Optional[Dict[int, str]]:
+        if not self.mapping_file:
+            return None
+        names = {}
+        for line, text in iter_lines(self.mapping_file):
+            fields = text.split()
+            if len(fields) != 2 or not fields[1].startswith('vid') or not fields[1][3:].isdigit():
+                raise AnnotationError(self.mapping_file, line, '<line>',
+                                      f'expected "<youtube id> vid<N>", got {text!r}')
+            names[int(fields[1][3:])] = fields[0]
+        return names
+
+    def parse_annotations(self) -> Iterator[dict]:
+        path = self.ann_file
+        labels = load_answer_list(self.answer_list)
+        names = self._names()
+        for line, item in iter_objects(load_json_list(path), path, '<entry>'):
+            question = require(item, 'question', str, path, line, allow_empty=True).strip()
+            answer = require(item, 'answer', str, path, line, allow_empty=True).strip()
+            video_id = require(item, 'video_id', (int, str), path, line)
+            question_id = require(item, 'id', (int, str), path, line)
+            name = video_id
+            if names is not None:
+                if video_id not in names:
+                    raise AnnotationError(path, line, 'video_id',
+                                          f'{video_id!r} is not in {self.mapping_file}')
+                name = names[video_id]
+            kind = item.get('type') or (question.split()[0].lower() if question else '')
+            yield dict(filename=osp.join(self.data_prefix['video'],
+                                         self.video_template.format(name)),
+                       text=question, answer=answer, label=labels.get(answer, -1),
+                       question_id=question_id, question_type=kind, video_id=str(video_id))

@@ -1,0 +1,63 @@
+"""Open-ended video QA accuracy, over all questions and by question type."""
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.evaluator import BaseMetric
+
+from vtp.datasets.video_qa_dataset import load_answer_list
+from vtp.registry import METRICS
+
+
+@METRICS.register_module()
+class VideoQAMetric(BaseMetric):
+    """Top-1 accuracy over *all* test questions: a question whose answer is outside the answer
+    vocabulary (``label = -1``) counts as wrong, as VindLU and mmaction2 count it (VIOLET
+    dropped such questions, which inflates accuracy). Also the accuracy of each question type
+    (``question_type``: what, who, how, ...; the first word unless the annotation names it).
+
+    Keys: ``qa/acc`` and ``qa/acc_<type>`` (percent), ``qa/num_<type>`` (questions). After
+    evaluation, ``predictions`` lists ``{question_id, question, answer, prediction, correct}``
+    for ``tools/test.py --out``.
+
+    Args:
+        answer_list: the JSON answer vocabulary (to name the predicted answers).
+        collect_device: ``'cpu'`` or ``'gpu'``.
+        prefix: metric key prefix; ``default_prefix`` when None.
+    """
+
+    default_prefix: Optional[str] = 'qa'
+
+    def __init__(self, answer_list: str, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.answers = list(load_answer_list(answer_list))
+        self.predictions: List[dict] = []
+
+    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+        """Store each question's id, type, question, answer and predicted label."""
+        for sample in data_samples:
+            self.results.append(dict(
+                question_id=sample['question_id'], question_type=sample['question_type'],
+                question=sample['text'], answer=sample['answer'], label=int(sample['label']),
+                pred_label=int(sample['pred_label'])))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        if not results:
+            raise ValueError(f'{type(self).__name__} got no results to evaluate')
+        largest = max(r['pred_label'] for r in results)
+        if largest >= len(self.answers):
+            raise ValueError(f'the model predicts class {largest} but the answer list has '
+                             f'{len(self.answers)} answers: set the answer head\'s num_answers '
+                             f'to {len(self.answers)}')
+        by_type = defaultdict(list)
+        for r in results:
+            r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label']
+            by_type[r['question_type']].append(r['correct'])
+        metrics = {'acc': 100.0 * sum(r['correct'] for r in results) / len(results)}
+        for kind, correct in sorted(by_type.items()):
+            metrics[f'acc_{kind}'] = 100.0 * sum(correct) / len(correct)
+            metrics[f'num_{kind}'] = float(len(correct))
+        self.predictions = [dict(question_id=r['question_id'], question=r['question'],
+                                 answer=r['answer'], prediction=self.answers[r['pred_label']],
+                                 correct=r['correct']) for r in results]
+        return metrics
