@@ -157,6 +157,38 @@ def write_vatex(root: Path) -> None:
                                                 for v in range(10, 14)))
 
 
+QA_ANSWERS = ['red', 'blue', 'two', 'dog', 'cat']
+
+
+def write_video_qa(root: Path, videos: list, mapping: bool = False) -> None:
+    """train_qa.json / test_qa.json as MSRVTT-QA / MSVD-QA release them, an answer list of the
+    training answers (``QA_ANSWERS``), and (MSVD-QA) ``youtube_mapping.txt``."""
+    for split, offset in (('train', 0), ('test', 1)):
+        items = [dict(question=f'{word} is in clip {v}?', answer=QA_ANSWERS[(v + offset) % 5],
+                      video_id=v, id=10 * v + j)
+                 for v in range(len(videos)) for j, word in enumerate(('what', 'who'))]
+        if split == 'test':
+            items.append(dict(question='how many cats?', answer='seven', video_id=0, id=999))
+        (root / f'{split}_qa.json').write_text(json.dumps(items, indent=1))
+    (root / 'answer_list.json').write_text(json.dumps(QA_ANSWERS))
+    if mapping:
+        (root / 'youtube_mapping.txt').write_text(
+            ''.join(f'{name} vid{v}\n' for v, name in enumerate(videos)))
+
+
+def write_msrvtt_qa(root: Path) -> None:
+    for v in range(4):
+        write_mp4(root / 'videos' / f'video{v}.mp4', num_frames=8)
+    write_video_qa(root, [f'video{v}' for v in range(4)])
+
+
+def write_msvd_qa(root: Path) -> None:
+    names = [f'yt{v}_{v}_{v + 4}' for v in range(4)]
+    for name in names:
+        write_mp4(root / 'YouTubeClips' / f'{name}.avi', num_frames=8)
+    write_video_qa(root, names, mapping=True)
+
+
 def write_tokenizers(root: Path) -> None:
     """Local ``bert-base-uncased`` and ``bert-base-chinese`` (``CHINESE_VOCAB``) folders."""
     from transformers import BertTokenizerFast
@@ -173,7 +205,8 @@ def write_corpora(root: Path) -> None:
     data = root / 'data'
     for name, writer in (('coco', write_coco), ('vg', write_vg), ('cc3m', write_cc3m),
                          ('webvid', write_webvid), ('msrvtt', write_msrvtt),
-                         ('didemo', write_didemo), ('msvd', write_msvd), ('vatex', write_vatex)):
+                         ('didemo', write_didemo), ('msvd', write_msvd), ('vatex', write_vatex),
+                         ('msrvtt_qa', write_msrvtt_qa), ('msvd_qa', write_msvd_qa)):
         (data / name).mkdir(parents=True, exist_ok=True)
         writer(data / name)
     for name, texts in (('howto100m', [f'step {i} of the recipe' for i in range(6)]),

@@ -1,10 +1,11 @@
 """Every shipped config, shrunk to a toy model, trains a few iterations and evaluates on data
 in its corpus's released format; every trainable parameter gets a gradient."""
+import json
 from pathlib import Path
 
 import pytest
 import torch
-from corpus_fixtures import CHINESE_VOCAB
+from corpus_fixtures import CHINESE_VOCAB, QA_ANSWERS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from toy_runs import ROOT, read_scalars, write_toy_config
@@ -13,20 +14,22 @@ from vtp.registry import DATASETS, MODELS, RUNNERS
 
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts)
-OWN_DATA = {'configs/pretrain/moving_shapes.py', 'configs/retrieval/moving_shapes.py'}  # the
-# others read the corpus fixtures
+OWN_DATA = {'configs/pretrain/moving_shapes.py', 'configs/retrieval/moving_shapes.py',
+            'configs/videoqa/moving_shapes.py'}  # the others read the corpus fixtures
 
 
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_root: str,
                                     corpora_root: Path, monkeypatch) -> None:
     if config in OWN_DATA:
-        toy = write_toy_config(tmp_path / 'toy.py', config, moving_shapes_root)
+        answers = json.loads(Path(moving_shapes_root, 'answer_list.json').read_text())
+        toy = write_toy_config(tmp_path / 'toy.py', config, moving_shapes_root, iters=3,
+                               ckpt_interval=3, num_answers=len(answers))
     else:
         monkeypatch.chdir(corpora_root)
         vocab_size = len(CHINESE_VOCAB) if 'cnvid' in config else 30522
         toy = write_toy_config(tmp_path / 'toy.py', config, iters=3, ckpt_interval=3,
-                               vocab_size=vocab_size)
+                               vocab_size=vocab_size, num_answers=len(QA_ANSWERS))
     cfg = Config.fromfile(toy)
     assert cfg.default_scope == 'vtp'
     torch.manual_seed(0)
@@ -41,15 +44,12 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     no_grad = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
     assert not no_grad, f'parameters without gradient: {no_grad}'
 
-    if config in OWN_DATA:  # trained end to end by tests/test_tools
-        return
     cfg.work_dir = str(tmp_path / 'work')
     RUNNERS.build(cfg).train()
     rows = read_scalars(cfg.work_dir)
     assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
-    evaluated = [r for r in rows if 'retrieval/t2v_R1' in r]
+    key = 'qa/acc' if config.startswith('configs/videoqa/') else 'retrieval/t2v_R1'
+    evaluated = [r for r in rows if key in r]
     assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'
     if config.startswith('configs/retrieval/'):
         assert {'retrieval/rerank_t2v_R1', 'retrieval/dsl_v2t_R1'} <= set(evaluated[0])
-    if config.startswith('configs/retrieval/'):
-        assert 'retrieval/rerank_t2v_R1' in evaluated[0] and 'retrieval/dsl_v2t_R1' in evaluated[0]

@@ -21,8 +21,7 @@ model = dict(
     text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy',
                       config=dict(vocab_size={vocab_size})),
     fusion=dict(text_dims=32, video_dims=64, num_layers=1, num_heads=2),
-    heads=dict({heads}),
-    embed_dim=16,
+    heads=dict({heads}),{embed_dim}
 )
 train_cfg = dict(max_iters={iters}, val_interval={iters})
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
@@ -40,24 +39,27 @@ test_dataloader = val_dataloader
 
 def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, iters: int = 2,
                      ckpt_interval: int = 1, workers: int = 0, val_size: int = 8,
-                     vocab_size: int = 30522, extra: str = '') -> Path:
+                     vocab_size: int = 30522, num_answers: Optional[int] = None,
+                     extra: str = '') -> Path:
     """Write a config inheriting ``base`` (a path under configs/) with the toy overrides.
 
     With ``data_root`` the train and evaluation datasets read from it (and evaluate the first
     ``val_size`` clips); without it the config's own data paths are kept, relative to the
-    working directory of the run.
+    working directory of the run. ``num_answers`` sizes an answer head (QA configs).
     """
     base_path = ROOT / base
     base_cfg = Config.fromfile(str(base_path))
     head_sizes = dict(itm='itm=dict(in_dims=32)',
-                      mlm=f'mlm=dict(in_dims=32, vocab_size={vocab_size})')
+                      mlm=f'mlm=dict(in_dims=32, vocab_size={vocab_size})',
+                      qa=f'qa=dict(in_dims=32, num_answers={num_answers})')
     heads = ', '.join(head_sizes[name] for name in base_cfg.model.heads if name in head_sizes)
     train_set = val_set = ''
     if data_root is not None:
         train_set = f", dataset=dict(data_root='{data_root}')"
         val_set = f", dataset=dict(data_root='{data_root}', indices={val_size})"
     text = f"_base_ = ['{base_path}']\n" + TOY_MODEL.format(
-        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size, heads=heads)
+        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size, heads=heads,
+        embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,')
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
     if base_cfg.get('val_dataloader') is not None:
         text += TOY_EVAL_DATA.format(val_set=val_set)

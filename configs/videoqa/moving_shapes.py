@@ -7,12 +7,13 @@ _base_ = ['../pretrain/moving_shapes.py']
 model = dict(
     heads=dict(_delete_=True,
                qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=14)),
+    embed_dim=None,
     test_cfg=dict(_delete_=True, predict_head='qa'),
 )
 train_dataloader = dict(dataset={{_base_.qa_train}})
 val_dataloader = dict(dataset={{_base_.qa_test}})
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='VideoQAMetric', answer_list={{_base_.qa_answer_list}})
+val_evaluator = dict(_delete_=True, type='VideoQAMetric')
 test_evaluator = val_evaluator
 max_iters = 300
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)

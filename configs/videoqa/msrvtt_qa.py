@@ -7,7 +7,7 @@ _base_ = [
 train_dataloader = dict(dataset={{_base_.msrvtt_qa_train}})
 val_dataloader = dict(dataset={{_base_.msrvtt_qa_test}})
 test_dataloader = val_dataloader
-val_evaluator = dict(type='VideoQAMetric', answer_list='data/msrvtt_qa/answer_list.json')
+val_evaluator = dict(type='VideoQAMetric')
 test_evaluator = val_evaluator
 val_cfg = dict(_delete_=True, type='ValLoop')
 test_cfg = dict(_delete_=True, type='TestLoop')

@@ -28,9 +28,10 @@ class VideoQADataset(BaseVideoTextDataset):
     """``[{question, answer, video_id, id}]`` as MSRVTT-QA and MSVD-QA release them.
 
     Answers are classes of the vocabulary in ``answer_list`` (the top K training answers,
-    built by ``tools/data/videoqa/build_answer_vocab.py``); a question whose answer is not in
-    it keeps ``label = -1``: ignored by the training loss, and always wrong at test time, so
-    accuracy is over *all* questions. ``question_type`` is the annotation's ``type`` when it
+    built by ``tools/data/videoqa/build_answer_vocab.py``), also given to metrics as
+    ``metainfo['answers']``; a question whose answer is not in it keeps ``label = -1``:
+    ignored by the training loss, and always wrong at test time, so accuracy is over *all*
+    questions. ``question_type`` is the annotation's ``type`` when it
     has one, else the question's first word (what, who, how, when, where, ...), as papers
     break accuracy down.
 
@@ -68,6 +69,7 @@ class VideoQADataset(BaseVideoTextDataset):
     def parse_annotations(self) -> Iterator[dict]:
         path = self.ann_file
         labels = load_answer_list(self.answer_list)
+        self._metainfo['answers'] = list(labels)
         names = self._names()
         for line, item in iter_objects(load_json_list(path), path, '<entry>'):
             question = require(item, 'question', str, path, line, allow_empty=True).strip()

@@ -58,7 +58,6 @@ qa_train_pipeline = train_pipeline[:5] + [
     dict(type='PackVideoTextInputs', meta_keys=qa_keys),
 ]
 qa_test_pipeline = test_pipeline[:5] + qa_train_pipeline[-2:]
-qa_answer_list = data_root + '/answer_list.json'
 qa_train = dict(type='VideoQADataset', data_root=data_root, ann_file='train_qa.json',
                 answer_list='answer_list.json', video_template='{}',
                 data_prefix=dict(video='videos'), pipeline=qa_train_pipeline)

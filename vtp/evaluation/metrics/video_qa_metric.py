@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 
-from vtp.datasets.video_qa_dataset import load_answer_list
 from vtp.registry import METRICS
 
 
@@ -17,20 +16,18 @@ class VideoQAMetric(BaseMetric):
 
     Keys: ``qa/acc`` and ``qa/acc_<type>`` (percent), ``qa/num_<type>`` (questions). After
     evaluation, ``predictions`` lists ``{question_id, question, answer, prediction, correct}``
-    for ``tools/test.py --out``.
+    for ``tools/test.py --out``; answers are named from the dataset's ``metainfo['answers']``
+    (``VideoQADataset``).
 
     Args:
-        answer_list: the JSON answer vocabulary (to name the predicted answers).
         collect_device: ``'cpu'`` or ``'gpu'``.
         prefix: metric key prefix; ``default_prefix`` when None.
     """
 
     default_prefix: Optional[str] = 'qa'
 
-    def __init__(self, answer_list: str, collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.answers = list(load_answer_list(answer_list))
         self.predictions: List[dict] = []
 
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
@@ -44,11 +41,15 @@ class VideoQAMetric(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:
             raise ValueError(f'{type(self).__name__} got no results to evaluate')
+        answers = (self.dataset_meta or {}).get('answers')
+        if answers is None:
+            raise ValueError(f'{type(self).__name__} needs the answer vocabulary in the '
+                             "dataset's metainfo['answers'] (VideoQADataset provides it)")
         largest = max(r['pred_label'] for r in results)
-        if largest >= len(self.answers):
+        if largest >= len(answers):
             raise ValueError(f'the model predicts class {largest} but the answer list has '
-                             f'{len(self.answers)} answers: set the answer head\'s num_answers '
-                             f'to {len(self.answers)}')
+                             f'{len(answers)} answers: set the answer head\'s num_answers '
+                             f'to {len(answers)}')
         by_type = defaultdict(list)
         for r in results:
             r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label']
@@ -58,6 +59,6 @@ class VideoQAMetric(BaseMetric):
             metrics[f'acc_{kind}'] = 100.0 * sum(correct) / len(correct)
             metrics[f'num_{kind}'] = float(len(correct))
         self.predictions = [dict(question_id=r['question_id'], question=r['question'],
-                                 answer=r['answer'], prediction=self.answers[r['pred_label']],
+                                 answer=r['answer'], prediction=answers[r['pred_label']],
                                  correct=r['correct']) for r in results]
         return metrics

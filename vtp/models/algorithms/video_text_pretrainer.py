@@ -15,6 +15,11 @@ def _build(cfg: Union[Dict, nn.Module]) -> nn.Module:
     return cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
 
 
+def _project(proj: Optional[nn.Linear], pooled: torch.Tensor) -> Optional[torch.Tensor]:
+    """(B, D) pooled features -> (B, E) L2-normalised joint embeddings (None without one)."""
+    return None if proj is None else F.normalize(proj(pooled), dim=-1)
+
+
 @MODELS.register_module()
 class VideoTextPretrainer(QuietInitMixin, BaseModel):
     """Dual encoder + fusion encoder with pluggable heads.
@@ -29,7 +34,8 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         heads: name -> head config; each head has ``loss(feats, data_samples) -> dict``. Loss
             keys must differ between heads.
         fusion: config of the fusion encoder, needed by matching and MLM heads.
-        embed_dim: width E of the joint embedding space.
+        embed_dim: width E of the joint embedding space; None for a model without one (a QA
+            model whose heads read only fused tokens), whose embeddings are then None.
         data_preprocessor: config of the data preprocessor.
         test_cfg: ``reverse_probe=True`` also embeds every clip played backwards (for the
             temporal-order probe); ``rerank_topk=k`` (k > 0) keeps each sample's tokens so
@@ -45,7 +51,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
                  text_encoder: Union[Dict, nn.Module],
                  heads: Dict[str, Union[Dict, nn.Module]],
                  fusion: Optional[Union[Dict, nn.Module]] = None,
-                 embed_dim: int = 256,
+                 embed_dim: Optional[int] = 256,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  test_cfg: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -58,8 +64,10 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         if self.fusion is not None and self.fusion.embed_dims != self.text_encoder.embed_dims:
             raise ValueError(f'fusion width {self.fusion.embed_dims} != text encoder width '
                              f'{self.text_encoder.embed_dims}')
-        self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
-        self.text_proj = nn.Linear(self.text_encoder.embed_dims, embed_dim)
+        self.video_proj = self.text_proj = None
+        if embed_dim is not None:
+            self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
+            self.text_proj = nn.Linear(self.text_encoder.embed_dims, embed_dim)
         self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
         self.test_cfg = dict(test_cfg or {})
 
@@ -77,12 +85,12 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     def embed_video(self, video: torch.Tensor) -> tuple:
         """(B, C, T, H, W) -> ((B, N, Dv) tokens, (B, E) normalised embeddings)."""
         tokens, pooled = self.video_encoder(video)
-        return tokens, F.normalize(self.video_proj(pooled), dim=-1)
+        return tokens, _project(self.video_proj, pooled)
 
     def embed_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple:
         """(B, L) ids and mask -> ((B, L, D) tokens, (B, E) normalised embeddings)."""
         tokens, pooled = self.text_encoder(input_ids, attention_mask)
-        return tokens, F.normalize(self.text_proj(pooled), dim=-1)
+        return tokens, _project(self.text_proj, pooled)
 
     def _fuse(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
               video_tokens: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,88 @@
+"""Tests for ``VideoQADataset``: MSRVTT-QA and MSVD-QA layouts, labels, types, errors."""
+import json
+import os.path as osp
+from pathlib import Path
+
+import pytest
+from annotation_checks import check_error
+
+from vtp.datasets import AnnotationError
+from vtp.registry import DATASETS
+
+ANSWERS = ['red', 'left', 'two']
+
+
+def write(tmp_path: Path, items, answers=ANSWERS, mapping: str = None) -> Path:
+    (tmp_path / 'qa.json').write_text(json.dumps(items, indent=2))
+    (tmp_path / 'answers.json').write_text(json.dumps(answers))
+    if mapping is not None:
+        (tmp_path / 'youtube_mapping.txt').write_text(mapping)
+    return tmp_path / 'qa.json'
+
+
+def build(tmp_path: Path, **kwargs):
+    return DATASETS.build(dict(type='VideoQADataset', data_root=str(tmp_path), ann_file='qa.json',
+                               answer_list='answers.json', data_prefix=dict(video='videos'),
+                               pipeline=[], **kwargs))
+
+
+def infos(dataset) -> list:
+    return [dataset.get_data_info(i) for i in range(len(dataset))]
+
+
+def test_msrvtt_qa_layout(tmp_path):
+    write(tmp_path, [dict(question='What colour is it? ', answer='red', video_id=7, id=0),
+                     dict(question='how many dogs', answer='seven', video_id=9, id=1),
+                     dict(question='which way', answer='left', video_id=7, id=2, type='dir')])
+    dataset = build(tmp_path)
+    first, second, third = infos(dataset)
+    assert first['filename'] == osp.join(str(tmp_path), 'videos', 'video7.mp4')
+    assert (first['text'], first['answer'], first['label']) == ('What colour is it?', 'red', 0)
+    assert (second['label'], second['question_type']) == (-1, 'how')  # not in the vocabulary
+    assert (first['question_type'], third['question_type']) == ('what', 'dir')
+    assert [i['question_id'] for i in infos(dataset)] == [0, 1, 2]
+    assert dataset.metainfo['answers'] == ANSWERS
+
+
+def test_msvd_qa_mapping(tmp_path):
+    write(tmp_path, [dict(question='who sings', answer='two', video_id=2, id=5)],
+          mapping='abc_1_5 vid1\nxyz_3_9 vid2\n')
+    (info, ) = infos(build(tmp_path, mapping_file='youtube_mapping.txt',
+                           video_template='{}.avi'))
+    assert info['filename'] == osp.join(str(tmp_path), 'videos', 'xyz_3_9.avi')
+    assert info['label'] == 2
+
+
+@pytest.mark.parametrize('bad, field', [
+    (dict(answer='red', video_id=1, id=0), 'question'),
+    (dict(question='q', video_id=1, id=0), 'answer'),
+    (dict(question='q', answer='red', id=0), 'video_id'),
+    (dict(question='q', answer='red', video_id=1.5, id=0), 'video_id'),
+    (dict(question='q', answer=3, video_id=1, id=0), 'answer'),
+    (dict(question='q', answer='red', video_id=1), 'id'),
+])
+def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
+    path = write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0), bad])
+    line = path.read_text().splitlines().index('  {', 2) + 1  # the second element
+    with pytest.raises(AnnotationError) as excinfo:
+        build(tmp_path)
+    check_error(excinfo, path, line, field)
+
+
+def test_mapping_errors(tmp_path):
+    write(tmp_path, [dict(question='q', answer='red', video_id=3, id=0)],
+          mapping='abc vid1\n')
+    with pytest.raises(AnnotationError, match='3 is not in') as excinfo:
+        build(tmp_path, mapping_file='youtube_mapping.txt')
+    check_error(excinfo, tmp_path / 'qa.json', 2, 'video_id')
+    (tmp_path / 'youtube_mapping.txt').write_text('abc vid1\nbroken line here\n')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(tmp_path, mapping_file='youtube_mapping.txt')
+    check_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
+
+
+def test_answer_list_must_be_a_list_of_strings(tmp_path):
+    write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)], answers={'red': 0})
+    with pytest.raises(AnnotationError) as excinfo:
+        build(tmp_path)
+    check_error(excinfo, tmp_path / 'answers.json', 1, '<root>')

@@ -1,0 +1,41 @@
+"""Tests for ``VideoQAMetric``: accuracy over all questions and by type, vs a naive count."""
+import pytest
+
+from vtp.registry import METRICS
+
+ANSWERS = ['red', 'blue', 'left', 'right']
+
+
+def result(qid, kind, label, pred):
+    return dict(question_id=qid, question_type=kind, text=f'question {qid}',
+                answer=ANSWERS[label] if label >= 0 else 'purple', label=label, pred_label=pred)
+
+
+def evaluate(samples):
+    metric = METRICS.build(dict(type='VideoQAMetric'))
+    metric.dataset_meta = dict(answers=ANSWERS)
+    metric.process([], samples)
+    return metric.evaluate(len(samples)), metric
+
+
+def test_accuracy_over_all_questions_and_by_type():
+    samples = [result(0, 'what', 0, 0), result(1, 'what', 1, 0), result(2, 'which', 2, 2),
+               result(3, 'which', -1, 3),  # answer outside the vocabulary: always wrong
+               result(4, 'which', 3, 3)]
+    metrics, metric = evaluate(samples)
+    naive = sum(s['label'] >= 0 and s['label'] == s['pred_label'] for s in samples) / 5 * 100
+    assert metrics['qa/acc'] == pytest.approx(naive) == pytest.approx(60.0)
+    assert metrics['qa/acc_what'] == pytest.approx(50.0)
+    assert metrics['qa/acc_which'] == pytest.approx(200 / 3)
+    assert metrics['qa/num_what'] == 2 and metrics['qa/num_which'] == 3
+    assert metric.predictions[3] == dict(question_id=3, question='question 3', answer='purple',
+                                         prediction='right', correct=False)
+
+
+def test_needs_the_answer_vocabulary_and_a_matching_head():
+    metric = METRICS.build(dict(type='VideoQAMetric'))
+    metric.process([], [result(0, 'what', 0, 0)])
+    with pytest.raises(ValueError, match="metainfo\\['answers'\\]"):
+        metric.evaluate(1)
+    with pytest.raises(ValueError, match='predicts class 7 but the answer list has 4'):
+        evaluate([result(0, 'what', 0, 7)])

@@ -1,0 +1,39 @@
+"""The QA data tools: answer vocabulary from a training split; moving-shapes questions."""
+import json
+from pathlib import Path
+
+from toy_runs import run_tool
+
+
+def test_answer_vocabulary_is_the_top_k_with_coverage(tmp_path: Path) -> None:
+    answers = ['dog'] * 3 + ['cat'] * 3 + ['man'] * 2 + ['red']
+    train = tmp_path / 'train_qa.json'
+    train.write_text(json.dumps([dict(question='q', answer=a, video_id=0, id=i)
+                                 for i, a in enumerate(answers)]))
+    test = tmp_path / 'test_qa.json'
+    test.write_text(json.dumps([dict(question='q', answer=a, video_id=0, id=i)
+                                for i, a in enumerate(['dog', 'red', 'blue', 'man'])]))
+    out = tmp_path / 'answer_list.json'
+    result = run_tool('tools/data/videoqa/build_answer_vocab.py', str(train), str(out),
+                      '--top-k', '3', '--eval', str(test))
+    assert json.loads(out.read_text()) == ['cat', 'dog', 'man']  # by count, ties alphabetical
+    assert '8 of 9 questions (88.89%)' in result.stdout
+    assert '2 of 4 questions (50.00%)' in result.stdout
+
+
+def test_moving_shapes_questions(moving_shapes_root: str) -> None:
+    root = Path(moving_shapes_root)  # conftest ran make_qa.py on it
+    test = json.loads((root / 'test_qa.json').read_text())
+    train = json.loads((root / 'train_qa.json').read_text())
+    attributes = json.loads((root / 'attributes.json').read_text())
+    assert len(test) == 300 and len(train) == 3 * 24
+    assert {q['type'] for q in test} == {'colour', 'shape', 'direction'}
+    for question in test:
+        truth = attributes['test'][question['video_id']][question['type']]
+        assert question['answer'] == truth
+        assert (root / 'videos' / question['video_id']).is_file()
+    answers = json.loads((root / 'answer_list.json').read_text())
+    assert set(answers) == {q['answer'] for q in train}
+    direction = [q for q in test if q['type'] == 'direction']
+    assert {q['answer'] for q in direction} == {'left', 'right', 'up', 'down'}
+    assert len({q['question'] for q in direction}) == 1  # the answer is only in the frames
