@@ -94,7 +94,8 @@ def write_asr_corpus(root: Path, texts: list) -> None:
 
 def write_msrvtt(root: Path) -> None:
     """MSR-VTT in both released layouts: CLIP4Clip's (MSRVTT_data.json, the 9k / 7k training
-    CSVs, the JSFusion 1k-A test CSV) and VindLU's test json; 6 training and 5 test videos."""
+    CSVs, the JSFusion 1k-A test CSV) and VindLU's test jsons (retrieval and multiple choice);
+    6 training and 5 test videos."""
     train, test = [f'video{i}' for i in range(6)], [f'video{7000 + i}' for i in range(5)]
     for video_id in train + test:
         write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=8)
@@ -114,6 +115,9 @@ def write_msrvtt(root: Path) -> None:
     (root / 'annotations').mkdir(parents=True, exist_ok=True)
     (root / 'annotations' / 'msrvtt_ret_test1k.json').write_text(json.dumps(
         [dict(video=f'{v}.mp4', caption=f'a test clip number {i}') for i, v in enumerate(test)]))
+    (root / 'annotations' / 'msrvtt_mc_test.json').write_text(json.dumps(
+        [dict(video=f'{v}.mp4', caption=[f'a test clip number {(i + j) % 5}' for j in range(5)],
+              answer=(5 - i) % 5) for i, v in enumerate(test)]))
 
 
 def write_didemo(root: Path) -> None:

@@ -14,8 +14,8 @@ from vtp.registry import DATASETS, MODELS, RUNNERS
 
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts)
-OWN_DATA = {'configs/pretrain/moving_shapes.py', 'configs/retrieval/moving_shapes.py',
-            'configs/videoqa/moving_shapes.py'}  # the others read the corpus fixtures
+OWN_DATA = {f'configs/{task}/moving_shapes.py' for task in  # the others: corpus fixtures
+            ('pretrain', 'retrieval', 'videoqa', 'multiple_choice')}
 
 
 @pytest.mark.parametrize('config', CONFIGS)
@@ -48,7 +48,8 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     RUNNERS.build(cfg).train()
     rows = read_scalars(cfg.work_dir)
     assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
-    key = 'qa/acc' if config.startswith('configs/videoqa/') else 'retrieval/t2v_R1'
+    key = {'videoqa': 'qa/acc', 'multiple_choice': 'mc/acc'}.get(config.split('/')[1],
+                                                                  'retrieval/t2v_R1')
     evaluated = [r for r in rows if key in r]
     assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'
     if config.startswith('configs/retrieval/'):

@@ -1,6 +1,6 @@
 # Open-ended QA on the built-in moving-shapes world (colour, shape and direction questions made
-# by tools/data/moving_shapes/make_qa.py), fine-tuned from the `make demo` checkpoint:
-#   python tools/data/moving_shapes/make_qa.py --data-dir data/moving_shapes
+# by tools/data/moving_shapes/make_questions.py), fine-tuned from the `make demo` checkpoint:
+#   python tools/data/moving_shapes/make_questions.py --data-dir data/moving_shapes
 #   python tools/train.py configs/videoqa/moving_shapes.py \
 #       --cfg-options load_from=work_dirs/moving_shapes/iter_700.pth
 _base_ = ['../pretrain/moving_shapes.py']

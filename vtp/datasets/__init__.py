@@ -8,6 +8,7 @@ from .howto100m_dataset import HowTo100MDataset
 from .mixed_dataset import MixedDataset
 from .msrvtt_dataset import MSRVTTDataset
 from .msvd_dataset import MSVDDataset
+from .multiple_choice_dataset import MultipleChoiceDataset
 from .sample_error import SampleError
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
@@ -20,6 +21,6 @@ from .webvid_dataset import WebVidDataset
 __all__ = [
     'AnnotationError', 'BaseVideoTextDataset', 'CC3MDataset', 'CNVidDataset',
     'CocoCaptionDataset', 'DiDeMoDataset', 'HowTo100MDataset', 'MixedDataset', 'MSRVTTDataset',
-    'MSVDDataset', 'SampleError', 'VATEXDataset', 'VideoQADataset', 'VideoTextJsonDataset',
-    'VisualGenomeDataset', 'WebVidDataset'
+    'MSVDDataset', 'MultipleChoiceDataset', 'SampleError', 'VATEXDataset', 'VideoQADataset',
+    'VideoTextJsonDataset', 'VisualGenomeDataset', 'WebVidDataset'
 ]

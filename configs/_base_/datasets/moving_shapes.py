@@ -50,8 +50,8 @@ test_dataloader = val_dataloader
 val_evaluator = [dict(type='RetrievalMetric'), dict(type='TemporalOrderMetric')]
 test_evaluator = val_evaluator
 
-# Open-ended QA on the same clips (tools/data/moving_shapes/make_qa.py): the pipelines without
-# flips (an answer "left" would become false) and masking; used by configs/videoqa/.
+# Open-ended QA on the same clips (tools/data/moving_shapes/make_questions.py): the pipelines
+# without flips (an answer "left" would become false) and masking; used by configs/videoqa/.
 qa_keys = ('sample_idx', 'video_id', 'text', 'answer', 'label', 'question_id', 'question_type')
 qa_train_pipeline = train_pipeline[:5] + [
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
@@ -62,3 +62,10 @@ qa_train = dict(type='VideoQADataset', data_root=data_root, ann_file='train_qa.j
                 answer_list='answer_list.json', video_template='{}',
                 data_prefix=dict(video='videos'), pipeline=qa_train_pipeline)
 qa_test = dict(qa_train, ann_file='test_qa.json', pipeline=qa_test_pipeline, test_mode=True)
+
+# Multiple choice on the test clips (make_questions.py): each clip's five captions.
+mc_test = dict(type='MultipleChoiceDataset', data_root=data_root, ann_file='test_mc.json',
+               data_prefix=dict(video='videos'), test_mode=True,
+               pipeline=test_pipeline[:-1] + [
+                   dict(type='PackVideoTextInputs',
+                        meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id'))])

@@ -36,11 +36,21 @@ paragraph_test_pipeline = test_pipeline[:5] + [
     dict(type='PackVideoTextInputs'),
 ]
 
+# Multiple choice (MSRVTT-MC, VindLU json): each clip's options are its texts.
+mc_test_pipeline = test_pipeline[:-1] + [
+    dict(type='PackVideoTextInputs',
+         meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id')),
+]
+
 msrvtt = dict(type='MSRVTTDataset', data_root='data/msrvtt', ann_file='MSRVTT_data.json',
               data_prefix=dict(video='videos'))
 msrvtt_9k = dict(msrvtt, split_file='MSRVTT_train.9k.csv', pipeline=train_pipeline)
 msrvtt_7k = dict(msrvtt, split_file='MSRVTT_train.7k.csv', pipeline=train_pipeline)
 msrvtt_1k_test = dict(msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline,
+                      test_mode=True)
+msrvtt_mc_test = dict(type='MultipleChoiceDataset', data_root='data/msrvtt',
+                      ann_file='annotations/msrvtt_mc_test.json',
+                      data_prefix=dict(video='videos'), pipeline=mc_test_pipeline,
                       test_mode=True)
 didemo = dict(type='DiDeMoDataset', data_root='data/didemo', data_prefix=dict(video='videos'))
 didemo_train = dict(didemo, ann_file='train_data.json', pipeline=paragraph_train_pipeline)

@@ -22,7 +22,7 @@ def test_answer_vocabulary_is_the_top_k_with_coverage(tmp_path: Path) -> None:
 
 
 def test_moving_shapes_questions(moving_shapes_root: str) -> None:
-    root = Path(moving_shapes_root)  # conftest ran make_qa.py on it
+    root = Path(moving_shapes_root)  # conftest ran make_questions.py on it
     test = json.loads((root / 'test_qa.json').read_text())
     train = json.loads((root / 'train_qa.json').read_text())
     attributes = json.loads((root / 'attributes.json').read_text())

@@ -1,9 +1,10 @@
 """Evaluation metrics for video-text retrieval and probes."""
+from .multiple_choice_metric import MultipleChoiceMetric
 from .retrieval_metric import RetrievalMetric, dual_softmax, rank_summary, t2v_ranks, v2t_ranks
 from .temporal_order_metric import TemporalOrderMetric
 from .video_qa_metric import VideoQAMetric
 
 __all__ = [
-    'RetrievalMetric', 'TemporalOrderMetric', 'VideoQAMetric', 'dual_softmax', 'rank_summary',
-    't2v_ranks', 'v2t_ranks'
+    'MultipleChoiceMetric', 'RetrievalMetric', 'TemporalOrderMetric', 'VideoQAMetric',
+    'dual_softmax', 'rank_summary', 't2v_ranks', 'v2t_ranks'
 ]

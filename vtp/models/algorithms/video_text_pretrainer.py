@@ -42,7 +42,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             that ``RetrievalValLoop`` / ``RetrievalTestLoop`` re-score the top k candidates of
             every query with the matching head named by ``rerank_head`` (default ``'itm'``);
             ``predict_head='qa'`` makes ``predict`` ask that head (e.g. an answer head)
-            instead of embedding for retrieval.
+            instead of embedding for retrieval; ``option_weights=dict(itc=a, itm=b)`` makes
+            it choose among each clip's texts (multiple choice) by ``a`` x similarity +
+            ``b`` x matching score.
         init_cfg: mmengine init config.
     """
 
@@ -133,6 +135,8 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         if self.test_cfg.get('predict_head'):
             head = self.heads[self.test_cfg['predict_head']]
             return head.predict(self.extract_feat(inputs), data_samples)
+        if self.test_cfg.get('option_weights'):
+            return self.choose_options(inputs, data_samples)
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()
@@ -152,6 +156,30 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             if keep_tokens:
                 sample.video_tokens = video_tokens[i]
                 sample.text_tokens, sample.text_mask = text_tokens[i], text_mask[i]
+        return data_samples
+
+    def choose_options(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+        """Score each clip's K_i texts (its options) and pick the best.
+
+        The score of an option is ``itc`` x its similarity with the clip plus ``itm`` x the
+        matching head's score (weights from ``test_cfg.option_weights``; a zero weight skips
+        that part). Sets ``option_scores`` (K_i,) and ``pred_label`` on each data sample.
+        """
+        weights = self.test_cfg['option_weights']
+        video_tokens, video_embed = self.embed_video(inputs['video'])
+        text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        counts = inputs['text_counts'].tolist()
+        owner = torch.repeat_interleave(torch.arange(len(counts), device=text_tokens.device),
+                                        inputs['text_counts'].to(text_tokens.device))  # (sum K,)
+        scores = text_tokens.new_zeros(len(owner))
+        if weights.get('itc', 0):
+            scores += weights['itc'] * (text_embed * video_embed[owner]).sum(-1)
+        if weights.get('itm', 0):
+            scores += weights['itm'] * self.match_scores(text_tokens, inputs['attention_mask'],
+                                                         video_tokens[owner])
+        for sample, option_scores in zip(data_samples, scores.split(counts)):
+            sample.option_scores = option_scores
+            sample.pred_label = int(option_scores.argmax())
         return data_samples
 
     def match_scores(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,

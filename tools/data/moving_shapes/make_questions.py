@@ -1,4 +1,5 @@
-"""Questions about the moving-shapes clips, in the MSRVTT-QA layout, and their answer list.
+"""Questions about the moving-shapes clips: open-ended (MSRVTT-QA layout) and multiple choice
+(MSRVTT-MC layout).
 
 Reads ``attributes.json``, ``train.csv`` and ``test.json`` written by ``generate.py`` and
 writes, in the same folder:
@@ -10,8 +11,12 @@ writes, in the same folder:
   The direction can only be read from the frames in order.
 - ``answer_list.json``: the answers of the training questions (14: 5 colours, 5 shapes,
   4 directions).
+- ``test_mc.json``: ``[{video, caption: [5 options], answer}]`` for the test clips: the true
+  caption ``a {colour} {shape} moves {direction}`` and four that differ from it in one
+  attribute: the opposite direction, another direction, another colour, another shape, in
+  a random order.
 
-    python tools/data/moving_shapes/make_qa.py --data-dir data/moving_shapes
+    python tools/data/moving_shapes/make_questions.py --data-dir data/moving_shapes
 """
 import argparse
 import csv
@@ -43,6 +48,34 @@ def questions(clips: dict, wordings: dict, rng: random.Random) -> list:
     return items
 
 
+OPPOSITE = {'left': 'right', 'right': 'left', 'up': 'down', 'down': 'up'}
+
+
+def caption(colour: str, shape: str, direction: str) -> str:
+    return f'a {colour} {shape} moves {direction}'
+
+
+def multiple_choice(clips: dict, values: dict, rng: random.Random) -> list:
+    """One item per clip: its caption among four captions that change one attribute."""
+    items = []
+    for video, attrs in clips.items():
+        colour, shape, direction = attrs['colour'], attrs['shape'], attrs['direction']
+        other_direction = rng.choice([d for d in values['direction']
+                                      if d not in (direction, OPPOSITE[direction])])
+        options = [caption(colour, shape, direction),
+                   caption(colour, shape, OPPOSITE[direction]),
+                   caption(colour, shape, other_direction),
+                   caption(rng.choice([c for c in values['colour'] if c != colour]), shape,
+                           direction),
+                   caption(colour, rng.choice([s for s in values['shape'] if s != shape]),
+                           direction)]
+        order = list(range(5))
+        rng.shuffle(order)
+        items.append(dict(video=video, caption=[options[i] for i in order],
+                          answer=order.index(0)))
+    return items
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--data-dir', default='data/moving_shapes')
@@ -63,6 +96,10 @@ def main() -> None:
     answers = sorted({attrs[kind] for attrs in train.values() for kind in TEST_WORDINGS})
     (root / 'answer_list.json').write_text(json.dumps(answers) + '\n', encoding='utf-8')
     print(f'{len(answers)} answers written to {root / "answer_list.json"}')
+    values = {kind: sorted({attrs[kind] for attrs in test.values()}) for kind in TEST_WORDINGS}
+    items = multiple_choice(test, values, rng)
+    (root / 'test_mc.json').write_text(json.dumps(items, indent=1) + '\n', encoding='utf-8')
+    print(f'{len(items)} multiple-choice items written to {root / "test_mc.json"}')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,42 @@
+"""Multiple-choice accuracy: the share of clips whose true option scores highest."""
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.evaluator import BaseMetric
+
+from vtp.registry import METRICS
+
+
+@METRICS.register_module()
+class MultipleChoiceMetric(BaseMetric):
+    """Accuracy of the argmax over each clip's options (``pred_label`` vs ``answer``).
+
+    Key: ``mc/acc`` (percent; chance is 100 / number of options). After evaluation,
+    ``predictions`` lists ``{question_id, answer, prediction, correct, scores}`` for
+    ``tools/test.py --out``.
+
+    Args:
+        collect_device: ``'cpu'`` or ``'gpu'``.
+        prefix: metric key prefix; ``default_prefix`` when None.
+    """
+
+    default_prefix: Optional[str] = 'mc'
+
+    def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.predictions: List[dict] = []
+
+    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+        """Store each clip's question id, true option, chosen option and option scores."""
+        for sample in data_samples:
+            self.results.append(dict(
+                question_id=sample['question_id'], answer=int(sample['answer']),
+                prediction=int(sample['pred_label']),
+                scores=[round(float(s), 6) for s in sample['option_scores']]))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        if not results:
+            raise ValueError(f'{type(self).__name__} got no results to evaluate')
+        for r in results:
+            r['correct'] = r['prediction'] == r['answer']
+        self.predictions = sorted(results, key=lambda r: r['question_id'])
+        return {'acc': 100.0 * sum(r['correct'] for r in results) / len(results)}
