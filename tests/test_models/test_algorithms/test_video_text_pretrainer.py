@@ -170,3 +170,36 @@ def test_a_few_steps_reduce_the_loss():
     with torch.no_grad():
         history.append(total_loss().item())
     assert history[-1] < history[0] - 0.5, history
+
+
+def test_choose_options_by_similarity_and_matching_score():
+    """5 options per clip: the choice is the argmax of itc x similarity + itm x matching."""
+    model = MODELS.build(model_cfg(test_cfg=dict(option_weights=dict(itc=1.0, itm=0.5))))
+    model.eval()
+    data = model.data_preprocessor(collated_batch(2, captions=[5, 5]), training=False)
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+        _, video_embed = model.embed_video(data['inputs']['video'])
+        tokens, text_embed = model.embed_text(data['inputs']['input_ids'],
+                                              data['inputs']['attention_mask'])
+        video_tokens, _ = model.embed_video(data['inputs']['video'])
+        for i, sample in enumerate(samples):
+            rows = slice(5 * i, 5 * i + 5)
+            expected = text_embed[rows] @ video_embed[i] + 0.5 * model.match_scores(
+                tokens[rows], data['inputs']['attention_mask'][rows],
+                video_tokens[i].expand(5, -1, -1))
+            torch.testing.assert_close(sample.option_scores, expected)
+            assert sample.pred_label == int(expected.argmax())
+
+
+def test_predict_head_answers_instead_of_embedding():
+    heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
+    model = MODELS.build(model_cfg(heads=heads, embed_dim=None,
+                                   test_cfg=dict(predict_head='qa')))
+    assert model.video_proj is None and model.text_proj is None
+    model.eval()
+    data = model.data_preprocessor(collated_batch(3), training=False)
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+    assert [0 <= s.pred_label < 7 for s in samples] == [True] * 3
+    assert 'video_embed' not in samples[0]
