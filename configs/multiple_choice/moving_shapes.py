@@ -1,10 +1,17 @@
-# Multiple choice on the moving-shapes test clips (make_questions.py: the true caption and four
-# that change one attribute, the direction included), scored by similarity + matching score.
-# Zero-shot from the demo or the retrieval checkpoint:
+# Multiple choice on the moving-shapes clips (make_questions.py: the true caption and four that
+# change one attribute, the direction included). Options are scored by the matching head.
+# Zero-shot from the demo checkpoint, then fine-tuned on the training clips' options:
 #   python tools/test.py configs/multiple_choice/moving_shapes.py work_dirs/moving_shapes/iter_700.pth
-# Training fine-tunes for retrieval on the moving-shapes clips and evaluates multiple choice.
+#   python tools/train.py configs/multiple_choice/moving_shapes.py \
+#       --cfg-options load_from=work_dirs/moving_shapes/iter_700.pth
 _base_ = ['../retrieval/moving_shapes.py']
-model = dict(test_cfg=dict(option_weights=dict(itc=1.0, itm=1.0)))
+model = dict(
+    heads=dict(_delete_=True,
+               itm=dict(type='OptionMatchingHead', in_dims={{_base_.text_dims}})),
+    embed_dim=None,
+    test_cfg=dict(_delete_=True, option_weights=dict(itm=1.0)),
+)
+train_dataloader = dict(batch_size=8, dataset={{_base_.mc_train}})
 val_dataloader = dict(dataset={{_base_.mc_test}})
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='MultipleChoiceMetric')

@@ -63,9 +63,14 @@ qa_train = dict(type='VideoQADataset', data_root=data_root, ann_file='train_qa.j
                 data_prefix=dict(video='videos'), pipeline=qa_train_pipeline)
 qa_test = dict(qa_train, ann_file='test_qa.json', pipeline=qa_test_pipeline, test_mode=True)
 
-# Multiple choice on the test clips (make_questions.py): each clip's five captions.
-mc_test = dict(type='MultipleChoiceDataset', data_root=data_root, ann_file='test_mc.json',
-               data_prefix=dict(video='videos'), test_mode=True,
+# Multiple choice (make_questions.py): each clip's five captions; training flips (FlipVideo
+# swaps left/right in every option) and keeps all options.
+mc_keys = ('sample_idx', 'video_id', 'text', 'answer', 'question_id')
+mc_train = dict(type='MultipleChoiceDataset', data_root=data_root, ann_file='train_mc.json',
+                data_prefix=dict(video='videos'),
+                pipeline=train_pipeline[:6] + [
+                    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
+                    dict(type='PackVideoTextInputs', meta_keys=mc_keys)])
+mc_test = dict(mc_train, ann_file='test_mc.json', test_mode=True,
                pipeline=test_pipeline[:-1] + [
-                   dict(type='PackVideoTextInputs',
-                        meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id'))])
+                   dict(type='PackVideoTextInputs', meta_keys=mc_keys)])

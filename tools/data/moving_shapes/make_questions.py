@@ -11,10 +11,10 @@ writes, in the same folder:
   The direction can only be read from the frames in order.
 - ``answer_list.json``: the answers of the training questions (14: 5 colours, 5 shapes,
   4 directions).
-- ``test_mc.json``: ``[{video, caption: [5 options], answer}]`` for the test clips: the true
-  caption ``a {colour} {shape} moves {direction}`` and four that differ from it in one
-  attribute: the opposite direction, another direction, another colour, another shape, in
-  a random order.
+- ``train_mc.json`` / ``test_mc.json``: ``[{video, caption: [5 options], answer}]``: the
+  true caption ``a {colour} {shape} moves {direction}`` and four that differ from it in one
+  attribute (the opposite direction, another direction, another colour, another shape), in a
+  random order.
 
     python tools/data/moving_shapes/make_questions.py --data-dir data/moving_shapes
 """
@@ -97,9 +97,10 @@ def main() -> None:
     (root / 'answer_list.json').write_text(json.dumps(answers) + '\n', encoding='utf-8')
     print(f'{len(answers)} answers written to {root / "answer_list.json"}')
     values = {kind: sorted({attrs[kind] for attrs in test.values()}) for kind in TEST_WORDINGS}
-    items = multiple_choice(test, values, rng)
-    (root / 'test_mc.json').write_text(json.dumps(items, indent=1) + '\n', encoding='utf-8')
-    print(f'{len(items)} multiple-choice items written to {root / "test_mc.json"}')
+    for name, clips in (('test_mc.json', test), ('train_mc.json', train)):
+        items = multiple_choice(clips, values, rng)
+        (root / name).write_text(json.dumps(items, indent=1) + '\n', encoding='utf-8')
+        print(f'{len(items)} multiple-choice items written to {root / name}')
 
 
 if __name__ == '__main__':
