@@ -37,3 +37,21 @@ def test_moving_shapes_questions(moving_shapes_root: str) -> None:
     direction = [q for q in test if q['type'] == 'direction']
     assert {q['answer'] for q in direction} == {'left', 'right', 'up', 'down'}
     assert len({q['question'] for q in direction}) == 1  # the answer is only in the frames
+
+
+def test_moving_shapes_multiple_choice(moving_shapes_root: str) -> None:
+    root = Path(moving_shapes_root)
+    attributes = json.loads((root / 'attributes.json').read_text())['test']
+    items = json.loads((root / 'test_mc.json').read_text())
+    assert len(items) == 100 and len(json.loads((root / 'train_mc.json').read_text())) == 24
+    opposite = dict(left='right', right='left', up='down', down='up')
+    for item in items:
+        attrs = attributes[item['video']]
+        truth = f'a {attrs["colour"]} {attrs["shape"]} moves {attrs["direction"]}'
+        options = item['caption']
+        assert len(options) == 5 and options[item['answer']] == truth
+        changed = sorted(next(i for i, (a, b) in enumerate(zip(truth.split(), o.split()))
+                              if a != b) for o in options if o != truth)
+        assert changed == [1, 2, 4, 4]  # colour, shape and twice the direction
+        assert truth.replace(attrs['direction'], opposite[attrs['direction']]) in options
+    assert len({item['answer'] for item in items}) > 1  # the true option moves around
