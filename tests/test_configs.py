@@ -1,5 +1,6 @@
 """Every shipped config, shrunk to a toy model, trains a few iterations and evaluates on data
 in its corpus's released format; every trainable parameter gets a gradient."""
+import ast
 import json
 from pathlib import Path
 
@@ -54,3 +55,17 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'
     if config.startswith('configs/retrieval/'):
         assert {'retrieval/rerank_t2v_R1', 'retrieval/dsl_v2t_R1'} <= set(evaluated[0])
+
+
+def inheritance_depth(path: Path) -> int:
+    """1 for a config without ``_base_``, else 1 + the deepest of its bases."""
+    tree = ast.parse(path.read_text())
+    bases = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+             and any(getattr(t, 'id', None) == '_base_' for t in node.targets)]
+    bases = [b for group in bases for b in (group if isinstance(group, list) else [group])]
+    return 1 + max((inheritance_depth((path.parent / b).resolve()) for b in bases), default=0)
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_at_most_three_levels_of_inheritance(config: str) -> None:
+    assert inheritance_depth(ROOT / config) <= 3

@@ -4,7 +4,7 @@
 #   python tools/test.py configs/multiple_choice/moving_shapes.py work_dirs/moving_shapes/iter_700.pth
 #   python tools/train.py configs/multiple_choice/moving_shapes.py \
 #       --cfg-options load_from=work_dirs/moving_shapes/iter_700.pth
-_base_ = ['../retrieval/moving_shapes.py']
+_base_ = ['../pretrain/moving_shapes.py']
 model = dict(
     heads=dict(_delete_=True,
                itm=dict(type='OptionMatchingHead', in_dims={{_base_.text_dims}})),
@@ -16,5 +16,10 @@ val_dataloader = dict(dataset={{_base_.mc_test}})
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='MultipleChoiceMetric')
 test_evaluator = val_evaluator
-val_cfg = dict(_delete_=True, type='ValLoop')
-test_cfg = dict(_delete_=True, type='TestLoop')
+max_iters = 300
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+optim_wrapper = dict(optimizer=dict(lr=2e-4))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=30),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=30, end=max_iters, eta_min_ratio=0.01),
+]

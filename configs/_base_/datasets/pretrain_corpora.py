@@ -4,6 +4,7 @@
 # A config in configs/pretrain/ picks corpora for `train_dataloader.dataset`, alone or in a
 # MixedDataset with sampling ratios. Zero-shot MSRVTT 1k-A retrieval (the VindLU json layout)
 # is the evaluation.
+_base_ = ['./default_dataloaders.py']
 tokenizer = 'bert-base-uncased'
 num_frames = 4
 resize = 256
@@ -60,19 +61,7 @@ cnvid = dict(
         dict(type='PackVideoTextInputs'),
     ])
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-)
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(type='VideoTextJsonDataset', data_root='data/msrvtt',
                  ann_file='annotations/msrvtt_ret_test1k.json', data_prefix=dict(video='videos'),
                  pipeline=video_test_pipeline, test_mode=True),

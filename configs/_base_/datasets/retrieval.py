@@ -1,6 +1,7 @@
 # Text-video retrieval benchmarks as released (tools/data/<dataset>/README.md: where to get them
 # and the layout under data/). A config in configs/retrieval/ picks the train and test sets.
 # Test clips give `num_frames` frames at their segments' centres; every caption is a query.
+_base_ = ['./default_dataloaders.py']
 tokenizer = 'bert-base-uncased'
 num_frames = 4
 resize = 256
@@ -66,20 +67,5 @@ vatex_train = dict(vatex, ann_file='vatex_training_v1.0.json', pipeline=train_pi
 vatex_test = dict(vatex, ann_file='vatex_validation_v1.0.json', split_file='test_list.txt',
                   pipeline=test_pipeline, test_mode=True)
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-)
-test_dataloader = val_dataloader
 val_evaluator = [dict(type='RetrievalMetric', dsl_temperature=100.0)]
 test_evaluator = val_evaluator

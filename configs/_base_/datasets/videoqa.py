@@ -1,6 +1,7 @@
 # Open-ended video QA sets as released (tools/data/videoqa/README.md). No horizontal flips: an
 # answer such as "left" would become false. Accuracy counts every test question; answers outside
 # answer_list.json (built from the training split) count as wrong.
+_base_ = ['./default_dataloaders.py']
 tokenizer = 'bert-base-uncased'
 num_frames = 4
 resize = 256
@@ -38,18 +39,3 @@ msvd_qa = dict(type='VideoQADataset', data_root='data/msvd_qa', answer_list='ans
 msvd_qa_train = dict(msvd_qa, ann_file='train_qa.json', pipeline=train_pipeline)
 msvd_qa_test = dict(msvd_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
 
-train_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-)
-val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
-    persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-)
-test_dataloader = val_dataloader
