@@ -14,12 +14,6 @@ from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
 
 
-def _seed(*keys: int) -> Tuple[int, int]:
-    """Two 32-bit seeds derived from ``keys`` (any non-negative ints)."""
-    entropy = np.random.SeedSequence([k % 2**63 for k in keys]).generate_state(2)
-    return int(entropy[0]), int(entropy[1])
-
-
 @contextmanager
 def sample_rng(*keys: int) -> Iterator[None]:
     """Seed Python's and NumPy's global generators from ``keys``, then restore them.
@@ -29,9 +23,9 @@ def sample_rng(*keys: int) -> Iterator[None]:
     resumed run sees exactly the data of an uninterrupted one.
     """
     py_state, np_state = random.getstate(), np.random.get_state()
-    py_seed, np_seed = _seed(*keys)
-    random.seed(py_seed)
-    np.random.seed(np_seed)
+    entropy = np.random.SeedSequence([k % 2**63 for k in keys]).generate_state(2)
+    random.seed(int(entropy[0]))
+    np.random.seed(int(entropy[1]))
     try:
         yield
     finally:
@@ -159,17 +153,18 @@ class BaseVideoTextDataset(BaseDataset):
                 raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
                                    f'({self.get_data_info(index)})')
             if failures:
-                _attach_failures(data, failures)
+                set_sample_meta(data, failures=failures)
             return data
         raise RuntimeError(
             f'{type(self).__name__}: {len(failures)} samples in a row failed for key {key}; '
             f'the data looks broken. Failures: {failures}')
 
 
-def _attach_failures(data: dict, failures: List[dict]) -> None:
-    """Record replaced samples in the packed data sample (or the raw results dict)."""
-    sample = data.get('data_samples') if isinstance(data, dict) else None
-    if sample is not None and hasattr(sample, 'set_metainfo'):
-        sample.set_metainfo(dict(failures=failures))
+def set_sample_meta(data: dict, **meta) -> None:
+    """Put ``meta`` in the packed data sample's metainfo, or in the results dict when the
+    pipeline does not pack (datasets read with a bare pipeline)."""
+    sample = data.get('data_samples')
+    if hasattr(sample, 'set_metainfo'):
+        sample.set_metainfo(meta)
     else:
-        data['failures'] = failures
+        data.update(meta)

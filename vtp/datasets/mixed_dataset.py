@@ -5,6 +5,7 @@ import numpy as np
 from mmengine.dist import get_dist_info
 from torch.utils.data import Dataset
 
+from vtp.datasets.base_video_text_dataset import set_sample_meta
 from vtp.registry import DATASETS
 
 PERIOD = 1000  # slots per block of the interleaving pattern
@@ -129,9 +130,5 @@ class MixedDataset(Dataset):
     def __getitem__(self, key: int) -> dict:
         corpus, corpus_key = self.locate(key)
         data = self.datasets[corpus][corpus_key]
-        sample = data.get('data_samples') if isinstance(data, dict) else None
-        if sample is not None and hasattr(sample, 'set_metainfo'):
-            sample.set_metainfo(dict(corpus=self.names[corpus]))
-        else:
-            data['corpus'] = self.names[corpus]
+        set_sample_meta(data, corpus=self.names[corpus])
         return data
