@@ -21,7 +21,7 @@ import time
 import torch
 
 from vtp.engine.runner.retrieval_loop import rerank
-from vtp.evaluation.metrics.retrieval_metric import rank_summary, t2v_ranks, v2t_ranks
+from vtp.evaluation.metrics.retrieval_metric import retrieval_summary
 from vtp.registry import MODELS
 
 MODEL = dict(
@@ -55,9 +55,7 @@ def embed(model, num: int, batch: int = 100):
 
 
 def summary(t2v: torch.Tensor, v2t: torch.Tensor, truth: torch.Tensor) -> str:
-    metrics = rank_summary(t2v_ranks(t2v, truth), (1, 5, 10), 't2v')
-    metrics.update(rank_summary(v2t_ranks(v2t, truth), (1, 5, 10), 'v2t'))
-    return '  '.join(f'{k} {v:.1f}' for k, v in metrics.items())
+    return '  '.join(f'{k} {v:.1f}' for k, v in retrieval_summary(t2v, v2t, truth).items())
 
 
 def main() -> None:

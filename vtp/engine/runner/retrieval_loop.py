@@ -7,7 +7,7 @@ from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop, autocast
 
-from vtp.evaluation.metrics.retrieval_metric import rank_summary, t2v_ranks, v2t_ranks
+from vtp.evaluation.metrics.retrieval_metric import retrieval_summary
 from vtp.registry import LOOPS
 
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
@@ -115,10 +115,8 @@ class _RetrievalLoopMixin:
         t2v = sim
         if topk > 0:
             t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size)
-            metrics.update(rank_summary(t2v_ranks(t2v, text_to_video), (1, 5, 10),
-                                        'retrieval/rerank_t2v'))
-            metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
-                                        'retrieval/rerank_v2t'))
+            metrics.update(retrieval_summary(t2v, v2t, text_to_video,
+                                             prefix='retrieval/rerank_'))
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
         best = t2v.topk(min(10, len(samples)), dim=1).indices

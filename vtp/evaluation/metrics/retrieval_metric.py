@@ -98,6 +98,25 @@ def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, f
     return summary
 
 
+def retrieval_summary(t2v: Tensor, v2t: Tensor, text_to_video: Tensor,
+                      topk: Sequence[int] = (1, 5, 10), prefix: str = '') -> Dict[str, float]:
+    """t2v and v2t recall at k, median and mean rank, from one score matrix per direction.
+
+    Args:
+        t2v: (num_texts, num_videos) scores that rank videos for each caption.
+        v2t: (num_texts, num_videos) scores that rank captions for each video.
+        text_to_video: (num_texts,) the video of each caption.
+        topk: the k values for recall at k.
+        prefix: prepended to ``t2v_*`` / ``v2t_*`` (e.g. ``'dsl_'``).
+
+    Returns:
+        ``{prefix}t2v_R{k}``, ``{prefix}t2v_MdR``, ``{prefix}t2v_MnR`` and the same for v2t.
+    """
+    metrics = rank_summary(t2v_ranks(t2v, text_to_video), topk, f'{prefix}t2v')
+    metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), topk, f'{prefix}v2t'))
+    return metrics
+
+
 def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
     """Dual-softmax re-weighting (DSL, CAMoE https://arxiv.org/abs/2109.04290).
 
@@ -112,8 +131,8 @@ def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
     Returns:
         ``(t2v, v2t)`` re-weighted (num_texts, num_videos) scores.
     """
-    return (sim * (sim * temperature).softmax(dim=0),
-            sim * (sim * temperature).softmax(dim=1))
+    logits = sim * temperature
+    return sim * logits.softmax(dim=0), sim * logits.softmax(dim=1)
 
 
 @METRICS.register_module()
@@ -200,10 +219,8 @@ class RetrievalMetric(BaseMetric):
         num_captions = torch.tensor([len(r['text_embeds']) for r in results])
         text_to_video = torch.repeat_interleave(torch.arange(len(results)), num_captions)
         sim = text_embeds @ video_embeds.t()
-        metrics = rank_summary(t2v_ranks(sim, text_to_video), self.topk, 't2v')
-        metrics.update(rank_summary(v2t_ranks(sim, text_to_video), self.topk, 'v2t'))
+        metrics = retrieval_summary(sim, sim, text_to_video, self.topk)
         if self.dsl_temperature is not None:
             t2v, v2t = dual_softmax(sim, self.dsl_temperature)
-            metrics.update(rank_summary(t2v_ranks(t2v, text_to_video), self.topk, 'dsl_t2v'))
-            metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), self.topk, 'dsl_v2t'))
+            metrics.update(retrieval_summary(t2v, v2t, text_to_video, self.topk, 'dsl_'))
         return metrics
