@@ -195,8 +195,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             (M,) ``logit(match) - logit(no match)`` of the head ``test_cfg.rerank_head``.
         """
         head = self.heads[self.test_cfg.get('rerank_head', 'itm')]
-        logits = head(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])  # (M, 2)
-        return logits[:, 1] - logits[:, 0]
+        return head.match_margin(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])
 
     def _forward(self, inputs: Dict[str, torch.Tensor]) -> tuple:
         """((B, E) video embeddings, (sum K, E) text embeddings)."""

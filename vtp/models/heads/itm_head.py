@@ -39,6 +39,12 @@ class ITMHead(BaseModule):
         """(M, D) fused [CLS] tokens -> (M, 2) logits of (no match, match)."""
         return self.classifier(fused_cls)
 
+    def match_margin(self, fused_cls: torch.Tensor) -> torch.Tensor:
+        """(M, D) fused [CLS] tokens -> (M,) ``logit(match) - logit(no match)``, the score that
+        ranks candidates (re-ranking, multiple-choice options)."""
+        logits = self(fused_cls)  # (M, 2)
+        return logits[:, 1] - logits[:, 0]
+
     @torch.no_grad()
     def _sample_negatives(self, feats: VideoTextFeatures) -> Tuple[torch.Tensor, torch.Tensor]:
         """Global indices of one hard negative text and one hard negative clip per local pair."""

@@ -27,8 +27,7 @@ class OptionMatchingHead(ITMHead):
                                         counts)  # (sum K,) the clip of each option
         fused = feats.fuse(feats.text_tokens, feats.text_mask,
                            feats.video_tokens[owner])[:, 0]  # (sum K, D)
-        logits = self(fused)  # (sum K, 2)
-        margins = (logits[:, 1] - logits[:, 0]).split(counts.tolist())
+        margins = self.match_margin(fused).split(counts.tolist())
         answers = [int(s.answer) for s in data_samples]
         losses = [-margin.log_softmax(0)[answer] for margin, answer in zip(margins, answers)]
         correct = [int(margin.argmax()) == answer for margin, answer in zip(margins, answers)]
