@@ -1,4 +1,5 @@
 """Base class of vtp's datasets: compact shared records, per-sample randomness, safe samples."""
+import os.path as osp
 import pickle
 import random
 from array import array
@@ -67,6 +68,10 @@ class BaseVideoTextDataset(BaseDataset):
     Annotations are parsed as a stream straight into mmengine's serialized layout (one byte
     array), which dataloader workers share without copying.
 
+    Subclasses that read more files than ``ann_file`` (a split list, an answer vocabulary)
+    name the attributes holding them in ``extra_files``; relative paths are joined to
+    ``data_root`` as mmengine joins ``ann_file``.
+
     Args:
         data_prefix: ``dict(video=<folder>)`` (or ``img``), joined to ``data_root``; media
             paths in the annotations are relative to it.
@@ -78,6 +83,8 @@ class BaseVideoTextDataset(BaseDataset):
             ``indices``, ...).
     """
 
+    extra_files: Tuple[str, ...] = ()
+
     def __init__(self, *args, data_prefix: dict = dict(video=''),
                  pipeline: Sequence[Union[dict, Callable]] = (), seed: Optional[int] = None,
                  max_retries: int = 10, **kwargs) -> None:
@@ -88,6 +95,15 @@ class BaseVideoTextDataset(BaseDataset):
         self.max_retries = max_retries
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         super().__init__(*args, data_prefix=data_prefix, pipeline=pipeline, **kwargs)
+
+    def _join_prefix(self) -> None:
+        """mmengine's join of ``data_root`` with ``ann_file`` and ``data_prefix``, and with
+        the files named in ``extra_files``."""
+        super()._join_prefix()
+        for name in self.extra_files:
+            path = getattr(self, name)
+            if path and self.data_root:
+                setattr(self, name, osp.join(self.data_root, path))
 
     def load_data_list(self) -> Iterable[dict]:
         """The data-info dicts of the annotation file, one per sample (a list or a generator)."""

@@ -29,8 +29,10 @@ class MSRVTTDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is MSRVTT_data.json).
     """
 
+    extra_files = ('split_file', )
+
     def __init__(self, *args, split_file: str, **kwargs) -> None:
-        self.split_file = osp.join(kwargs.get('data_root') or '', split_file)
+        self.split_file = split_file
         super().__init__(*args, **kwargs)
 
     def parse_annotations(self) -> Iterator[dict]:

@@ -35,8 +35,10 @@ class MSVDDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is raw-captions.pkl).
     """
 
+    extra_files = ('split_file', )
+
     def __init__(self, *args, split_file: str, video_ext: str = '.avi', **kwargs) -> None:
-        self.split_file = osp.join(kwargs.get('data_root') or '', split_file)
+        self.split_file = split_file
         self.video_ext = video_ext
         super().__init__(*args, **kwargs)
 

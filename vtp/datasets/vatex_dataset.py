@@ -34,12 +34,14 @@ class VATEXDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
+    extra_files = ('split_file', )
+
     def __init__(self, *args, language: str = 'en', split_file: Optional[str] = None,
                  video_ext: str = '.mp4', **kwargs) -> None:
         if language not in CAPTION_KEYS:
             raise ValueError(f'language must be one of {sorted(CAPTION_KEYS)}, got {language!r}')
         self.language = language
-        self.split_file = split_file and osp.join(kwargs.get('data_root') or '', split_file)
+        self.split_file = split_file
         self.video_ext = video_ext
         super().__init__(*args, **kwargs)
 

@@ -46,12 +46,13 @@ class VideoQADataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
+    extra_files = ('answer_list', 'mapping_file')
+
     def __init__(self, *args, answer_list: str, video_template: str = 'video{}.mp4',
                  mapping_file: Optional[str] = None, **kwargs) -> None:
-        root = kwargs.get('data_root') or ''
-        self.answer_list = osp.join(root, answer_list)
+        self.answer_list = answer_list
         self.video_template = video_template
-        self.mapping_file = mapping_file and osp.join(root, mapping_file)
+        self.mapping_file = mapping_file
         super().__init__(*args, **kwargs)
 
     def _names(self) -> Optional[Dict[int, str]]:
