@@ -7,7 +7,7 @@ from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop, autocast
 
-from vtp.evaluation.metrics.retrieval_metric import retrieval_summary
+from vtp.evaluation.metrics.retrieval_metric import retrieval_summary, similarity
 from vtp.registry import LOOPS
 
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
@@ -103,11 +103,7 @@ class _RetrievalLoopMixin:
             kept = [s for part in all_gather_object(kept) for s in part]
         samples = sorted({s['sample_idx']: s for s in kept}.values(),
                          key=lambda s: s['sample_idx'])
-        videos = torch.stack([s['video_embed'] for s in samples])  # (V, E)
-        texts = torch.cat([s['text_embeds'] for s in samples])  # (T, E)
-        counts = torch.tensor([len(s['text_embeds']) for s in samples])
-        text_to_video = torch.repeat_interleave(torch.arange(len(samples)), counts)
-        sim = texts @ videos.t()  # (T, V)
+        sim, text_to_video = similarity(samples)  # (T, V), (T,)
         model = self.runner.model.module if is_model_wrapper(self.runner.model) \
             else self.runner.model
         topk = model.test_cfg.get('rerank_topk', 0)

@@ -117,6 +117,22 @@ def retrieval_summary(t2v: Tensor, v2t: Tensor, text_to_video: Tensor,
     return metrics
 
 
+def similarity(samples: List[dict]) -> Tuple[Tensor, Tensor]:
+    """Caption-video similarities of test samples (each ``video_embed`` (E,) and
+    ``text_embeds`` (K, E), ordered by ``sample_idx``).
+
+    Returns:
+        ``(sim (num_texts, num_videos), text_to_video (num_texts,))``: every caption against
+        every clip, and the clip each caption describes.
+    """
+    samples = sorted(samples, key=lambda s: s['sample_idx'])
+    video_embeds = torch.stack([s['video_embed'] for s in samples])  # (V, E)
+    text_embeds = torch.cat([s['text_embeds'] for s in samples])  # (T, E)
+    counts = torch.tensor([len(s['text_embeds']) for s in samples])
+    return text_embeds @ video_embeds.t(), torch.repeat_interleave(torch.arange(len(samples)),
+                                                                   counts)
+
+
 def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
     """Dual-softmax re-weighting (DSL, CAMoE https://arxiv.org/abs/2109.04290).
 
@@ -213,12 +229,7 @@ class RetrievalMetric(BaseMetric):
         """
         if not results:
             raise ValueError(f'{self.__class__.__name__} got no results to evaluate')
-        results = sorted(results, key=lambda r: r['sample_idx'])
-        video_embeds = torch.stack([r['video_embed'] for r in results])
-        text_embeds = torch.cat([r['text_embeds'] for r in results])
-        num_captions = torch.tensor([len(r['text_embeds']) for r in results])
-        text_to_video = torch.repeat_interleave(torch.arange(len(results)), num_captions)
-        sim = text_embeds @ video_embeds.t()
+        sim, text_to_video = similarity(results)
         metrics = retrieval_summary(sim, sim, text_to_video, self.topk)
         if self.dsl_temperature is not None:
             t2v, v2t = dual_softmax(sim, self.dsl_temperature)
