@@ -46,7 +46,17 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     assert not no_grad, f'parameters without gradient: {no_grad}'
 
     cfg.work_dir = str(tmp_path / 'work')
-    RUNNERS.build(cfg).train()
+    runner = RUNNERS.build(cfg)
+    runner.train()
+    # weight decay only on weight matrices: never on norms, biases, the temperature or
+    # position-bias tables, whatever the config's custom_keys say
+    names = {id(p): n for n, p in runner.model.named_parameters()}
+    groups = runner.optim_wrapper.optimizer.param_groups
+    for group in groups:
+        for param in group['params']:
+            if param.ndim <= 1 or 'relative_position_bias_table' in names[id(param)]:
+                assert group['weight_decay'] == 0, names[id(param)]
+    assert any(group['weight_decay'] > 0 for group in groups)
     rows = read_scalars(cfg.work_dir)
     assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
     key = {'videoqa': 'qa/acc', 'multiple_choice': 'mc/acc'}.get(config.split('/')[1],

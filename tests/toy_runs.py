@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # can inherit from the real config with `_base_`.
 TOY_MODEL = """
 model = dict(
-    video_encoder=dict(arch='toy', window_size=(2, 4, 4)),
+    video_encoder=dict(arch='toy', window_size=(2, 4, 4), pretrained=None),
     text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy',
                       config=dict(vocab_size={vocab_size})),
-    fusion=dict(text_dims=32, video_dims=64, num_layers=1, num_heads=2),
+    fusion=dict(_delete_=True, type='BertFusion', video_dims=64, num_layers=1),
     heads=dict({heads}),{embed_dim}
 )
 train_cfg = dict(max_iters={iters}, val_interval={iters})

@@ -9,7 +9,12 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-custom_hooks = [dict(type='RNGStateHook'), dict(type='DataHealthHook', max_failure_ratio=0.1)]
+custom_hooks = [
+    dict(type='RNGStateHook'),
+    dict(type='DataHealthHook', max_failure_ratio=0.1),
+    dict(type='FiniteLossHook'),
+    dict(type='ProtocolCardHook'),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

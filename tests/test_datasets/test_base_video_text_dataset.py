@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vtp.datasets import BaseVideoTextDataset, SampleError
-from vtp.datasets.transforms import SampleFrames
+from vtp.datasets.transforms import PackVideoTextInputs, SampleFrames
 
 NUM = 3
 
@@ -183,3 +183,38 @@ def test_indices_select_a_subset(indices, expected):
 def test_unserialized_records_are_refused():
     with pytest.raises(ValueError, match='serialize_data=False'):
         BrokenSet(serialize_data=False)
+
+
+class PackedBrokenSet(BrokenSet):
+    """``BrokenSet`` with frames, tokens and packing: clip i has i % 3 + 1 captions."""
+
+    def load_data_list(self):
+        return (dict(filename=f'clip{i}.mp4', video_id=f'clip{i}',
+                     text=[f'caption {i}.{k}' for k in range(i % 3 + 1)]) for i in range(10))
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pipeline.transforms += [self.tokens, PackVideoTextInputs()]
+
+    @staticmethod
+    def tokens(results: dict) -> dict:
+        num = len(results['text'])
+        results['imgs'] = np.full((2, 4, 4, 3), 200, dtype=np.uint8)
+        results['input_ids'] = np.full((num, 5), results['sample_idx'], dtype=np.int64)
+        results['attention_mask'] = np.ones((num, 5), dtype=np.int64)
+        return results
+
+
+def test_test_mode_never_substitutes_a_broken_sample():
+    dataset = PackedBrokenSet(broken={4}, seed=0, test_mode=True)
+    sample = dataset[4]
+    meta = sample['data_samples'].metainfo
+    assert meta['sample_idx'] == 4 and meta['video_id'] == 'clip4' and meta['missing']
+    assert meta['text'] == ['caption 4.0', 'caption 4.1']  # its own captions, from the record
+    assert meta['failures'] == [dict(path='clip4.mp4', reason='missing file')]
+    inputs = sample['inputs']
+    assert inputs['video'].shape == (2, 4, 4, 3) and not inputs['video'].any()  # black clip
+    assert inputs['input_ids'].shape == (2, 5)  # shaped for its own 2 captions
+    assert 'missing' not in dataset[5]['data_samples'].metainfo
+    training = PackedBrokenSet(broken={4}, seed=0)[4]['data_samples'].metainfo
+    assert training['sample_idx'] != 4 and 'missing' not in training  # training replaces

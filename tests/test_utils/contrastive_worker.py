@@ -1,7 +1,8 @@
 """One rank of the 2-process contrastive-loss check in ``test_dist.py`` (run as a script).
 
 ``python contrastive_worker.py RANK WORLD PORT OUT_FILE`` computes the loss on its half of
-the batch under DDP (gloo) and saves the loss, the gathered tensor and the averaged gradients.
+the batch under DDP (gloo) and saves the loss, the gathered tensor, the averaged gradients and
+the matching head's hard negatives drawn for its pairs.
 """
 import faulthandler
 import sys
@@ -9,10 +10,27 @@ from datetime import timedelta
 
 import torch
 import torch.distributed as dist
-from test_dist import BATCH, make_inputs
+import torch.nn.functional as F
+from test_dist import BATCH, CLIP_IDS, make_inputs
 from torch.nn.parallel import DistributedDataParallel
 
+from vtp.models.heads import ITMHead
+from vtp.structures import VideoTextFeatures
 from vtp.utils.dist import all_gather_with_grad, close_process_group
+
+
+def hard_negatives(model, part: slice, video: torch.Tensor, text: torch.Tensor,
+                   draws: int = 100) -> torch.Tensor:
+    """(draws, 2, B) global indices of the negative texts and clips drawn for the local pairs
+    (different captions everywhere: only clip identity can block the duplicate clip)."""
+    with torch.no_grad():
+        feats = VideoTextFeatures(
+            video_tokens=None, video_embed=F.normalize(model.video(video), dim=-1),
+            text_tokens=None, text_mask=None, text_embed=F.normalize(model.text(text), dim=-1),
+            inputs=dict(input_ids=torch.arange(BATCH)[part, None], clip_ids=CLIP_IDS[part]),
+            fuse=None, encode_text=None, word_embeddings=None)
+    head = ITMHead(in_dims=4)
+    return torch.stack([torch.stack(head._sample_negatives(feats)) for _ in range(draws)])
 
 
 def run(rank: int, world: int) -> dict:
@@ -20,10 +38,11 @@ def run(rank: int, world: int) -> dict:
     model, video, text = make_inputs()
     ddp = DistributedDataParallel(model)
     part = slice(rank * BATCH // world, (rank + 1) * BATCH // world)
-    loss = ddp(video[part], text[part])
+    loss = ddp(video[part], text[part], CLIP_IDS[part])
     loss.backward()
     gathered = all_gather_with_grad(torch.full((2, 3), float(rank), requires_grad=True))
-    return dict(loss=loss.detach(), gathered=gathered.detach(),
+    negatives = hard_negatives(model, part, video[part], text[part])
+    return dict(loss=loss.detach(), gathered=gathered.detach(), negatives=negatives,
                 grads={n: p.grad for n, p in model.named_parameters()})
 
 

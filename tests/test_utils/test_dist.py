@@ -1,4 +1,6 @@
-"""The contrastive loss on 2 processes with half the batch each equals 1 process on all of it."""
+"""The contrastive loss on 2 processes with half the batch each equals 1 process on all of it,
+with one clip in the batch twice (once on each process), whose copies are positives of each
+other; the matching head's negatives never come from the same clip, on either process."""
 import os
 import socket
 import subprocess
@@ -13,6 +15,7 @@ from vtp.models.losses import InfoNCELoss
 from vtp.utils.dist import all_gather_with_grad
 
 BATCH, IN_DIMS, EMBED_DIMS, WORLD = 8, 12, 6, 2
+CLIP_IDS = torch.tensor([10, 11, 12, 13, 10, 15, 16, 17])  # clip 10 on rank 0 and rank 1
 TOLERANCE = dict(rtol=1e-5, atol=1e-6)
 
 
@@ -25,9 +28,11 @@ class DualProjection(nn.Module):
         self.text = nn.Linear(IN_DIMS, EMBED_DIMS)
         self.log_scale = nn.Parameter(torch.tensor(2.0))
 
-    def forward(self, video: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    def forward(self, video: torch.Tensor, text: torch.Tensor,
+                clip_ids: torch.Tensor) -> torch.Tensor:
         return InfoNCELoss()(F.normalize(self.video(video), dim=-1),
-                             F.normalize(self.text(text), dim=-1), self.log_scale.exp())
+                             F.normalize(self.text(text), dim=-1), self.log_scale.exp(),
+                             clip_ids)
 
 
 def make_inputs() -> tuple:
@@ -61,7 +66,7 @@ def test_two_processes_equal_one(tmp_path: Path) -> None:
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(WORLD)]
 
     model, video, text = make_inputs()
-    loss = model(video, text)
+    loss = model(video, text, CLIP_IDS)
     loss.backward()
 
     # The global loss is the mean of the ranks' losses (equal local batches).
@@ -73,6 +78,10 @@ def test_two_processes_equal_one(tmp_path: Path) -> None:
     expected = torch.cat([torch.full((2, 3), float(r)) for r in range(WORLD)])
     for r in ranks:
         torch.testing.assert_close(r['gathered'], expected)
+    # matching negatives, drawn on each rank from the global batch, never share the clip
+    for r, result in enumerate(ranks):
+        own = CLIP_IDS[r * BATCH // WORLD:(r + 1) * BATCH // WORLD]
+        assert (CLIP_IDS[result['negatives']] != own).all()
 
 
 def test_single_process_gather_is_identity() -> None:

@@ -63,7 +63,8 @@ class BaseVideoTextDataset(BaseDataset):
     an empty caption), the sample is replaced by another drawn from ``(seed, key, attempt)``,
     so a resumed run replaces it identically. The returned data sample lists the failures in
     its ``failures`` metainfo (``[{'path', 'reason'}]``); ``DataHealthHook`` logs each once and
-    summarises them.
+    summarises them. In test mode nothing is substituted: the sample comes back as a
+    placeholder marked ``missing`` (see :meth:`_placeholder`), which metrics count as a miss.
 
     Annotations are parsed as a stream straight into mmengine's serialized layout (one byte
     array), which dataloader workers share without copying.
@@ -145,6 +146,23 @@ class BaseVideoTextDataset(BaseDataset):
             if index not in tried:
                 return index
 
+    def _placeholder(self, index: int, donor: dict) -> dict:
+        """Stand-in for unreadable test sample ``index``: its own metainfo (ids, captions,
+        answers, from the annotation) with ``missing=True``, and inputs shaped like a readable
+        sample's (``donor``): a black clip and the donor's token rows repeated to the failed
+        sample's caption count. Metrics count a missing sample's queries as misses and never
+        read its outputs, so nothing of the donor reaches a result."""
+        info = self.get_data_info(index)
+        if 'data_samples' not in donor:  # a bare pipeline, nothing packed: the record itself
+            return dict(info, missing=True)
+        sample = donor['data_samples']
+        meta = {k: info[k] for k in sample.metainfo if k in info}
+        meta.update(sample_idx=index, missing=True)
+        rows = torch.arange(_num_texts(info.get('text'))) % len(donor['inputs']['input_ids'])
+        inputs = {k: v[rows] if v.dim() == 2 else v for k, v in donor['inputs'].items()}
+        inputs['video'] = torch.zeros_like(inputs['video'])
+        return dict(inputs=inputs, data_samples=type(sample)(metainfo=meta))
+
     def __getitem__(self, key: int) -> dict:
         if not self._fully_initialized:
             self.full_init()
@@ -168,12 +186,18 @@ class BaseVideoTextDataset(BaseDataset):
             if data is None:
                 raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
                                    f'({self.get_data_info(index)})')
+            if failures and self.test_mode:
+                data = self._placeholder(key % len(self), data)
             if failures:
                 set_sample_meta(data, failures=failures)
             return data
         raise RuntimeError(
             f'{type(self).__name__}: {len(failures)} samples in a row failed for key {key}; '
             f'the data looks broken. Failures: {failures}')
+
+
+def _num_texts(text: Union[str, Sequence[str], None]) -> int:
+    return 1 if text is None or isinstance(text, str) else len(text)
 
 
 def set_sample_meta(data: dict, **meta) -> None:

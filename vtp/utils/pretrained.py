@@ -1,9 +1,11 @@
-"""Resolving and loading pretrained weights: local paths, hub names and models shipped in packages.
+"""Resolving and loading pretrained weights: local paths, URLs, hub names and models shipped in
+packages.
 
 Checkpoints are loaded without running code from them (``torch.load(weights_only=True)``,
 safetensors, or a tensor-only unpickler): a pickle from the internet can run code.
 """
 import importlib
+import os
 import os.path as osp
 import pickle
 import types
@@ -84,21 +86,50 @@ _TENSOR_ONLY_PICKLE = types.SimpleNamespace(
     __name__='vtp_tensor_only_pickle', Unpickler=_TensorOnlyUnpickler, load=pickle.load)
 
 
+def download_checkpoint(url: str) -> str:
+    """The local copy of the checkpoint at ``url``, downloaded once into torch's cache.
+
+    The file goes to ``<torch.hub.get_dir()>/checkpoints/<file name>`` (``$TORCH_HOME/hub``,
+    ``~/.cache/torch/hub`` by default), the cache ``torch.hub`` and mmengine use; a file
+    already there is used without any network access.
+
+    Raises:
+        RuntimeError: the download failed; the message names the URL and where to put the
+            file by hand on a machine without internet.
+    """
+    path = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(url.split('?')[0]))
+    if osp.isfile(path):
+        return path
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    MMLogger.get_current_instance().info(f'downloading {url} to {path}')
+    try:
+        torch.hub.download_url_to_file(url, path, progress=True)
+    except Exception as e:  # no network, HTTP error, disk full: one clear message for all
+        raise RuntimeError(
+            f'cannot download {url} ({type(e).__name__}: {e}). Without internet access, '
+            f'download it on another machine and copy it to {path} (or set the config to a '
+            'local file)') from None
+    return path
+
+
 def load_checkpoint_file(path: str, map_location: Union[str, Callable] = 'cpu') -> Dict:
     """Read a checkpoint file without running code from it.
 
+    An ``http(s)://`` URL is fetched once into torch's cache (:func:`download_checkpoint`).
     ``.safetensors`` files give ``{'state_dict': ...}``. Torch files load with
     ``weights_only=True``; files that also hold other objects (a stock mmengine run pickles
     its ``MessageHub``, for instance) are read again with an unpickler that rebuilds tensors
     and containers only and replaces every other object with an inert placeholder.
 
     Args:
-        path: checkpoint file.
+        path: checkpoint file or URL.
         map_location: as in ``torch.load``.
 
     Returns:
         The checkpoint's top-level dict.
     """
+    if path.startswith(('http://', 'https://')):
+        path = download_checkpoint(path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
     if path.endswith('.safetensors'):

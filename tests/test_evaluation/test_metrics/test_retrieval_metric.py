@@ -150,6 +150,7 @@ def test_metric_full_flow():
             expected[f'retrieval/{name}_R{k}'] = 100 * np.mean(ranks <= k)
         expected[f'retrieval/{name}_MdR'] = np.median(ranks)
         expected[f'retrieval/{name}_MnR'] = np.mean(ranks)
+    expected['retrieval/missing'] = 0
     assert results.keys() == expected.keys()
     for key, value in expected.items():
         assert results[key] == pytest.approx(value), key
@@ -163,7 +164,7 @@ def test_metric_custom_topk_and_prefix():
     keys = set(metric.evaluate(12))
     assert keys == {
         f'msrvtt/{d}_{m}' for d in ('t2v', 'v2t') for m in ('R2', 'R3', 'MdR', 'MnR')
-    }
+    } | {'msrvtt/missing'}
 
 
 @pytest.mark.parametrize('topk', [(), (0, 5), (1, -1), (1.5, ), 5, '15', (True, )])
@@ -198,3 +199,72 @@ def test_dsl_is_reported_beside_the_plain_numbers():
     expected.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
                                  'retrieval/dsl_v2t'))
     assert {k: v for k, v in with_dsl.items() if '/dsl_' in k} == pytest.approx(expected)
+
+
+def test_perfect_model_with_one_missing_clip_scores_75():
+    """The issue's example: 4 clips, one unreadable. Substituting another clip for it would
+    report R@1 50 (a query gone, a gallery item cloned); counted as a miss it is 75."""
+    videos = torch.eye(4)
+    counts = torch.ones(4, dtype=torch.long)
+    samples = to_samples(videos, videos.clone(), counts)
+    samples[1].update(missing=True, video_embed=torch.zeros(4))  # placeholder outputs
+    metric = RetrievalMetric()
+    metric.process([], samples)
+    results = metric.evaluate(4)
+    assert results['retrieval/t2v_R1'] == results['retrieval/v2t_R1'] == 75
+    assert results['retrieval/t2v_R5'] == 100  # a miss ranks last: 4th of 4
+    assert results['retrieval/missing'] == 1
+
+
+@pytest.mark.parametrize('missing', [[0], [3, 7], [12]])
+def test_missing_samples_match_a_naive_reference(missing):
+    num_videos = 13
+    videos, texts, counts, text_to_video = make_data(num_videos, seed=8)
+    samples = to_samples(videos, texts, counts)
+    for i in missing:
+        samples[i]['missing'] = True
+    metric = RetrievalMetric(dsl_temperature=100.0)
+    metric.process([], samples)
+    results = metric.evaluate(num_videos)
+
+    keep = [v for v in range(num_videos) if v not in missing]
+    kept_texts = [t for t, v in enumerate(text_to_video.tolist()) if v not in missing]
+    sub = (texts @ videos.t())[kept_texts][:, keep]
+    sub_t2v = [keep.index(v) for v in text_to_video[kept_texts].tolist()]
+    t2v = iter(naive_t2v(sub, sub_t2v))
+    t2v_ranks_all = [num_videos if v in missing else next(t2v) for v in text_to_video.tolist()]
+    v2t = iter(naive_v2t(sub, sub_t2v))
+    v2t_ranks_all = [1 + len(texts) - int(counts[v]) if v in missing else next(v2t)
+                     for v in range(num_videos)]
+    for name, ranks in (('t2v', np.array(t2v_ranks_all)), ('v2t', np.array(v2t_ranks_all))):
+        assert results[f'retrieval/{name}_R1'] == pytest.approx(100 * np.mean(ranks <= 1))
+        assert results[f'retrieval/{name}_MnR'] == pytest.approx(np.mean(ranks))
+    assert results['retrieval/missing'] == len(missing)
+    assert all(np.isfinite(v) for v in results.values())  # DSL too
+
+
+@pytest.mark.parametrize('where', ['all', 'video', 'caption'])
+def test_nan_or_infinite_scores_stop_evaluation(where):
+    """A NaN similarity would rank first (a hit): all-NaN embeddings once reported R@1 100."""
+    videos, texts, counts, _ = make_data(6, seed=9)
+    if where == 'all':
+        videos, texts = torch.full_like(videos, float('nan')), torch.full_like(texts, float('nan'))
+    elif where == 'video':
+        videos[2] = float('nan')
+    else:
+        texts[0] = float('inf')
+    metric = RetrievalMetric()
+    metric.process([], to_samples(videos, texts, counts))
+    expected = {'all': len(texts), 'video': len(texts), 'caption': 1}[where]
+    with pytest.raises(ValueError, match=f'{expected} of {len(texts)} captions have NaN or '
+                                         'infinite scores'):
+        metric.evaluate(6)
+
+
+def test_a_missing_sample_may_have_non_finite_outputs():
+    videos, texts, counts, _ = make_data(5, seed=10)
+    samples = to_samples(videos, texts, counts)
+    samples[3].update(missing=True, video_embed=torch.full((8, ), float('nan')))
+    metric = RetrievalMetric()
+    metric.process([], samples)
+    assert metric.evaluate(5)['retrieval/missing'] == 1

@@ -29,7 +29,15 @@ def test_accuracy_over_all_questions_and_by_type():
     assert metrics['qa/acc_which'] == pytest.approx(200 / 3)
     assert metrics['qa/num_what'] == 2 and metrics['qa/num_which'] == 3
     assert metric.predictions[3] == dict(question_id=3, question='question 3', answer='purple',
-                                         prediction='right', correct=False)
+                                         prediction='right', correct=False, missing=False)
+
+
+def test_a_question_whose_clip_could_not_be_read_is_wrong():
+    samples = [result(0, 'what', 0, 0), result(1, 'what', 1, 1)]
+    samples[1]['missing'] = True  # its prediction came from a placeholder clip
+    metrics, metric = evaluate(samples)
+    assert metrics['qa/acc'] == 50.0
+    assert metric.predictions[1]['missing'] and not metric.predictions[1]['correct']
 
 
 def test_needs_the_answer_vocabulary_and_a_matching_head():

@@ -126,6 +126,24 @@ def test_itm_negatives_skip_own_and_identical_texts():
     assert torch.equal(drawn, ~same)
 
 
+def test_itm_negatives_skip_other_captions_of_the_same_clip():
+    # rows 0, 2 and 5 are one clip with three different captions, and their embeddings are
+    # the closest pairs: without clip identity the sampler would pick them almost always.
+    ids = random_ids(batch=6)
+    base = F.normalize(torch.randn(6, EMBED), dim=-1)
+    base[2], base[5] = base[0] + 0.01, base[0] - 0.01
+    feats = make_features(ids, text_embed=F.normalize(base, dim=-1),
+                          video_embed=F.normalize(base, dim=-1))
+    clips = torch.tensor([3, 8, 3, 9, 4, 3])
+    feats.inputs['clip_ids'] = clips
+    same_clip = clips[:, None] == clips[None]
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    rows = torch.arange(6)
+    for _ in range(200):
+        for neg in head._sample_negatives(feats):
+            assert not same_clip[rows, neg].any(), neg
+
+
 def test_itm_negatives_fall_back_when_all_texts_identical():
     ids = random_ids(batch=3)
     ids[:] = ids[0]

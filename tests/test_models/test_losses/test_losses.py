@@ -85,3 +85,32 @@ def test_cross_entropy_weight_and_ignore_index():
     expected = F.cross_entropy(logits[keep], target[keep])
     torch.testing.assert_close(plain(logits, target), expected)
     torch.testing.assert_close(weighted(logits, target), 2.5 * expected)
+
+
+def naive_info_nce_clips(video: torch.Tensor, text: torch.Tensor, scale: float,
+                         clips: list) -> float:
+    """Reference with clip identity: the target of each row is spread evenly over every pair
+    of its clip (-sum over positives of log softmax / number of positives), both directions."""
+    batch = video.shape[0]
+    total = 0.0
+    for a, b in ((video, text), (text, video)):
+        for i in range(batch):
+            row = [scale * float(a[i] @ b[j]) for j in range(batch)]
+            log_z = math.log(sum(math.exp(s) for s in row))
+            positives = [j for j in range(batch) if clips[j] == clips[i]]
+            total += sum(log_z - row[j] for j in positives) / len(positives) / batch
+    return total / 2
+
+
+def test_info_nce_with_a_clip_twice_treats_both_copies_as_positive():
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    video, text = unit(5, 8, seed=11), unit(5, 8, seed=12)
+    video[3] = video[0]  # clip 0 appears twice, with two captions
+    clips = [7, 1, 2, 7, 4]
+    scale = torch.tensor(9.0)
+    value = float(loss(video, text, scale, torch.tensor(clips)))
+    expected = naive_info_nce_clips(video.double(), text.double(), 9.0, clips)
+    assert math.isclose(value, expected, rel_tol=1e-5)
+    # distinct clips reduce to the plain (diagonal) loss
+    distinct = float(loss(video, text, scale, torch.arange(5)))
+    assert math.isclose(distinct, float(loss(video, text, scale)), rel_tol=1e-6)

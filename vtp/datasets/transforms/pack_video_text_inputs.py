@@ -1,4 +1,5 @@
 """Pack a processed sample into model inputs and a data sample."""
+import hashlib
 from typing import Dict, Sequence
 
 import numpy as np
@@ -11,14 +12,27 @@ from vtp.registry import TRANSFORMS
 INPUT_KEYS = ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels')
 
 
+def clip_identity(results: Dict) -> int:
+    """A stable int64 identity of the sample's clip: its media file and time window (the
+    sample index when there is no file). Two samples of the same clip (two captions of one
+    video in one batch) share it, so losses can tell them apart from true negatives."""
+    if 'filename' in results:
+        name = f"{results['filename']}|{results.get('start')}|{results.get('end')}"
+    else:
+        name = f"sample {results.get('sample_idx')}"
+    digest = hashlib.blake2b(name.encode('utf-8', 'surrogateescape'), digest_size=8).digest()
+    return int.from_bytes(digest, 'little', signed=True)
+
+
 @TRANSFORMS.register_module()
 class PackVideoTextInputs(BaseTransform):
     """Collect frames and token tensors as ``inputs`` and the rest as data-sample metainfo.
 
     **Required Keys:** ``imgs`` (T, H, W, 3) uint8, ``input_ids``, ``attention_mask``
 
-    **Added Keys:** ``inputs`` (dict of tensors: ``video`` (T, H, W, 3) uint8 and any of
-    ``input_ids``, ``attention_mask``, ``mlm_input_ids``, ``mlm_labels`` (K, L)),
+    **Added Keys:** ``inputs`` (dict of tensors: ``video`` (T, H, W, 3) uint8, ``clip_id`` ()
+    int64 (:func:`clip_identity`) and any of ``input_ids``, ``attention_mask``,
+    ``mlm_input_ids``, ``mlm_labels`` (K, L)),
     ``data_samples`` (``BaseDataElement`` with ``meta_keys`` as metainfo)
 
     Args:
@@ -30,7 +44,8 @@ class PackVideoTextInputs(BaseTransform):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
-        inputs = dict(video=torch.from_numpy(np.ascontiguousarray(results['imgs'])))
+        inputs = dict(video=torch.from_numpy(np.ascontiguousarray(results['imgs'])),
+                      clip_id=torch.tensor(clip_identity(results)))
         for key in INPUT_KEYS:
             if key in results:
                 inputs[key] = torch.from_numpy(results[key])

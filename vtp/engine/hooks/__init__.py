@@ -1,4 +1,6 @@
 from .data_health_hook import DataHealthHook
+from .finite_loss_hook import FiniteLossHook
+from .protocol_card_hook import ProtocolCardHook
 from .rng_state_hook import RNGStateHook
 
-__all__ = ['DataHealthHook', 'RNGStateHook']
+__all__ = ['DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook']

@@ -40,18 +40,25 @@ class DataHealthHook(Hook):
     of the sample reads have failed, rather than train on garbage. Counts start with the
     process (a resumed run counts from the resume).
 
+    In evaluation nothing is replaced: an unreadable test sample is ``missing`` and metrics
+    count it as a miss; the summary says how many, and with ``strict_eval=True`` the
+    evaluation stops instead, listing every broken file.
+
     Args:
         max_failure_ratio: largest tolerated share of failed reads (failed / all reads).
         min_samples: sample reads on a rank before the ratio is checked.
+        strict_eval: raise at the end of an evaluation that had missing samples.
     """
 
     priority = 'NORMAL'
 
-    def __init__(self, max_failure_ratio: float = 0.1, min_samples: int = 200) -> None:
+    def __init__(self, max_failure_ratio: float = 0.1, min_samples: int = 200,
+                 strict_eval: bool = False) -> None:
         if not 0 <= max_failure_ratio <= 1:
             raise ValueError(f'max_failure_ratio must be in [0, 1], got {max_failure_ratio}')
         self.max_failure_ratio = max_failure_ratio
         self.min_samples = min_samples
+        self.strict_eval = strict_eval
         self.tallies = {mode: _Tally() for mode in ('train', 'val', 'test')}
 
     def _record(self, runner, mode: str, data_batch: Optional[dict]) -> Counter:
@@ -67,10 +74,11 @@ class DataHealthHook(Hook):
             failures = sample.metainfo.get('failures', ())
             tally.replaced += bool(failures)
             tally.failures += len(failures)
+            what = 'replaced a sample' if mode == 'train' else 'missing sample (counts as a miss)'
             for failure in failures:
                 if failure['path'] not in tally.files:
                     tally.files[failure['path']] = failure['reason']
-                    runner.logger.warning(f'data ({mode}): replaced a sample: '
+                    runner.logger.warning(f'data ({mode}): {what}: '
                                           f'{failure["path"]}: {failure["reason"]}')
         tally.corpora.update(batch_corpora)
         return batch_corpora
@@ -121,7 +129,7 @@ class DataHealthHook(Hook):
 
     def _summarise(self, runner, mode: str, dataset) -> None:
         tally = self.summary(mode)
-        line = f'data ({mode}): {tally.samples} samples, {self._describe(tally)}'
+        line = f'data ({mode}): {tally.samples} samples, {self._describe(tally, mode)}'
         ratios = getattr(dataset, 'corpus_ratios', None)
         if tally.corpora:
             seen = sum(tally.corpora.values())
@@ -133,12 +141,17 @@ class DataHealthHook(Hook):
                 parts.append(part + ')')
             line += '; per corpus: ' + ', '.join(parts)
         runner.logger.info(line)
+        if mode != 'train' and self.strict_eval and tally.files:
+            listed = '; '.join(f'{path}: {why}' for path, why in sorted(tally.files.items()))
+            raise RuntimeError(f'evaluation had {tally.replaced} missing samples '
+                               f'(DataHealthHook.strict_eval=True): {listed}')
 
     @staticmethod
-    def _describe(tally: _Tally) -> str:
+    def _describe(tally: _Tally, mode: str = 'train') -> str:
+        what = 'replaced' if mode == 'train' else 'missing (counted as misses)'
         if not tally.failures:
-            return '0 replaced'
+            return f'0 {what}'
         reasons = Counter(tally.files.values())
         why = ', '.join(f'{reason} {n}' for reason, n in sorted(reasons.items()))
-        return (f'{tally.replaced} replaced ({tally.failures} failed reads) because of '
+        return (f'{tally.replaced} {what} ({tally.failures} failed reads) because of '
                 f'{len(tally.files)} broken files: {why}')

@@ -7,7 +7,7 @@ from mmengine.dist import all_gather_object, get_dist_info
 from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop, autocast
 
-from vtp.evaluation.metrics.retrieval_metric import retrieval_summary, similarity
+from vtp.evaluation.metrics.retrieval_metric import exclude_missing, retrieval_summary, similarity
 from vtp.registry import LOOPS
 
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
@@ -69,8 +69,10 @@ class _RetrievalLoopMixin:
     after the last batch it gathers them from all processes (dropping the sampler's padding
     duplicates) and, when the model's ``test_cfg.rerank_topk`` is k > 0, re-scores the top k
     candidates of every query with the model's matching head, adding
-    ``retrieval/rerank_{t2v,v2t}_*`` to the metrics. ``predictions`` then holds, per caption,
-    the ten best videos (after re-ranking when done), which ``tools/test.py --out`` writes.
+    ``retrieval/rerank_{t2v,v2t}_*`` to the metrics. Samples that could not be read
+    (``missing``) count as misses, as in ``RetrievalMetric``. ``predictions`` then holds, per
+    caption, the ten best videos (after re-ranking when done), which ``tools/test.py --out``
+    writes.
     """
 
     phase = 'val'
@@ -103,7 +105,7 @@ class _RetrievalLoopMixin:
             kept = [s for part in all_gather_object(kept) for s in part]
         samples = sorted({s['sample_idx']: s for s in kept}.values(),
                          key=lambda s: s['sample_idx'])
-        sim, text_to_video = similarity(samples)  # (T, V), (T,)
+        sim, text_to_video, missing = similarity(samples)  # (T, V), (T,), (V,)
         model = self.runner.model.module if is_model_wrapper(self.runner.model) \
             else self.runner.model
         topk = model.test_cfg.get('rerank_topk', 0)
@@ -111,13 +113,15 @@ class _RetrievalLoopMixin:
         t2v = sim
         if topk > 0:
             t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size)
-            metrics.update(retrieval_summary(t2v, v2t, text_to_video,
+            metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing,
                                              prefix='retrieval/rerank_'))
+        t2v = exclude_missing(t2v, text_to_video, missing)
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
         best = t2v.topk(min(10, len(samples)), dim=1).indices
         self.predictions = [dict(query=i, caption=captions[i],
                                  video_id=video_ids[int(text_to_video[i])],
+                                 missing=bool(missing[text_to_video[i]]),
                                  top10=[video_ids[j] for j in best[i].tolist()])
                             for i in range(len(captions))]
         return metrics
@@ -127,6 +131,7 @@ def _keep(sample) -> dict:
     """What the loop needs of one predicted data sample, on the CPU."""
     text = sample.get('text', [])
     kept = dict(sample_idx=int(sample.sample_idx), video_id=str(sample.get('video_id', '')),
+                missing=bool(sample.get('missing', False)),
                 texts=[text] if isinstance(text, str) else list(text),
                 video_embed=sample.video_embed.float().cpu(),
                 text_embeds=sample.text_embeds.float().cpu())

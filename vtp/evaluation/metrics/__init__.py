@@ -3,6 +3,7 @@ from .multiple_choice_metric import MultipleChoiceMetric
 from .retrieval_metric import (
                                RetrievalMetric,
                                dual_softmax,
+                               exclude_missing,
                                rank_summary,
                                retrieval_summary,
                                t2v_ranks,
@@ -13,5 +14,5 @@ from .video_qa_metric import VideoQAMetric
 
 __all__ = [
     'MultipleChoiceMetric', 'RetrievalMetric', 'TemporalOrderMetric', 'VideoQAMetric',
-    'dual_softmax', 'rank_summary', 'retrieval_summary', 't2v_ranks', 'v2t_ranks'
+    'dual_softmax', 'exclude_missing', 'rank_summary', 'retrieval_summary', 't2v_ranks', 'v2t_ranks'
 ]

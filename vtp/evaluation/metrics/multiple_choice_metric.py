@@ -8,10 +8,11 @@ from vtp.registry import METRICS
 
 @METRICS.register_module()
 class MultipleChoiceMetric(BaseMetric):
-    """Accuracy of the argmax over each clip's options (``pred_label`` vs ``answer``).
+    """Accuracy of the argmax over each clip's options (``pred_label`` vs ``answer``); a clip
+    that could not be read (``missing``) counts as wrong.
 
     Key: ``mc/acc`` (percent; chance is 100 / number of options). After evaluation,
-    ``predictions`` lists ``{question_id, answer, prediction, correct, scores}`` for
+    ``predictions`` lists ``{question_id, answer, prediction, missing, correct, scores}`` for
     ``tools/test.py --out``.
 
     Args:
@@ -30,13 +31,13 @@ class MultipleChoiceMetric(BaseMetric):
         for sample in data_samples:
             self.results.append(dict(
                 question_id=sample['question_id'], answer=int(sample['answer']),
-                prediction=int(sample['pred_label']),
+                prediction=int(sample['pred_label']), missing=sample.get('missing', False),
                 scores=[round(float(s), 6) for s in sample['option_scores']]))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:
             raise ValueError(f'{type(self).__name__} got no results to evaluate')
         for r in results:
-            r['correct'] = r['prediction'] == r['answer']
+            r['correct'] = r['prediction'] == r['answer'] and not r['missing']
         self.predictions = sorted(results, key=lambda r: r['question_id'])
         return {'acc': 100.0 * sum(r['correct'] for r in results) / len(results)}

@@ -98,39 +98,81 @@ def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, f
     return summary
 
 
+def exclude_missing(scores: Tensor, text_to_video: Tensor,
+                    missing: Optional[Tensor] = None) -> Tensor:
+    """Scores with every pair of a missing sample set to -inf, after checking the rest.
+
+    A missing sample (a clip or caption that could not be read) can then only lose: its
+    captions' t2v queries and its clip's v2t query rank last among all candidates (the
+    pessimistic tie rule), and it is never retrieved above a real candidate.
+
+    Args:
+        scores: (num_texts, num_videos) scores.
+        text_to_video: (num_texts,) the video of each caption.
+        missing: (num_videos,) True for a sample that could not be read; None: none.
+
+    Returns:
+        (num_texts, num_videos) scores.
+
+    Raises:
+        ValueError: a score between readable samples is NaN or infinite (a NaN would rank
+            first and count as a hit); the message gives how many captions are affected.
+    """
+    if missing is None:
+        missing = torch.zeros(scores.shape[1], dtype=torch.bool)
+    missing = missing.to(scores.device)
+    missing_texts = missing[text_to_video.long()]
+    bad = ~torch.isfinite(scores[~missing_texts][:, ~missing])
+    if bool(bad.any()):
+        raise ValueError(f'{int(bad.any(1).sum())} of {int((~missing_texts).sum())} captions '
+                         f'have NaN or infinite scores ({int(bad.sum())} pairs): the model or '
+                         'its weights are broken; refusing to rank them')
+    scores = scores.clone()
+    scores[missing_texts] = float('-inf')
+    scores[:, missing] = float('-inf')
+    return scores
+
+
 def retrieval_summary(t2v: Tensor, v2t: Tensor, text_to_video: Tensor,
-                      topk: Sequence[int] = (1, 5, 10), prefix: str = '') -> Dict[str, float]:
+                      missing: Optional[Tensor] = None, topk: Sequence[int] = (1, 5, 10),
+                      prefix: str = '') -> Dict[str, float]:
     """t2v and v2t recall at k, median and mean rank, from one score matrix per direction.
 
     Args:
         t2v: (num_texts, num_videos) scores that rank videos for each caption.
         v2t: (num_texts, num_videos) scores that rank captions for each video.
         text_to_video: (num_texts,) the video of each caption.
+        missing: (num_videos,) samples that could not be read; their queries count as misses
+            against the full gallery (see :func:`exclude_missing`).
         topk: the k values for recall at k.
         prefix: prepended to ``t2v_*`` / ``v2t_*`` (e.g. ``'dsl_'``).
 
     Returns:
         ``{prefix}t2v_R{k}``, ``{prefix}t2v_MdR``, ``{prefix}t2v_MnR`` and the same for v2t.
     """
+    t2v = exclude_missing(t2v, text_to_video, missing)
+    v2t = exclude_missing(v2t, text_to_video, missing)
     metrics = rank_summary(t2v_ranks(t2v, text_to_video), topk, f'{prefix}t2v')
     metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), topk, f'{prefix}v2t'))
     return metrics
 
 
-def similarity(samples: List[dict]) -> Tuple[Tensor, Tensor]:
+def similarity(samples: List[dict]) -> Tuple[Tensor, Tensor, Tensor]:
     """Caption-video similarities of test samples (each ``video_embed`` (E,) and
-    ``text_embeds`` (K, E), ordered by ``sample_idx``).
+    ``text_embeds`` (K, E), ordered by ``sample_idx``; ``missing`` when it could not be read).
 
     Returns:
-        ``(sim (num_texts, num_videos), text_to_video (num_texts,))``: every caption against
-        every clip, and the clip each caption describes.
+        ``(sim (num_texts, num_videos), text_to_video (num_texts,), missing (num_videos,))``:
+        every caption against every clip, the clip each caption describes, and the samples
+        that could not be read (their scores mean nothing: see :func:`exclude_missing`).
     """
     samples = sorted(samples, key=lambda s: s['sample_idx'])
     video_embeds = torch.stack([s['video_embed'] for s in samples])  # (V, E)
     text_embeds = torch.cat([s['text_embeds'] for s in samples])  # (T, E)
     counts = torch.tensor([len(s['text_embeds']) for s in samples])
-    return text_embeds @ video_embeds.t(), torch.repeat_interleave(torch.arange(len(samples)),
-                                                                   counts)
+    missing = torch.tensor([bool(s.get('missing', False)) for s in samples])
+    return (text_embeds @ video_embeds.t(),
+            torch.repeat_interleave(torch.arange(len(samples)), counts), missing)
 
 
 def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
@@ -159,7 +201,9 @@ class RetrievalMetric(BaseMetric):
     (``video_embed`` of shape (D,), ``text_embeds`` of shape (K, D)); samples are ordered by
     ``sample_idx``. Ranks are 1-based and ties are pessimistic: a tied candidate counts as
     ranked above the correct one, so a model that gives every pair the same score gets the
-    worst rank rather than R@1 = 100.
+    worst rank rather than R@1 = 100. A sample that could not be read (``missing``, from the
+    dataset) stays in the test set: its queries count as misses against the full gallery
+    (``retrieval/missing`` says how many samples). A NaN or infinite score stops evaluation.
 
     - **t2v**: every caption is a query; its rank is the number of videos that score >= its
       own video.
@@ -215,6 +259,7 @@ class RetrievalMetric(BaseMetric):
             self.results.append(
                 dict(
                     sample_idx=int(sample['sample_idx']),
+                    missing=bool(sample.get('missing', False)),
                     video_embed=video_embed,
                     text_embeds=text_embeds.reshape(-1, video_embed.numel())))
 
@@ -229,9 +274,14 @@ class RetrievalMetric(BaseMetric):
         """
         if not results:
             raise ValueError(f'{self.__class__.__name__} got no results to evaluate')
-        sim, text_to_video = similarity(results)
-        metrics = retrieval_summary(sim, sim, text_to_video, self.topk)
+        sim, text_to_video, missing = similarity(results)
+        metrics = retrieval_summary(sim, sim, text_to_video, missing, self.topk)
         if self.dsl_temperature is not None:
-            t2v, v2t = dual_softmax(sim, self.dsl_temperature)
-            metrics.update(retrieval_summary(t2v, v2t, text_to_video, self.topk, 'dsl_'))
+            # missing pairs at -inf weigh nothing in the priors (their own scores turn NaN,
+            # then -inf again in retrieval_summary)
+            t2v, v2t = dual_softmax(exclude_missing(sim, text_to_video, missing),
+                                    self.dsl_temperature)
+            metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing, self.topk,
+                                             'dsl_'))
+        metrics['missing'] = float(missing.sum())
         return metrics

@@ -16,7 +16,8 @@ class TemporalOrderMetric(BaseMetric):
     the reversed score is the same mean with the embedding of the clip played backwards
     (``video_embed_reversed``, shape (D,)). A clip counts as correct only when the forward score
     is strictly higher; ties count as wrong. A model blind to frame order therefore scores 0 when
-    its two embeddings tie exactly, and about 50 at most when they differ only by noise.
+    its two embeddings tie exactly, and about 50 at most when they differ only by noise. A clip
+    that could not be read (``missing``) counts as wrong.
 
     The output key (with the default prefix) is ``probe/temporal_order_acc``, in percent.
 
@@ -68,7 +69,8 @@ class TemporalOrderMetric(BaseMetric):
             self.results.append(
                 dict(
                     sample_idx=int(sample['sample_idx']),
-                    correct=bool(forward_score > reversed_score)))
+                    correct=bool(forward_score > reversed_score)
+                    and not sample.get('missing', False)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute the temporal-order accuracy.

@@ -11,7 +11,8 @@ from vtp.registry import METRICS
 class VideoQAMetric(BaseMetric):
     """Top-1 accuracy over *all* test questions: a question whose answer is outside the answer
     vocabulary (``label = -1``) counts as wrong, as VindLU and mmaction2 count it (VIOLET
-    dropped such questions, which inflates accuracy). Also the accuracy of each question type
+    dropped such questions, which inflates accuracy); so does a question whose clip could not be
+    read (``missing``). Also the accuracy of each question type
     (``question_type``: what, who, how, ...; the first word unless the annotation names it).
 
     Keys: ``qa/acc`` and ``qa/acc_<type>`` (percent), ``qa/num_<type>`` (questions). After
@@ -36,7 +37,7 @@ class VideoQAMetric(BaseMetric):
             self.results.append(dict(
                 question_id=sample['question_id'], question_type=sample['question_type'],
                 question=sample['text'], answer=sample['answer'], label=int(sample['label']),
-                pred_label=int(sample['pred_label'])))
+                pred_label=int(sample['pred_label']), missing=sample.get('missing', False)))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:
@@ -52,7 +53,7 @@ class VideoQAMetric(BaseMetric):
                              f'to {len(answers)}')
         by_type = defaultdict(list)
         for r in results:
-            r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label']
+            r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label'] and not r['missing']
             by_type[r['question_type']].append(r['correct'])
         metrics = {'acc': 100.0 * sum(r['correct'] for r in results) / len(results)}
         for kind, correct in sorted(by_type.items()):
@@ -60,5 +61,5 @@ class VideoQAMetric(BaseMetric):
             metrics[f'num_{kind}'] = float(len(correct))
         self.predictions = [dict(question_id=r['question_id'], question=r['question'],
                                  answer=r['answer'], prediction=answers[r['pred_label']],
-                                 correct=r['correct']) for r in results]
+                                 correct=r['correct'], missing=r['missing']) for r in results]
         return metrics

@@ -1,4 +1,5 @@
 """The video-text model: encoders, an optional fusion encoder and a set of heads, wired together."""
+import inspect
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -13,6 +14,17 @@ from vtp.structures import VideoTextFeatures
 
 def _build(cfg: Union[Dict, nn.Module]) -> nn.Module:
     return cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
+
+
+def _build_fusion(cfg: Union[Dict, nn.Module], text_encoder: nn.Module) -> nn.Module:
+    """Build the fusion encoder, giving it the text encoder when its constructor takes one
+    (a fusion made of the text encoder's own layers, :class:`BertFusion`)."""
+    if isinstance(cfg, nn.Module):
+        return cfg
+    cls = cfg['type'] if inspect.isclass(cfg['type']) else MODELS.get(cfg['type'])
+    takes_text_encoder = cls is not None and 'text_encoder' in inspect.signature(cls).parameters
+    return MODELS.build(cfg, default_args=dict(text_encoder=text_encoder)
+                        if takes_text_encoder else None)
 
 
 def _project(proj: Optional[nn.Linear], pooled: torch.Tensor) -> Optional[torch.Tensor]:
@@ -33,7 +45,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, pooled)``).
         heads: name -> head config; each head has ``loss(feats, data_samples) -> dict``. Loss
             keys must differ between heads.
-        fusion: config of the fusion encoder, needed by matching and MLM heads.
+        fusion: config of the fusion encoder, needed by matching and MLM heads. A fusion whose
+            constructor takes ``text_encoder`` is given the model's (``BertFusion`` takes the
+            text encoder's upper layers).
         embed_dim: width E of the joint embedding space; None for a model without one (a QA
             model whose heads read only fused tokens), whose embeddings are then None.
         data_preprocessor: config of the data preprocessor.
@@ -62,7 +76,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             init_cfg=init_cfg)
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
-        self.fusion = _build(fusion) if fusion is not None else None
+        self.fusion = _build_fusion(fusion, self.text_encoder) if fusion is not None else None
         if self.fusion is not None and self.fusion.embed_dims != self.text_encoder.embed_dims:
             raise ValueError(f'fusion width {self.fusion.embed_dims} != text encoder width '
                              f'{self.text_encoder.embed_dims}')

@@ -16,7 +16,8 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
     After ``pseudo_collate``, ``inputs`` maps each key to a list over the batch: ``video``
     (T, H, W, C) uint8 and text tensors of shape (K_i, L) (K_i captions; 1 in training). The
     output ``inputs`` dict holds ``video``
-    (B, C, T, H, W) float, normalised; each text key as (sum K_i, L); and ``text_counts`` (B,).
+    (B, C, T, H, W) float, normalised; each text key as (sum K_i, L); ``text_counts`` (B,); and
+    ``clip_ids`` (B,), each clip's identity (samples of the same clip share it).
 
     Args:
         mean: per-channel mean on the 0-255 scale.
@@ -42,4 +43,6 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
             if key in batch:
                 inputs[key] = torch.cat(batch[key]).to(self.device)  # (sum K, L)
         inputs['text_counts'] = torch.tensor([len(ids) for ids in batch['input_ids']])
+        if 'clip_id' in batch:
+            inputs['clip_ids'] = torch.stack(batch['clip_id']).to(self.device)
         return dict(inputs=inputs, data_samples=self.cast_data(data.get('data_samples')))

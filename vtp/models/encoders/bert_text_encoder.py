@@ -78,6 +78,21 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
 
+    def split_layers(self, num_layers: int) -> nn.ModuleList:
+        """Remove the top ``num_layers`` transformer layers and return them (with their
+        pretrained weights), for a fusion encoder built from them (ALBEF / VindLU): the text
+        encoder keeps the layers below, so a text-only forward never runs the ones given away.
+        """
+        layers = self.bert.encoder.layer
+        if not 0 < num_layers < len(layers):
+            raise ValueError(f'BertTextEncoder: cannot give {num_layers} of its {len(layers)} '
+                             'layers to fusion; keep at least one for text')
+        keep = len(layers) - num_layers
+        top = nn.ModuleList(layers[keep:])
+        self.bert.encoder.layer = nn.ModuleList(layers[:keep])
+        self.bert.config.num_hidden_layers = keep
+        return top
+
     @property
     def word_embeddings(self) -> nn.Embedding:
         """The (vocab_size, D) input word embeddings, tied to the MLM prediction head."""

@@ -42,5 +42,6 @@ class ITCHead(BaseModule):
     def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itc`` and the diagnostic ``logit_scale``."""
         scale = self.logit_scale
-        return dict(loss_itc=self.loss_module(feats.video_embed, feats.text_embed, scale),
-                    logit_scale=scale.detach())
+        loss = self.loss_module(feats.video_embed, feats.text_embed, scale,
+                                feats.inputs.get('clip_ids'))
+        return dict(loss_itc=loss, logit_scale=scale.detach())

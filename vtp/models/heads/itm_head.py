@@ -17,7 +17,8 @@ class ITMHead(BaseModule):
     For each of the B local pairs the head builds one positive, one negative text for the
     clip and one negative clip for the text. Negatives are drawn from the whole global batch
     (all ranks) with probability ``softmax(similarity / negative_temperature)``, never the pair
-    itself nor a text identical to the positive one. Positives and negatives use the same
+    itself, another pair of the same clip (``clip_ids`` in the inputs) nor a text identical to
+    the positive one. Positives and negatives use the same
     unmasked texts, so masking cannot give the answer away.
 
     Args:
@@ -57,6 +58,9 @@ class ITMHead(BaseModule):
             raise ValueError('ITMHead needs a global batch of at least 2 pairs to draw negatives')
         own = torch.arange(batch, device=ids.device) + get_rank() * batch
         blocked = (ids[:, None] == all_ids[None]).all(-1)  # (B, W*B) identical captions
+        clip_ids = feats.inputs.get('clip_ids')
+        if clip_ids is not None:
+            blocked |= clip_ids[:, None] == all_gather_no_grad(clip_ids)[None]  # same clip
         blocked[blocked.all(1)] = False  # every text identical: fall back to any other pair
         blocked[torch.arange(batch), own] = True
 

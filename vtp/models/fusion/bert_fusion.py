@@ -1,0 +1,106 @@
+"""Fusion made of the text encoder's own upper BERT layers (ALBEF https://arxiv.org/abs/2107.07651,
+VindLU https://arxiv.org/abs/2212.05051, UMT https://arxiv.org/abs/2303.16058).
+
+The top ``num_layers`` layers of the pretrained BERT leave the text encoder and become the
+fusion encoder, keeping their pretrained self-attention and MLP weights; only what video adds
+starts from scratch (the video projection, and a cross-attention sub-layer per layer, or the
+modality type embedding of the single-stream form). Built on stock ``transformers`` modules.
+"""
+import inspect
+from typing import Dict, Optional
+
+import torch
+from mmengine.model import BaseModule
+from torch import nn
+
+from vtp.registry import MODELS
+
+
+def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, S) 1 for real tokens -> (B, 1, 1, S) additive attention mask (0 or the dtype's min)."""
+    return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
+
+
+def _cross_attention(config) -> nn.Module:
+    """A new BERT cross-attention sub-layer (query from text, keys and values from video)."""
+    from transformers.models.bert.modeling_bert import BertAttention
+
+    takes_flag = 'is_cross_attention' in inspect.signature(BertAttention).parameters  # 5.x
+    return BertAttention(config, **({'is_cross_attention': True} if takes_flag else {}))
+
+
+@MODELS.register_module()
+class BertFusion(BaseModule):
+    """Fusion encoder built from the upper layers of a :class:`BertTextEncoder`.
+
+    Cross-attention form (``single_stream=False``, ALBEF / VindLU / UMT): each layer runs its
+    pretrained self-attention over the text, a new cross-attention to the video tokens, then
+    its pretrained MLP. Single-stream form (``single_stream=True``, the seed's Base-VTP): the
+    layers run unchanged over ``[text tokens; video tokens]``, each modality marked by a
+    learned type embedding; the output keeps the text positions.
+
+    The model passes its text encoder (``VideoTextPretrainer`` does so for any fusion whose
+    constructor takes ``text_encoder``); the layers move here, so the text encoder keeps the
+    layers below them and a text-only forward costs no more than before.
+
+    Args:
+        text_encoder: the model's :class:`BertTextEncoder`; gives its top ``num_layers`` layers.
+        video_dims: width of the video tokens, projected to the text width D.
+        num_layers: layers taken from the top of the text encoder (3 of BERT-base's 12 as
+            VindLU and UMT, 6 as ALBEF).
+        single_stream: joint self-attention over text and video instead of cross-attention.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, text_encoder: nn.Module, video_dims: int, num_layers: int = 3,
+                 single_stream: bool = False, init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        config = text_encoder.bert.config
+        self.embed_dims = config.hidden_size
+        self.single_stream = single_stream
+        self.layers = text_encoder.split_layers(num_layers)
+        self.video_proj = nn.Linear(video_dims, self.embed_dims)
+        if single_stream:
+            self.type_embed = nn.Parameter(torch.zeros(2, self.embed_dims))
+            new = [self.video_proj]
+        else:
+            self.cross_attention = nn.ModuleList(_cross_attention(config)
+                                                 for _ in range(num_layers))
+            new = [self.video_proj, self.cross_attention]
+        for module in new:
+            for m in module.modules():  # BERT's initialisation for the new weights
+                if isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, std=config.initializer_range)
+                    nn.init.zeros_(m.bias)
+        if single_stream:
+            nn.init.normal_(self.type_embed, std=config.initializer_range)
+
+    def init_weights(self) -> None:
+        """Weights are set at construction (pretrained layers, BERT's init for the new ones)."""
+
+    def forward(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
+                video_tokens: torch.Tensor) -> torch.Tensor:
+        """Fuse each text with its paired video.
+
+        Args:
+            text_tokens: (B, L, D) text features from the text encoder's lower layers.
+            text_mask: (B, L) 1 for real tokens, 0 for padding.
+            video_tokens: (B, N, Dv) video features of the paired clips.
+
+        Returns:
+            (B, L, D) fused text tokens; position 0 is the [CLS] summary of the pair.
+        """
+        video = self.video_proj(video_tokens)  # (B, N, D)
+        if self.single_stream:
+            length = text_tokens.shape[1]
+            x = torch.cat([text_tokens + self.type_embed[0], video + self.type_embed[1]], 1)
+            mask = torch.cat([text_mask, text_mask.new_ones(video.shape[:2])], 1)  # (B, L + N)
+        else:
+            x, mask = text_tokens, text_mask
+        mask = additive_mask(mask, x.dtype)  # (B, 1, 1, S)
+        for i, layer in enumerate(self.layers):
+            x = layer.attention(x, attention_mask=mask)[0]
+            if not self.single_stream:
+                x = self.cross_attention[i](x, encoder_hidden_states=video)[0]
+            x = layer.output(layer.intermediate(x), x)
+        return x[:, :length] if self.single_stream else x
