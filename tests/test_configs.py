@@ -16,7 +16,8 @@ from vtp.registry import DATASETS, MODELS, RUNNERS
 CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
                  if '_base_' not in p.parts)
 OWN_DATA = {f'configs/{task}/moving_shapes.py' for task in  # the others: corpus fixtures
-            ('pretrain', 'retrieval', 'videoqa', 'multiple_choice')}
+            ('pretrain', 'retrieval', 'videoqa', 'multiple_choice')} | \
+    {'configs/pretrain/moving_shapes_contrastive.py'}
 
 
 @pytest.mark.parametrize('config', CONFIGS)

@@ -42,7 +42,14 @@ def test_registry_locations_import(name):
 
 def test_models_registry_finds_vtp_modules_by_name():
     from vtp.registry import MODELS
-    for name in ('VideoSwinEncoder', 'BertTextEncoder', 'CrossAttentionFusion', 'ConcatFusion',
+    for name in ('VideoSwinEncoder', 'BertTextEncoder', 'BertFusion', 'CrossAttentionFusion',
+                 'ConcatFusion',
                  'ITCHead', 'ITMHead', 'MLMHead', 'InfoNCELoss', 'CrossEntropyLoss',
                  'VideoTextPretrainer', 'VideoTextDataPreprocessor'):
         assert MODELS.get(name) is not None, name
+
+
+def test_hooks_registry_finds_vtp_hooks_by_name():
+    from vtp.registry import HOOKS
+    for name in ('DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook'):
+        assert HOOKS.get(name) is not None, name

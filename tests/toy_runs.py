@@ -20,8 +20,7 @@ model = dict(
     video_encoder=dict(arch='toy', window_size=(2, 4, 4), pretrained=None),
     text_encoder=dict(_delete_=True, type='BertTextEncoder', arch='toy',
                       config=dict(vocab_size={vocab_size})),
-    fusion=dict(_delete_=True, type='BertFusion', video_dims=64, num_layers=1),
-    heads=dict({heads}),{embed_dim}
+    heads=dict({heads}),{fusion}{embed_dim}
 )
 train_cfg = dict(max_iters={iters}, val_interval={iters})
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
@@ -59,6 +58,8 @@ def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, ite
         val_set = f", dataset=dict(data_root='{data_root}', indices={val_size})"
     text = f"_base_ = ['{base_path}']\n" + TOY_MODEL.format(
         iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size, heads=heads,
+        fusion='' if base_cfg.model.get('fusion') is None else
+        "\n    fusion=dict(_delete_=True, type='BertFusion', video_dims=64, num_layers=1),",
         embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,')
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
     if base_cfg.get('val_dataloader') is not None:

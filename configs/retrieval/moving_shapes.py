@@ -13,8 +13,6 @@ model = dict(
 )
 max_iters = 300
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='RetrievalValLoop')
-test_cfg = dict(type='RetrievalTestLoop')
 val_evaluator = [dict(type='RetrievalMetric', dsl_temperature=100.0),
                  dict(type='TemporalOrderMetric')]
 test_evaluator = val_evaluator

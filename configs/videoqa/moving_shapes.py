@@ -15,6 +15,8 @@ val_dataloader = dict(dataset={{_base_.qa_test}})
 test_dataloader = val_dataloader
 val_evaluator = dict(_delete_=True, type='VideoQAMetric')
 test_evaluator = val_evaluator
+val_cfg = dict(type='ValLoop')  # the pre-training config re-ranks retrieval
+test_cfg = dict(type='TestLoop')
 max_iters = 300
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 optim_wrapper = dict(optimizer=dict(lr=2e-4))
