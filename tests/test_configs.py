@@ -80,3 +80,13 @@ def inheritance_depth(path: Path) -> int:
 @pytest.mark.parametrize('config', CONFIGS)
 def test_at_most_three_levels_of_inheritance(config: str) -> None:
     assert inheritance_depth(ROOT / config) <= 3
+
+
+@pytest.mark.parametrize('config', [c for c in CONFIGS if 'moving_shapes' not in c])
+def test_paper_scale_configs_start_from_pretrained_weights(config: str) -> None:
+    """Video Swin-B from mmaction2's Kinetics-400 checkpoint (by URL), BERT from its hub
+    weights, and a fusion made of BERT's own upper layers."""
+    model = Config.fromfile(str(ROOT / config)).model
+    assert model.video_encoder.pretrained.startswith('https://download.openmmlab.com/mmaction/')
+    assert model.text_encoder.pretrained in ('bert-base-uncased', 'bert-base-chinese')
+    assert model.fusion.type == 'BertFusion'

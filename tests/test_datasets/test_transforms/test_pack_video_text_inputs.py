@@ -24,9 +24,10 @@ def test_packs_inputs_and_metainfo():
     packed = PackVideoTextInputs()(dict(results))
     assert set(packed) == {'inputs', 'data_samples'}
     inputs = packed['inputs']
-    assert set(inputs) == {'video', 'input_ids', 'attention_mask', 'mlm_input_ids',
+    assert set(inputs) == {'video', 'clip_id', 'input_ids', 'attention_mask', 'mlm_input_ids',
                            'mlm_labels'}
     assert all(isinstance(v, torch.Tensor) for v in inputs.values())
+    assert inputs['clip_id'].shape == () and inputs['clip_id'].dtype == torch.int64
     assert inputs['video'].shape == (4, 32, 32, 3) and inputs['video'].dtype == torch.uint8
     np.testing.assert_array_equal(inputs['video'].numpy(), results['imgs'])
     for key in ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels'):
@@ -41,7 +42,20 @@ def test_packs_inputs_and_metainfo():
 
 def test_without_mlm_keys():
     inputs = PackVideoTextInputs()(sample(with_mlm=False))['inputs']
-    assert set(inputs) == {'video', 'input_ids', 'attention_mask'}
+    assert set(inputs) == {'video', 'clip_id', 'input_ids', 'attention_mask'}
+
+
+def test_clip_identity_is_the_file_and_time_window():
+    def clip_id(**changes) -> int:
+        return int(PackVideoTextInputs()({**sample(), **changes})['inputs']['clip_id'])
+
+    first = clip_id()
+    assert clip_id(text='another caption', sample_idx=9) == first  # same clip, other caption
+    assert clip_id(filename='/data/v4.mp4') != first
+    assert clip_id(start=0.0, end=5.0) != clip_id(start=5.0, end=10.0)  # two windows of a video
+    without_file = {k: v for k, v in sample().items() if k != 'filename'}
+    packed = [PackVideoTextInputs()(dict(without_file, sample_idx=i)) for i in (1, 2)]
+    assert packed[0]['inputs']['clip_id'] != packed[1]['inputs']['clip_id']
 
 
 def test_custom_meta_keys_and_missing_ones_skipped():

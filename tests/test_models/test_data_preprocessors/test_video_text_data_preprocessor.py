@@ -56,3 +56,12 @@ def test_missing_optional_text_keys_are_left_out():
     data = preprocessor(pseudo_collate([packed_sample(1)]))
     assert 'mlm_input_ids' not in data['inputs'] and 'mlm_labels' not in data['inputs']
     assert data['inputs']['text_counts'].tolist() == [1]
+
+
+def test_clip_identities_are_stacked():
+    preprocessor = MODELS.build(dict(type='VideoTextDataPreprocessor'))
+    samples = [packed_sample(1) for _ in range(3)]
+    for sample, clip in zip(samples, (7, -3, 7)):
+        sample['inputs']['clip_id'] = torch.tensor(clip)
+    clip_ids = preprocessor(pseudo_collate(samples), training=True)['inputs']['clip_ids']
+    assert clip_ids.tolist() == [7, -3, 7] and clip_ids.dtype == torch.int64

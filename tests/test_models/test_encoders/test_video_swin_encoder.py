@@ -219,3 +219,29 @@ def test_init_weights_logs_a_summary_not_every_parameter():
     assert handler.lines, 'nothing was captured: the check would be vacuous'
     assert len(handler.lines) < 5, handler.lines
     assert any('VideoSwinEncoder' in line for line in handler.lines)
+
+
+def test_recognizer_checkpoint_by_url_is_downloaded_once(tmp_path, monkeypatch):
+    """The paper-scale configs name mmaction2's Kinetics checkpoint by URL: it is fetched into
+    torch's cache once (here by a stand-in that writes a recognizer checkpoint of the published
+    key layout) and then read from there."""
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch'))
+    source = build_encoder()
+    with torch.no_grad():
+        for p in source.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    downloads = []
+
+    def download(url, dst, progress=True):
+        downloads.append(url)
+        torch.save({'state_dict': {f'backbone.{k}': v
+                                   for k, v in source.backbone.state_dict().items()}}, dst)
+
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
+    url = 'https://download.openmmlab.com/mmaction/v1.0/recognition/swin/swin_k400.pth'
+    for _ in range(2):
+        target = build_encoder(pretrained=url)
+        target.init_weights()
+        for key, value in source.backbone.state_dict().items():
+            torch.testing.assert_close(target.backbone.state_dict()[key], value, rtol=0, atol=0)
+    assert downloads == [url]

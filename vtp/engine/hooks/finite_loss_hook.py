@@ -24,7 +24,8 @@ class FiniteLossHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        terms = {key: float(value) for key, value in (outputs or {}).items() if 'loss' in key}
+        terms = {key: float(torch.as_tensor(value).detach())
+                 for key, value in (outputs or {}).items() if 'loss' in key}
         broken = torch.tensor(float(any(not math.isfinite(v) for v in terms.values())))
         all_reduce(broken, op='max')
         if not broken.item():

@@ -15,14 +15,14 @@ BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
 
 def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor], torch.Tensor],
            score_v2t: Callable[[int, torch.Tensor], torch.Tensor], rank: int = 0,
-           world_size: int = 1) -> Tuple[torch.Tensor, torch.Tensor]:
+           world_size: int = 1, sim_weight: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
     """Re-score the top ``topk`` candidates of every query with a cross-encoder.
 
     Process ``rank`` of ``world_size`` scores queries ``rank, rank + world_size, ...`` of each
     direction, one query at a time (the same batches whatever the number of processes), and
-    the rows are gathered. A candidate's new score is its cross-encoder score plus its
-    dual-encoder similarity; candidates outside the top k keep their similarity order, below
-    all re-scored ones.
+    the rows are gathered. A candidate's new score is its cross-encoder score plus
+    ``sim_weight`` x its dual-encoder similarity; candidates outside the top k keep their
+    similarity order, below all re-scored ones.
 
     Args:
         sim: (num_texts, num_videos) dual-encoder similarities.
@@ -31,6 +31,9 @@ def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor]
         score_v2t: ``(video index, text indices (k,)) -> (k,)`` cross-encoder scores.
         rank: this process's rank.
         world_size: number of processes.
+        sim_weight: weight of the similarity in a re-scored candidate's score (the model's
+            contrastive inverse temperature makes it the contrastive logit, on the scale of
+            the matching head's logit margin).
 
     Returns:
         ``(t2v (num_texts, num_videos), v2t (num_texts, num_videos))`` float64 re-ranked scores:
@@ -55,9 +58,9 @@ def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor]
     t2v, v2t = sim - BELOW, sim - BELOW
     for (direction, query), (candidates, scores) in rows.items():
         if direction == 't2v':
-            t2v[query, candidates] = scores.double() + sim[query, candidates]
+            t2v[query, candidates] = scores.double() + sim_weight * sim[query, candidates]
         else:
-            v2t[candidates, query] = scores.double() + sim[candidates, query]
+            v2t[candidates, query] = scores.double() + sim_weight * sim[candidates, query]
     return t2v, v2t
 
 
@@ -112,7 +115,8 @@ class _RetrievalLoopMixin:
         metrics: Dict[str, float] = {}
         t2v = sim
         if topk > 0:
-            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size)
+            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size,
+                              model.similarity_scale())
             metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing,
                                              prefix='retrieval/rerank_'))
         t2v = exclude_missing(t2v, text_to_video, missing)

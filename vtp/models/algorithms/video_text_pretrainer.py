@@ -211,6 +211,15 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         head = self.heads[self.test_cfg.get('rerank_head', 'itm')]
         return head.match_margin(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])
 
+    def similarity_scale(self) -> float:
+        """The contrastive head's learned inverse temperature (1 without one): similarity x
+        this is the contrastive logit, a log-odds like the matching head's logit margin, so
+        re-ranking adds the two on one scale."""
+        for head in self.heads.values():
+            if hasattr(head, 'logit_scale'):
+                return float(head.logit_scale)
+        return 1.0
+
     def _forward(self, inputs: Dict[str, torch.Tensor]) -> tuple:
         """((B, E) video embeddings, (sum K, E) text embeddings)."""
         _, video_embed = self.embed_video(inputs['video'])
