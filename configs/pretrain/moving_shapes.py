@@ -17,7 +17,8 @@ model = dict(
     # Semi-hard matching negatives: the world has 100 captions' worth of meanings over 2,000
     # clips, so the hardest "negative" in a batch is often a paraphrase of the positive (a
     # false negative); at the paper temperature (0.07) the matching head stayed at the
-    # all-"no match" accuracy for the first 200 iterations, at 0.3 it learns.
+    # all-"no match" accuracy (66.7%) for the first 200 iterations; at 0.3 it ends at 76%, and
+    # with loss weight 2 at 88% (README "Results").
     heads=dict(itm=dict(in_dims=text_dims, negative_temperature=0.3,
                         loss=dict(loss_weight=2.0)),
                mlm=dict(in_dims=text_dims)),
