@@ -18,8 +18,8 @@ class ITMHead(BaseModule):
     clip and one negative clip for the text. Negatives are drawn from the whole global batch
     (all ranks) with probability ``softmax(similarity / negative_temperature)``, never the pair
     itself, another pair of the same clip (``clip_ids`` in the inputs) nor a text identical to
-    the positive one. Positives and negatives use the same
-    unmasked texts, so masking cannot give the answer away.
+    the positive one. Positives and negatives use the same unmasked texts, so masking cannot
+    give the answer away.
 
     Args:
         in_dims: width D of the fused tokens.
@@ -61,7 +61,7 @@ class ITMHead(BaseModule):
         clip_ids = feats.inputs.get('clip_ids')
         if clip_ids is not None:
             blocked |= clip_ids[:, None] == all_gather_no_grad(clip_ids)[None]  # same clip
-        blocked[blocked.all(1)] = False  # every text identical: fall back to any other pair
+        blocked[blocked.all(1)] = False  # all one clip or one text: fall back to any other pair
         blocked[torch.arange(batch), own] = True
 
         def draw(sim: torch.Tensor) -> torch.Tensor:
