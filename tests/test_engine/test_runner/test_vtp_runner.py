@@ -1,9 +1,14 @@
-"""``load_matching``: one readable line for what a checkpoint gave the model."""
+"""``load_matching``: one readable line for what a checkpoint gave the model; runners that
+share a second keep their logs apart."""
+import time
+from pathlib import Path
+
 import pytest
 import torch
+from mmengine.model import BaseModel
 from torch import nn
 
-from vtp.engine.runner.vtp_runner import group_keys, load_matching
+from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, load_matching
 
 
 class Model(nn.Module):
@@ -45,3 +50,23 @@ def test_exact_match():
 ])
 def test_group_keys(keys, expected):
     assert group_keys(keys) == expected
+
+
+class LinearModel(BaseModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, *args, mode: str = 'tensor', **kwargs):
+        return self.linear(torch.zeros(1, 2))
+
+
+def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261202_212307')
+    first, second = (VTPRunner(model=LinearModel(), work_dir=str(tmp_path / name))
+                     for name in ('first', 'second'))
+    assert second.timestamp != first.timestamp
+    for runner, name in ((first, 'first'), (second, 'second')):
+        runner.visualizer.add_scalars({'loss': 1.0}, step=1)
+        assert list((tmp_path / name / runner.timestamp).rglob('scalars.json'))
+        assert (tmp_path / name) in Path(runner.logger.handlers[-1].baseFilename).parents

@@ -4,7 +4,7 @@ import os.path as osp
 import platform
 import re
 from datetime import timedelta
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import mmengine
 import torch
@@ -83,11 +83,17 @@ class VTPRunner(Runner):
       a pre-training checkpoint's MLM head when fine-tuning for retrieval).
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
+    - Runners built in one process within the same second get distinct timestamps
+      (``20261202_212307``, ``20261202_212307_1``, ...). mmengine names its logger, visualizer
+      and message hub after the timestamp and hands an existing one back, so the second run
+      would otherwise log into the first run's directory.
 
     It also keeps the start of the log readable: one line of environment, one naming the
     config and where its full text is saved, and the hooks in one line, instead of mmengine's
     few hundred lines (build flags, the whole config, a table of hooks).
     """
+
+    _timestamps: Set[str] = set()  # of the runners built in this process
 
     def _log_env(self, env_cfg: Dict) -> None:
         """One line of environment and one naming the config (saved in full in work_dir)."""
@@ -110,6 +116,11 @@ class VTPRunner(Runner):
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
             torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
         super().setup_env(env_cfg)
+        base, count = self._timestamp, 0
+        while self._timestamp in VTPRunner._timestamps:  # same order on every rank
+            count += 1
+            self._timestamp = f'{base}_{count}'
+        VTPRunner._timestamps.add(self._timestamp)
 
     def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
         """Wrap in DDP with ``device_ids=None`` when the model lives on the CPU."""
