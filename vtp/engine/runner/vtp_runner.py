@@ -4,6 +4,7 @@ import os.path as osp
 import platform
 import re
 from datetime import timedelta
+from functools import partial
 from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import mmengine
@@ -15,10 +16,12 @@ from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
 from vtp.utils.pretrained import load_checkpoint_file
+from vtp.utils.process import init_worker
 
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
@@ -83,6 +86,8 @@ class VTPRunner(Runner):
       a pre-training checkpoint's MLM head when fine-tuning for retrieval).
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
+    - Dataloader workers die with the process that started them (:func:`vtp.utils.process.
+      die_with_parent`), so a run killed with ``kill -9`` or by the OOM killer leaves none behind.
     - Runners built in one process within the same second get distinct timestamps
       (``20261202_212307``, ``20261202_212307_1``, ...). mmengine names its logger, visualizer
       and message hub after the timestamp and hands an existing one back, so the second run
@@ -132,6 +137,15 @@ class VTPRunner(Runner):
             if issubclass(MODEL_WRAPPERS.get(model_wrapper_cfg['type']), DistributedDataParallel):
                 model_wrapper_cfg['device_ids'] = None
         return super().wrap_model(model_wrapper_cfg, model)
+
+    @staticmethod
+    def build_dataloader(dataloader: Union[DataLoader, Dict], seed: Optional[int] = None,
+                         diff_rank_seed: bool = False) -> DataLoader:
+        """mmengine's dataloader, whose workers first bind their life to this process."""
+        loader = Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+        if isinstance(loader, DataLoader) and loader.num_workers > 0:
+            loader.worker_init_fn = partial(init_worker, user_init=loader.worker_init_fn)
+        return loader
 
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False,
