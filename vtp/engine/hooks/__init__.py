@@ -2,5 +2,7 @@ from .data_health_hook import DataHealthHook
 from .finite_loss_hook import FiniteLossHook
 from .protocol_card_hook import ProtocolCardHook
 from .rng_state_hook import RNGStateHook
+from .safe_checkpoint_hook import SafeCheckpointHook
 
-__all__ = ['DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook']
+__all__ = ['DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook',
+           'SafeCheckpointHook']

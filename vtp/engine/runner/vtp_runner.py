@@ -23,6 +23,11 @@ from vtp.registry import RUNNERS
 from vtp.utils.pretrained import load_checkpoint_file
 from vtp.utils.process import init_worker
 
+
+class CheckpointWriteError(OSError):
+    """A checkpoint could not be written; the previous complete one is untouched."""
+
+
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
 
 
@@ -80,7 +85,9 @@ class VTPRunner(Runner):
       and resuming works; other checkpoints load without running code from them (see
       :func:`vtp.utils.pretrained.load_checkpoint_file`); ``.safetensors`` files load too.
     - Checkpoints are written to a temporary file and renamed, so a killed run never leaves a
-      half-written checkpoint; ``--resume`` picks the newest complete one.
+      half-written checkpoint; ``--resume`` picks the newest complete one. A failed write (a
+      full disk, an unwritable work dir) removes its partial file and stops the run with
+      :class:`CheckpointWriteError` naming the last complete checkpoint.
     - Loading reports, in one line, the tensors loaded and, grouped by module, those missing
       from the checkpoint, those the model does not use and those whose shape differs (e.g.
       a pre-training checkpoint's MLM head when fine-tuning for retrieval).
@@ -190,5 +197,16 @@ class VTPRunner(Runner):
         if not osp.isdir(out_dir):  # a remote backend: no local rename to make atomic
             super().save_checkpoint(out_dir, filename, *args, **kwargs)
             return
-        super().save_checkpoint(out_dir, f'{filename}.tmp', *args, **kwargs)
-        os.replace(osp.join(out_dir, f'{filename}.tmp'), osp.join(out_dir, filename))
+        partial_file = osp.join(out_dir, f'{filename}.tmp')
+        try:
+            super().save_checkpoint(out_dir, f'{filename}.tmp', *args, **kwargs)
+            os.replace(partial_file, osp.join(out_dir, filename))
+        except OSError as e:  # a full disk, a read-only or vanished work dir, a quota
+            if osp.exists(partial_file):
+                os.remove(partial_file)
+            last = latest_checkpoint(out_dir)
+            raise CheckpointWriteError(
+                f'cannot write checkpoint {osp.join(out_dir, filename)}: {e.strerror or e}. '
+                + (f'The last complete checkpoint, {last}, is intact: free space or choose '
+                   'another --work-dir, then resume with --resume'
+                   if last else 'No earlier checkpoint exists')) from e

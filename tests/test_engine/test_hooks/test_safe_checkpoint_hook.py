@@ -1,0 +1,60 @@
+"""A checkpoint that cannot be written (full disk, unwritable work dir) stops the run with a
+clear error and leaves the last good checkpoint intact, even with ``max_keep_ckpts=1``."""
+import errno
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.fileio.backends.local_backend import LocalBackend
+from toy_runs import write_toy_config
+
+from vtp.engine.runner.vtp_runner import CheckpointWriteError
+from vtp.registry import RUNNERS
+
+
+@pytest.mark.parametrize('code', [errno.ENOSPC, errno.EACCES])
+def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
+                                                     moving_shapes_root: str,
+                                                     monkeypatch) -> None:
+    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
+                           moving_shapes_root, iters=4, ckpt_interval=2,
+                           extra="default_hooks['checkpoint']['max_keep_ckpts'] = 1\n"
+                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
+    cfg = Config.fromfile(toy)
+    cfg.work_dir = str(tmp_path / 'work')
+    put = LocalBackend.put
+
+    def failing_put(self, obj: bytes, filepath) -> None:
+        if 'iter_4' not in str(filepath):
+            return put(self, obj, filepath)
+        with open(filepath, 'wb') as f:  # half the bytes reach the disk, then it is full
+            f.write(obj[:len(obj) // 2])
+        raise OSError(code, os.strerror(code), str(filepath))
+
+    monkeypatch.setattr(LocalBackend, 'put', failing_put)
+    runner = RUNNERS.build(cfg)
+    good = Path(cfg.work_dir, 'iter_2.pth')
+    with pytest.raises(CheckpointWriteError) as error:
+        runner.train()
+    message = str(error.value)
+    assert 'iter_4.pth' in message and os.strerror(code) in message
+    assert str(good) in message and 'is intact' in message
+    assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_2.pth']
+    assert Path(cfg.work_dir, 'last_checkpoint').read_text() == str(good)
+    state = torch.load(good, weights_only=True)
+    assert state['meta']['iter'] == 2
+
+
+def test_old_checkpoints_go_only_after_the_new_one_is_saved(tmp_path: Path,
+                                                            moving_shapes_root: str) -> None:
+    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
+                           moving_shapes_root, iters=6, ckpt_interval=2,
+                           extra="default_hooks['checkpoint']['max_keep_ckpts'] = 2\n"
+                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
+    cfg = Config.fromfile(toy)
+    cfg.work_dir = str(tmp_path / 'work')
+    RUNNERS.build(cfg).train()
+    assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_4.pth',
+                                                                        'iter_6.pth']
