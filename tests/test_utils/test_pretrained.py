@@ -1,11 +1,17 @@
-"""Checkpoints named by URL: downloaded once into torch's cache, a clear error offline."""
+"""Pretrained weights: every legitimate format loads (malicious ones: see
+test_malicious_checkpoints.py); checkpoints named by URL are downloaded once into torch's
+cache, with a clear error offline."""
+from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from mmengine.runner.checkpoint import load_checkpoint
+from safetensors.torch import save_file
 
 from vtp.utils import pretrained
-from vtp.utils.pretrained import load_state_dict
+from vtp.utils.pretrained import load_checkpoint_file, load_state_dict
 
 URL = 'https://download.example.org/models/swin_base_k400.pth'
 
@@ -50,3 +56,42 @@ def test_file_put_in_place_by_hand_needs_no_network(torch_home: Path, monkeypatc
     monkeypatch.setattr(torch.hub, 'download_url_to_file', None)  # any call would fail
     assert pretrained.download_checkpoint(URL) == str(torch_home / 'swin_base_k400.pth')
     torch.testing.assert_close(load_state_dict(URL)['w'], torch.zeros(3))
+
+
+@pytest.mark.parametrize('foreign', (False, True))
+@pytest.mark.parametrize('zip_format', (True, False))
+def test_torch_files_load_in_both_formats(tmp_path: Path, zip_format: bool,
+                                          foreign: bool) -> None:
+    """Parameters, bfloat16, views sharing a storage, nested builtins, in the zip and the legacy
+    format, read weights-only or (with a foreign object, here a NumPy array) tensor-only."""
+    base = torch.arange(6.0)
+    state = OrderedDict(weight=torch.nn.Parameter(torch.ones(2, 3)), view=base[2:4],
+                        base=base, half=torch.ones(3, dtype=torch.bfloat16))
+    meta = dict(epoch=3, names=['a'], shape=torch.Size([2]))
+    path = tmp_path / 'model.pth'
+    torch.save(dict(state_dict=state, meta=meta, **(dict(extra=np.arange(3)) if foreign else {})),
+               path, _use_new_zipfile_serialization=zip_format)
+    checkpoint = load_checkpoint_file(str(path))
+    assert checkpoint['meta'] == meta
+    assert ('not loaded' in repr(checkpoint['extra'])) if foreign else 'extra' not in checkpoint
+    loaded = load_state_dict(str(path))
+    for key, value in state.items():
+        assert loaded[key].dtype == value.dtype and torch.equal(loaded[key], value), key
+    assert isinstance(loaded['weight'], torch.nn.Parameter)
+    storage = loaded['base'].untyped_storage().data_ptr()
+    assert loaded['view'].untyped_storage().data_ptr() == storage
+
+
+def test_safetensors_loads(tmp_path: Path) -> None:
+    path = tmp_path / 'model.safetensors'
+    save_file({'w': torch.arange(4.0)}, str(path))
+    torch.testing.assert_close(load_state_dict(str(path))['w'], torch.arange(4.0))
+
+
+def test_mmengine_loads_through_the_safe_reader(tmp_path: Path) -> None:
+    """mmengine's ``load_checkpoint`` (``init_cfg=dict(type='Pretrained')``) still loads."""
+    source, target = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    path = tmp_path / 'linear.pth'
+    torch.save({'state_dict': source.state_dict()}, path, _use_new_zipfile_serialization=False)
+    load_checkpoint(target, str(path))
+    torch.testing.assert_close(target.weight, source.weight)

@@ -2,7 +2,9 @@
 packages.
 
 Checkpoints are loaded without running code from them (``torch.load(weights_only=True)``,
-safetensors, or a tensor-only unpickler): a pickle from the internet can run code.
+safetensors, or a tensor-only unpickler): a pickle from the internet can run code. Importing
+this module makes mmengine's ``CheckpointLoader`` (``init_cfg=dict(type='Pretrained')``, mmaction2
+backbones, ``Runner.load_checkpoint``) read through :func:`load_checkpoint_file` too.
 """
 import importlib
 import os
@@ -10,10 +12,11 @@ import os.path as osp
 import pickle
 import types
 from functools import lru_cache
-from typing import Any, Callable, Dict, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import MMLogger
+from mmengine.runner.checkpoint import CheckpointLoader
 
 PACKAGE_PREFIX = 'pkg://'
 
@@ -48,8 +51,22 @@ def load_tokenizer(name: str):
     return AutoTokenizer.from_pretrained(resolve_pretrained(name), use_fast=True)
 
 
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint vtp can read without running code: ``<path>: <problem>``."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f'{path}: {problem}')
+        self.path = path
+
+
 class _Inert:
-    """Stands in for every non-tensor object of an untrusted checkpoint; runs no code."""
+    """Stands in for a non-tensor object of an untrusted checkpoint; runs no code.
+
+    ``origin`` is the global the pickle named (``mmengine.logging.history_buffer.HistoryBuffer``,
+    ``posix.system``), which is never imported.
+    """
+
+    origin = '?'
 
     def __new__(cls, *args, **kwargs) -> '_Inert':
         return super().__new__(cls)
@@ -61,10 +78,14 @@ class _Inert:
         pass
 
     def __call__(self, *args, **kwargs) -> '_Inert':
-        return _Inert()
+        return type(self)()
+
+    def __repr__(self) -> str:
+        return f'<{self.origin}, not loaded>'
 
 
-# The only callables an untrusted checkpoint may reach: tensor and container rebuilders.
+# The only callables an untrusted checkpoint may reach: tensor and container rebuilders. torch's
+# unpickler resolves names containing ``Storage`` (``FloatStorage``) to a dtype holder itself.
 _TENSOR_GLOBALS = {
     ('collections', 'OrderedDict'), ('torch', 'Size'), ('torch._utils', '_rebuild_tensor_v2'),
     ('torch._utils', '_rebuild_parameter'), ('torch._utils', '_rebuild_parameter_with_state'),
@@ -73,17 +94,36 @@ _TENSOR_GLOBALS = {
 }
 
 
-class _TensorOnlyUnpickler(pickle.Unpickler):
-    """Unpickles tensors and containers; any other global becomes an inert placeholder."""
+def _tensor_only_pickle(replaced: List[str]) -> types.SimpleNamespace:
+    """A ``pickle_module`` for ``torch.load`` whose ``Unpickler`` and ``load`` (torch's legacy
+    format reads its header with ``load``) import nothing outside :data:`_TENSOR_GLOBALS`: every
+    other global becomes an :class:`_Inert` placeholder and its name is appended to ``replaced``.
+    """
 
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _TENSOR_GLOBALS:
-            return super().find_class(module, name)
-        return _Inert
+    class TensorOnlyUnpickler(pickle.Unpickler):
+
+        def find_class(self, module: str, name: str) -> Any:
+            if (module, name) in _TENSOR_GLOBALS:
+                return super().find_class(module, name)
+            replaced.append(f'{module}.{name}')
+            return type('_Inert', (_Inert, ), dict(origin=f'{module}.{name}'))
+
+    def load(file, **kwargs) -> Any:
+        return TensorOnlyUnpickler(file, **kwargs).load()
+
+    return types.SimpleNamespace(__name__='vtp_tensor_only_pickle',
+                                 Unpickler=TensorOnlyUnpickler, load=load)
 
 
-_TENSOR_ONLY_PICKLE = types.SimpleNamespace(
-    __name__='vtp_tensor_only_pickle', Unpickler=_TensorOnlyUnpickler, load=pickle.load)
+def _describe(obj: Any) -> str:
+    if isinstance(obj, _Inert):
+        return f'an object built by {obj.origin} (which vtp never imports or calls)'
+    return f'a {type(obj).__name__}'
+
+
+def _first_line(error: Exception) -> str:
+    message = str(error).strip()
+    return f'{type(error).__name__}: {message.splitlines()[0]}' if message else type(error).__name__
 
 
 def download_checkpoint(url: str) -> str:
@@ -112,14 +152,49 @@ def download_checkpoint(url: str) -> str:
     return path
 
 
-def load_checkpoint_file(path: str, map_location: Union[str, Callable] = 'cpu') -> Dict:
+def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Callable]]) -> Any:
+    """``torch.load`` weights-only; if a global is refused, again with the tensor-only pickle
+    module. Either error is one :class:`CheckpointError` naming the file as ``name``."""
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        pass  # a global weights-only refuses, or not a pickle: try reading the tensors only
+    except Exception as e:  # truncated zip, tar file from torch < 0.4, ...
+        raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)})') from None
+    replaced: List[str] = []
+    try:
+        checkpoint = torch.load(path, map_location=map_location, weights_only=False,
+                                pickle_module=_tensor_only_pickle(replaced))
+    except Exception as e:  # garbage bytes, a bare pickle: any error, nothing was run
+        names = (f'; it names {", ".join(sorted(set(replaced)))}, never imported or called'
+                 if replaced else '')
+        raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)}){names}') from None
+    if replaced:
+        MMLogger.get_current_instance().info(
+            f'{path} holds non-tensor objects, replaced by placeholders: '
+            f'{", ".join(sorted(set(replaced)))}')
+    return checkpoint
+
+
+def _unwrap(checkpoint: Dict) -> Dict:
+    """``checkpoint[key]`` for the first of ``state_dict``, ``model``, ``module`` that is a dict,
+    else ``checkpoint``."""
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(checkpoint.get(key), dict):
+            return checkpoint[key]
+    return checkpoint
+
+
+def load_checkpoint_file(path: str,
+                         map_location: Optional[Union[str, Callable]] = 'cpu') -> Dict:
     """Read a checkpoint file without running code from it.
 
     An ``http(s)://`` URL is fetched once into torch's cache (:func:`download_checkpoint`).
-    ``.safetensors`` files give ``{'state_dict': ...}``. Torch files load with
-    ``weights_only=True``; files that also hold other objects (a stock mmengine run pickles
-    its ``MessageHub``, for instance) are read again with an unpickler that rebuilds tensors
-    and containers only and replaces every other object with an inert placeholder.
+    ``.safetensors`` files give ``{'state_dict': ...}``. Torch files (zip or legacy format) load
+    with ``weights_only=True``; files that also hold other objects (a stock mmengine run pickles
+    its ``MessageHub``, for instance) are read again by an unpickler that imports only tensor
+    and container rebuilders, also for the headers of the legacy format, and replaces every
+    other object with an inert placeholder.
 
     Args:
         path: checkpoint file or URL.
@@ -127,21 +202,45 @@ def load_checkpoint_file(path: str, map_location: Union[str, Callable] = 'cpu') 
 
     Returns:
         The checkpoint's top-level dict.
+
+    Raises:
+        CheckpointError: ``path`` is another scheme, not a safetensors or torch file, its top
+            level is not a dict, or its state dict holds a placeholder where a tensor belongs.
     """
+    name = path
     if path.startswith(('http://', 'https://')):
         path = download_checkpoint(path)
+        name = f'{path} (downloaded from {name})'
+    elif '://' in path:
+        raise CheckpointError(path, 'vtp reads checkpoints from local files and http(s) URLs '
+                              'only; download the file and give its path')
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
-        return dict(state_dict=load_file(path, device='cpu'))
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:
-        MMLogger.get_current_instance().info(
-            f'{path} holds non-tensor objects: reading its tensors only')
-        return torch.load(path, map_location=map_location, weights_only=False,
-                          pickle_module=_TENSOR_ONLY_PICKLE)
+        try:
+            return dict(state_dict=load_file(path, device='cpu'))
+        except Exception as e:
+            raise CheckpointError(name, f'not a safetensors file ({_first_line(e)})') from None
+    checkpoint = _read_torch_file(path, name, map_location)
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(name, 'not a checkpoint: expected a dict at the top level, found '
+                              f'{_describe(checkpoint)}')
+    for key, value in _unwrap(checkpoint).items():
+        if isinstance(value, _Inert):
+            raise CheckpointError(name, f'not a checkpoint: expected a tensor at {key!r}, found '
+                                  f'{_describe(value)}')
+    return checkpoint
+
+
+def load_from_vtp(filename: str, map_location: Optional[Union[str, Callable]] = None) -> Dict:
+    """mmengine's checkpoint loader for every scheme: :func:`load_checkpoint_file`."""
+    return load_checkpoint_file(osp.expanduser(filename), map_location)
+
+
+# mmengine reads URLs and model-zoo names with torch.hub's ``weights_only=False``; replace the
+# loader of every scheme it has registered (local files, http, open-mmlab://, s3://, ...).
+CheckpointLoader.register_scheme(list(CheckpointLoader._schemes), load_from_vtp, force=True)
 
 
 def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
@@ -156,8 +255,4 @@ def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
     Returns:
         Parameter name -> tensor.
     """
-    checkpoint = load_checkpoint_file(path)
-    for key in ('state_dict', 'model', 'module'):
-        if isinstance(checkpoint.get(key), dict):
-            return checkpoint[key]
-    return checkpoint
+    return _unwrap(load_checkpoint_file(path))
