@@ -20,6 +20,9 @@ env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'),
+    # a rank that raises stops the others within `interval` s; one silent for `timeout` s
+    # (killed) too. None: off (the others then wait for the collective timeout)
+    rank_watchdog=dict(timeout=300, interval=2),
 )
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=False)
 log_level = 'INFO'

@@ -22,6 +22,7 @@ from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_
 from vtp.registry import RUNNERS
 from vtp.utils.pretrained import load_checkpoint_file
 from vtp.utils.process import init_worker
+from vtp.utils.rank_watchdog import start_rank_watchdog
 
 
 class CheckpointWriteError(OSError):
@@ -95,6 +96,9 @@ class VTPRunner(Runner):
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
     - Dataloader workers die with the process that started them (:func:`vtp.utils.process.
       die_with_parent`), so a run killed with ``kill -9`` or by the OOM killer leaves none behind.
+    - In distributed runs one failed rank stops the others within seconds, naming it (see
+      :mod:`vtp.utils.rank_watchdog`; ``env_cfg.rank_watchdog``: its ``timeout`` and
+      ``interval`` in seconds, or None to turn it off).
     - Runners built in one process within the same second get distinct timestamps
       (``20261202_212307``, ``20261202_212307_1``, ...). mmengine names its logger, visualizer
       and message hub after the timestamp and hands an existing one back, so the second run
@@ -128,6 +132,8 @@ class VTPRunner(Runner):
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
             torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
         super().setup_env(env_cfg)
+        if self.distributed and env_cfg.get('rank_watchdog', {}) is not None:
+            start_rank_watchdog(**env_cfg.get('rank_watchdog', {}))
         base, count = self._timestamp, 0
         while self._timestamp in VTPRunner._timestamps:  # same order on every rank
             count += 1
