@@ -14,7 +14,6 @@ from mmengine.dist import is_distributed, master_only
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import _load_checkpoint
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
@@ -163,11 +162,10 @@ class VTPRunner(Runner):
     def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False,
                         revise_keys: List[Tuple[str, str]] = [(r'^module.', '')]) -> Dict:
-        """Load a checkpoint weights-only (see class docstring) into the model."""
-        if osp.isfile(filename):
-            checkpoint = load_checkpoint_file(filename, map_location)
-        else:  # URLs and other mmengine schemes: torch.load's weights-only default applies
-            checkpoint = _load_checkpoint(filename, map_location=map_location)
+        """Load a checkpoint without running code from it (see class docstring) into the
+        model; a file that cannot be read safely raises :class:`vtp.utils.pretrained.
+        CheckpointError`."""
+        checkpoint = load_checkpoint_file(filename, map_location)
         decode_checkpoint(checkpoint)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
