@@ -1,5 +1,7 @@
 """Load an image as a static video, so image-text and video-text samples share batches."""
-from typing import Dict
+import struct
+import warnings
+from typing import Callable, Dict, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -8,14 +10,60 @@ from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms.open_video import check_file
 from vtp.registry import TRANSFORMS
 
+EXIF_ORIENTATION = 0x0112
+# How to turn a stored (H, W, 3) picture upright, by its EXIF orientation (2 to 8).
+UPRIGHT: Dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1],  # mirrored left-right
+    3: lambda a: a[::-1, ::-1],  # turned 180 degrees
+    4: lambda a: a[::-1],  # mirrored top-bottom
+    5: lambda a: a.transpose(1, 0, 2),  # mirrored along the main diagonal
+    6: lambda a: np.rot90(a, -1),  # to be turned 90 degrees clockwise
+    7: lambda a: np.rot90(a, 2).transpose(1, 0, 2),  # mirrored along the other diagonal
+    8: lambda a: np.rot90(a, 1),  # to be turned 90 degrees counter-clockwise
+}
+ALPHA_MODES = frozenset({'RGBA', 'LA', 'PA', 'RGBa', 'La'})
+# What PIL raises for a broken file: unreadable, truncated, cut inside a chunk, or a header that
+# contradicts itself.
+PIL_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
+
+
+def rgb_values(image, background: Sequence[int]) -> np.ndarray:
+    """(H, W, 3) uint8 RGB of a PIL image of any mode, as stored (before EXIF orientation).
+
+    16-bit and 32-bit integer grey (``I;16*``, ``I``; Pillow opens 16-bit PNGs in either) is
+    scaled by 255/65535 and rounded, values outside 0..65535 clipped; float grey (``F``) is
+    read on PIL's 0..255 scale, rounded and clipped. A picture with alpha (``RGBA``, ``LA``,
+    ``PA``, ``RGBa``, a palette or colour key with transparency) is composited onto
+    ``background``. Every other mode (``1``, ``L``, ``P``, ``CMYK``, ``YCbCr``, ``LAB``, ...)
+    takes PIL's conversion to RGB.
+    """
+    mode = image.mode
+    if mode == 'I' or mode.startswith('I;16'):
+        values = np.clip(np.asarray(image), 0, 65535).astype(np.uint32)
+        grey = ((values * 255 + 32767) // 65535).astype(np.uint8)  # rounded
+    elif mode == 'F':
+        grey = np.clip(np.rint(np.nan_to_num(np.asarray(image))), 0, 255).astype(np.uint8)
+    elif mode in ALPHA_MODES or 'transparency' in image.info:
+        rgba = np.asarray(image.convert('RGBA')).astype(np.uint16)  # (H, W, 4)
+        alpha = rgba[..., 3:]
+        under = np.asarray(background, np.uint16) * (255 - alpha)
+        return ((rgba[..., :3] * alpha + under + 127) // 255).astype(np.uint8)  # rounded
+    else:
+        return np.asarray(image.convert('RGB'))
+    return np.repeat(grey[..., None], 3, axis=2)
+
 
 @TRANSFORMS.register_module()
 class LoadImage(BaseTransform):
-    """Decode ``filename`` (any format PIL reads) to RGB and repeat it ``num_frames`` times.
+    """Decode ``filename`` (any format and mode PIL reads) to upright 8-bit RGB and repeat it
+    ``num_frames`` times.
 
-    The result has the layout of decoded video frames, so the rest of a video pipeline
-    (resize, crop, flip, packing) and the video encoder take it unchanged. A missing, empty,
-    truncated or undecodable file, or one over PIL's decompression-bomb limit, raises
+    The picture is turned upright by its EXIF orientation (2 to 8: mirrors and turns, as a
+    photo viewer shows it); modes other than RGB are converted as :func:`rgb_values` says
+    (16-bit grey scaled, not clipped; alpha composited onto ``background``, white by default).
+    The result has the layout of decoded video frames, so the rest of a video pipeline (resize,
+    crop, flip, packing) and the video encoder take it unchanged. A missing, empty, truncated
+    or undecodable file, or one over PIL's decompression-bomb limit, raises
     :class:`SampleError`.
 
     **Required Keys:** ``filename``
@@ -24,22 +72,32 @@ class LoadImage(BaseTransform):
 
     Args:
         num_frames: frames T of the static clip (that of the video pipelines it mixes with).
+        background: RGB colour that transparent pixels show.
     """
 
-    def __init__(self, num_frames: int = 1) -> None:
+    def __init__(self, num_frames: int = 1, background: Sequence[int] = (255, 255, 255)) -> None:
         if num_frames < 1:
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        if len(background) != 3 or not all(0 <= v <= 255 for v in background):
+            raise ValueError(f'background must be 3 values in 0..255, got {background}')
         self.num_frames = num_frames
+        self.background = tuple(background)
 
     def transform(self, results: Dict) -> Dict:
         from PIL import Image
         path = results['filename']
         check_file(path)
         try:
-            with Image.open(path) as image:
-                frame = np.asarray(image.convert('RGB'))  # (H, W, 3)
-        except (OSError, Image.DecompressionBombError) as e:  # unreadable, truncated, huge
-            raise SampleError(path, 'undecodable image', str(e)) from None
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')  # PIL's notes on corrupt EXIF and the like
+                with Image.open(path) as image:
+                    image.load()
+                    frame = rgb_values(image, self.background)  # (H, W, 3)
+                    orientation = image.getexif().get(EXIF_ORIENTATION)
+        except (*PIL_ERRORS, Image.DecompressionBombError) as e:
+            raise SampleError(path, 'undecodable image', f'{type(e).__name__}: {e}') from None
+        if orientation in UPRIGHT:
+            frame = np.ascontiguousarray(UPRIGHT[orientation](frame))
         results['imgs'] = np.repeat(frame[None], self.num_frames, axis=0)  # (T, H, W, 3)
         results['img_shape'] = frame.shape[:2]
         results['frame_inds'] = np.zeros(self.num_frames, dtype=np.int64)
