@@ -109,14 +109,19 @@ def test_no_row_downloaded_is_an_error(tmp_path):
     check_error(excinfo, path, 1, '<root>')
 
 
-@pytest.mark.parametrize('row', ['a caption without url\n', 'a caption\turl\textra\n',
-                                 'a\tb\tc\td\n'])
-def test_bad_row_names_file_line_and_field(tmp_path, training, row):
+@pytest.mark.parametrize('row, field, problem', [
+    ('a caption without url\n', 'url', '1 field, expected 2 (caption, url)'),
+    ('a caption\turl\textra\n', '<row>', "3 fields, expected 2 (caption, url); a field cannot "
+     "hold a tab; the fields past 'url': ['extra']"),
+    ('a\tb\tc\td\n', '<row>', '4 fields, expected 2'),
+])
+def test_bad_row_names_file_line_and_field(tmp_path, training, row, field, problem):
     # Header on line 1, rows on lines 2-4, a blank line 5, the bad row on line 6.
     path = write_tsv(tmp_path, 'caption\turl\n' + ''.join(ROWS[:3]) + '\n' + row + ROWS[3])
     with pytest.raises(AnnotationError) as excinfo:
         build(training, path)
-    check_error(excinfo, path, 6, 'caption\\turl')
+    check_error(excinfo, path, 6, field)
+    assert problem in str(excinfo.value)
 
 
 def test_folder_alone_reads_sidecar_captions(training):

@@ -114,3 +114,111 @@ def test_empty_caption_is_replaced_when_read(tmp_path):
     assert sample['text'] == 'a caption'
     assert sample['failures'] == [dict(path=str(prefix / 'dir' / '2.mp4'),
                                        reason='empty caption')]
+
+
+# --- the CSV itself: every row has the header's fields, quoted or not --------------------------
+
+def test_unquoted_comma_in_caption_is_an_error_not_a_cut_caption(tmp_path):
+    """``a red, blue and green clip`` unquoted is six fields: read as five, the caption would
+    be ``a red``."""
+    path = write_csv(tmp_path, HEADER + GOOD_ROWS +
+                     '1003,url,PT00H00M05S,dir,a red, blue and green clip\n')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 4, '<row>')
+    assert ("6 fields, expected 5 (videoid, contentUrl, duration, page_dir, name); a field that "
+            "holds ',' must be quoted; the fields past 'name': [' blue and green clip']"
+            in str(excinfo.value))
+
+
+def test_row_with_fewer_fields_names_the_first_missing_column(tmp_path):
+    path = write_csv(tmp_path, HEADER + GOOD_ROWS + '1003,url,PT00H00M05S\n')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 4, 'page_dir')
+    assert '3 fields, expected 5' in str(excinfo.value)
+
+
+def test_quoted_fields_hold_commas_quotes_and_line_breaks(tmp_path):
+    caption = 'a red, blue and "green"\nclip, twice'
+    text = HEADER + f'1,url,PT00H00M05S,"d,1","{caption.replace(chr(34), chr(34) * 2)}"\n'
+    info = build(write_csv(tmp_path, text), 'p').get_data_info(0)
+    assert info['text'] == caption
+    assert info['filename'] == osp.join('p', 'd,1', '1.mp4')
+
+
+def test_line_of_an_error_after_quoted_line_breaks_is_the_rows_first_line(tmp_path):
+    text = (HEADER + '1,url,PT00H00M05S,dir,"three\nline\ncaption"\n'
+            '2,url,PT00H00M05S,dir,"two\nlines", and a field too many\n')
+    path = write_csv(tmp_path, text)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 5, '<row>')
+
+
+@pytest.mark.parametrize('row, line', [
+    ('1003,url,PT00H00M05S,dir,"a quote never closed\n2,url,PT1S,dir,caption\n', 5),
+    ('1003,url,PT00H00M05S,dir,"closed" then text\n', 5),
+])
+def test_malformed_quoting_names_the_row(tmp_path, row, line):
+    path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, line, '<row>')
+    assert 'malformed CSV' in str(excinfo.value)
+
+
+def test_quote_inside_an_unquoted_field_is_text(tmp_path):
+    text = HEADER + '1,url,PT00H00M05S,dir,a 12" record\n'
+    assert build(write_csv(tmp_path, text)).get_data_info(0)['text'] == 'a 12" record'
+
+
+def test_bom_crlf_and_blank_lines(tmp_path):
+    """A byte-order mark is dropped; empty and white-space lines are skipped, not rows, and
+    still count for the line of an error."""
+    text = ('\ufeff\n' + HEADER + '   \n' + GOOD_ROWS + '\t\n' +
+            '1003,url,bad duration,dir,caption\n').replace('\n', '\r\n')
+    path = tmp_path / 'webvid.csv'
+    path.write_bytes(text.encode('utf-8'))
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 7, 'duration')
+    path.write_bytes(text.rsplit('1003', 1)[0].encode('utf-8'))
+    dataset = build(path)
+    assert [dataset.get_data_info(i)['video_id'] for i in range(len(dataset))] == ['1001', '1002']
+
+
+@pytest.mark.parametrize('bad, problem', [
+    (b'\xff', 'not UTF-8: byte 0xff at byte 26 of the line'),
+    (b'\xe9', 'not UTF-8: byte 0xe9 at byte 26 of the line'),  # Latin-1 e-acute
+    (b'\x00', 'NUL byte at byte 26 of the line'),
+])
+def test_bad_bytes_name_their_line(tmp_path, bad, problem):
+    """Past the first chunk the text layer decodes (8 KiB), so the line is not where the read
+    stopped."""
+    rows = ''.join(f'{i},url,PT00H00M05S,dir,caption {i}\n' for i in range(1000))
+    path = tmp_path / 'webvid.csv'
+    path.write_bytes((HEADER + rows).encode('utf-8') + b'7,url,PT00H00M05S,dir,cap' + bad +
+                     b'tion\n')
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1002, '<bytes>')
+    assert problem in str(excinfo.value)
+
+
+@pytest.mark.parametrize('header, field', [
+    ('videoid,contentUrl,duration,page_dir,name,name', 'name'),
+    ('1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,a caption', 'videoid'),
+])
+def test_ambiguous_or_absent_header(tmp_path, header, field):
+    path = write_csv(tmp_path, header + '\n' + GOOD_ROWS)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 1, field)
+
+
+def test_columns_found_by_name_in_any_order(tmp_path):
+    text = ' name , page_dir,videoid ,duration\n"a, caption",d,5,PT00H00M07S\n'
+    info = build(write_csv(tmp_path, text), 'p').get_data_info(0)
+    assert (info['text'], info['filename'], info['duration']) == (
+        'a, caption', osp.join('p', 'd', '5.mp4'), 7.0)

@@ -1,6 +1,23 @@
-"""Reading annotation files with errors that name the file, the line and the field."""
+"""Reading annotation files with errors that name the file, the line and the field.
+
+Every reader here stops with an :class:`AnnotationError` at what it could otherwise misread:
+
+- bytes that are not UTF-8, and NUL bytes (a binary or damaged file), name their line; a UTF-8
+  byte-order mark at the start of a file is dropped;
+- a CSV / TSV row with more or fewer fields than the header, a quote that opens a field and
+  never closes, text after a closing quote; a header without a column the dataset needs;
+- JSON that does not parse, duplicate keys in an object, nesting too deep to parse.
+
+Line-based files (CSV, TSV, text lists, JSON lines) skip lines that hold only white space: they
+are not rows, and do not count as rows.
+"""
+import csv
+import io
 import json
-from typing import Any, Iterator, List, Sequence, Tuple, Type, Union
+import reprlib
+from contextlib import contextmanager
+from operator import itemgetter
+from typing import Any, Iterator, List, Optional, Sequence, TextIO, Tuple, Type, Union
 
 
 class AnnotationError(ValueError):
@@ -9,6 +26,18 @@ class AnnotationError(ValueError):
     def __init__(self, path: str, line: int, field: str, problem: str) -> None:
         super().__init__(f'{path}:{line}: field {field!r}: {problem}')
         self.path, self.line, self.field = path, line, field
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
+def brief(value: Any) -> str:
+    """``repr(value)`` shortened for an error message (long strings, deep or long lists)."""
+    try:
+        return _REPR.repr(value)
+    except ValueError:  # an integer with more digits than Python prints
+        return f'<{type(value).__name__} too long to print>'
 
 
 def require(record: dict, field: str, types: Union[Type, Tuple[Type, ...]], path: str,
@@ -25,10 +54,229 @@ def require(record: dict, field: str, types: Union[Type, Tuple[Type, ...]], path
         names = types.__name__ if isinstance(types, type) else ' or '.join(
             t.__name__ for t in types)
         raise AnnotationError(path, line, field,
-                              f'expected {names}, got {type(value).__name__} {value!r}')
+                              f'expected {names}, got {type(value).__name__} {brief(value)}')
     if isinstance(value, (str, list)) and len(value) == 0 and not allow_empty:
         raise AnnotationError(path, line, field, 'empty')
     return value
+
+
+# --- text -------------------------------------------------------------------------------------
+
+class _NulByte(Exception):
+    """A NUL byte was read; :func:`open_text` reports it with its line."""
+
+
+class _NulRefusingReader(io.BufferedReader):
+    """A buffered binary file whose reads raise :class:`_NulByte` on a NUL byte (one scan of
+    each chunk, at C speed; the text layer above reads through ``read1``)."""
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        return _refuse_nul(super().read(size))
+
+    def read1(self, size: int = -1) -> bytes:
+        return _refuse_nul(super().read1(size))
+
+
+def _refuse_nul(data: bytes) -> bytes:
+    if b'\0' in data:
+        raise _NulByte
+    return data
+
+
+@contextmanager
+def open_text(path: str) -> Iterator[TextIO]:
+    """``path`` as UTF-8 text, a leading byte-order mark dropped and line ends kept as they are
+    (as ``csv`` needs). A byte that is not UTF-8, or a NUL byte, raises an AnnotationError
+    naming its line."""
+    with io.TextIOWrapper(_NulRefusingReader(io.FileIO(path)), encoding='utf-8-sig',
+                          newline='') as f:
+        try:
+            yield f
+        except (UnicodeDecodeError, _NulByte):
+            raise _bad_bytes(path) from None
+
+
+def _bad_bytes(path: str) -> AnnotationError:
+    """The error for the first line of ``path`` that is not UTF-8 or holds a NUL byte (the
+    text layer decodes whole chunks, so the line is found by reading the file again)."""
+    with open(path, 'rb') as f:
+        for number, raw in enumerate(f, start=1):
+            if b'\0' in raw:
+                return AnnotationError(path, number, '<bytes>', f'NUL byte at byte '
+                                       f'{raw.index(0) + 1} of the line (binary or damaged?)')
+            try:
+                raw.decode('utf-8')
+            except UnicodeDecodeError as e:
+                return AnnotationError(path, number, '<bytes>', f'not UTF-8: byte 0x'
+                                       f'{raw[e.start]:02x} at byte {e.start + 1} of the line')
+    return AnnotationError(path, 1, '<bytes>', 'not UTF-8 (the file changed while read?)')
+
+
+def read_text(path: str) -> str:
+    """The whole of a UTF-8 text file (see :func:`open_text`)."""
+    with open_text(path) as f:
+        return f.read()
+
+
+def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
+    """``(line number, line without its end)`` for the lines of a text file that hold more than
+    white space."""
+    with open_text(path) as f:
+        for number, line in enumerate(f, start=1):
+            if line.strip():
+                yield number, line.rstrip('\r\n')
+
+
+# --- CSV and TSV ------------------------------------------------------------------------------
+
+def iter_table(path: str, columns: Sequence[str], delimiter: str = ',', header: bool = True,
+               quotes: bool = True) -> Iterator[Tuple[int, Tuple[str, ...]]]:
+    """``(line, values of columns)`` for the rows of a CSV or TSV file, read by ``csv``'s C
+    reader; ``line`` is where the row starts (a quoted field may hold line breaks).
+
+    With ``header``, the first row names the columns, among which ``columns`` must be (in any
+    order, once each; names are stripped); without, the file's columns are ``columns``, and a
+    first row that spells them is a header. Every row must have as many fields as there are
+    columns: a field that holds the delimiter must be quoted (``"red, blue"``), else the row
+    has a field too many and stops with an error, instead of being read as ``red``.
+
+    Args:
+        path: the file.
+        columns: the columns to return, in this order.
+        delimiter: ``','`` (CSV) or ``'\\t'`` (TSV).
+        header: whether the file's first row names its columns.
+        quotes: whether fields may be quoted (RFC 4180). Without, a quote is text and a row is
+            one line, as in the CC3M TSV as released.
+    """
+    quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
+    with open_text(path) as f:
+        reader = csv.reader(f, delimiter=delimiter, quoting=quoting, strict=True)
+        end = 0  # the last line of the rows read so far
+        try:
+            line, first = _first_row(reader)
+            if header:
+                names = _header(first, columns, path, line)
+            else:
+                names = list(columns)
+            width, single = len(names), len(names) == 1
+            pick = _picker([names.index(c) for c in columns])
+            if not header and first is not None and first != names:  # the first data row
+                if len(first) != width:
+                    raise _width_error(path, line, first, names, delimiter, quotes)
+                yield line, pick(first)
+            end = reader.line_num
+            for row in reader:
+                start, end = end + 1, reader.line_num
+                if len(row) != width or single and not row[0].strip():
+                    if _blank(row):
+                        continue
+                    raise _width_error(path, start, row, names, delimiter, quotes)
+                yield start, pick(row)
+        except csv.Error as e:
+            raise AnnotationError(path, end + 1, '<row>', f'malformed CSV ({e}): a field that '
+                                  'starts with a quote must end with one') from None
+
+
+def table_columns(path: str, delimiter: str = ',') -> List[str]:
+    """The column names of a CSV / TSV file's header (stripped; none if the file is empty)."""
+    with open_text(path) as f:
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        try:
+            _, first = _first_row(reader)
+        except csv.Error as e:
+            raise AnnotationError(path, 1, '<header>', f'malformed CSV ({e})') from None
+    return [name.strip() for name in first or ()]
+
+
+def _blank(row: List[str]) -> bool:
+    return not row or len(row) == 1 and not row[0].strip()
+
+
+def _first_row(reader: Any) -> Tuple[int, Optional[List[str]]]:
+    """The first row that is not blank and the line it starts on; None at the end."""
+    end = 0
+    for row in reader:
+        if not _blank(row):
+            return end + 1, row
+        end = reader.line_num
+    return end + 1, None
+
+
+def _header(row: Optional[List[str]], columns: Sequence[str], path: str,
+            line: int) -> List[str]:
+    """The header's column names, checked to include each of ``columns`` once."""
+    if row is None:
+        raise AnnotationError(path, line, columns[0], 'missing: the file has no header '
+                              f'(it is empty); expected the columns {list(columns)}')
+    names = [name.strip() for name in row]
+    for column in columns:
+        if column not in names:
+            raise AnnotationError(path, line, column, f'missing from the header {brief(names)}; '
+                                  f'expected the columns {list(columns)}')
+        if names.count(column) > 1:
+            raise AnnotationError(path, line, column, 'twice in the header: which one is meant '
+                                  'is ambiguous')
+    return names
+
+
+def _picker(indices: List[int]) -> Any:
+    """A function from a row to the tuple of its fields at ``indices`` (C speed)."""
+    if len(indices) == 1:
+        index = indices[0]
+        return lambda row: (row[index], )
+    return itemgetter(*indices)
+
+
+def _width_error(path: str, line: int, row: List[str], names: List[str], delimiter: str,
+                 quotes: bool) -> AnnotationError:
+    found, expected = len(row), len(names)
+    counts = f'{found} field{"s" * (found != 1)}, expected {expected} ({", ".join(names)})'
+    if found < expected:
+        return AnnotationError(path, line, names[found], f'{counts}: no {names[found]!r}')
+    sep = 'a tab' if delimiter == '\t' else repr(delimiter)
+    advice = (f'a field that holds {sep} must be quoted' if quotes else
+              f'a field cannot hold {sep}')
+    return AnnotationError(path, line, '<row>', f'{counts}; {advice}; the fields past '
+                           f'{names[-1]!r}: {brief(row[expected:])}')
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
+    """A JSON object as a dict; a key given twice is an error (``json`` would keep the last)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise ValueError(f'duplicate key {brief(key)}')
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
+class _Lines:
+    """File line numbers of positions in ``text`` (which starts on ``first_line``), for
+    positions that never decrease: counted on from the last one (counting from the start for
+    each element would be quadratic in the file's size)."""
+
+    def __init__(self, text: str, first_line: int = 1) -> None:
+        self.text, self.pos, self.line = text, 0, first_line
+
+    def __call__(self, pos: int) -> int:
+        self.line += self.text.count('\n', self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _decode(text: str, pos: int, path: str, lines: _Lines) -> Tuple[Any, int]:
+    """The JSON value starting at ``pos`` and the position after it."""
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as e:
+        raise AnnotationError(path, lines(e.pos), '<json>', e.msg) from e
+    except (ValueError, RecursionError) as e:  # a duplicate key, an integer of >4300 digits,
+        raise AnnotationError(path, lines(pos), '<json>', str(e)) from e  # deep nesting
 
 
 def load_json_list(path: str) -> List[Tuple[int, Any]]:
@@ -36,13 +284,10 @@ def load_json_list(path: str) -> List[Tuple[int, Any]]:
 
     The line is where the element starts, so errors about an element can point at it.
     """
-    text = _read(path)
-    try:
-        pos = _skip_space(text, 0)
-        items, pos = _array_items(text, pos, path)
-        _expect_end(text, pos, path)
-    except json.JSONDecodeError as e:
-        raise AnnotationError(path, e.lineno, '<json>', e.msg) from e
+    text = read_text(path)
+    lines = _Lines(text)
+    items, pos = _array_items(text, _skip_space(text, 0), path, lines)
+    _expect_end(text, pos, path, lines)
     return items
 
 
@@ -52,32 +297,42 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
     For the keys in ``item_lines`` (lists such as COCO's ``annotations``) the value is a list of
     ``(line number, element)`` pairs, so errors about an element can point at its line.
     """
-    text = _read(path)
-    decoder = json.JSONDecoder()
-    try:
-        pos = _skip_space(text, 0)
-        if text[pos:pos + 1] != '{':
-            raise AnnotationError(path, _line(text, pos), '<root>', 'expected a JSON object')
+    text = read_text(path)
+    lines = _Lines(text)
+    pos = _skip_space(text, 0)
+    if text[pos:pos + 1] != '{':
+        raise AnnotationError(path, lines(pos), '<root>', 'expected a JSON object')
+    pos = _skip_space(text, pos + 1)
+    keys = set()
+    while text[pos:pos + 1] != '}':
+        line = lines(pos)
+        key, pos = _decode(text, pos, path, lines)
+        if not isinstance(key, str):
+            raise AnnotationError(path, line, '<root>', 'expected a string key')
+        if key in keys:
+            raise AnnotationError(path, line, key, 'duplicate key')
+        keys.add(key)
+        pos = _skip_space(text, pos)
+        if text[pos:pos + 1] != ':':
+            raise AnnotationError(path, lines(pos), key, "expected ':'")
         pos = _skip_space(text, pos + 1)
-        while text[pos:pos + 1] != '}':
-            line = _line(text, pos)
-            key, pos = decoder.raw_decode(text, pos)
-            if not isinstance(key, str):
-                raise AnnotationError(path, line, '<root>', 'expected a string key')
-            pos = _skip_space(text, pos)
-            if text[pos:pos + 1] != ':':
-                raise AnnotationError(path, _line(text, pos), key, "expected ':'")
-            pos = _skip_space(text, pos + 1)
-            if key in item_lines and text[pos:pos + 1] == '[':
-                value, pos = _array_items(text, pos, path)
-                pos += 1  # past the list's ']'
-            else:
-                value, pos = decoder.raw_decode(text, pos)
-            yield line, key, value
-            pos = _separator(text, _skip_space(text, pos), '}', path)
-        _expect_end(text, pos, path)
-    except json.JSONDecodeError as e:
-        raise AnnotationError(path, e.lineno, '<json>', e.msg) from e
+        if key in item_lines and text[pos:pos + 1] == '[':
+            value, pos = _array_items(text, pos, path, lines)
+            pos += 1  # past the list's ']'
+        else:
+            value, pos = _decode(text, pos, path, lines)
+        yield line, key, value
+        pos = _separator(text, _skip_space(text, pos), '}', path, lines)
+    _expect_end(text, pos, path, lines)
+
+
+def iter_json_lines(path: str) -> Iterator[Tuple[int, Any]]:
+    """``(line number, value)`` for each line of a JSON-lines file that is not blank."""
+    for number, text in iter_lines(path):
+        value, end = _decode(text, _skip_space(text, 0), path, _Lines(text, number))
+        if _skip_space(text, end) != len(text):
+            raise AnnotationError(path, number, '<json>', 'text after the value')
+        yield number, value
 
 
 def iter_objects(items: Any, path: str, field: str,
@@ -88,44 +343,40 @@ def iter_objects(items: Any, path: str, field: str,
         raise AnnotationError(path, line, field, 'expected a list')
     for line, item in items:
         if not isinstance(item, dict):
-            raise AnnotationError(path, line, field, f'expected an object, got {item!r}')
+            raise AnnotationError(path, line, field, f'expected an object, got {brief(item)}')
         yield line, item
 
 
-def _read(path: str) -> str:
-    with open(path, encoding='utf-8-sig') as f:
-        return f.read()
-
-
-def _array_items(text: str, pos: int, path: str) -> Tuple[List[Tuple[int, Any]], int]:
+def _array_items(text: str, pos: int, path: str,
+                 lines: _Lines) -> Tuple[List[Tuple[int, Any]], int]:
     """Elements of the array starting at ``pos`` with their lines, and the position of ']'."""
     if text[pos:pos + 1] != '[':
-        raise AnnotationError(path, _line(text, pos), '<root>', 'expected a JSON list')
-    decoder = json.JSONDecoder()
+        raise AnnotationError(path, lines(pos), '<root>', 'expected a JSON list')
     pos = _skip_space(text, pos + 1)
     items: List[Tuple[int, Any]] = []
     while text[pos:pos + 1] != ']':
-        item, end = decoder.raw_decode(text, pos)
-        items.append((_line(text, pos), item))
-        pos = _separator(text, _skip_space(text, end), ']', path)
+        line = lines(pos)
+        item, end = _decode(text, pos, path, lines)
+        items.append((line, item))
+        pos = _separator(text, _skip_space(text, end), ']', path, lines)
     return items, pos
 
 
-def _separator(text: str, pos: int, close: str, path: str) -> int:
+def _separator(text: str, pos: int, close: str, path: str, lines: _Lines) -> int:
     """Skip a ',' between members (returning the next member's start) or stop at ``close``."""
     if text[pos:pos + 1] == ',':
         pos = _skip_space(text, pos + 1)
         if text[pos:pos + 1] == close:
-            raise AnnotationError(path, _line(text, pos), '<root>', "trailing ','")
+            raise AnnotationError(path, lines(pos), '<root>', "trailing ','")
     elif text[pos:pos + 1] != close:
-        raise AnnotationError(path, _line(text, pos), '<root>', f"expected ',' or '{close}'")
+        raise AnnotationError(path, lines(pos), '<root>', f"expected ',' or '{close}'")
     return pos
 
 
-def _expect_end(text: str, pos: int, path: str) -> None:
+def _expect_end(text: str, pos: int, path: str, lines: _Lines) -> None:
     """``pos`` is the closing bracket of the root value: only white space may follow."""
     if _skip_space(text, pos + 1) != len(text):
-        raise AnnotationError(path, _line(text, pos + 1), '<root>',
+        raise AnnotationError(path, lines(pos + 1), '<root>',
                               f"text after the root's '{text[pos]}'")
 
 
@@ -133,15 +384,3 @@ def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in ' \t\r\n':
         pos += 1
     return pos
-
-
-def _line(text: str, pos: int) -> int:
-    return text.count('\n', 0, pos) + 1
-
-
-def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
-    """``(line number, stripped line)`` for the non-empty lines of a text file."""
-    with open(path, encoding='utf-8') as f:
-        for number, line in enumerate(f, start=1):
-            if line.strip():
-                yield number, line.rstrip('\n')

@@ -6,7 +6,7 @@ from typing import Dict, Iterator
 
 from mmengine.logging import MMLogger
 
-from vtp.datasets.annotation import AnnotationError, iter_lines
+from vtp.datasets.annotation import iter_table, read_text
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -18,7 +18,8 @@ class CC3MDataset(BaseVideoTextDataset):
     """CC3M (https://aclanthology.org/P18-1238/) in the form users end up with.
 
     The release is a TSV without header, ``caption<TAB>url`` per line
-    (``Train_GCC-training.tsv``), and users download the images with img2dataset
+    (``Train_GCC-training.tsv``; a first line ``caption<TAB>url`` is taken as a header; quotes
+    are text: a row is one line), and users download the images with img2dataset
     (``output_format=files``), which writes ``{shard}/{key}.jpg`` with ``{key}.txt`` (the
     caption) beside it, where ``key`` is the image's row number in the TSV, zero-padded.
 
@@ -73,17 +74,12 @@ class CC3MDataset(BaseVideoTextDataset):
                 yield dict(filename=image, text=_read_caption(image), image_id=row)
             return
         path, rows, joined = self.ann_file, 0, 0
-        for line, text in iter_lines(path):
-            fields = text.split('\t')
-            if rows == 0 and fields == ['caption', 'url']:
-                continue  # the header img2dataset's instructions add
-            if len(fields) != 2:
-                raise AnnotationError(path, line, 'caption\\turl', f'expected 2 tab-separated '
-                                      f'fields, got {len(fields)}')
+        for _, (caption, _url) in iter_table(path, ('caption', 'url'), delimiter='\t',
+                                             header=False, quotes=False):
             row, rows = rows, rows + 1  # data rows from 0, as img2dataset counts them
             if row in images:
                 joined += 1
-                yield dict(filename=images[row], text=fields[0].strip(), image_id=row)
+                yield dict(filename=images[row], text=caption.strip(), image_id=row)
         MMLogger.get_current_instance().info(
             f'CC3MDataset: {joined} of {rows} rows of {path} have a downloaded image')
 
@@ -91,7 +87,4 @@ class CC3MDataset(BaseVideoTextDataset):
 def _read_caption(image: str) -> str:
     """The caption img2dataset wrote beside ``image`` (empty if none: replaced when read)."""
     caption_file = osp.splitext(image)[0] + '.txt'
-    if not osp.isfile(caption_file):
-        return ''
-    with open(caption_file, encoding='utf-8') as f:
-        return f.read().strip()
+    return read_text(caption_file).strip() if osp.isfile(caption_file) else ''

@@ -2,7 +2,7 @@
 import os.path as osp
 from typing import Dict, Iterator, List, Sequence, Tuple
 
-from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
+from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_object, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -70,7 +70,7 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             for i, sentence in enumerate(sentences):
                 if not isinstance(sentence, dict) or not isinstance(sentence.get('raw'), str):
                     raise AnnotationError(path, line, f'sentences[{i}].raw', 'missing or not '
-                                          f'a string: {sentence!r}')
+                                          f'a string: {brief(sentence)}')
                 texts.append(sentence['raw'].strip())
             yield dict(filename=osp.join(prefix, require(image, 'filepath', str, path, line),
                                          require(image, 'filename', str, path, line)),

@@ -1,11 +1,17 @@
 """HowTo100M: clips cut from narrated videos at windows of consecutive ASR segments."""
-import json
+import math
 import os.path as osp
-from typing import Iterator, List, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 from mmengine.logging import MMLogger
 
-from vtp.datasets.annotation import AnnotationError, iter_lines, load_json_object, require
+from vtp.datasets.annotation import (
+    AnnotationError,
+    brief,
+    iter_json_lines,
+    load_json_object,
+    require,
+)
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -52,19 +58,16 @@ class HowTo100MDataset(BaseVideoTextDataset):
             for line, video_id, entry in load_json_object(path):
                 yield line, video_id, entry
             return
-        for line, text in iter_lines(path):
-            try:
-                entry = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise AnnotationError(path, line, '<json>', e.msg) from e
+        for line, entry in iter_json_lines(path):
             if not isinstance(entry, dict):
-                raise AnnotationError(path, line, '<entry>', f'expected an object: {text[:80]}')
+                raise AnnotationError(path, line, '<entry>', f'expected an object, got '
+                                      f'{brief(entry)}')
             yield line, require(entry, 'video_id', str, path, line), entry
 
     def _segments(self, line: int, entry: dict) -> List[Tuple[float, float, str]]:
         path = self.ann_file
         if not isinstance(entry, dict):
-            raise AnnotationError(path, line, '<entry>', f'expected an object, got {entry!r}')
+            raise AnnotationError(path, line, '<entry>', f'expected an object, got {brief(entry)}')
         starts = require(entry, 'start', list, path, line, allow_empty=True)
         ends = require(entry, 'end', list, path, line, allow_empty=True)
         texts = require(entry, 'text', list, path, line, allow_empty=True)
@@ -73,13 +76,17 @@ class HowTo100MDataset(BaseVideoTextDataset):
                                   f'{len(ends)}, {len(texts)}')
         segments = []
         for i, (start, end, text) in enumerate(zip(starts, ends, texts)):
-            for field, value, types, kind in (('start', start, (int, float), 'a number'),
-                                              ('end', end, (int, float), 'a number'),
-                                              ('text', text, str, 'a string')):
-                if not isinstance(value, types) or isinstance(value, bool):
+            times = []
+            for field, value in (('start', start), ('end', end)):
+                seconds = _seconds(value)
+                if seconds is None:
                     raise AnnotationError(path, line, f'{field}[{i}]',
-                                          f'expected {kind}, got {value!r}')
-            segments.append((float(start), float(end), text.strip()))
+                                          f'expected a finite number, got {brief(value)}')
+                times.append(seconds)
+            if not isinstance(text, str):
+                raise AnnotationError(path, line, f'text[{i}]',
+                                      f'expected a string, got {brief(text)}')
+            segments.append((times[0], times[1], text.strip()))
         return sorted(segments)
 
     def _windows(self, segments: List[Tuple[float, float, str]]) -> List[list]:
@@ -113,3 +120,14 @@ class HowTo100MDataset(BaseVideoTextDataset):
             MMLogger.get_current_instance().info(
                 f'{type(self).__name__}: dropped {dropped} ASR segments of {self.ann_file} '
                 'whose end is not after their start')
+
+
+def _seconds(value: Any) -> Optional[float]:
+    """``value`` (a JSON number) in seconds, or None if it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond the float range
+        return None
+    return seconds if math.isfinite(seconds) else None

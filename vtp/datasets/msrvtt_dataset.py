@@ -1,9 +1,15 @@
 """MSR-VTT retrieval splits in the CLIP4Clip layout (9k / 7k training, 1k-A test)."""
-import csv
 import os.path as osp
 from typing import Dict, Iterator, List
 
-from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
+from vtp.datasets.annotation import (
+    AnnotationError,
+    iter_objects,
+    iter_table,
+    load_json_object,
+    require,
+    table_columns,
+)
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -36,26 +42,25 @@ class MSRVTTDataset(BaseVideoTextDataset):
         super().__init__(*args, **kwargs)
 
     def parse_annotations(self) -> Iterator[dict]:
-        with open(self.split_file, encoding='utf-8-sig', newline='') as f:
-            reader = csv.DictReader(f)
-            if 'video_id' not in (reader.fieldnames or []):
-                raise AnnotationError(self.split_file, 1, 'video_id', 'missing from the header '
-                                      f'{reader.fieldnames}')
-            rows = [(reader.line_num, row) for row in reader]
-        if 'sentence' in (reader.fieldnames or []):
-            return self._test_pairs(rows)
-        return self._videos_with_captions(rows)
+        if 'sentence' in table_columns(self.split_file):
+            return self._test_pairs()
+        return self._videos_with_captions()
 
     def _video(self, video_id: str) -> str:
         return osp.join(self.data_prefix['video'], f'{video_id}.mp4')
 
-    def _test_pairs(self, rows: List) -> Iterator[dict]:
-        for line, row in rows:
-            video_id = require(row, 'video_id', str, self.split_file, line).strip()
-            caption = require(row, 'sentence', str, self.split_file, line, allow_empty=True)
+    def _video_id(self, line: int, video_id: str) -> str:
+        video_id = video_id.strip()
+        if not video_id:
+            raise AnnotationError(self.split_file, line, 'video_id', 'empty')
+        return video_id
+
+    def _test_pairs(self) -> Iterator[dict]:
+        for line, (video_id, caption) in iter_table(self.split_file, ('video_id', 'sentence')):
+            video_id = self._video_id(line, video_id)
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
-    def _videos_with_captions(self, rows: List) -> Iterator[dict]:
+    def _videos_with_captions(self) -> Iterator[dict]:
         path = self.ann_file
         members = {key: (line, value) for line, key, value in
                    load_json_object(path, item_lines=('sentences', ))}
@@ -67,8 +72,8 @@ class MSRVTTDataset(BaseVideoTextDataset):
             video_id = require(sentence, 'video_id', str, path, line)
             caption = require(sentence, 'caption', str, path, line, allow_empty=True)
             captions.setdefault(video_id, []).append(caption.strip())
-        for line, row in rows:
-            video_id = require(row, 'video_id', str, self.split_file, line).strip()
+        for line, (video_id, ) in iter_table(self.split_file, ('video_id', )):
+            video_id = self._video_id(line, video_id)
             if video_id not in captions:
                 raise AnnotationError(self.split_file, line, 'video_id',
                                       f'{video_id!r} has no sentence in {path}')

@@ -1,9 +1,10 @@
 """MSVD retrieval in the CLIP4Clip layout (about 40 captions per video)."""
+import io
 import os.path as osp
 import pickle
 from typing import Iterator
 
-from vtp.datasets.annotation import AnnotationError, iter_lines
+from vtp.datasets.annotation import AnnotationError, brief, iter_lines
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -45,10 +46,15 @@ class MSVDDataset(BaseVideoTextDataset):
     def parse_annotations(self) -> Iterator[dict]:
         path = self.ann_file
         with open(path, 'rb') as f:
-            try:
-                captions = _PlainUnpickler(f).load()
-            except Exception as e:  # any malformed pickle; nothing is imported or run
-                raise AnnotationError(path, 1, '<pickle>', f'{type(e).__name__}: {e}') from e
+            data = f.read()
+        stream = io.BytesIO(data)  # a length in a damaged pickle cannot make a read allocate it
+        try:
+            captions = _PlainUnpickler(stream).load()
+        except Exception as e:  # any malformed pickle; nothing is imported or run
+            raise AnnotationError(path, 1, '<pickle>', f'{type(e).__name__}: {e}') from e
+        if stream.tell() != len(data):
+            raise AnnotationError(path, 1, '<pickle>', f'{len(data) - stream.tell()} bytes after '
+                                  'the end of the pickle')
         if not isinstance(captions, dict):
             raise AnnotationError(path, 1, '<root>', 'expected {video_id: [[token, ...], ...]}')
         for line, video_id in iter_lines(self.split_file):
@@ -58,12 +64,12 @@ class MSVDDataset(BaseVideoTextDataset):
                                       f'{video_id!r} has no captions in {path}')
             if not isinstance(captions[video_id], list):
                 raise AnnotationError(path, 1, video_id, 'expected a list of captions, got '
-                                      f'{captions[video_id]!r}')
+                                      f'{brief(captions[video_id])}')
             texts = []
             for i, tokens in enumerate(captions[video_id]):
                 if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
                     raise AnnotationError(path, 1, f'{video_id}[{i}]',
-                                          f'expected a list of tokens, got {tokens!r}')
+                                          f'expected a list of tokens, got {brief(tokens)}')
                 texts.append(' '.join(tokens))
             if not texts:
                 raise AnnotationError(path, 1, video_id, 'no captions')

@@ -2,7 +2,7 @@
 import os.path as osp
 from typing import Iterator
 
-from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_list, require
+from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -27,7 +27,7 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
             for i, option in enumerate(options):
                 if not isinstance(option, str):
                     raise AnnotationError(path, line, f'caption[{i}]',
-                                          f'expected a string, got {option!r}')
+                                          f'expected a string, got {brief(option)}')
             if not 0 <= answer < len(options):
                 raise AnnotationError(path, line, 'answer',
                                       f'{answer} is not an index of the {len(options)} options')

@@ -4,6 +4,7 @@ from typing import Iterator, Optional
 
 from vtp.datasets.annotation import (
     AnnotationError,
+    brief,
     iter_lines,
     iter_objects,
     load_json_list,
@@ -58,7 +59,7 @@ class VATEXDataset(BaseVideoTextDataset):
             for i, caption in enumerate(captions):
                 if not isinstance(caption, str):
                     raise AnnotationError(path, line, f'{key}[{i}]',
-                                          f'expected a string, got {caption!r}')
+                                          f'expected a string, got {brief(caption)}')
             yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
                        text=[c.strip() for c in captions], video_id=video_id)
         if keep:  # listed ids the annotation lacks: a mismatched list would shrink the test set

@@ -1,10 +1,10 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA) with a fixed answer vocabulary."""
-import json
 import os.path as osp
 from typing import Dict, Iterator, Optional
 
 from vtp.datasets.annotation import (
     AnnotationError,
+    brief,
     iter_lines,
     iter_objects,
     load_json_list,
@@ -16,11 +16,14 @@ from vtp.registry import DATASETS
 
 def load_answer_list(path: str) -> Dict[str, int]:
     """Answer -> class index, from a JSON list of answers (``build_answer_vocab.py``)."""
-    with open(path, encoding='utf-8') as f:
-        answers = json.load(f)
-    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-        raise AnnotationError(path, 1, '<root>', 'expected a JSON list of answer strings')
-    return {answer: index for index, answer in enumerate(answers)}
+    labels: Dict[str, int] = {}
+    for line, answer in load_json_list(path):
+        if not isinstance(answer, str):
+            raise AnnotationError(path, line, '<answer>', f'expected a string, got {brief(answer)}')
+        if answer in labels:
+            raise AnnotationError(path, line, '<answer>', f'{brief(answer)} is listed twice')
+        labels[answer] = len(labels)
+    return labels
 
 
 @DATASETS.register_module()
@@ -63,7 +66,7 @@ class VideoQADataset(BaseVideoTextDataset):
             fields = text.split()
             if len(fields) != 2 or not fields[1].startswith('vid') or not fields[1][3:].isdigit():
                 raise AnnotationError(self.mapping_file, line, '<line>',
-                                      f'expected "<youtube id> vid<N>", got {text!r}')
+                                      f'expected "<youtube id> vid<N>", got {brief(text)}')
             names[int(fields[1][3:])] = fields[0]
         return names
 
@@ -83,7 +86,10 @@ class VideoQADataset(BaseVideoTextDataset):
                     raise AnnotationError(path, line, 'video_id',
                                           f'{video_id!r} is not in {self.mapping_file}')
                 name = names[video_id]
-            kind = item.get('type') or (question.split()[0].lower() if question else '')
+            kind = item.get('type')
+            if kind is not None and not isinstance(kind, str):
+                raise AnnotationError(path, line, 'type', f'expected a string, got {brief(kind)}')
+            kind = kind or (question.split()[0].lower() if question else '')
             yield dict(filename=osp.join(self.data_prefix['video'],
                                          self.video_template.format(name)),
                        text=question, answer=answer, label=labels.get(answer, -1),

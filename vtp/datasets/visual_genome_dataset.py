@@ -3,7 +3,7 @@ import os
 import os.path as osp
 from typing import Dict, Iterator, Sequence
 
-from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_list, require
+from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -47,13 +47,14 @@ class VisualGenomeDataset(BaseVideoTextDataset):
             image_id = require(image, 'id', int, path, line)
             regions = image.get('regions')
             if not isinstance(regions, list):
-                raise AnnotationError(path, line, 'regions', f'expected a list, got {regions!r}')
+                raise AnnotationError(path, line, 'regions',
+                                      f'expected a list, got {brief(regions)}')
             phrases = []
             for i, region in enumerate(regions):
                 phrase = region.get('phrase') if isinstance(region, dict) else None
                 if not isinstance(phrase, str):
                     raise AnnotationError(path, line, f'regions[{i}].phrase',
-                                          f'missing or not a string: {region!r}')
+                                          f'missing or not a string: {brief(region)}')
                 phrases.append(phrase.strip())
             if phrases:
                 name = f'{image_id}.jpg'

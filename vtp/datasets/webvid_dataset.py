@@ -1,14 +1,13 @@
 """WebVid-2M / 10M video-text pairs from the released CSV (https://arxiv.org/abs/2104.00650)."""
-import csv
 import os.path as osp
 import re
 from typing import Iterator
 
-from vtp.datasets.annotation import AnnotationError, require
+from vtp.datasets.annotation import AnnotationError, iter_table
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
-FIELDS = ('videoid', 'contentUrl', 'duration', 'page_dir', 'name')
+COLUMNS = ('videoid', 'duration', 'page_dir', 'name')  # of the header; name: the caption
 DURATION = re.compile(r'^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$')
 
 
@@ -31,26 +30,15 @@ class WebVidDataset(BaseVideoTextDataset):
     """
 
     def parse_annotations(self) -> Iterator[dict]:
-        path = self.ann_file
-        with open(path, encoding='utf-8-sig', newline='') as f:
-            reader = csv.DictReader(f)
-            missing = [name for name in FIELDS if name not in (reader.fieldnames or [])]
-            if missing:
-                raise AnnotationError(path, 1, missing[0], f'missing from the header '
-                                      f'{reader.fieldnames}; expected {list(FIELDS)}')
-            for row in reader:
-                line = reader.line_num  # the row's last physical line
-                videoid = require(row, 'videoid', str, path, line).strip()
-                page_dir = require(row, 'page_dir', str, path, line).strip()
-                caption = require(row, 'name', str, path, line, allow_empty=True).strip()
-                duration_text = require(row, 'duration', str, path, line)
-                try:
-                    duration = parse_duration(duration_text)
-                except ValueError as e:
-                    raise AnnotationError(path, line, 'duration', str(e)) from e
-                for field, value in (('videoid', videoid), ('page_dir', page_dir)):
-                    if not value:
-                        raise AnnotationError(path, line, field, 'empty')
-                yield dict(
-                    filename=osp.join(self.data_prefix['video'], page_dir, f'{videoid}.mp4'),
-                    text=caption, video_id=videoid, duration=duration)
+        path, prefix = self.ann_file, self.data_prefix['video']
+        for line, (videoid, duration_text, page_dir, caption) in iter_table(path, COLUMNS):
+            videoid, page_dir = videoid.strip(), page_dir.strip()
+            for field, value in (('videoid', videoid), ('page_dir', page_dir)):
+                if not value:
+                    raise AnnotationError(path, line, field, 'empty')
+            try:
+                duration = parse_duration(duration_text)
+            except ValueError as e:
+                raise AnnotationError(path, line, 'duration', str(e)) from e
+            yield dict(filename=osp.join(prefix, page_dir, f'{videoid}.mp4'),
+                       text=caption.strip(), video_id=videoid, duration=duration)
