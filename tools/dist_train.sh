@@ -11,6 +11,8 @@ MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON=${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python)}
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# one process first: missing data or checkpoints are one line, not a traceback per rank
+"$PYTHON" "$ROOT/tools/train.py" "$CONFIG" --check-data "${@:3}"
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \

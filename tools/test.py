@@ -3,11 +3,13 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vtp.registry import RUNNERS
+from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 
 
@@ -22,6 +24,8 @@ def parse_args() -> argparse.Namespace:
                         help='override config entries, e.g. test_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--check-data', action='store_true',
+                        help='only check that the checkpoint and the test data exist, then exit')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -40,6 +44,14 @@ def main() -> None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):
+        sys.exit(f'error: checkpoint not found: {args.checkpoint}')
+    try:
+        check_data(cfg, ['test_dataloader'])
+    except DataNotFoundError as e:
+        sys.exit(f'error: {e}')
+    if args.check_data:
+        return
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     metrics = runner.test()
     if args.out and runner.rank == 0:

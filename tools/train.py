@@ -2,11 +2,13 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vtp.registry import RUNNERS
+from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 
 
@@ -21,6 +23,8 @@ def parse_args() -> argparse.Namespace:
                         help='override config entries, e.g. train_cfg.max_iters=100')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
+    parser.add_argument('--check-data', action='store_true',
+                        help='only check that the data the config reads exist, then exit')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
@@ -49,6 +53,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    loaders = ['train_dataloader'] + (['val_dataloader'] if cfg.get('val_cfg') else [])
+    try:
+        check_data(cfg, loaders)
+    except DataNotFoundError as e:
+        sys.exit(f'error: {e}')
+    if args.check_data:
+        return
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 
