@@ -162,3 +162,24 @@ def test_keys_of_shards_that_are_not_a_power_of_ten(tmp_path):
                                   pipeline=[]))
     assert [(i['text'], osp.basename(i['filename'])) for i in infos(dataset)] == \
         [('caption 2', '000000002.jpg'), ('caption 5003', '000010003.jpg')]
+
+
+def test_quotes_are_text_and_a_row_is_one_line(tmp_path, training):
+    """As released, the TSV does not quote: a caption's quote never joins lines."""
+    text = '"quoted" caption\turl0\n"a quote never closed\turl1\nplain\turl2\n'
+    samples = infos(build(training, write_tsv(tmp_path, text)))
+    assert [(s['image_id'], s['text']) for s in samples] == [
+        (0, '"quoted" caption'), (1, '"a quote never closed'), (2, 'plain')]
+
+
+def test_bad_bytes_in_the_tsv_or_a_caption_file(tmp_path, training):
+    path = tmp_path / 'cc3m.tsv'
+    path.write_bytes(''.join(ROWS[:2]).encode('utf-8') + b'caf\xe9\turl\n')
+    with pytest.raises(AnnotationError, match='not UTF-8: byte 0xe9 at byte 4') as excinfo:
+        build(training, path)
+    check_error(excinfo, path, 3, '<bytes>')
+    caption = training / '00000' / '000000004.txt'
+    caption.write_bytes(b'a caption\x00\x00')
+    with pytest.raises(AnnotationError, match='NUL byte') as excinfo:
+        build(training)
+    check_error(excinfo, caption, 1, '<bytes>')

@@ -146,6 +146,9 @@ BAD_ENTRIES = [
     (dict(end=[1], text=['a']), 'start'),
     (dict(start=0, end=[1], text=['a']), 'start'),
     (dict(start=[0], end=[1], text='a'), 'text'),
+    (dict(start=[0, float('nan')], end=[1, 2], text=['a', 'b']), 'start[1]'),
+    (dict(start=[0], end=[float('inf')], text=['a']), 'end[0]'),
+    (dict(start=[0], end=[10**400], text=['a']), 'end[0]'),  # beyond the float range
 ]
 
 
@@ -191,6 +194,10 @@ def test_json_root_not_an_object(tmp_path):
     ('"x"', '<entry>'),
     ('{"start": [0], "end": [1], "text": ["a"]}', 'video_id'),
     ('{"video_id": 12, "start": [0], "end": [1], "text": ["a"]}', 'video_id'),
+    ('{"video_id": "x", "start": [0], "end": [1], "text": ["a"]} {}', '<json>'),
+    ('{"video_id": "x", "video_id": "y", "start": [0], "end": [1], "text": ["a"]}', '<json>'),
+    ('{"video_id": "x", "start": [0], "end": [1], "text": ["a"], "n": ' + '9' * 5000 + '}',
+     '<json>'),
 ])
 def test_bad_jsonl_line(tmp_path, text, field):
     path = write_jsonl(tmp_path, VIDEOS)

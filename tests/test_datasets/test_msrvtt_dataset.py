@@ -178,6 +178,20 @@ def test_row_without_video_id_names_its_csv_line(tmp_path, name, text, line):
     check_error(excinfo, split, line, 'video_id')
 
 
+def test_jsfusion_unquoted_comma_in_sentence(tmp_path):
+    split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv', JSFUSION +
+                       '3,ret3,msr7040,video7040,a dog runs left, then stops\n')
+    with pytest.raises(AnnotationError, match='6 fields, expected 5') as excinfo:
+        build(tmp_path / 'absent.json', split)
+    check_error(excinfo, split, 5, '<row>')
+
+
+def test_white_space_lines_of_the_training_list_are_skipped(tmp_path):
+    ann = write_json(tmp_path, msrvtt_data())
+    split = write_text(tmp_path, 'MSRVTT_train.9k.csv', 'video_id\n  \nvideo1\n\t\nvideo2\n')
+    assert [info['video_id'] for info in infos(build(ann, split))] == ['video1', 'video2']
+
+
 def test_jsfusion_row_without_sentence(tmp_path):
     split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv',
                        ',key,vid_key,video_id,sentence\n0,r,m,video7,a\n1,r,m,video8\n')

@@ -219,3 +219,24 @@ def test_video_without_captions(tmp_path):
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'w\nv\n'))
     check_error(excinfo, path, 1, 'v')
+
+
+def test_bytes_after_the_pickle_are_an_error(tmp_path):
+    """Two pickles in one file: reading only the first would drop the second's captions."""
+    ann = write_pickle(tmp_path, {'vid_a': [['a', 'b']]})
+    with open(ann, 'ab') as f:
+        pickle.dump({'vid_b': [['c']]}, f)
+    with pytest.raises(AnnotationError, match='bytes after the end of the pickle') as excinfo:
+        build(ann, write_split(tmp_path, 'vid_a\n'))
+    check_error(excinfo, ann, 1, '<pickle>')
+
+
+def test_split_list_with_bom_crlf_and_bad_bytes(tmp_path):
+    ann = write_pickle(tmp_path, {'vid_a': [['a']], 'vid_b': [['b']]})
+    split = tmp_path / 'test_list.txt'
+    split.write_bytes('\ufeffvid_a\r\n \r\nvid_b\r\n'.encode('utf-8'))
+    assert [info['video_id'] for info in infos(build(ann, split))] == ['vid_a', 'vid_b']
+    split.write_bytes(b'vid_a\r\n\r\nvid_\xb1\r\n')
+    with pytest.raises(AnnotationError, match='not UTF-8: byte 0xb1') as excinfo:
+        build(ann, split)
+    check_error(excinfo, split, 3, '<bytes>')

@@ -86,3 +86,22 @@ def test_answer_list_must_be_a_list_of_strings(tmp_path):
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path)
     check_error(excinfo, tmp_path / 'answers.json', 1, '<root>')
+
+
+@pytest.mark.parametrize('answers, line, problem', [
+    (['red', 'left', 'red'], 4, "'red' is listed twice"),  # a second index for one class
+    (['red', 3], 3, 'expected a string, got 3'),
+])
+def test_answer_list_entries(tmp_path, answers, line, problem):
+    write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)])
+    (tmp_path / 'answers.json').write_text(json.dumps(answers, indent=1))
+    with pytest.raises(AnnotationError, match=problem) as excinfo:
+        build(tmp_path)
+    check_error(excinfo, tmp_path / 'answers.json', line, '<answer>')
+
+
+def test_question_type_must_be_a_string(tmp_path):
+    write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0, type=['what'])])
+    with pytest.raises(AnnotationError) as excinfo:
+        build(tmp_path)
+    check_error(excinfo, tmp_path / 'qa.json', 2, 'type')

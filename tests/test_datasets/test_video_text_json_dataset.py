@@ -116,3 +116,44 @@ def test_unterminated_list(tmp_path):
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     assert excinfo.value.path == str(path)
+
+
+# --- what json alone would misread or crash on ----------------------------------------------
+
+ENTRY = '{"video": "a.mp4", "caption": "c"}'
+
+
+@pytest.mark.parametrize('second, problem', [
+    ('{"video": "b.mp4", "caption": "d", "caption": "e"}', "duplicate key 'caption'"),
+    ('{"video": "b.mp4", "caption": "d", "n": ' + '1' * 5000 + '}', 'integer'),
+    ('{"video": "b.mp4", "caption": ' + '[' * 100000 + ']' * 100000 + '}', 'recursion'),
+])
+def test_json_that_would_be_misread_or_crash(tmp_path, second, problem):
+    path = tmp_path / 'anno.json'
+    path.write_text(f'[\n  {ENTRY},\n  {second}\n]\n', encoding='utf-8')
+    with pytest.raises(AnnotationError, match=problem) as excinfo:
+        build(path)
+    check_error(excinfo, path, 3, '<json>')
+
+
+@pytest.mark.parametrize('data, field, line', [
+    (f'[\n  {ENTRY},\n  {{"video": "b.mp4", "caption": "caf\xe9"}}\n]'.encode('latin-1'),
+     '<bytes>', 3),
+    (f'[\n  {ENTRY},\n  {ENTRY}\x00\n]'.encode('utf-8'), '<bytes>', 3),
+])
+def test_bad_bytes_name_their_line(tmp_path, data, field, line):
+    path = tmp_path / 'anno.json'
+    path.write_bytes(data)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, line, field)
+
+
+def test_byte_order_mark_and_crlf(tmp_path):
+    path = tmp_path / 'anno.json'
+    path.write_bytes(f'\ufeff[\r\n  {ENTRY},\r\n  {ENTRY[:-1]}, "caption": 5}}\r\n]'.encode())
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path)
+    check_error(excinfo, path, 3, '<json>')  # the duplicate key
+    path.write_bytes(f'\ufeff[\r\n  {ENTRY}\r\n]'.encode())
+    assert build(path).get_data_info(0)['text'] == ['c']
