@@ -5,8 +5,6 @@ from typing import List
 import torch
 import torch.distributed as dist
 
-from vtp.utils.rank_watchdog import stop_rank_watchdog
-
 
 def get_world_size() -> int:
     """Number of processes in the default group, 1 when not distributed."""
@@ -29,13 +27,10 @@ def close_process_group() -> None:
     are out of scope: they are collected first, while the group still exists. Leaving a gloo
     group to the interpreter's exit lets one rank tear its transport down while another still
     talks to it, which aborts that rank ("terminate called without an active exception"), and a
-    DDP model freed after the group is destroyed can hang. The rank watchdog stops between two
-    barriers: once every rank is done, and before rank 0 takes the store down.
+    DDP model freed after the group is destroyed can hang.
     """
     if dist.is_available() and dist.is_initialized():
         gc.collect()
-        dist.barrier()
-        stop_rank_watchdog()
         dist.barrier()
         dist.destroy_process_group()
 

@@ -41,7 +41,8 @@ class RankWatchdog:
 
     The beats come from a thread, so a long evaluation, checkpoint or data wait is not
     mistaken for a dead rank. Start with :func:`start_rank_watchdog` once the default process
-    group exists; :func:`stop_rank_watchdog` at the end of a successful job.
+    group exists; at the end of a successful job every rank calls :func:`stop_rank_watchdog`
+    after a barrier (``VTPRunner`` does both around ``train``, ``val`` and ``test``).
     """
 
     def __init__(self, timeout: float, interval: float) -> None:
@@ -137,7 +138,7 @@ def start_rank_watchdog(timeout: float = 300.0, interval: float = 2.0) -> None:
 
 
 def stop_rank_watchdog() -> None:
-    """Stop watching; call on every rank after a barrier, before the group is destroyed."""
+    """Stop watching (no-op when not watching); call on every rank after a barrier."""
     global _active
     if _active is not None:
         _active.stop()

@@ -3,9 +3,10 @@ import os
 import os.path as osp
 import platform
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import mmengine
 import torch
@@ -21,7 +22,7 @@ from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_
 from vtp.registry import RUNNERS
 from vtp.utils.pretrained import load_checkpoint_file
 from vtp.utils.process import init_worker
-from vtp.utils.rank_watchdog import start_rank_watchdog
+from vtp.utils.rank_watchdog import start_rank_watchdog, stop_rank_watchdog
 
 
 class CheckpointWriteError(OSError):
@@ -121,6 +122,30 @@ class VTPRunner(Runner):
         self.logger.info(f'config: {self.cfg.filename or "(built in code)"}; the full config is '
                          f'saved as {osp.join(self.work_dir, name)}')
 
+    @contextmanager
+    def _watched(self) -> Iterator[None]:
+        """Run the body under the rank watchdog; on success every rank stops watching
+        together (after a barrier), so a rank that finishes first is not taken for dead."""
+        if not self.distributed or self._rank_watchdog_cfg is None:
+            yield
+            return
+        start_rank_watchdog(**self._rank_watchdog_cfg)
+        yield
+        torch_dist.barrier()
+        stop_rank_watchdog()
+
+    def train(self) -> torch.nn.Module:
+        with self._watched():
+            return super().train()
+
+    def val(self) -> Dict:
+        with self._watched():
+            return super().val()
+
+    def test(self) -> Dict:
+        with self._watched():
+            return super().test()
+
     def get_hooks_info(self) -> str:
         """The hooks in the order they run, on one line."""
         return ', '.join(type(hook).__name__ for hook in self._hooks)
@@ -131,8 +156,7 @@ class VTPRunner(Runner):
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
             torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
         super().setup_env(env_cfg)
-        if self.distributed and env_cfg.get('rank_watchdog', {}) is not None:
-            start_rank_watchdog(**env_cfg.get('rank_watchdog', {}))
+        self._rank_watchdog_cfg = env_cfg.get('rank_watchdog', {})
         base, count = self._timestamp, 0
         while self._timestamp in VTPRunner._timestamps:  # same order on every rank
             count += 1
