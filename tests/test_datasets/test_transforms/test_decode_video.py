@@ -1,10 +1,22 @@
-"""Tests for ``DecodeVideo`` with ``OpenVideo`` and ``SampleFrames`` on a real mp4."""
-
+"""Tests for ``DecodeVideo`` with ``OpenVideo`` and ``SampleFrames`` on real mp4 files:
+frame order and colour, phone videos with a display rotation, corrupt streams."""
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
-from video_files import BASE, HEIGHT, STEP, WIDTH, write_mp4
+from video_files import (
+    BAND,
+    BASE,
+    HEIGHT,
+    STEP,
+    UPRIGHT_HEIGHT,
+    UPRIGHT_WIDTH,
+    WIDTH,
+    corrupt_stream,
+    write_mp4,
+    write_rotated_mp4,
+)
 
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import DecodeVideo, OpenVideo, SampleFrames
 
 
@@ -75,3 +87,44 @@ def test_clip_shorter_than_num_frames_repeats(tmp_path):
     assert ids == results['frame_inds'].tolist()
     assert ids == sorted(ids) and set(ids) == set(range(5))
 
+
+
+def check_upright(frame: np.ndarray) -> None:
+    """``upright_picture``: red band on top, green band on the left below it, grey elsewhere."""
+    assert frame.shape == (UPRIGHT_HEIGHT, UPRIGHT_WIDTH, 3)
+    regions = {'top': (frame[2:BAND - 2, 20:-20], (255, 0, 0)),
+               'left': (frame[30:-30, 2:BAND - 2], (0, 255, 0))}
+    for name, (region, colour) in regions.items():
+        mean = region.reshape(-1, 3).mean(axis=0)
+        assert np.abs(mean - colour).max() < 30, (name, mean)
+    rest = np.concatenate([frame[-BAND:, BAND + 4:].reshape(-1, 3),
+                           frame[BAND + 4:, -BAND:].reshape(-1, 3)]).astype(int)
+    assert np.abs(rest - rest.mean(axis=1, keepdims=True)).max() < 20  # bottom, right: grey
+
+
+@pytest.mark.parametrize('rotation', [0, 90, 180, 270])
+def test_rotated_video_is_decoded_upright(tmp_path, rotation):
+    """Phones store portrait video turned, with a display matrix: frames come out as a player
+    shows them (and as ``img_shape`` says), in order."""
+    results = load(write_rotated_mp4(tmp_path / 'clip.mp4', rotation, num_frames=6), 3,
+                   test_mode=True)
+    imgs = results['imgs']
+    assert results['total_frames'] == 6
+    assert imgs.shape == (3, UPRIGHT_HEIGHT, UPRIGHT_WIDTH, 3)
+    assert tuple(results['img_shape']) == (UPRIGHT_HEIGHT, UPRIGHT_WIDTH)
+    for frame in imgs:
+        check_upright(frame)
+    levels = imgs[:, 40:80, 30:60].astype(np.float64).mean(axis=(1, 2, 3))
+    assert np.rint((levels - BASE) / STEP).tolist() == results['frame_inds'].tolist() == [1, 3, 5]
+
+
+def test_corrupt_stream_is_a_sample_error(tmp_path):
+    """The header is intact (the video opens), the second half of the frames is garbage."""
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    corrupt_stream(path)
+    opened = Compose([OpenVideo(), SampleFrames(4, test_mode=True)])(dict(filename=path))
+    assert opened['total_frames'] == 12
+    with pytest.raises(SampleError) as info:
+        DecodeVideo()(opened)
+    assert (info.value.path, info.value.reason) == (path, 'undecodable frames')
+    assert 'video_reader' not in opened

@@ -1,12 +1,18 @@
 """Open a video file with decord."""
+import math
 import os
+import re
 from contextlib import contextmanager
-from typing import Dict, Iterator
+from typing import Dict, Iterator, Optional
 
 from mmcv.transforms import BaseTransform
 
 from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms.mp4_header import Mp4Header, Mp4HeaderError, read_mp4_header
 from vtp.registry import TRANSFORMS
+
+# FFmpeg's AVERROR_DECODER_NOT_FOUND, which decord quotes when it has no decoder for the codec.
+DECODER_NOT_FOUND = str(-0x434544F8)
 
 
 @contextmanager
@@ -34,12 +40,60 @@ def check_file(path: str) -> None:
         raise SampleError(path, 'empty file')
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of a decoder's message, without decord's ``[time] source:line:``
+    prefixes (decord appends a C++ stack trace to its messages)."""
+    line = (str(error).splitlines() or [''])[0]
+    return re.sub(r'\[[\d:]+\] \S+:\d+: ', '', line).strip()
+
+
+def check_header(path: str, header: Mp4Header) -> None:
+    """Raise :class:`SampleError` for an mp4/mov without video frames, or whose picture decord
+    would not turn upright."""
+    tracks = header.video_tracks
+    if not tracks:
+        raise SampleError(path, 'no video stream')
+    if not header.has_fragments and not any(track.num_samples for track in tracks):
+        raise SampleError(path, 'video without frames')
+    for track in tracks:
+        if track.matrix is None:
+            raise SampleError(path, 'unknown rotation', track.describe_matrix())
+        if track.rotation is None:
+            raise SampleError(path, 'unsupported rotation', track.describe_matrix())
+    if len({track.rotation for track in tracks}) > 1:
+        raise SampleError(path, 'unknown rotation', 'its video tracks rotate differently')
+
+
+def open_failure(path: str, error: Exception, header: Optional[Mp4Header]) -> SampleError:
+    """The :class:`SampleError` for a file decord cannot open."""
+    message = first_line(error)
+    if isinstance(error, AssertionError):  # decord asserts a positive frame count
+        return SampleError(path, 'video without frames', message)
+    if 'cannot find video stream' in message:
+        if DECODER_NOT_FOUND not in message:
+            return SampleError(path, 'no video stream', message)
+        codecs = ', '.join(track.codec for track in header.video_tracks) if header else ''
+        return SampleError(path, 'unsupported codec', codecs or message)
+    return SampleError(path, 'undecodable video', message)
+
+
 @TRANSFORMS.register_module()
 class OpenVideo(BaseTransform):
     """Open ``filename`` with ``decord.VideoReader`` (inside the dataloader worker).
 
-    A missing, empty or undecodable file raises :class:`SampleError`, so the dataset replaces
-    the sample and reports it.
+    Any file decord cannot serve raises :class:`SampleError`, so the dataset replaces the
+    sample and ``DataHealthHook`` counts it by reason: ``'missing file'``, ``'empty file'``,
+    ``'unreadable file'`` (a folder, no permission, an I/O error), ``'undecodable video'``
+    (garbage, a truncated download, contradictory sample tables), ``'no video stream'`` (audio
+    only), ``'video without frames'``, ``'unsupported codec'`` (e.g. AV1, which decord's
+    FFmpeg 4.1 cannot decode), ``'zero duration'`` (no frame rate: decord's frame seeking
+    would return wrong frames), ``'unknown rotation'`` and ``'unsupported rotation'``.
+
+    Frames come out upright, as a player shows them: decord applies the display rotation of
+    mp4/mov files (phone videos) when it decodes, swapping height and width for 90 and 270
+    degrees. It ignores any other display transform (another angle, a mirror), so such files
+    are refused; vtp reads the header itself (:func:`read_mp4_header`, a few small reads) to
+    tell. Other containers (mkv, webm, avi) are decoded as stored.
 
     **Required Keys:** ``filename``
 
@@ -57,13 +111,24 @@ class OpenVideo(BaseTransform):
         path = results['filename']
         check_file(path)
         try:
+            header = read_mp4_header(path)
+        except Mp4HeaderError as e:
+            raise SampleError(path, 'undecodable video', str(e)) from None
+        except OSError as e:  # a folder, no permission, a failing disk or network mount
+            raise SampleError(path, 'unreadable file', str(e)) from None
+        if header is not None:
+            check_header(path, header)
+        try:
             with native_stderr_silenced():
                 reader = decord.VideoReader(path, num_threads=self.num_threads)
-        except RuntimeError as e:
-            raise SampleError(path, 'undecodable video', str(e).splitlines()[0]) from None
+        except (decord.DECORDError, RuntimeError, AssertionError) as e:
+            raise open_failure(path, e, header) from None
         if len(reader) == 0:
             raise SampleError(path, 'video without frames')
+        fps = reader.get_avg_fps()
+        if not (math.isfinite(fps) and fps > 0):
+            raise SampleError(path, 'zero duration', f'average frame rate {fps}')
         results['video_reader'] = reader
         results['total_frames'] = len(reader)
-        results['avg_fps'] = reader.get_avg_fps()
+        results['avg_fps'] = fps
         return results

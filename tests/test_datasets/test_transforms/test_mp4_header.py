@@ -1,0 +1,145 @@
+"""Tests for ``read_mp4_header`` on hand-built boxes, and on mp4 files FFmpeg wrote."""
+import struct
+
+import pytest
+from video_files import ROTATION_MATRICES, write_mp4, write_rotated_mp4
+
+from vtp.datasets.transforms.mp4_header import Mp4HeaderError, VideoTrack, read_mp4_header
+
+
+def box(kind: bytes, *parts: bytes) -> bytes:
+    payload = b''.join(parts)
+    return struct.pack('>I4s', 8 + len(payload), kind) + payload
+
+
+def matrix_bytes(matrix: tuple) -> bytes:
+    a, b, c, d = (round(v * 65536) for v in matrix)
+    return struct.pack('>9i', a, b, 0, c, d, 0, 0, 0, 1 << 30)
+
+
+def tkhd(matrix: tuple, version: int = 0) -> bytes:
+    times = bytes(32 if version else 20)  # creation, modification, track id, reserved, duration
+    return box(b'tkhd', bytes([version, 0, 0, 3]), times, bytes(16), matrix_bytes(matrix),
+               struct.pack('>2I', 64 << 16, 48 << 16))
+
+
+def mvhd(matrix: tuple) -> bytes:
+    return box(b'mvhd', bytes(4), bytes(16), struct.pack('>IH', 1 << 16, 1 << 8), bytes(10),
+               matrix_bytes(matrix), bytes(28))
+
+
+def trak(handler: bytes = b'vide', samples: int = 3, timed: int = 3, stts_entries: int = 1,
+         header: bytes = tkhd((1, 0, 0, 1)), codec: bytes = b'avc1') -> bytes:
+    stsd = box(b'stsd', bytes(4), struct.pack('>I', 1), box(codec, bytes(8)))
+    stts = box(b'stts', bytes(4), struct.pack('>3I', stts_entries, timed, 512))
+    stsz = box(b'stsz', bytes(4), struct.pack('>2I', 0, samples), bytes(4 * samples))
+    stbl = box(b'stbl', stsd, stts, stsz)
+    hdlr = box(b'hdlr', bytes(8), handler, bytes(12), b'handler\0')
+    return box(b'trak', header, box(b'mdia', box(b'mdhd', bytes(24)), hdlr,
+                                    box(b'minf', stbl)))
+
+
+FTYP = box(b'ftyp', b'isom', bytes(4), b'isomavc1')
+
+
+def header_of(tmp_path, *boxes: bytes):
+    path = tmp_path / 'clip.mp4'
+    path.write_bytes(b''.join(boxes))
+    return read_mp4_header(str(path))
+
+
+@pytest.mark.parametrize('matrix, rotation', [
+    ((1, 0, 0, 1), 0), ((0, 1, -1, 0), 90), ((-1, 0, 0, -1), 180), ((0, -1, 1, 0), 270),
+    ((2, 0, 0, 2), 0), ((0, 1.5, -1.5, 0), 90),  # scaled
+    ((0.7071, 0.7071, -0.7071, 0.7071), None),  # 45 degrees
+    ((-1, 0, 0, 1), None), ((1, 0, 0, -1), None), ((0, 1, 1, 0), None),  # mirrors
+    ((0, 0, 0, 0), None)])
+def test_rotation(matrix, rotation):
+    assert VideoTrack(matrix, 'avc1', 1).rotation == rotation
+
+
+def test_rotation_from_track_header(tmp_path):
+    for rotation, matrix in ROTATION_MATRICES.items():
+        for version in (0, 1):
+            header = header_of(tmp_path, FTYP, box(b'moov', mvhd((1, 0, 0, 1)),
+                                                   trak(header=tkhd(matrix, version))))
+            assert [t.rotation for t in header.video_tracks] == [rotation], (rotation, version)
+            assert header.video_tracks[0].codec == 'avc1'
+            assert header.video_tracks[0].num_samples == 3
+
+
+def test_movie_matrix_applies_after_the_track_matrix(tmp_path):
+    header = header_of(tmp_path, FTYP, box(b'moov', mvhd((0, 1, -1, 0)),
+                                           trak(header=tkhd((0, 1, -1, 0)))))
+    assert header.video_tracks[0].rotation == 180
+
+
+def test_mirror_is_described(tmp_path):
+    header = header_of(tmp_path, FTYP, box(b'moov', trak(header=tkhd((-1, 0, 0, 1)))))
+    track = header.video_tracks[0]
+    assert track.rotation is None
+    assert track.describe_matrix() == 'display matrix [-1 0; 0 1] rotates by 180 degrees ' \
+                                      'and mirrors'
+
+
+def test_track_without_header_has_unknown_rotation(tmp_path):
+    track = header_of(tmp_path, FTYP, box(b'moov', trak(header=b''))).video_tracks[0]
+    assert track.matrix is None and track.rotation is None
+    assert 'no readable track header' in track.describe_matrix()
+
+
+def test_audio_tracks_are_not_video(tmp_path):
+    header = header_of(tmp_path, FTYP, box(b'moov', trak(b'soun'), trak(codec=b'av01')))
+    assert [t.codec for t in header.video_tracks] == ['av01']
+    assert not header_of(tmp_path, FTYP, box(b'moov', trak(b'soun'))).video_tracks
+
+
+def test_moov_after_media_data(tmp_path):
+    """moov at the end, behind a 64-bit sized mdat; and a last box of size 0 (to the end)."""
+    mdat = struct.pack('>I4sQ', 1, b'mdat', 16 + 1000) + bytes(1000)
+    header = header_of(tmp_path, FTYP, mdat, box(b'moov', trak()), struct.pack('>I4s', 0,
+                                                                                b'free'))
+    assert len(header.video_tracks) == 1 and not header.has_fragments
+
+
+def test_fragments(tmp_path):
+    header = header_of(tmp_path, FTYP, box(b'moov', trak(samples=0, timed=0, stts_entries=0)),
+                       box(b'moof', bytes(8)), box(b'mdat', bytes(8)))
+    assert header.has_fragments and header.video_tracks[0].num_samples == 0
+
+
+@pytest.mark.parametrize('data', [b'\x1aE\xdf\xa3' + bytes(40), b'RIFF\x00\x00\x00\x00AVI ',
+                                  b'<html>404 Not Found</html>', b'\x00\x00'])
+def test_other_files_are_not_iso_media(tmp_path, data):
+    assert header_of(tmp_path, data) is None
+
+
+@pytest.mark.parametrize('boxes, message', [
+    ((FTYP, struct.pack('>I4s', 5000, b'mdat') + bytes(100)), 'no moov box'),
+    ((FTYP, box(b'moov', trak())[:-20]), 'moov box is cut off'),
+    ((FTYP, box(b'moov', trak(stts_entries=300))), r'\(stts\) claims 300 entries'),
+    ((FTYP, box(b'moov', trak(timed=3_000_000_000))), 'sample tables disagree: 3000000000'),
+])
+def test_unusable_headers(tmp_path, boxes, message):
+    with pytest.raises(Mp4HeaderError, match=message):
+        header_of(tmp_path, *boxes)
+
+
+@pytest.mark.parametrize('rotation', [0, 90, 180, 270])
+def test_written_files_agree_with_ffmpeg(tmp_path, rotation):
+    """The display matrix the fixtures write is the rotation FFmpeg (PyAV) reads."""
+    av = pytest.importorskip('av')
+    path = write_rotated_mp4(tmp_path / 'clip.mp4', rotation)
+    header = read_mp4_header(path)
+    assert [(t.rotation, t.codec, t.num_samples) for t in header.video_tracks] == \
+        [(rotation, 'avc1', 6)]
+    with av.open(path) as container:
+        frame = next(container.decode(video=0))
+    if not hasattr(frame, 'rotation'):
+        pytest.skip('this PyAV does not report the display rotation')
+    assert -frame.rotation % 360 == rotation  # PyAV counts counter-clockwise
+
+
+def test_plain_mp4(tmp_path):
+    header = read_mp4_header(write_mp4(tmp_path / 'clip.mp4', num_frames=5))
+    assert [(t.rotation, t.num_samples) for t in header.video_tracks] == [(0, 5)]

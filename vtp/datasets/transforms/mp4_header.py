@@ -1,0 +1,232 @@
+"""Read the header of an ISO base media file (mp4, mov, m4v, 3gp) without decoding it.
+
+decord decodes such files with FFmpeg and turns the picture upright by the display matrix itself,
+but it does not say what it found: an audio-only file and one with an empty video track give the
+same error, a display matrix that is no rotation by a multiple of 90 degrees (or that mirrors)
+is silently ignored, and sample tables that contradict each other make it size its frame index
+by garbage and abort the whole process. :func:`read_mp4_header` reads the few boxes that tell
+these apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``hdlr``, ``stsd``, ``stts``,
+``stsz``/``stz2``; a top-level ``moof``), seeking over the media data: a few small reads.
+"""
+import math
+import struct
+from dataclasses import dataclass, replace
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+
+# Box types an ISO base media file (or a QuickTime movie) can start with.
+FIRST_BOX_TYPES = frozenset({b'ftyp', b'moov', b'mdat', b'free', b'skip', b'wide', b'pnot',
+                             b'uuid', b'styp', b'sidx', b'pdin', b'meta', b'junk'})
+# Boxes of a track that hold other boxes, in which FFmpeg looks for any box it knows.
+CONTAINERS = frozenset({b'mdia', b'minf', b'dinf', b'stbl', b'edts', b'udta'})
+MAX_MOOV_BYTES = 1 << 28  # a moov box this large is corrupt (an hour of 60 fps video: ~3 MB)
+
+
+class Mp4HeaderError(ValueError):
+    """The file starts as an ISO base media file, but no decoder can use its header."""
+
+
+@dataclass(frozen=True)
+class VideoTrack:
+    """What the header says about one track with a video handler.
+
+    Attributes:
+        matrix: ``(a, b, c, d)``, the linear part of the display matrix (track matrix times
+            movie matrix): a coded pixel ``(x, y)`` (x right, y down) is shown at
+            ``(a x + c y, b x + d y)`` plus a translation; None without a readable ``tkhd``.
+        codec: four-character code of the first sample description (``'avc1'``, ``'av01'``).
+        num_samples: samples in the sample table (not those in movie fragments).
+    """
+
+    matrix: Optional[Tuple[float, float, float, float]]
+    codec: str
+    num_samples: int
+
+    @property
+    def rotation(self) -> Optional[int]:
+        """Degrees (0, 90, 180 or 270) a player turns the coded picture clockwise, or None
+        when the matrix is unreadable or no such rotation (another angle, a mirror)."""
+        if self.matrix is None:
+            return None
+        a, b, c, d = self.matrix
+        if b == c == 0 and a * d > 0:
+            return 0 if a > 0 else 180
+        if a == d == 0 and b * c < 0:
+            return 90 if b > 0 else 270
+        return None
+
+    def describe_matrix(self) -> str:
+        """The display transform in words, for error messages."""
+        if self.matrix is None:
+            return 'no readable track header (tkhd)'
+        a, b, c, d = self.matrix
+        mirrored = ' and mirrors' if a * d - b * c < 0 else ''
+        return (f'display matrix [{a:g} {b:g}; {c:g} {d:g}] rotates by '
+                f'{math.degrees(math.atan2(b, a)):g} degrees{mirrored}')
+
+
+@dataclass(frozen=True)
+class Mp4Header:
+    """The video tracks of an ISO base media file, and whether it has movie fragments (whose
+    samples the tracks' sample tables do not count)."""
+
+    video_tracks: List[VideoTrack]
+    has_fragments: bool
+
+
+def read_mp4_header(path: str) -> Optional[Mp4Header]:
+    """Read the header of ``path``; None if the file is no ISO base media file (mkv, avi,
+    garbage: the decoder decides about those).
+
+    Raises:
+        Mp4HeaderError: the ``moov`` box is missing or cut off (a download stopped before its
+            end), or the video sample tables contradict each other.
+    """
+    with open(path, 'rb') as f:
+        found = _read_top_level(f)
+    if found is None:
+        return None
+    moov, has_fragments = found
+    movie = (1.0, 0.0, 0.0, 1.0)
+    tracks: List[VideoTrack] = []
+    for kind, start, end in _boxes(moov, 0, len(moov)):
+        if kind == b'mvhd':
+            movie = _matrix(moov, start, end, v0_offset=36, v1_offset=48) or movie
+        elif kind == b'trak':
+            track = _video_track(moov, start, end)
+            if track is not None:
+                tracks.append(track)
+    return Mp4Header([replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t
+                      for t in tracks], has_fragments)
+
+
+def _read_top_level(f) -> Optional[Tuple[bytes, bool]]:
+    """The payload of the top-level ``moov`` box and whether a ``moof`` box follows it,
+    seeking over the other boxes (``mdat``); None if the file is no ISO base media file."""
+    f.seek(0, 2)
+    file_size = f.tell()
+    if file_size < 8:
+        return None
+    pos, moov, has_fragments = 0, None, False
+    while pos + 8 <= file_size and not (moov is not None and has_fragments):
+        f.seek(pos)
+        head = f.read(16)
+        size, kind = struct.unpack_from('>I4s', head)
+        header = 8
+        if size == 1 and len(head) == 16:
+            size, header = struct.unpack_from('>Q', head, 8)[0], 16
+        elif size == 0:
+            size = file_size - pos
+        if pos == 0 and kind not in FIRST_BOX_TYPES:
+            return None
+        if size < header:
+            break
+        if kind == b'moov' and moov is None:
+            if pos + size > file_size:
+                raise Mp4HeaderError(f'the moov box is cut off ({file_size - pos} of {size} '
+                                     'bytes): an incomplete file')
+            if size > MAX_MOOV_BYTES:
+                raise Mp4HeaderError(f'a moov box of {size} bytes')
+            f.seek(pos + header)
+            moov = f.read(size - header)
+        has_fragments |= kind == b'moof'
+        pos += size
+    if moov is None:
+        raise Mp4HeaderError('no moov box: an incomplete file (its index was to come at the '
+                             'end)')
+    return moov, has_fragments
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[Tuple[bytes, int, int]]:
+    """``(type, payload start, payload end)`` of the boxes in ``data[start:end]``; a box
+    larger than its parent is cut to it, as FFmpeg does."""
+    pos = start
+    while pos + 8 <= end:
+        size, kind = struct.unpack_from('>I4s', data, pos)
+        header = 8
+        if size == 1 and pos + 16 <= end:
+            size, header = struct.unpack_from('>Q', data, pos + 8)[0], 16
+        elif size == 0:
+            size = end - pos
+        if size < header:
+            return
+        yield kind, pos + header, min(pos + size, end)
+        pos += size
+
+
+def _child(data: bytes, start: int, end: int, *path: bytes) -> Optional[Tuple[int, int]]:
+    """Payload bounds of the box at ``path`` below ``data[start:end]`` (first match)."""
+    for name in path:
+        found = next(((s, e) for kind, s, e in _boxes(data, start, end) if kind == name), None)
+        if found is None:
+            return None
+        start, end = found
+    return start, end
+
+
+def _find(data: bytes, start: int, end: int, kind: bytes) -> Optional[Tuple[int, int]]:
+    """Payload bounds of the first box ``kind`` in ``data[start:end]``, depth first through
+    container boxes: FFmpeg reads a sample table wherever it sits in its track, also inside a
+    box whose corrupt size swallowed it."""
+    for found, s, e in _boxes(data, start, end):
+        if found == kind:
+            return s, e
+        inner = _find(data, s, e, kind) if found in CONTAINERS else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def _matrix(data: bytes, start: int, end: int, v0_offset: int,
+            v1_offset: int) -> Optional[Tuple[float, float, float, float]]:
+    """``(a, b, c, d)`` of the 3x3 matrix in a ``tkhd`` or ``mvhd`` payload (16.16 fixed)."""
+    offset = start + (v1_offset if data[start] == 1 else v0_offset)
+    if offset + 36 > end:
+        return None
+    a, b, _, c, d = struct.unpack_from('>5i', data, offset)
+    return a / 65536, b / 65536, c / 65536, d / 65536
+
+
+def _times(m: Tuple[float, float, float, float],
+           n: Tuple[float, float, float, float]) -> Tuple[float, float, float, float]:
+    """The 2x2 product ``m n`` (row-vector convention: ``m`` applies first)."""
+    return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
+            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3])
+
+
+def _video_track(data: bytes, start: int, end: int) -> Optional[VideoTrack]:
+    """The ``trak`` payload ``data[start:end]`` as a :class:`VideoTrack`; None if not video."""
+    hdlr = _child(data, start, end, b'mdia', b'hdlr')
+    if hdlr is None or data[hdlr[0] + 8:hdlr[0] + 12] != b'vide':
+        return None
+    tkhd = _child(data, start, end, b'tkhd')
+    matrix = _matrix(data, *tkhd, v0_offset=40, v1_offset=52) if tkhd else None
+    stsd = _find(data, start, end, b'stsd')
+    codec = data[stsd[0] + 12:stsd[0] + 16].decode('latin-1') if stsd else ''
+    return VideoTrack(matrix, codec, _num_samples(data, start, end))
+
+
+def _num_samples(data: bytes, start: int, end: int) -> int:
+    """Samples of the ``trak`` payload ``data[start:end]``, checked against its time table.
+
+    FFmpeg counts the frames of a stream by ``stts`` and decord sizes its frame index by that
+    count: an ``stts`` entry count larger than its box reads other boxes as sample counts
+    (billions of frames), and decord aborts the process allocating for them.
+    """
+    sizes = _find(data, start, end, b'stsz') or _find(data, start, end, b'stz2')
+    count = struct.unpack_from('>I', data, sizes[0] + 8)[0] if sizes and \
+        sizes[0] + 12 <= sizes[1] else 0
+    stts = _find(data, start, end, b'stts')
+    if stts is None:
+        return count
+    entries = struct.unpack_from('>I', data, stts[0] + 4)[0] if stts[0] + 8 <= stts[1] else 0
+    if stts[0] + 8 + 8 * entries > stts[1]:
+        raise Mp4HeaderError(f'the time-to-sample table (stts) claims {entries} entries in '
+                             f'{stts[1] - stts[0]} bytes')
+    table = np.frombuffer(data, '>u4', count=2 * entries, offset=stts[0] + 8)
+    timed = int(table[0::2].sum(dtype=np.int64))  # (sample count, sample delta) pairs
+    if timed != count:
+        raise Mp4HeaderError(f'the sample tables disagree: {timed} samples timed (stts), '
+                             f'{count} sized (stsz)')
+    return count
