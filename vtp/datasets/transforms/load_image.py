@@ -5,6 +5,7 @@ from typing import Callable, Dict, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from PIL import Image
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms.open_video import check_file
@@ -27,7 +28,7 @@ ALPHA_MODES = frozenset({'RGBA', 'LA', 'PA', 'RGBa', 'La'})
 PIL_ERRORS = (OSError, ValueError, SyntaxError, EOFError, struct.error)
 
 
-def rgb_values(image, background: Sequence[int]) -> np.ndarray:
+def rgb_values(image: Image.Image, background: Sequence[int]) -> np.ndarray:
     """(H, W, 3) uint8 RGB of a PIL image of any mode, as stored (before EXIF orientation).
 
     16-bit and 32-bit integer grey (``I;16*``, ``I``; Pillow opens 16-bit PNGs in either) is
@@ -84,7 +85,6 @@ class LoadImage(BaseTransform):
         self.background = tuple(background)
 
     def transform(self, results: Dict) -> Dict:
-        from PIL import Image
         path = results['filename']
         check_file(path)
         try:

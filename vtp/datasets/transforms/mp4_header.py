@@ -11,7 +11,7 @@ these apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``hdlr``, ``stsd``, ``stt
 import math
 import struct
 from dataclasses import dataclass, replace
-from typing import Iterator, List, Optional, Tuple
+from typing import BinaryIO, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -101,7 +101,7 @@ def read_mp4_header(path: str) -> Optional[Mp4Header]:
                       for t in tracks], has_fragments)
 
 
-def _read_top_level(f) -> Optional[Tuple[bytes, bool]]:
+def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, bool]]:
     """The payload of the top-level ``moov`` box and whether a ``moof`` box follows it,
     seeking over the other boxes (``mdat``); None if the file is no ISO base media file."""
     f.seek(0, 2)
