@@ -84,12 +84,12 @@ def _refuse_nul(data: bytes) -> bytes:
 
 
 @contextmanager
-def open_text(path: str) -> Iterator[TextIO]:
-    """``path`` as UTF-8 text, a leading byte-order mark dropped and line ends kept as they are
-    (as ``csv`` needs). A byte that is not UTF-8, or a NUL byte, raises an AnnotationError
-    naming its line."""
+def open_text(path: str, newline: Optional[str] = None) -> Iterator[TextIO]:
+    """``path`` as UTF-8 text, a leading byte-order mark dropped; ``newline`` as in ``open``
+    (``''`` keeps line ends as they are, as ``csv`` needs). A byte that is not UTF-8, or a NUL
+    byte, raises an AnnotationError naming its line."""
     with io.TextIOWrapper(_NulRefusingReader(io.FileIO(path)), encoding='utf-8-sig',
-                          newline='') as f:
+                          newline=newline) as f:
         try:
             yield f
         except (UnicodeDecodeError, _NulByte):
@@ -113,7 +113,7 @@ def _bad_bytes(path: str) -> AnnotationError:
 
 
 def read_text(path: str) -> str:
-    """The whole of a UTF-8 text file (see :func:`open_text`)."""
+    """The whole of a UTF-8 text file, line ends as ``'\\n'`` (see :func:`open_text`)."""
     with open_text(path) as f:
         return f.read()
 
@@ -124,7 +124,7 @@ def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
     with open_text(path) as f:
         for number, line in enumerate(f, start=1):
             if line.strip():
-                yield number, line.rstrip('\r\n')
+                yield number, line.rstrip('\n')
 
 
 # --- CSV and TSV ------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def iter_table(path: str, columns: Sequence[str], delimiter: str = ',', header: 
             one line, as in the CC3M TSV as released.
     """
     quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
-    with open_text(path) as f:
+    with open_text(path, newline='') as f:
         reader = csv.reader(f, delimiter=delimiter, quoting=quoting, strict=True)
         end = 0  # the last line of the rows read so far
         try:
@@ -179,7 +179,7 @@ def iter_table(path: str, columns: Sequence[str], delimiter: str = ',', header: 
 
 def table_columns(path: str, delimiter: str = ',') -> List[str]:
     """The column names of a CSV / TSV file's header (stripped; none if the file is empty)."""
-    with open_text(path) as f:
+    with open_text(path, newline='') as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
         try:
             _, first = _first_row(reader)

@@ -61,6 +61,7 @@ class MSRVTTDataset(BaseVideoTextDataset):
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
     def _videos_with_captions(self) -> Iterator[dict]:
+        rows = list(iter_table(self.split_file, ('video_id', )))  # its errors first
         path = self.ann_file
         members = {key: (line, value) for line, key, value in
                    load_json_object(path, item_lines=('sentences', ))}
@@ -72,7 +73,7 @@ class MSRVTTDataset(BaseVideoTextDataset):
             video_id = require(sentence, 'video_id', str, path, line)
             caption = require(sentence, 'caption', str, path, line, allow_empty=True)
             captions.setdefault(video_id, []).append(caption.strip())
-        for line, (video_id, ) in iter_table(self.split_file, ('video_id', )):
+        for line, (video_id, ) in rows:
             video_id = self._video_id(line, video_id)
             if video_id not in captions:
                 raise AnnotationError(self.split_file, line, 'video_id',
