@@ -6,7 +6,8 @@ from typing import Dict, Iterator
 
 from mmengine.logging import MMLogger
 
-from vtp.datasets.annotation import iter_table, read_text
+from vtp.datasets.annotation import read_text
+from vtp.datasets.annotation_table import iter_table
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 

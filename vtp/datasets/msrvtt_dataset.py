@@ -2,14 +2,8 @@
 import os.path as osp
 from typing import Dict, Iterator, List
 
-from vtp.datasets.annotation import (
-    AnnotationError,
-    iter_objects,
-    iter_table,
-    load_json_object,
-    require,
-    table_columns,
-)
+from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
+from vtp.datasets.annotation_table import iter_table, table_columns
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 

@@ -3,7 +3,8 @@ import os.path as osp
 import re
 from typing import Iterator
 
-from vtp.datasets.annotation import AnnotationError, iter_table
+from vtp.datasets.annotation import AnnotationError
+from vtp.datasets.annotation_table import iter_table
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
