@@ -5,8 +5,9 @@ decode many times faster than web originals (VindLU and CLIP4Clip prepare their 
 way). Every video under ``--src`` (by extension) is written to the same relative path under
 ``--dst`` as H.264 mp4 with PyAV. Each output is written to a temporary name and renamed
 when complete, so an interrupted run resumes where it stopped (finished files are skipped)
-and never leaves a half-written video. Files that cannot be decoded are listed at the end
-(and in ``--dst/failed.txt``); training replaces such samples anyway.
+and never leaves a half-written video. Videos with a display rotation (phone videos) are
+written upright, without one. Files that cannot be decoded are listed at the end (and in
+``--dst/failed.txt``); training replaces such samples anyway.
 
     python tools/data/reencode_videos.py --src data/webvid/videos_raw --dst data/webvid/videos \
         --short-side 224 --fps 3 --workers 8
@@ -20,7 +21,10 @@ from multiprocessing import Pool
 from typing import List, Optional, Tuple
 
 import av
+import numpy as np
 from tqdm import tqdm
+
+from vtp.datasets.transforms.mp4_header import read_mp4_header
 
 EXTENSIONS = ('.mp4', '.webm', '.mkv', '.avi', '.mov', '.m4v')
 
@@ -38,15 +42,29 @@ def output_path(dst: str, relative: str) -> str:
     return osp.join(dst, osp.splitext(relative)[0] + '.mp4')
 
 
+def display_rotation(path: str) -> int:
+    """Degrees a player turns the stored picture of ``path`` clockwise (0 for non-mp4)."""
+    header = read_mp4_header(path)
+    if header is None or not header.video_tracks:
+        return 0
+    track = header.video_tracks[0]
+    if track.rotation is None:
+        raise ValueError(f'unsupported display transform: {track.describe_matrix()}')
+    return track.rotation
+
+
 def reencode(task: Tuple[str, str, int, float, int]) -> Optional[str]:
     """Re-encode one video; returns an error message, or None on success."""
     src, dst, short_side, fps, crf = task
     tmp = dst + '.tmp.mp4'
     os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
     try:
+        rotation = display_rotation(src)
         with av.open(src) as source, av.open(tmp, mode='w') as target:
             stream_in = source.streams.video[0]
             width, height = stream_in.codec_context.width, stream_in.codec_context.height
+            if rotation in (90, 270):
+                width, height = height, width
             scale = short_side / min(width, height)
             out_w, out_h = (max(2, round(width * scale / 2) * 2),
                             max(2, round(height * scale / 2) * 2))
@@ -58,6 +76,9 @@ def reencode(task: Tuple[str, str, int, float, int]) -> Optional[str]:
             for frame in source.decode(stream_in):
                 if frame.time is None or frame.time + 1e-6 < written / fps:
                     continue  # keep the first frame at or after each output time
+                if rotation:
+                    upright = np.rot90(frame.to_ndarray(format='rgb24'), -rotation // 90)
+                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(upright), 'rgb24')
                 image = frame.reformat(width=out_w, height=out_h, format='yuv420p')
                 image.pts, image.time_base = written, 1 / rate
                 written += 1

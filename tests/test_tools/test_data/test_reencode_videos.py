@@ -3,7 +3,7 @@ from pathlib import Path
 
 import decord
 from toy_runs import run_tool
-from video_files import write_mp4
+from video_files import BAND, UPRIGHT_HEIGHT, UPRIGHT_WIDTH, write_mp4, write_rotated_mp4
 
 
 def test_reencodes_to_short_side_and_fps_and_resumes(tmp_path: Path) -> None:
@@ -26,3 +26,18 @@ def test_reencodes_to_short_side_and_fps_and_resumes(tmp_path: Path) -> None:
     second = run_tool(*args)
     assert '3 videos under' in second.stdout and '2 already done' in second.stdout
     assert (dst / 'a' / '1.mp4').read_bytes() == b'kept'
+
+
+def test_phone_videos_come_out_upright(tmp_path: Path) -> None:
+    src, dst = tmp_path / 'raw', tmp_path / 'small'
+    for rotation in (90, 180, 270):
+        write_rotated_mp4(src / f'{rotation}.mp4', rotation)
+    run_tool('tools/data/reencode_videos.py', '--src', str(src), '--dst', str(dst),
+             '--short-side', str(UPRIGHT_WIDTH), '--fps', '8', '--workers', '1')
+    for rotation in (90, 180, 270):
+        frame = decord.VideoReader(str(dst / f'{rotation}.mp4'))[0].asnumpy().astype(int)
+        assert frame.shape == (UPRIGHT_HEIGHT, UPRIGHT_WIDTH, 3), rotation
+        red_top, green_left = frame[BAND // 2, UPRIGHT_WIDTH // 2], frame[UPRIGHT_HEIGHT // 2,
+                                                                          BAND // 2]
+        assert red_top[0] > 200 and red_top[1] < 60, (rotation, red_top)
+        assert green_left[1] > 200 and green_left[0] < 60, (rotation, green_left)
