@@ -104,8 +104,8 @@ def test_loaders_refuse_without_running_code(tmp_path: Path, fmt: str, kind: str
 
 @pytest.mark.parametrize('fmt', ('zip', 'legacy'))
 def test_payload_inside_a_checkpoint(tmp_path: Path, fmt: str) -> None:
-    """Where a tensor belongs it is refused; elsewhere (``meta``) it stays an inert placeholder
-    and the tensors load."""
+    """Where a tensor belongs it is refused; elsewhere (in ``meta``) it stays an inert
+    placeholder and the tensors load; ``meta`` itself must be a dict."""
     evil = payload('os.system', tmp_path / 'MARKER')
     in_state = write(tmp_path / 'in_state.pth', {'state_dict': {'w': torch.ones(2), 'x': evil}},
                      fmt)
@@ -113,11 +113,15 @@ def test_payload_inside_a_checkpoint(tmp_path: Path, fmt: str) -> None:
         load_state_dict(str(in_state))
     assert_refused(error, in_state)
 
-    in_meta = write(tmp_path / 'in_meta.pth', {'state_dict': {'w': torch.ones(2)}, 'meta': evil},
-                    fmt)
+    in_meta = write(tmp_path / 'in_meta.pth',
+                    {'state_dict': {'w': torch.ones(2)}, 'meta': {'note': evil}}, fmt)
     checkpoint = load_checkpoint_file(str(in_meta))
     torch.testing.assert_close(checkpoint['state_dict']['w'], torch.ones(2))
-    assert 'not loaded' in repr(checkpoint['meta'])
+    assert 'not loaded' in repr(checkpoint['meta']['note'])
+    as_meta = write(tmp_path / 'as_meta.pth', {'state_dict': {'w': torch.ones(2)}, 'meta': evil},
+                    fmt)
+    with pytest.raises(CheckpointError, match="'meta' is an object built by posix.system"):
+        load_checkpoint_file(str(as_meta))
     assert not (tmp_path / 'MARKER').exists()
 
 
@@ -262,3 +266,126 @@ def test_tools_refuse_without_running_code(tmp_path: Path, moving_shapes_root: s
                                                                                           output)
         assert 'During handling' not in output and 'direct cause' not in output, output
     assert not (tmp_path / 'MARKER').exists()
+
+
+def test_resume_never_runs_the_config_source_in_meta(tmp_path: Path) -> None:
+    """mmengine's ``resume`` executes ``meta['config']`` as a Python config after
+    ``load_checkpoint``: the loaded checkpoint no longer has it."""
+    marker = tmp_path / 'MARKER'
+    path = tmp_path / 'evil_meta.pth'
+    torch.save(dict(state_dict=ToyModel().state_dict(), message_hub=dict(), meta=dict(
+        epoch=0, iter=0, config=f"x = __import__('os').system('touch {marker}')\n")), path)
+    runner = VTPRunner(model=ToyModel(), work_dir=str(tmp_path / 'work'), default_scope='vtp',
+                       experiment_name='malicious_meta')
+    checkpoint = runner.load_checkpoint(str(path))
+    assert checkpoint['meta'] == dict(epoch=0, iter=0)
+    assert not marker.exists()
+
+
+SCRIPTED_PAYLOAD = """
+import torch
+from typing import Tuple
+
+
+class Evil(torch.nn.Module):
+
+    @torch.jit.export
+    def __getstate__(self) -> Tuple[int, bool]:
+        return (1, self.training)
+
+    @torch.jit.export
+    def __setstate__(self, state: Tuple[int, bool]) -> None:
+        marker = torch.from_file(MARKER, True, 8, dtype=torch.uint8)
+        self.training = state[1] or bool(int(marker.sum().item()) == -1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+"""
+
+
+def scripted_payload(tmp_path: Path) -> Path:
+    """A TorchScript archive whose ``__setstate__`` creates ``tmp_path / 'MARKER'``."""
+    module = tmp_path / 'scripted_payload.py'
+    module.write_text(SCRIPTED_PAYLOAD.replace('MARKER', repr(str(tmp_path / 'MARKER'))))
+    namespace: dict = {}
+    exec(compile(module.read_text(), str(module), 'exec'), namespace)
+    path = tmp_path / 'scripted.pt'
+    torch.jit.save(torch.jit.script(namespace['Evil']()), str(path))
+    return path
+
+
+def test_a_file_swapped_between_the_passes_is_not_read(tmp_path: Path, monkeypatch) -> None:
+    """The weights-only pass refuses a global; if the file were opened again for the second
+    pass, a TorchScript archive put in its place meanwhile would reach torch.jit.load."""
+    path = malicious(tmp_path, 'zip')
+    scripted = scripted_payload(tmp_path)
+    real_load, calls = torch.load, []
+
+    def load_then_swap(f, *args, **kwargs):
+        calls.append(f)
+        try:
+            return real_load(f, *args, **kwargs)
+        finally:
+            if len(calls) == 1:
+                os.replace(scripted, path)
+
+    monkeypatch.setattr(torch, 'load', load_then_swap)
+    with pytest.raises(CheckpointError, match='built by posix.system'):
+        load_checkpoint_file(str(path))
+    assert len(calls) == 2 and not (tmp_path / 'MARKER').exists()
+
+
+def test_torchscript_never_reaches_the_second_pass(tmp_path: Path, monkeypatch) -> None:
+    """Whatever the weights-only pass raises for a TorchScript archive (torch 2.13: a
+    RuntimeError; an UnpicklingError would lead to the second pass), it is refused."""
+    path = scripted_payload(tmp_path)
+    real_load = torch.load
+
+    def refusing_load(f, *args, weights_only=None, **kwargs):
+        if weights_only:
+            raise pickle.UnpicklingError('refused')
+        return real_load(f, *args, weights_only=weights_only, **kwargs)
+
+    monkeypatch.setattr(torch, 'load', refusing_load)
+    with pytest.raises(CheckpointError, match='TorchScript') as error:
+        load_checkpoint_file(str(path))
+    assert_refused(error, path)
+
+
+def test_attributes_set_by_the_file_are_dropped(tmp_path: Path) -> None:
+    """An OrderedDict rebuilt with an ``items`` attribute would hide its placeholders."""
+
+    class Shadowed:
+        def __reduce__(self):
+            from collections import OrderedDict
+
+            from torch._tensor import _rebuild_from_type_v2
+            evil = payload('os.system', tmp_path / 'MARKER')
+            return _rebuild_from_type_v2, (OrderedDict, OrderedDict, (),
+                                           {'items': torch.Size, 'w': evil})
+
+    path = write(tmp_path / 'shadowed.pth', dict(state_dict=Shadowed()), 'zip')
+    checkpoint = load_checkpoint_file(str(path))
+    assert list(checkpoint['state_dict'].items()) == []  # the attribute did not survive
+    assert not (tmp_path / 'MARKER').exists()
+
+
+@pytest.mark.parametrize('state_dict,problem', [
+    ({'linear.weight': 3}, "'linear.weight' holds a int, not a tensor"),
+    ({'linear.weight': [torch.ones(1)]}, "'linear.weight' holds a list, not a tensor"),
+])
+def test_runner_refuses_non_tensor_state(tmp_path: Path, state_dict: dict, problem: str) -> None:
+    path = tmp_path / 'odd.pth'
+    torch.save(dict(state_dict=state_dict), path)
+    runner = VTPRunner(model=ToyModel(), work_dir=str(tmp_path / 'work'), default_scope='vtp',
+                       experiment_name=f'odd_{len(problem)}')
+    with pytest.raises(CheckpointError, match=problem):
+        runner.load_checkpoint(str(path))
+
+
+def test_names_in_messages_cannot_forge_log_lines(tmp_path: Path) -> None:
+    path = tmp_path / 'forged.pth'
+    path.write_bytes(b'\x80\x02c__main__\nx\nCheckpointError: all good\x1b[0m\n)\x81.')
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint_file(str(path))
+    assert '\n' not in str(error.value) and '\x1b' not in str(error.value)

@@ -11,8 +11,10 @@ import os
 import os.path as osp
 import pickle
 import types
+import warnings
+from collections import OrderedDict
 from functools import lru_cache
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, BinaryIO, Callable, Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import MMLogger
@@ -105,14 +107,27 @@ def _tensor_only_pickle(replaced: List[str]) -> types.SimpleNamespace:
         def find_class(self, module: str, name: str) -> Any:
             if (module, name) in _TENSOR_GLOBALS:
                 return super().find_class(module, name)
-            replaced.append(f'{module}.{name}')
-            return type('_Inert', (_Inert, ), dict(origin=f'{module}.{name}'))
+            origin = _printable(f'{module}.{name}')
+            replaced.append(origin)
+            return type('_Inert', (_Inert, ), dict(origin=origin))
 
     def load(file, **kwargs) -> Any:
         return TensorOnlyUnpickler(file, **kwargs).load()
 
     return types.SimpleNamespace(__name__='vtp_tensor_only_pickle',
                                  Unpickler=TensorOnlyUnpickler, load=load)
+
+
+def _printable(text: str, limit: int = 80) -> str:
+    """``text`` safe to log: no line breaks or escape sequences, at most ``limit`` chars."""
+    text = ''.join(c if c.isprintable() else '?' for c in text)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _listed(names: List[str], limit: int = 8) -> str:
+    unique = sorted(set(names))
+    more = f' and {len(unique) - limit} more' if len(unique) > limit else ''
+    return ', '.join(unique[:limit]) + more
 
 
 def _describe(obj: Any) -> str:
@@ -154,26 +169,49 @@ def download_checkpoint(url: str) -> str:
 
 def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Callable]]) -> Any:
     """``torch.load`` weights-only; if a global is refused, again with the tensor-only pickle
-    module. Either error is one :class:`CheckpointError` naming the file as ``name``."""
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:
-        pass  # a global weights-only refuses, or not a pickle: try reading the tensors only
-    except Exception as e:  # truncated zip, tar file from torch < 0.4, ...
-        raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)})') from None
-    replaced: List[str] = []
-    try:
-        checkpoint = torch.load(path, map_location=map_location, weights_only=False,
-                                pickle_module=_tensor_only_pickle(replaced))
-    except Exception as e:  # garbage bytes, a bare pickle: any error, nothing was run
-        names = (f'; it names {", ".join(sorted(set(replaced)))}, never imported or called'
-                 if replaced else '')
-        raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)}){names}') from None
+    module. Either error is one :class:`CheckpointError` naming the file as ``name``.
+
+    Both passes read the same open file, so the bytes cannot be swapped between them, and a
+    TorchScript archive (which ``torch.load`` would hand to ``torch.jit.load``, running its
+    code) never reaches the second.
+    """
+    with open(path, 'rb') as f:
+        try:
+            with warnings.catch_warnings():  # torch announces TorchScript, then refuses it
+                warnings.filterwarnings('ignore', message='.*TorchScript archive')
+                return torch.load(f, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError:
+            pass  # a global weights-only refuses, or not a pickle: try reading the tensors only
+        except Exception as e:  # truncated zip, tar file from torch < 0.4, ...
+            raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)})') from None
+        f.seek(0)
+        if _is_torchscript(f):
+            raise CheckpointError(name, 'a TorchScript archive, whose code would run on '
+                                  'loading: vtp reads plain checkpoints only')
+        f.seek(0)
+        replaced: List[str] = []
+        try:
+            checkpoint = torch.load(f, map_location=map_location, weights_only=False,
+                                    pickle_module=_tensor_only_pickle(replaced))
+        except Exception as e:  # garbage bytes, a bare pickle: any error, nothing was run
+            names = (f'; it names {_listed(replaced)}, never imported or called'
+                     if replaced else '')
+            raise CheckpointError(
+                name, f'not a torch checkpoint ({_first_line(e)}){names}') from None
     if replaced:
         MMLogger.get_current_instance().info(
-            f'{path} holds non-tensor objects, replaced by placeholders: '
-            f'{", ".join(sorted(set(replaced)))}')
+            f'{path} holds non-tensor objects, replaced by placeholders: {_listed(replaced)}')
     return checkpoint
+
+
+def _is_torchscript(f: BinaryIO) -> bool:
+    """Whether ``f`` is a zip archive torch would load as TorchScript (torch's own test, on
+    torch's own zip reader, so both agree on what the archive holds)."""
+    if not torch.serialization._is_zipfile(f):
+        return False
+    f.seek(0)
+    with torch.serialization._open_zipfile_reader(f) as archive:
+        return torch.serialization._is_torchscript_zip(archive)
 
 
 def _unwrap(checkpoint: Dict) -> Dict:
@@ -226,10 +264,22 @@ def load_checkpoint_file(path: str,
     if not isinstance(checkpoint, dict):
         raise CheckpointError(name, 'not a checkpoint: expected a dict at the top level, found '
                               f'{_describe(checkpoint)}')
+    checkpoint = dict(dict.items(checkpoint))  # plain dicts: no attribute the file set
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(checkpoint.get(key), dict):
+            checkpoint[key] = OrderedDict(dict.items(checkpoint[key]))
     for key, value in _unwrap(checkpoint).items():
-        if isinstance(value, _Inert):
-            raise CheckpointError(name, f'not a checkpoint: expected a tensor at {key!r}, found '
-                                  f'{_describe(value)}')
+        if not isinstance(key, str) or isinstance(value, _Inert):
+            raise CheckpointError(name, f'not a checkpoint: expected a tensor at '
+                                  f'{_printable(repr(key))}, found {_describe(value)}')
+    meta = checkpoint.get('meta')
+    if meta is not None and not isinstance(meta, dict):
+        raise CheckpointError(name, f"'meta' is {_describe(meta)}, not a dict")
+    if meta is not None and 'config' in meta:  # mmengine's resume would execute it
+        meta = checkpoint['meta'] = dict(dict.items(meta))
+        del meta['config']
+        MMLogger.get_current_instance().warning(
+            f"{name}: ignored meta['config'], Python source that mmengine's resume runs")
     return checkpoint
 
 

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
-from vtp.utils.pretrained import load_checkpoint_file
+from vtp.utils.pretrained import CheckpointError, load_checkpoint_file
 from vtp.utils.process import init_worker
 from vtp.utils.rank_watchdog import start_rank_watchdog, stop_rank_watchdog
 
@@ -190,10 +190,18 @@ class VTPRunner(Runner):
         model; a file that cannot be read safely raises :class:`vtp.utils.pretrained.
         CheckpointError`."""
         checkpoint = load_checkpoint_file(filename, map_location)
-        decode_checkpoint(checkpoint)
+        try:
+            decode_checkpoint(checkpoint)
+        except Exception as e:  # a crafted or damaged logging state: nothing was run
+            raise CheckpointError(filename, f'unreadable training state ({type(e).__name__}: '
+                                  f'{str(e)[:200]})') from None
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = checkpoint.get('state_dict', checkpoint)
+        wrong = [k for k, v in state_dict.items() if not isinstance(v, torch.Tensor)]
+        if wrong:
+            raise CheckpointError(filename, f'not a state dict: {str(wrong[0])[:80]!r} holds a '
+                                  f'{type(state_dict[wrong[0]]).__name__}, not a tensor')
         for pattern, replacement in revise_keys:
             state_dict = {re.sub(pattern, replacement, k): v for k, v in state_dict.items()}
         summary, exact = load_matching(model, state_dict)
