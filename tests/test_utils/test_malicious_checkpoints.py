@@ -389,3 +389,19 @@ def test_names_in_messages_cannot_forge_log_lines(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError) as error:
         load_checkpoint_file(str(path))
     assert '\n' not in str(error.value) and '\x1b' not in str(error.value)
+
+
+def test_library_additions_to_torchs_allow_list_are_not_trusted(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """torch.distributed puts ``DeviceMesh`` on torch's weights-only allow-list; building one
+    can start a process group, so vtp's weights-only pass does without such additions."""
+    from torch.distributed.device_mesh import DeviceMesh
+    built = []
+    monkeypatch.setattr(DeviceMesh, '__init__', lambda self, *args, **kwargs: built.append(args))
+    assert DeviceMesh in torch.serialization.get_safe_globals()
+    path = write(tmp_path / 'mesh.pth', dict(state_dict={'w': torch.ones(1)},
+                                             meta=dict(mesh=Payload(DeviceMesh, ('cpu', (0, ))))),
+                 'zip')
+    checkpoint = load_checkpoint_file(str(path))
+    assert not built and 'not loaded' in repr(checkpoint['meta']['mesh'])
+    assert DeviceMesh in torch.serialization.get_safe_globals()  # restored afterwards

@@ -13,8 +13,9 @@ import pickle
 import types
 import warnings
 from collections import OrderedDict
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, BinaryIO, Callable, Dict, List, Optional, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Union
 
 import torch
 from mmengine.logging import MMLogger
@@ -177,7 +178,8 @@ def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Cal
     """
     with open(path, 'rb') as f:
         try:
-            with warnings.catch_warnings():  # torch announces TorchScript, then refuses it
+            with warnings.catch_warnings(), _torch_safe_globals_only():
+                # torch announces that it dispatches TorchScript to torch.jit.load, then refuses
                 warnings.filterwarnings('ignore', message='.*TorchScript archive')
                 return torch.load(f, map_location=map_location, weights_only=True)
         except pickle.UnpicklingError:
@@ -202,6 +204,18 @@ def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Cal
         MMLogger.get_current_instance().info(
             f'{path} holds non-tensor objects, replaced by placeholders: {_listed(replaced)}')
     return checkpoint
+
+
+@contextmanager
+def _torch_safe_globals_only() -> Iterator[None]:
+    """Without the globals libraries add to torch's weights-only allow-list on import
+    (``torch.distributed`` adds ``DeviceMesh``, whose constructor can start a process group)."""
+    added = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()
+    try:
+        yield
+    finally:
+        torch.serialization.add_safe_globals(added)
 
 
 def _is_torchscript(f: BinaryIO) -> bool:
