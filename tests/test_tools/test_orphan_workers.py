@@ -36,7 +36,7 @@ def test_killed_run_takes_its_persistent_workers_along(tmp_path: Path,
                                                        moving_shapes_root: str) -> None:
     config = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
                               moving_shapes_root, iters=1000, ckpt_interval=1000, workers=2,
-                              extra='train_dataloader = dict(persistent_workers=True)\n')
+                              extra="train_dataloader['persistent_workers'] = True\n")
     log = tmp_path / 'train.log'
     with open(log, 'w') as out:
         proc = subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',

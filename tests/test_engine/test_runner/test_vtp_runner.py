@@ -63,7 +63,8 @@ class LinearModel(BaseModel):
 
 def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path, monkeypatch):
     monkeypatch.setattr(time, 'strftime', lambda *args: '20261202_212307')
-    first, second = (VTPRunner(model=LinearModel(), work_dir=str(tmp_path / name))
+    first, second = (VTPRunner(model=LinearModel(), work_dir=str(tmp_path / name),
+                               default_scope='vtp')
                      for name in ('first', 'second'))
     assert second.timestamp != first.timestamp
     for runner, name in ((first, 'first'), (second, 'second')):
