@@ -14,16 +14,23 @@ from vtp.engine.runner.vtp_runner import CheckpointWriteError
 from vtp.registry import RUNNERS
 
 
+def toy_config(tmp_path: Path, data_root: str, iters: int, max_keep_ckpts: int) -> Config:
+    """The toy pre-training run, a checkpoint every 2 iterations, no evaluation."""
+    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py', data_root,
+                           iters=iters, ckpt_interval=2,
+                           extra=f"default_hooks['checkpoint']['max_keep_ckpts'] = "
+                                 f"{max_keep_ckpts}\n"
+                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
+    cfg = Config.fromfile(toy)
+    cfg.work_dir = str(tmp_path / 'work')
+    return cfg
+
+
 @pytest.mark.parametrize('code', [errno.ENOSPC, errno.EACCES])
 def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
                                                      moving_shapes_root: str,
                                                      monkeypatch) -> None:
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
-                           moving_shapes_root, iters=4, ckpt_interval=2,
-                           extra="default_hooks['checkpoint']['max_keep_ckpts'] = 1\n"
-                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
-    cfg = Config.fromfile(toy)
-    cfg.work_dir = str(tmp_path / 'work')
+    cfg = toy_config(tmp_path, moving_shapes_root, iters=4, max_keep_ckpts=1)
     put = LocalBackend.put
 
     def failing_put(self, obj: bytes, filepath) -> None:
@@ -49,12 +56,7 @@ def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
 
 def test_old_checkpoints_go_only_after_the_new_one_is_saved(tmp_path: Path,
                                                             moving_shapes_root: str) -> None:
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
-                           moving_shapes_root, iters=6, ckpt_interval=2,
-                           extra="default_hooks['checkpoint']['max_keep_ckpts'] = 2\n"
-                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
-    cfg = Config.fromfile(toy)
-    cfg.work_dir = str(tmp_path / 'work')
+    cfg = toy_config(tmp_path, moving_shapes_root, iters=6, max_keep_ckpts=2)
     RUNNERS.build(cfg).train()
     assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_4.pth',
                                                                         'iter_6.pth']
