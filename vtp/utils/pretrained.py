@@ -2,9 +2,10 @@
 packages.
 
 Checkpoints are loaded without running code from them (``torch.load(weights_only=True)``,
-safetensors, or a tensor-only unpickler): a pickle from the internet can run code. Importing
-this module makes mmengine's ``CheckpointLoader`` (``init_cfg=dict(type='Pretrained')``, mmaction2
-backbones, ``Runner.load_checkpoint``) read through :func:`load_checkpoint_file` too.
+safetensors, or a tensor-only unpickler): a pickle from the internet can run code.
+:func:`route_mmengine_loaders` (called when ``vtp.models`` or ``vtp.engine`` is imported) makes
+mmengine's ``CheckpointLoader`` (``init_cfg=dict(type='Pretrained')``, mmaction2 backbones,
+``Runner.load_checkpoint``) read through :func:`load_checkpoint_file` too.
 """
 import importlib
 import os
@@ -19,7 +20,6 @@ from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Unio
 
 import torch
 from mmengine.logging import MMLogger
-from mmengine.runner.checkpoint import CheckpointLoader
 
 PACKAGE_PREFIX = 'pkg://'
 
@@ -302,9 +302,13 @@ def load_from_vtp(filename: str, map_location: Optional[Union[str, Callable]] = 
     return load_checkpoint_file(osp.expanduser(filename), map_location)
 
 
-# mmengine reads URLs and model-zoo names with torch.hub's ``weights_only=False``; replace the
-# loader of every scheme it has registered (local files, http, open-mmlab://, s3://, ...).
-CheckpointLoader.register_scheme(list(CheckpointLoader._schemes), load_from_vtp, force=True)
+def route_mmengine_loaders() -> None:
+    """Make :func:`load_from_vtp` mmengine's loader for every scheme it knows (local files,
+    http, open-mmlab://, s3://, ...): mmengine reads URLs and model-zoo names with torch.hub's
+    ``weights_only=False``. A function, not an import side effect, so that importing the
+    datasets (for the tokenizer helpers) does not import mmengine's runner."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(list(CheckpointLoader._schemes), load_from_vtp, force=True)
 
 
 def load_state_dict(path: str) -> Dict[str, torch.Tensor]:
