@@ -2,7 +2,7 @@
 rotated kinds of mp4 that web corpora and phones produce."""
 import struct
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import av
 import numpy as np
@@ -19,10 +19,10 @@ ROTATION_MATRICES = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1),
                      270: (0, -1, 1, 0)}
 
 
-def write_frames(path: Path, frames: List[np.ndarray], fps: int = 8,
-                 movflags: str = '') -> str:
+def write_frames(path: Path, frames: List[np.ndarray], fps: int = 8, movflags: str = '',
+                 keyframe_interval: Optional[int] = None) -> str:
     """Encode RGB ``frames`` (H, W, 3) as H.264 in an mp4 (moov at the end unless ``movflags``
-    say otherwise)."""
+    say otherwise), a keyframe every ``keyframe_interval`` frames if given."""
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {'movflags': movflags} if movflags else {}
     with av.open(str(path), mode='w', options=options) as container:
@@ -30,21 +30,66 @@ def write_frames(path: Path, frames: List[np.ndarray], fps: int = 8,
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = 'yuv420p'
         stream.options = {'crf': '10', 'preset': 'ultrafast', 'threads': '1'}
+        if keyframe_interval:
+            stream.options = {**stream.options, 'g': str(keyframe_interval),
+                              'keyint_min': str(keyframe_interval), 'sc_threshold': '0'}
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')))
         container.mux(stream.encode(None))
     return str(path)
 
 
-def write_mp4(path: Path, num_frames: int = 12, fps: int = 8) -> str:
-    """A tiny mp4: frame i is grey ``BASE + STEP * i`` with a red 8x8 square at x = 4 + 4i."""
+def grey_frames(num_frames: int) -> List[np.ndarray]:
+    """(H, W, 3) frames: frame i is grey ``BASE + STEP * i`` with a red 8x8 square at
+    x = 4 + 4i."""
     assert num_frames <= 16, 'grey levels identify at most 16 frames'
     frames = []
     for i in range(num_frames):
         frame = np.full((HEIGHT, WIDTH, 3), BASE + STEP * i, np.uint8)
         frame[8:16, 4 + 4 * i:12 + 4 * i] = (255, 0, 0)
         frames.append(frame)
-    return write_frames(path, frames, fps)
+    return frames
+
+
+def write_mp4(path: Path, num_frames: int = 12, fps: int = 8) -> str:
+    """A tiny mp4 of :func:`grey_frames`."""
+    return write_frames(path, grey_frames(num_frames), fps)
+
+
+def write_fragmented_mp4(path: Path, movflags: str = 'frag_keyframe+empty_moov',
+                         num_frames: int = 16, fps: int = 8) -> str:
+    """A fragmented mp4 of :func:`grey_frames`, as recorders and streaming servers write:
+    a keyframe every 4 frames, and with ``frag_keyframe`` a movie fragment (``moof`` and
+    ``mdat``) from each (4 fragments of 0.5 s); time scale 16384 per second at 8 fps."""
+    return write_frames(path, grey_frames(num_frames), fps, movflags, keyframe_interval=4)
+
+
+def fragment_box(data: bytes, fragment: int, kind: bytes) -> Tuple[int, int]:
+    """Bounds of the payload of the first box ``kind`` in movie fragment ``fragment`` (1 is
+    the first ``moof``) of a one-track file, found by type codes."""
+    at = -1
+    for _ in range(fragment):
+        at = data.index(b'moof', at + 1)
+    start = data.index(kind, at) - 4
+    return start + 8, start + struct.unpack_from('>I', data, start)[0]
+
+
+def set_decode_time(path: Path, fragment: int, ticks: int) -> None:
+    """Write the 64-bit decode time (``tfdt``) of movie fragment ``fragment``: one corrupt
+    byte of it puts the fragment days or millennia after the others."""
+    data = bytearray(Path(path).read_bytes())
+    start, _ = fragment_box(data, fragment, b'tfdt')
+    assert data[start] == 1, 'a version 1 (64-bit) decode time'
+    struct.pack_into('>Q', data, start + 4, ticks)
+    Path(path).write_bytes(data)
+
+
+def set_sample_count(path: Path, fragment: int, count: int) -> None:
+    """Write the sample count of the track run (``trun``) of movie fragment ``fragment``."""
+    data = bytearray(Path(path).read_bytes())
+    start, _ = fragment_box(data, fragment, b'trun')
+    struct.pack_into('>I', data, start + 4, count)
+    Path(path).write_bytes(data)
 
 
 def write_jpg(path: Path, level: int = 128) -> str:

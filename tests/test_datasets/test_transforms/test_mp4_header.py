@@ -2,7 +2,13 @@
 import struct
 
 import pytest
-from video_files import ROTATION_MATRICES, write_mp4, write_rotated_mp4
+from video_files import (
+    ROTATION_MATRICES,
+    set_decode_time,
+    write_fragmented_mp4,
+    write_mp4,
+    write_rotated_mp4,
+)
 
 from vtp.datasets.transforms.mp4_header import Mp4HeaderError, VideoTrack, read_mp4_header
 
@@ -18,7 +24,8 @@ def matrix_bytes(matrix: tuple) -> bytes:
 
 
 def tkhd(matrix: tuple, version: int = 0) -> bytes:
-    times = bytes(32 if version else 20)  # creation, modification, track id, reserved, duration
+    # creation, modification, track id 1, reserved, duration
+    times = struct.pack('>QQIIQ' if version else '>5I', 0, 0, 1, 0, 0)
     return box(b'tkhd', bytes([version, 0, 0, 3]), times, bytes(16), matrix_bytes(matrix),
                struct.pack('>2I', 64 << 16, 48 << 16))
 
@@ -35,11 +42,36 @@ def trak(handler: bytes = b'vide', samples: int = 3, timed: int = 3, stts_entrie
     stsz = box(b'stsz', bytes(4), struct.pack('>2I', 0, samples), bytes(4 * samples))
     stbl = box(b'stbl', stsd, stts, stsz)
     hdlr = box(b'hdlr', bytes(8), handler, bytes(12), b'handler\0')
-    return box(b'trak', header, box(b'mdia', box(b'mdhd', bytes(24)), hdlr,
-                                    box(b'minf', stbl)))
+    mdhd = box(b'mdhd', bytes(12), struct.pack('>I', TIMESCALE), bytes(8))
+    return box(b'trak', header, box(b'mdia', mdhd, hdlr, box(b'minf', stbl)))
 
 
 FTYP = box(b'ftyp', b'isom', bytes(4), b'isomavc1')
+TIMESCALE, DURATION = 16384, 2048  # 8 fps
+# The sample table of a fragmented file is empty; movie extends (mvex) sets the default
+# sample duration of track 1 (trex).
+FRAGMENTED_MOOV = box(b'moov', trak(samples=0, timed=0, stts_entries=0),
+                      box(b'mvex', box(b'trex', bytes(4), struct.pack('>5I', 1, 1, DURATION,
+                                                                      0, 0))))
+
+
+def moof(decode_time=None, samples: int = 4, durations=(), claimed=None, track_id: int = 1,
+         default_duration=None) -> bytes:
+    """A movie fragment of track ``track_id``: its decode time (tfdt, 64-bit) if given, a
+    default sample duration (tfhd) if given, and one track run (trun) of ``samples`` samples
+    with ``durations`` each if given (else the default) that claims ``claimed`` samples."""
+    tfhd = box(b'tfhd', struct.pack('>2I', 0x8 if default_duration else 0, track_id),
+               struct.pack('>I', default_duration) if default_duration else b'')
+    tfdt = b'' if decode_time is None else box(b'tfdt', bytes([1, 0, 0, 0]),
+                                               struct.pack('>Q', decode_time))
+    entries = b''.join(struct.pack('>I', d) for d in durations)
+    trun = box(b'trun', struct.pack('>2I', 0x100 if durations else 0,
+                                    samples if claimed is None else claimed), entries)
+    return box(b'moof', box(b'mfhd', bytes(8)), box(b'traf', tfhd, tfdt, trun))
+
+
+def fragments(*moofs: bytes) -> list:
+    return [FTYP, FRAGMENTED_MOOV] + [part for m in moofs for part in (m, box(b'mdat'))]
 
 
 def header_of(tmp_path, *boxes: bytes):
@@ -106,6 +138,49 @@ def test_fragments(tmp_path):
     header = header_of(tmp_path, FTYP, box(b'moov', trak(samples=0, timed=0, stts_entries=0)),
                        box(b'moof', bytes(8)), box(b'mdat', bytes(8)))
     assert header.has_fragments and header.video_tracks[0].num_samples == 0
+
+
+def test_fragment_timing(tmp_path):
+    """Contiguous fragments, timed by decode time (tfdt) or by the end of the previous one,
+    with durations from trun, tfhd or trex; a fragment of a track the moov does not have
+    is ignored (as FFmpeg does)."""
+    header = header_of(tmp_path, *fragments(
+        moof(0), moof(4 * DURATION, durations=[DURATION] * 4), moof(),
+        moof(12 * DURATION, default_duration=DURATION), moof(1 << 60, track_id=7)))
+    assert header.has_fragments and header.video_tracks[0].num_samples == 0
+
+
+@pytest.mark.parametrize('moofs, message', [
+    # the fuzz: one flipped bit (40) of the decode time of fragment 2; decord reserves 16 GiB
+    ((moof(0), moof((1 << 40) + 4 * DURATION)),
+     r'fragment 2: track 1 runs from 6.71089e\+07 s \(decode time 1099511635968\) to '
+     r'6.71089e\+07 s; at 8 fps decord would reserve an index for 5.37e\+08 frames'),
+    ((moof(0), moof(), moof(1 << 63)), r'fragment 3: negative decode time \(tfdt\) -9223'),
+    ((moof(0), moof(4 * DURATION, samples=16, default_duration=0xffffffff)),  # 3 days each
+     r'fragment 2: track 1 runs from 0.5 s .* to 4.1943e\+06 s'),
+    ((moof(0), moof(claimed=1000, durations=[DURATION] * 4)),
+     r'fragment 2: a track run \(trun\) of track 1 claims 1000 samples in 24 bytes'),
+    ((moof(0, samples=1 << 25),), 'the fragments claim 33554432 samples'),
+])
+def test_corrupt_fragments(tmp_path, moofs, message):
+    with pytest.raises(Mp4HeaderError, match=message):
+        header_of(tmp_path, *fragments(*moofs))
+
+
+@pytest.mark.parametrize('movflags', [
+    'frag_keyframe+empty_moov', 'frag_keyframe+empty_moov+default_base_moof',
+    'frag_keyframe',  # the first fragment in the moov
+    'frag_every_frame+empty_moov+separate_moof+omit_tfhd_offset'])
+def test_written_fragmented_files(tmp_path, movflags):
+    header = read_mp4_header(write_fragmented_mp4(tmp_path / 'clip.mp4', movflags))
+    assert header.has_fragments and [t.rotation for t in header.video_tracks] == [0]
+
+
+def test_written_fragment_with_corrupt_decode_time(tmp_path):
+    path = write_fragmented_mp4(tmp_path / 'clip.mp4')
+    set_decode_time(path, 3, (1 << 40) + 8 * 2048)
+    with pytest.raises(Mp4HeaderError, match=r'fragment 3: track 1 runs from 6.71089e\+07 s'):
+        read_mp4_header(path)
 
 
 @pytest.mark.parametrize('data', [b'\x1aE\xdf\xa3' + bytes(40), b'RIFF\x00\x00\x00\x00AVI ',

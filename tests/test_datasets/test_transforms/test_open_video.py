@@ -1,17 +1,25 @@
 """Tests for ``OpenVideo``: decord reader, frame count and fps, and every kind of broken video
 as a ``SampleError`` with its reason."""
 import re
+import signal
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from video_files import (
+    BASE,
     HEIGHT,
+    STEP,
     WIDTH,
     box_payload,
     set_codec,
+    set_decode_time,
     set_display_matrix,
+    set_sample_count,
     write_audio_only_mp4,
+    write_fragmented_mp4,
     write_frames,
     write_init_segment,
     write_mp4,
@@ -20,7 +28,7 @@ from video_files import (
 )
 
 from vtp.datasets.sample_error import SampleError
-from vtp.datasets.transforms import OpenVideo
+from vtp.datasets.transforms import DecodeVideo, OpenVideo
 from vtp.registry import TRANSFORMS
 
 
@@ -60,6 +68,15 @@ def stts_overflow(tmp_path, path):
     path.write_bytes(data)
 
 
+def fragment_after_the_others(tmp_path, path):
+    """Movie fragment 2 of 4 timed 2**56 / 16384 s (139 million years) after the start (a
+    corrupt high byte of its 64-bit decode time): decord reserves a frame index for 2**45
+    frames at 8 fps and aborts the whole process (std::bad_alloc) unless vtp refuses the file
+    first. A fuzz of fragment headers found bits 32-63 of the decode time do this (a flipped
+    bit 40 needs 16 GiB)."""
+    set_decode_time(write_fragmented_mp4(path), 2, (1 << 56) + 4 * 2048)
+
+
 BROKEN = {
     'missing': (lambda tmp_path, path: None, 'missing file'),
     'empty': (lambda tmp_path, path: path.write_bytes(b''), 'empty file'),
@@ -70,6 +87,9 @@ BROKEN = {
              'undecodable video'),
     'half': (half_of, 'undecodable video'),
     'stts overflow': (stts_overflow, 'undecodable video'),  # mind: aborts pytest if it fails
+    'fragment time': (fragment_after_the_others, 'undecodable video'),  # mind: as above
+    'fragment samples': (lambda tmp_path, path: set_sample_count(write_fragmented_mp4(path), 2,
+                                                                 1000), 'undecodable video'),
     'audio only': (lambda tmp_path, path: write_audio_only_mp4(path), 'no video stream'),
     'no frames': (lambda tmp_path, path: write_init_segment(path), 'video without frames'),
     'zero duration': (lambda tmp_path, path: zero_durations(write_mp4(path)), 'zero duration'),
@@ -98,6 +118,9 @@ def test_reasons_name_the_problem(tmp_path):
     stts_overflow(tmp_path, path)
     with pytest.raises(SampleError, match=r'\(the time-to-sample table \(stts\) claims 244'):
         OpenVideo()(dict(filename=str(path)))
+    fragment_after_the_others(tmp_path, path)
+    with pytest.raises(SampleError, match=r'\(fragment 2: track 1 runs from 4.39805e\+12 s'):
+        OpenVideo()(dict(filename=str(path)))
     set_codec(write_mp4(path), b'av01')
     with pytest.raises(SampleError, match=r'unsupported codec \(av01\)'):
         OpenVideo()(dict(filename=str(path)))
@@ -111,3 +134,25 @@ def test_rotated_video_opens(tmp_path, rotation):
     results = OpenVideo()(dict(filename=write_rotated_mp4(tmp_path / 'clip.mp4', rotation)))
     assert results['total_frames'] == 6
     assert results['avg_fps'] == pytest.approx(8.0)
+
+
+def test_corrupt_fragment_time_aborts_decord(tmp_path):
+    """The file ``OpenVideo`` refuses above kills a process that opens it with decord."""
+    path = tmp_path / 'clip.mp4'
+    fragment_after_the_others(tmp_path, path)
+    opened = subprocess.run([sys.executable, '-c', 'import sys, decord; '
+                             'decord.VideoReader(sys.argv[1])', str(path)], capture_output=True)
+    assert opened.returncode == -signal.SIGABRT and b'bad_alloc' in opened.stderr
+
+
+@pytest.mark.parametrize('movflags', [
+    'frag_keyframe+empty_moov', 'frag_keyframe+empty_moov+default_base_moof',
+    'frag_keyframe', 'frag_every_frame+empty_moov+separate_moof+omit_tfhd_offset'])
+def test_fragmented_video_decodes(tmp_path, movflags):
+    path = write_fragmented_mp4(tmp_path / 'clip.mp4', movflags)
+    results = OpenVideo()(dict(filename=path))
+    assert results['total_frames'] == 16 and results['avg_fps'] == pytest.approx(8.0)
+    frame_inds = [15, 0, 5, 10, 9, 3]  # seeks across the fragments, back and forth
+    imgs = DecodeVideo()({**results, 'frame_inds': frame_inds})['imgs']
+    levels = imgs[:, 24:].astype(np.float64).mean(axis=(1, 2, 3))  # below the red square
+    assert np.rint((levels - BASE) / STEP).tolist() == frame_inds

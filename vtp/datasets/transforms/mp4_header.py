@@ -4,14 +4,16 @@ decord decodes such files with FFmpeg and turns the picture upright by the displ
 but it does not say what it found: an audio-only file and one with an empty video track give the
 same error, a display matrix that is no rotation by a multiple of 90 degrees (or that mirrors)
 is silently ignored, and sample tables that contradict each other make it size its frame index
-by garbage and abort the whole process. :func:`read_mp4_header` reads the few boxes that tell
-these apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``hdlr``, ``stsd``, ``stts``,
-``stsz``/``stz2``; a top-level ``moof``), seeking over the media data: a few small reads.
+by garbage and abort the whole process, as do movie fragments whose decode times put the end
+of the video days or years away. :func:`read_mp4_header` reads the few boxes that tell these
+apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``mdhd``, ``hdlr``, ``stsd``, ``stts``,
+``stsz``/``stz2``; ``mvex`` > ``trex``; each top-level ``moof`` > ``traf`` > ``tfhd``,
+``tfdt``, ``trun``), seeking over the media data: a few small reads, one more per fragment.
 """
 import math
 import struct
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -21,6 +23,11 @@ FIRST_BOX_TYPES = frozenset({b'ftyp', b'moov', b'mdat', b'free', b'skip', b'wide
 # Boxes of a track that hold other boxes, in which FFmpeg looks for any box it knows.
 CONTAINERS = frozenset({b'mdia', b'minf', b'dinf', b'stbl', b'edts', b'udta'})
 MAX_MOOV_BYTES = 1 << 28  # a moov box this large is corrupt (an hour of 60 fps video: ~3 MB)
+MAX_MOOF_BYTES = 1 << 24  # read of one fragment header (an hour of 60 fps in one: ~3.5 MB)
+# Without a sample count in the moov (fragmented files), decord reserves 32 bytes of frame
+# index per frame it expects, frame rate times the end time of the file, before reading any:
+# more than this (512 MiB; 6 days at 30 fps) is a corrupt time, and its allocation can abort.
+MAX_EXPECTED_FRAMES = 1 << 24
 
 
 class Mp4HeaderError(ValueError):
@@ -81,13 +88,14 @@ def read_mp4_header(path: str) -> Optional[Mp4Header]:
 
     Raises:
         Mp4HeaderError: the ``moov`` box is missing or cut off (a download stopped before its
-            end), or the video sample tables contradict each other.
+            end), the video sample tables contradict each other, or a movie fragment's sample
+            count or timing is corrupt (see :func:`_check_fragments`).
     """
     with open(path, 'rb') as f:
         found = _read_top_level(f)
     if found is None:
         return None
-    moov, has_fragments = found
+    moov, moofs = found
     movie = (1.0, 0.0, 0.0, 1.0)
     tracks: List[VideoTrack] = []
     for kind, start, end in _boxes(moov, 0, len(moov)):
@@ -97,19 +105,22 @@ def read_mp4_header(path: str) -> Optional[Mp4Header]:
             track = _video_track(moov, start, end)
             if track is not None:
                 tracks.append(track)
+    if moofs:
+        _check_fragments(moov, moofs)
     return Mp4Header([replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t
-                      for t in tracks], has_fragments)
+                      for t in tracks], bool(moofs))
 
 
-def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, bool]]:
-    """The payload of the top-level ``moov`` box and whether a ``moof`` box follows it,
-    seeking over the other boxes (``mdat``); None if the file is no ISO base media file."""
+def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
+    """The payloads of the top-level ``moov`` box and of the ``moof`` boxes (movie
+    fragments), seeking over the other boxes (``mdat``); None if the file is no ISO base media
+    file."""
     f.seek(0, 2)
     file_size = f.tell()
     if file_size < 8:
         return None
-    pos, moov, has_fragments = 0, None, False
-    while pos + 8 <= file_size and not (moov is not None and has_fragments):
+    pos, moov, moofs = 0, None, []
+    while pos + 8 <= file_size:
         f.seek(pos)
         head = f.read(16)
         size, kind = struct.unpack_from('>I4s', head)
@@ -130,12 +141,14 @@ def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, bool]]:
                 raise Mp4HeaderError(f'a moov box of {size} bytes')
             f.seek(pos + header)
             moov = f.read(size - header)
-        has_fragments |= kind == b'moof'
+        elif kind == b'moof':  # FFmpeg reads a fragment cut off by the end of the file too
+            read = min(size, MAX_MOOF_BYTES)
+            moofs.append((head + f.read(max(read - len(head), 0)))[header:read])
         pos += size
     if moov is None:
         raise Mp4HeaderError('no moov box: an incomplete file (its index was to come at the '
                              'end)')
-    return moov, has_fragments
+    return moov, moofs
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[Tuple[bytes, int, int]]:
@@ -230,3 +243,127 @@ def _num_samples(data: bytes, start: int, end: int) -> int:
         raise Mp4HeaderError(f'the sample tables disagree: {timed} samples timed (stts), '
                              f'{count} sized (stsz)')
     return count
+
+
+def _u32(data: bytes, offset: int, end: int) -> Optional[int]:
+    """The big-endian unsigned 32-bit integer at ``offset``; None past ``end``."""
+    return struct.unpack_from('>I', data, offset)[0] if offset + 4 <= end else None
+
+
+@dataclass
+class _FragmentedTrack:
+    """What FFmpeg keeps of a track while it reads movie fragments: time units per second,
+    the decode time where the track's samples end so far, and the default sample duration."""
+
+    timescale: int
+    end: int
+    video: bool
+    default_duration: int = 0
+
+
+def _fragmented_track(data: bytes, start: int, end: int) -> Tuple[int, _FragmentedTrack]:
+    """``(track ID, track)`` of the ``trak`` payload ``data[start:end]`` (0 for what is
+    unreadable); its samples in the ``moov`` end at the sum of the ``stts`` durations."""
+    track_id, timescale, ticks = 0, 0, 0
+    tkhd = _child(data, start, end, b'tkhd')
+    if tkhd:  # version 1 has 64-bit times before the track ID
+        track_id = _u32(data, tkhd[0] + (20 if data[tkhd[0]:tkhd[0] + 1] == b'\1' else 12),
+                        tkhd[1]) or 0
+    mdhd = _child(data, start, end, b'mdia', b'mdhd')
+    if mdhd:
+        timescale = _u32(data, mdhd[0] + (20 if data[mdhd[0]:mdhd[0] + 1] == b'\1' else 12),
+                         mdhd[1]) or 0
+    stts = _find(data, start, end, b'stts')
+    entries = _u32(data, stts[0] + 4, stts[1]) if stts else None
+    if entries and stts[0] + 8 + 8 * entries <= stts[1]:
+        table = np.frombuffer(data, '>u4', count=2 * entries, offset=stts[0] + 8).astype(
+            np.int64)  # (sample count, sample delta) pairs
+        ticks = int(np.dot(table[0::2], table[1::2]))
+    hdlr = _child(data, start, end, b'mdia', b'hdlr')
+    video = hdlr is not None and data[hdlr[0] + 8:hdlr[0] + 12] == b'vide'
+    return track_id, _FragmentedTrack(timescale, ticks, video)
+
+
+def _check_fragments(moov: bytes, moofs: List[bytes]) -> None:
+    """Raise :class:`Mp4HeaderError` for movie fragments (``moof`` payloads, in file order)
+    that make decord abort the process.
+
+    FFmpeg times the samples of a fragment from its decode time (``tfdt``, else where the
+    track's previous samples ended) plus their durations (``trun``, else the default of
+    ``tfhd`` or ``trex``), and reads as many samples as a track run (``trun``) claims, past
+    its box. Without a sample count in the ``moov``, decord sizes its frame index by frame
+    rate times the end of the latest track before it reads a sample: one corrupt byte of a
+    64-bit decode time makes it reserve billions of frames and abort (``std::bad_alloc``).
+    The frame rate taken is the highest of any video track run (FFmpeg estimates it from
+    the first samples), or a frame per time unit without one.
+    """
+    tracks: Dict[int, _FragmentedTrack] = {}
+    for kind, start, end in _boxes(moov, 0, len(moov)):
+        if kind == b'trak':
+            track_id, track = _fragmented_track(moov, start, end)
+            if track.timescale:
+                tracks[track_id] = track
+    mvex = _child(moov, 0, len(moov), b'mvex')
+    for kind, start, end in _boxes(moov, *mvex) if mvex else ():
+        if kind == b'trex' and start + 16 <= end and _u32(moov, start + 4, end) in tracks:
+            tracks[_u32(moov, start + 4, end)].default_duration = _u32(moov, start + 12, end)
+    runs = []  # (fragment number, track ID, first decode time, samples, duration)
+    for number, moof in enumerate(moofs, 1):
+        for kind, start, end in _boxes(moof, 0, len(moof)):
+            if kind == b'traf':
+                runs += _fragment_runs(moof, start, end, number, tracks)
+    if sum(run[3] for run in runs) > MAX_EXPECTED_FRAMES:
+        raise Mp4HeaderError(f'the fragments claim {sum(run[3] for run in runs)} samples')
+    fps = max((samples * tracks[track_id].timescale / duration
+               for _, track_id, _, samples, duration in runs
+               if tracks[track_id].video and samples and duration),
+              default=max((t.timescale for t in tracks.values()), default=0))
+    for number, track_id, first, _, duration in runs:
+        timescale = tracks[track_id].timescale
+        frames = (first + duration) / timescale * fps
+        if frames > MAX_EXPECTED_FRAMES:
+            raise Mp4HeaderError(
+                f'fragment {number}: track {track_id} runs from {first / timescale:.6g} s '
+                f'(decode time {first}) to {(first + duration) / timescale:.6g} s; at '
+                f'{fps:.3g} fps decord would reserve an index for {frames:.3g} frames')
+
+
+def _fragment_runs(data: bytes, start: int, end: int, number: int,
+                   tracks: Dict[int, _FragmentedTrack]) -> List[Tuple[int, int, int, int, int]]:
+    """``(fragment number, track ID, first decode time, samples, duration)`` of each track
+    run (``trun``) in the ``traf`` payload ``data[start:end]``, advancing the end of its track
+    in ``tracks``; nothing for a track the ``moov`` does not have, which FFmpeg ignores."""
+    boxes = list(_boxes(data, start, end))
+    tfhd = next(((s, e) for kind, s, e in boxes if kind == b'tfhd'), None)
+    track_id = _u32(data, tfhd[0] + 4, tfhd[1]) if tfhd else None
+    if track_id not in tracks:
+        return []
+    track = tracks[track_id]
+    flags = _u32(data, tfhd[0], tfhd[1]) & 0xffffff
+    offset = tfhd[0] + 8 + 8 * (flags & 0x1) + 2 * (flags & 0x2)  # base offset, description
+    duration = _u32(data, offset, tfhd[1]) if flags & 0x8 else track.default_duration
+    tfdt = next(((s, e) for kind, s, e in boxes if kind == b'tfdt'), None)
+    if tfdt and tfdt[0] + 8 <= tfdt[1]:
+        wide = data[tfdt[0]] == 1 and tfdt[0] + 12 <= tfdt[1]
+        track.end = struct.unpack_from('>Q' if wide else '>I', data, tfdt[0] + 4)[0]
+        if track.end >= 1 << 63:  # FFmpeg reads it signed
+            raise Mp4HeaderError(f'fragment {number}: negative decode time (tfdt) '
+                                 f'{track.end - (1 << 64)} of track {track_id}')
+    runs = []
+    for kind, s, e in boxes:
+        if kind != b'trun' or s + 8 > e:
+            continue
+        flags, samples = struct.unpack_from('>2I', data, s)
+        fields = bin(flags & 0xf00).count('1')  # duration, size, flags, composition offset
+        first = s + 8 + 4 * (flags & 0x1) + (flags & 0x4)  # data offset, first sample flags
+        if first + 4 * fields * samples > e:
+            raise Mp4HeaderError(f'fragment {number}: a track run (trun) of track {track_id} '
+                                 f'claims {samples} samples in {e - s} bytes')
+        if flags & 0x100 and samples:
+            table = np.frombuffer(data, '>u4', count=fields * samples, offset=first)
+            total = int(table[0::fields].sum(dtype=np.int64))
+        else:
+            total = (duration or 0) * samples
+        runs.append((number, track_id, track.end, samples, total))
+        track.end += total
+    return runs

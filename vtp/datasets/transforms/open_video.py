@@ -84,10 +84,11 @@ class OpenVideo(BaseTransform):
     Any file decord cannot serve raises :class:`SampleError`, so the dataset replaces the
     sample and ``DataHealthHook`` counts it by reason: ``'missing file'``, ``'empty file'``,
     ``'unreadable file'`` (a folder, no permission, an I/O error), ``'undecodable video'``
-    (garbage, a truncated download, contradictory sample tables), ``'no video stream'`` (audio
-    only), ``'video without frames'``, ``'unsupported codec'`` (e.g. AV1, which decord's
-    FFmpeg 4.1 cannot decode), ``'zero duration'`` (no frame rate: decord's frame seeking
-    would return wrong frames), ``'unknown rotation'`` and ``'unsupported rotation'``.
+    (garbage, a truncated download, contradictory sample tables, corrupt fragment timing or
+    sample counts), ``'no video stream'`` (audio only), ``'video without frames'``,
+    ``'unsupported codec'`` (e.g. AV1, which decord's FFmpeg 4.1 cannot decode), ``'zero
+    duration'`` (no frame rate: decord's frame seeking would return wrong frames),
+    ``'unknown rotation'`` and ``'unsupported rotation'``.
 
     Frames come out upright, as a player shows them: decord applies the display rotation of
     mp4/mov files (phone videos) when it decodes, swapping height and width for 90 and 270
