@@ -1,4 +1,5 @@
 """Installs the ``vtp`` package; dependencies are pinned in ``requirements/``."""
+
 from setuptools import find_packages, setup
 
 

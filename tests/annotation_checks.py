@@ -1,4 +1,5 @@
 """Shared assertion for annotation errors: the file, the line and the field are named."""
+
 from pathlib import Path
 
 

@@ -1,5 +1,6 @@
 """Every shipped config, shrunk to a toy model, trains a few iterations and evaluates on data
 in its corpus's released format; every trainable parameter gets a gradient."""
+
 import ast
 import json
 from pathlib import Path
@@ -13,25 +14,45 @@ from toy_runs import ROOT, read_scalars, write_toy_config
 
 from vtp.registry import DATASETS, MODELS, RUNNERS
 
-CONFIGS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py')
-                 if '_base_' not in p.parts)
-OWN_DATA = {f'configs/{task}/moving_shapes.py' for task in  # the others: corpus fixtures
-            ('pretrain', 'retrieval', 'videoqa', 'multiple_choice')} | \
-    {'configs/pretrain/moving_shapes_contrastive.py'}
+CONFIGS = sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts
+)
+OWN_DATA = {
+    f'configs/{task}/moving_shapes.py'
+    for task in (  # the others: corpus fixtures
+        'pretrain',
+        'retrieval',
+        'videoqa',
+        'multiple_choice',
+    )
+} | {'configs/pretrain/moving_shapes_contrastive.py'}
 
 
 @pytest.mark.parametrize('config', CONFIGS)
-def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_root: str,
-                                    corpora_root: Path, monkeypatch) -> None:
+def test_config_train_and_test_step(
+    config: str, tmp_path: Path, moving_shapes_root: str, corpora_root: Path, monkeypatch
+) -> None:
     if config in OWN_DATA:
         answers = json.loads(Path(moving_shapes_root, 'answer_list.json').read_text())
-        toy = write_toy_config(tmp_path / 'toy.py', config, moving_shapes_root, iters=3,
-                               ckpt_interval=3, num_answers=len(answers))
+        toy = write_toy_config(
+            tmp_path / 'toy.py',
+            config,
+            moving_shapes_root,
+            iters=3,
+            ckpt_interval=3,
+            num_answers=len(answers),
+        )
     else:
         monkeypatch.chdir(corpora_root)
         vocab_size = len(CHINESE_VOCAB) if 'cnvid' in config else 30522
-        toy = write_toy_config(tmp_path / 'toy.py', config, iters=3, ckpt_interval=3,
-                               vocab_size=vocab_size, num_answers=len(QA_ANSWERS))
+        toy = write_toy_config(
+            tmp_path / 'toy.py',
+            config,
+            iters=3,
+            ckpt_interval=3,
+            vocab_size=vocab_size,
+            num_answers=len(QA_ANSWERS),
+        )
     cfg = Config.fromfile(toy)
     assert cfg.default_scope == 'vtp'
     torch.manual_seed(0)
@@ -60,8 +81,9 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
     assert any(group['weight_decay'] > 0 for group in groups)
     rows = read_scalars(cfg.work_dir)
     assert [r['iter'] for r in rows if 'loss' in r] == [1, 2, 3]
-    key = {'videoqa': 'qa/acc', 'multiple_choice': 'mc/acc'}.get(config.split('/')[1],
-                                                                  'retrieval/t2v_R1')
+    key = {'videoqa': 'qa/acc', 'multiple_choice': 'mc/acc'}.get(
+        config.split('/')[1], 'retrieval/t2v_R1'
+    )
     evaluated = [r for r in rows if key in r]
     assert len(evaluated) == (0 if 'cnvid' in config else 1), f'{config} evaluation'
     if config.startswith('configs/retrieval/'):
@@ -71,8 +93,12 @@ def test_config_train_and_test_step(config: str, tmp_path: Path, moving_shapes_r
 def inheritance_depth(path: Path) -> int:
     """1 for a config without ``_base_``, else 1 + the deepest of its bases."""
     tree = ast.parse(path.read_text())
-    bases = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
-             and any(getattr(t, 'id', None) == '_base_' for t in node.targets)]
+    bases = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, 'id', None) == '_base_' for t in node.targets)
+    ]
     bases = [b for group in bases for b in (group if isinstance(group, list) else [group])]
     return 1 + max((inheritance_depth((path.parent / b).resolve()) for b in bases), default=0)
 

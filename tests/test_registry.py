@@ -1,5 +1,6 @@
 """Tests for ``vtp.registry``: every registry is a vtp child of an mmengine root, and the
 packages named in its ``locations`` import."""
+
 import importlib
 
 import mmengine.registry
@@ -8,10 +9,12 @@ from mmengine.registry import Registry
 
 import vtp.registry
 
-MMENGINE_ROOTS = {id(obj) for obj in vars(mmengine.registry).values()
-                  if isinstance(obj, Registry)}
-VTP_REGISTRIES = {name: obj for name, obj in vars(vtp.registry).items()
-                  if isinstance(obj, Registry) and id(obj) not in MMENGINE_ROOTS}
+MMENGINE_ROOTS = {id(obj) for obj in vars(mmengine.registry).values() if isinstance(obj, Registry)}
+VTP_REGISTRIES = {
+    name: obj
+    for name, obj in vars(vtp.registry).items()
+    if isinstance(obj, Registry) and id(obj) not in MMENGINE_ROOTS
+}
 
 
 def test_all_registries_are_exported():
@@ -42,14 +45,26 @@ def test_registry_locations_import(name):
 
 def test_models_registry_finds_vtp_modules_by_name():
     from vtp.registry import MODELS
-    for name in ('VideoSwinEncoder', 'BertTextEncoder', 'BertFusion', 'CrossAttentionFusion',
-                 'ConcatFusion',
-                 'ITCHead', 'ITMHead', 'MLMHead', 'InfoNCELoss', 'CrossEntropyLoss',
-                 'VideoTextPretrainer', 'VideoTextDataPreprocessor'):
+
+    for name in (
+        'VideoSwinEncoder',
+        'BertTextEncoder',
+        'BertFusion',
+        'CrossAttentionFusion',
+        'ConcatFusion',
+        'ITCHead',
+        'ITMHead',
+        'MLMHead',
+        'InfoNCELoss',
+        'CrossEntropyLoss',
+        'VideoTextPretrainer',
+        'VideoTextDataPreprocessor',
+    ):
         assert MODELS.get(name) is not None, name
 
 
 def test_hooks_registry_finds_vtp_hooks_by_name():
     from vtp.registry import HOOKS
+
     for name in ('DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook'):
         assert HOOKS.get(name) is not None, name

@@ -1,4 +1,5 @@
 """Helpers for tests that run the tools: toy versions of the shipped configs, running a tool."""
+
 import glob
 import json
 import os
@@ -36,10 +37,18 @@ test_dataloader = val_dataloader
 """
 
 
-def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, iters: int = 2,
-                     ckpt_interval: int = 1, workers: int = 0, val_size: int = 8,
-                     vocab_size: int = 30522, num_answers: Optional[int] = None,
-                     extra: str = '') -> Path:
+def write_toy_config(
+    path: Path,
+    base: str,
+    data_root: Optional[str] = None,
+    iters: int = 2,
+    ckpt_interval: int = 1,
+    workers: int = 0,
+    val_size: int = 8,
+    vocab_size: int = 30522,
+    num_answers: Optional[int] = None,
+    extra: str = '',
+) -> Path:
     """Write a config inheriting ``base`` (a path under configs/) with the toy overrides.
 
     With ``data_root`` the train and evaluation datasets read from it (and evaluate the first
@@ -48,19 +57,26 @@ def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, ite
     """
     base_path = ROOT / base
     base_cfg = Config.fromfile(str(base_path))
-    head_sizes = dict(itm='itm=dict(in_dims=32)',
-                      mlm=f'mlm=dict(in_dims=32, vocab_size={vocab_size})',
-                      qa=f'qa=dict(in_dims=32, num_answers={num_answers})')
+    head_sizes = dict(
+        itm='itm=dict(in_dims=32)',
+        mlm=f'mlm=dict(in_dims=32, vocab_size={vocab_size})',
+        qa=f'qa=dict(in_dims=32, num_answers={num_answers})',
+    )
     heads = ', '.join(head_sizes[name] for name in base_cfg.model.heads if name in head_sizes)
     train_set = val_set = ''
     if data_root is not None:
         train_set = f", dataset=dict(data_root='{data_root}')"
         val_set = f", dataset=dict(data_root='{data_root}', indices={val_size})"
     text = f"_base_ = ['{base_path}']\n" + TOY_MODEL.format(
-        iters=iters, ckpt_interval=ckpt_interval, vocab_size=vocab_size, heads=heads,
-        fusion='' if base_cfg.model.get('fusion') is None else
-        "\n    fusion=dict(_delete_=True, type='BertFusion', video_dims=64, num_layers=1),",
-        embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,')
+        iters=iters,
+        ckpt_interval=ckpt_interval,
+        vocab_size=vocab_size,
+        heads=heads,
+        fusion=''
+        if base_cfg.model.get('fusion') is None
+        else "\n    fusion=dict(_delete_=True, type='BertFusion', video_dims=64, num_layers=1),",
+        embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,',
+    )
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
     if base_cfg.get('val_dataloader') is not None:
         text += TOY_EVAL_DATA.format(val_set=val_set)
@@ -68,17 +84,26 @@ def write_toy_config(path: Path, base: str, data_root: Optional[str] = None, ite
     return path
 
 
-def run_tool(*args: str, env: Optional[dict] = None, cwd: Path = ROOT,
-             timeout: int = 300) -> subprocess.CompletedProcess:
+def run_tool(
+    *args: str, env: Optional[dict] = None, cwd: Path = ROOT, timeout: int = 300
+) -> subprocess.CompletedProcess:
     """Run a script from tools/ (a path relative to the repository) with this interpreter in
     ``cwd``; fail with its output on error."""
     script, *rest = args
     full_env = {**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})}
-    result = subprocess.run([sys.executable, str(ROOT / script), *rest], cwd=cwd, env=full_env,
-                            capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / script), *rest],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if result.returncode != 0:
-        raise AssertionError(f'{args} failed ({result.returncode}):\n{result.stdout[-3000:]}\n'
-                             f'{result.stderr[-5000:]}')
+        raise AssertionError(
+            f'{args} failed ({result.returncode}):\n{result.stdout[-3000:]}\n'
+            f'{result.stderr[-5000:]}'
+        )
     return result
 
 

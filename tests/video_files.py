@@ -1,5 +1,6 @@
 """Tiny real mp4 and jpg files for data tests, written with PyAV and PIL, and the broken and
 rotated kinds of mp4 that web corpora and phones produce."""
+
 import struct
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
@@ -15,12 +16,16 @@ BASE, STEP = 16, 14  # grey level of frame i (< 16): BASE + STEP * i
 UPRIGHT_HEIGHT, UPRIGHT_WIDTH = 96, 64
 BAND = 12  # the red band on top and the green band on the left of the upright picture
 # Display matrices (a, b, c, d) that turn the stored picture clockwise by so many degrees.
-ROTATION_MATRICES = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1),
-                     270: (0, -1, 1, 0)}
+ROTATION_MATRICES = {0: (1, 0, 0, 1), 90: (0, 1, -1, 0), 180: (-1, 0, 0, -1), 270: (0, -1, 1, 0)}
 
 
-def write_frames(path: Path, frames: List[np.ndarray], fps: int = 8, movflags: str = '',
-                 keyframe_interval: Optional[int] = None) -> str:
+def write_frames(
+    path: Path,
+    frames: List[np.ndarray],
+    fps: int = 8,
+    movflags: str = '',
+    keyframe_interval: Optional[int] = None,
+) -> str:
     """Encode RGB ``frames`` (H, W, 3) as H.264 in an mp4 (moov at the end unless ``movflags``
     say otherwise), a keyframe every ``keyframe_interval`` frames if given."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,8 +36,12 @@ def write_frames(path: Path, frames: List[np.ndarray], fps: int = 8, movflags: s
         stream.pix_fmt = 'yuv420p'
         stream.options = {'crf': '10', 'preset': 'ultrafast', 'threads': '1'}
         if keyframe_interval:
-            stream.options = {**stream.options, 'g': str(keyframe_interval),
-                              'keyint_min': str(keyframe_interval), 'sc_threshold': '0'}
+            stream.options = {
+                **stream.options,
+                'g': str(keyframe_interval),
+                'keyint_min': str(keyframe_interval),
+                'sc_threshold': '0',
+            }
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')))
         container.mux(stream.encode(None))
@@ -46,7 +55,7 @@ def grey_frames(num_frames: int) -> List[np.ndarray]:
     frames = []
     for i in range(num_frames):
         frame = np.full((HEIGHT, WIDTH, 3), BASE + STEP * i, np.uint8)
-        frame[8:16, 4 + 4 * i:12 + 4 * i] = (255, 0, 0)
+        frame[8:16, 4 + 4 * i : 12 + 4 * i] = (255, 0, 0)
         frames.append(frame)
     return frames
 
@@ -56,8 +65,9 @@ def write_mp4(path: Path, num_frames: int = 12, fps: int = 8) -> str:
     return write_frames(path, grey_frames(num_frames), fps)
 
 
-def write_fragmented_mp4(path: Path, movflags: str = 'frag_keyframe+empty_moov',
-                         num_frames: int = 16, fps: int = 8) -> str:
+def write_fragmented_mp4(
+    path: Path, movflags: str = 'frag_keyframe+empty_moov', num_frames: int = 16, fps: int = 8
+) -> str:
     """A fragmented mp4 of :func:`grey_frames`, as recorders and streaming servers write:
     a keyframe every 4 frames, and with ``frag_keyframe`` a movie fragment (``moof`` and
     ``mdat``) from each (4 fragments of 0.5 s); time scale 16384 per second at 8 fps."""
@@ -95,6 +105,7 @@ def set_sample_count(path: Path, fragment: int, count: int) -> None:
 def write_jpg(path: Path, level: int = 128) -> str:
     """A tiny jpg of grey ``level`` with a red 8x8 square in the top-left corner."""
     from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     image = np.full((HEIGHT, WIDTH, 3), level, np.uint8)
     image[:8, :8] = (255, 0, 0)
@@ -111,13 +122,20 @@ def upright_picture(level: int) -> np.ndarray:
     return picture
 
 
-def write_rotated_mp4(path: Path, rotation: int, num_frames: int = 6, fps: int = 8,
-                      picture: Callable[[int], np.ndarray] = upright_picture) -> str:
+def write_rotated_mp4(
+    path: Path,
+    rotation: int,
+    num_frames: int = 6,
+    fps: int = 8,
+    picture: Callable[[int], np.ndarray] = upright_picture,
+) -> str:
     """An mp4 that a player shows as ``picture(BASE + STEP * i)`` in frame i: stored turned
     counter-clockwise by ``rotation`` degrees, with a display matrix turning it back
     clockwise, as phones store video filmed upright."""
-    frames = [np.ascontiguousarray(np.rot90(picture(BASE + STEP * i), rotation // 90))
-              for i in range(num_frames)]
+    frames = [
+        np.ascontiguousarray(np.rot90(picture(BASE + STEP * i), rotation // 90))
+        for i in range(num_frames)
+    ]
     write_frames(path, frames, fps)
     set_display_matrix(path, ROTATION_MATRICES[rotation])
     return str(path)
@@ -140,8 +158,16 @@ def set_display_matrix(path: Path, matrix: Tuple[float, float, float, float]) ->
     a, b, c, d = matrix
     corners = [(a * x + c * y, b * x + d * y) for x in (0, width) for y in (0, height)]
     tx, ty = -min(x for x, _ in corners), -min(y for _, y in corners)
-    struct.pack_into('>9i', data, start + 40, *(round(v * 65536) for v in (a, b, 0, c, d)),
-                     0, round(tx * 65536), round(ty * 65536), 1 << 30)
+    struct.pack_into(
+        '>9i',
+        data,
+        start + 40,
+        *(round(v * 65536) for v in (a, b, 0, c, d)),
+        0,
+        round(tx * 65536),
+        round(ty * 65536),
+        1 << 30,
+    )
     Path(path).write_bytes(data)
 
 
@@ -152,8 +178,9 @@ def write_audio_only_mp4(path: Path) -> str:
         stream = container.add_stream('aac', rate=16000)
         stream.layout = 'mono'
         for i in range(16):
-            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format='fltp',
-                                               layout='mono')
+            frame = av.AudioFrame.from_ndarray(
+                np.zeros((1, 1024), np.float32), format='fltp', layout='mono'
+            )
             frame.sample_rate, frame.pts = 16000, 1024 * i
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
@@ -198,5 +225,5 @@ def set_codec(path: Path, fourcc: bytes) -> None:
     """Relabel the video sample description as ``fourcc`` (e.g. ``b'av01'``, AV1)."""
     data = bytearray(Path(path).read_bytes())
     start, _ = box_payload(data, b'stsd')
-    data[start + 12:start + 16] = fourcc
+    data[start + 12 : start + 16] = fourcc
     Path(path).write_bytes(data)

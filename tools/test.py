@@ -1,4 +1,5 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out results.json]``."""
+
 import argparse
 import json
 import os
@@ -18,14 +19,28 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file (.pth or .safetensors)')
     parser.add_argument('--work-dir', help='where logs go')
-    parser.add_argument('--out', help='write the metrics (and, where the loop or a metric keeps '
-                        'them, the per-query or per-question predictions) to this JSON file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. test_dataloader.batch_size=8')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--check-data', action='store_true',
-                        help='only check that the checkpoint and the test data exist, then exit')
+    parser.add_argument(
+        '--out',
+        help='write the metrics (and, where the loop or a metric keeps '
+        'them, the per-query or per-question predictions) to this JSON file',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. test_dataloader.batch_size=8',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher',
+    )
+    parser.add_argument(
+        '--check-data',
+        action='store_true',
+        help='only check that the checkpoint and the test data exist, then exit',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

@@ -1,4 +1,5 @@
 """Train a vtp model: ``python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]] [--amp]``."""
+
 import argparse
 import os
 import os.path as osp
@@ -16,15 +17,30 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a vtp model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument('--resume', nargs='?', const='auto',
-                        help='resume from CKPT, or from the newest checkpoint in the work dir')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        help='resume from CKPT, or from the newest checkpoint in the work dir',
+    )
     parser.add_argument('--amp', action='store_true', help='mixed precision (bf16 autocast)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, e.g. train_cfg.max_iters=100')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--check-data', action='store_true',
-                        help='only check that the data the config reads exist, then exit')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. train_cfg.max_iters=100',
+    )
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher',
+    )
+    parser.add_argument(
+        '--check-data',
+        action='store_true',
+        help='only check that the data the config reads exist, then exit',
+    )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))

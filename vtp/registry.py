@@ -3,6 +3,7 @@
 Configs set ``default_scope = 'vtp'``; plugins register into these registries and are loaded with
 ``custom_imports``.
 """
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
@@ -24,10 +25,24 @@ from mmengine.registry import WEIGHT_INITIALIZERS as MMENGINE_WEIGHT_INITIALIZER
 from mmengine.registry import Registry
 
 __all__ = [
-    'RUNNERS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 'VISUALIZERS', 'VISBACKENDS',
-    'MODEL_WRAPPERS', 'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
-    'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'FUNCTIONS', 'MODELS',
-    'WEIGHT_INITIALIZERS', 'METRICS'
+    'RUNNERS',
+    'LOOPS',
+    'HOOKS',
+    'LOG_PROCESSORS',
+    'VISUALIZERS',
+    'VISBACKENDS',
+    'MODEL_WRAPPERS',
+    'OPTIMIZERS',
+    'OPTIM_WRAPPERS',
+    'OPTIM_WRAPPER_CONSTRUCTORS',
+    'PARAM_SCHEDULERS',
+    'DATASETS',
+    'DATA_SAMPLERS',
+    'TRANSFORMS',
+    'FUNCTIONS',
+    'MODELS',
+    'WEIGHT_INITIALIZERS',
+    'METRICS',
 ]
 
 #######################################################################
@@ -37,20 +52,24 @@ RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['vtp.engine.run
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['vtp.engine.runner'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['vtp.engine.hooks'])
 LOG_PROCESSORS = Registry(
-    'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['vtp.engine.runner'])
+    'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['vtp.engine.runner']
+)
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=['vtp.engine'])
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=['vtp.engine'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['vtp.engine.runner'])
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['vtp.engine.runner']
+)
 
 #######################################################################
 #                           vtp.datasets                              #
 #######################################################################
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['vtp.datasets'])
 DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['vtp.datasets.samplers'])
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['vtp.datasets.samplers']
+)
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, locations=['vtp.datasets.transforms'])
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['vtp.datasets.transforms']
+)
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, locations=['vtp.datasets'])
 
 #######################################################################
@@ -68,11 +87,16 @@ METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['vtp.evaluation
 #######################################################################
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['vtp.engine.optimizers'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['vtp.engine.optimizers'])
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['vtp.engine.optimizers']
+)
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor', parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    locations=['vtp.engine.optimizers'])
+    'optimizer wrapper constructor',
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    locations=['vtp.engine.optimizers'],
+)
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['vtp.engine.optimizers'])
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['vtp.engine.optimizers']
+)
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, locations=['vtp.models'])
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, locations=['vtp.models']
+)

@@ -6,8 +6,7 @@
 #       --cfg-options load_from=work_dirs/moving_shapes/iter_700.pth
 _base_ = ['../pretrain/moving_shapes.py']
 model = dict(
-    heads=dict(_delete_=True,
-               itm=dict(type='OptionMatchingHead', in_dims={{_base_.text_dims}})),
+    heads=dict(_delete_=True, itm=dict(type='OptionMatchingHead', in_dims={{_base_.text_dims}})),
     embed_dim=None,
     test_cfg=dict(_delete_=True, option_weights=dict(itm=1.0)),
 )

@@ -5,8 +5,9 @@
 #       --cfg-options load_from=work_dirs/moving_shapes/iter_700.pth
 _base_ = ['../pretrain/moving_shapes.py']
 model = dict(
-    heads=dict(_delete_=True,
-               qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=14)),
+    heads=dict(
+        _delete_=True, qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=14)
+    ),
     embed_dim=None,
     test_cfg=dict(_delete_=True, predict_head='qa'),
 )

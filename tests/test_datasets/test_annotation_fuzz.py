@@ -15,6 +15,7 @@ checks:
 
 Derandomized, without an example database: the same examples on every run.
 """
+
 import csv
 import io
 import json
@@ -37,15 +38,35 @@ FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=50)
 
 # Characters annotations hold, and those that break formats, drawn more often than the rest.
 SPECIAL = list(' ,;"\'\t\n\r\\{}[]:') + ['é', '中', '😀', '\u00a0', '\u2028', '\ufeff']
-TEXT = st.text(st.sampled_from(SPECIAL) | st.characters(exclude_categories=('Cs', ),
-                                                         exclude_characters='\x00'),
-               max_size=24)
+TEXT = st.text(
+    st.sampled_from(SPECIAL) | st.characters(exclude_categories=('Cs',), exclude_characters='\x00'),
+    max_size=24,
+)
 TEXTS = st.lists(TEXT, min_size=1, max_size=4)
 LINE_TEXTS = st.lists(TEXT.map(lambda t: re.sub('[\t\r\n]', ' ', t)), min_size=1, max_size=4)
 WEBVID_ROWS = st.lists(st.tuples(TEXT, TEXT, TEXT, TEXT), min_size=1, max_size=4)
-DAMAGE_BYTES = [b'"', b',', b'\t', b'\n', b'\r', b'\r\n', b'\x00', b'\xff', b'\xe9',
-                b'\xef\xbb\xbf', b'{', b'}', b'[', b']', b':', b'\\', b' ', b'NaN', b'1e999',
-                b'"a":1,']
+DAMAGE_BYTES = [
+    b'"',
+    b',',
+    b'\t',
+    b'\n',
+    b'\r',
+    b'\r\n',
+    b'\x00',
+    b'\xff',
+    b'\xe9',
+    b'\xef\xbb\xbf',
+    b'{',
+    b'}',
+    b'[',
+    b']',
+    b':',
+    b'\\',
+    b' ',
+    b'NaN',
+    b'1e999',
+    b'"a":1,',
+]
 
 
 @dataclass
@@ -54,6 +75,7 @@ class Target:
     from ``data``) and returns the dataset config and the records it must give (dicts of the
     keys to compare), or None if the value makes the file invalid; ``files`` are the
     annotation files it reads."""
+
     write: Callable[[Path, Any], Tuple[dict, Any]]
     files: Tuple[str, ...]
     data: st.SearchStrategy = TEXTS
@@ -74,10 +96,20 @@ def video(root: Path, name: str) -> str:
 
 
 def webvid(root: Path, rows: list) -> Tuple[dict, Any]:
-    write_csv(root / 'ann.csv', [['videoid', 'contentUrl', 'duration', 'page_dir', 'name']] +
-              [[v, url, 'PT00H01M05S', d, t] for v, url, d, t in rows])
-    expected = [dict(filename=video(root, osp.join(d.strip(), f'{v.strip()}.mp4')),
-                     text=t.strip(), video_id=v.strip(), duration=65.0) for v, _, d, t in rows]
+    write_csv(
+        root / 'ann.csv',
+        [['videoid', 'contentUrl', 'duration', 'page_dir', 'name']]
+        + [[v, url, 'PT00H01M05S', d, t] for v, url, d, t in rows],
+    )
+    expected = [
+        dict(
+            filename=video(root, osp.join(d.strip(), f'{v.strip()}.mp4')),
+            text=t.strip(),
+            video_id=v.strip(),
+            duration=65.0,
+        )
+        for v, _, d, t in rows
+    ]
     valid = all(v.strip() and d.strip() for v, _, d, _ in rows)
     return dict(type='WebVidDataset', ann_file='ann.csv'), expected if valid else None
 
@@ -90,9 +122,13 @@ def cc3m(root: Path, texts: list) -> Tuple[dict, Any]:
     for image in images:
         image.parent.mkdir(parents=True, exist_ok=True)
         image.write_bytes(b'\xff\xd8')
-    return (dict(type='CC3MDataset', ann_file='ann.tsv', data_prefix=dict(img='img')),
-            [dict(filename=str(image), text=t.removeprefix('\ufeff' * (i == 0)).strip(),
-                  image_id=i) for i, (image, t) in enumerate(zip(images, texts))])
+    return (
+        dict(type='CC3MDataset', ann_file='ann.tsv', data_prefix=dict(img='img')),
+        [
+            dict(filename=str(image), text=t.removeprefix('\ufeff' * (i == 0)).strip(), image_id=i)
+            for i, (image, t) in enumerate(zip(images, texts))
+        ],
+    )
 
 
 def cc3m_folder(root: Path, texts: list) -> Tuple[dict, Any]:
@@ -101,142 +137,249 @@ def cc3m_folder(root: Path, texts: list) -> Tuple[dict, Any]:
     for i, text in enumerate(texts):
         (root / f'{i:09d}.jpg').write_bytes(b'\xff\xd8')
         (root / f'{i:09d}.txt').write_bytes(text.encode('utf-8'))
-    return (dict(type='CC3MDataset', data_prefix=dict(img='')),
-            [dict(text=re.sub('\r\n?', '\n', t.removeprefix('\ufeff')).strip(), image_id=i)
-             for i, t in enumerate(texts)])
+    return (
+        dict(type='CC3MDataset', data_prefix=dict(img='')),
+        [
+            dict(text=re.sub('\r\n?', '\n', t.removeprefix('\ufeff')).strip(), image_id=i)
+            for i, t in enumerate(texts)
+        ],
+    )
 
 
 def msrvtt_train(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'data.json', dict(videos=[], sentences=[
-        dict(video_id=f'video{i % 2}', caption=t, sen_id=i) for i, t in enumerate(texts)]))
+    write_json(
+        root / 'data.json',
+        dict(
+            videos=[],
+            sentences=[
+                dict(video_id=f'video{i % 2}', caption=t, sen_id=i) for i, t in enumerate(texts)
+            ],
+        ),
+    )
     write_csv(root / 'train.csv', [['video_id']] + [[f'video{i}'] for i in range(len(texts[:2]))])
-    return (dict(type='MSRVTTDataset', ann_file='data.json', split_file='train.csv'),
-            [dict(video_id=f'video{v}', text=[t.strip() for t in texts[v::2]])
-             for v in range(len(texts[:2]))])
+    return (
+        dict(type='MSRVTTDataset', ann_file='data.json', split_file='train.csv'),
+        [
+            dict(video_id=f'video{v}', text=[t.strip() for t in texts[v::2]])
+            for v in range(len(texts[:2]))
+        ],
+    )
 
 
 def msrvtt_test(root: Path, texts: list) -> Tuple[dict, Any]:
     """The JSFusion test CSV (data.json is read only if damage renames its ``sentence``)."""
     write_json(root / 'data.json', dict(sentences=[dict(video_id='video0', caption='c')]))
-    write_csv(root / 'test.csv', [['', 'key', 'vid_key', 'video_id', 'sentence']] +
-              [[i, f'ret{i}', f'msr{i}', f'video{i}', t] for i, t in enumerate(texts)])
-    return (dict(type='MSRVTTDataset', ann_file='data.json', split_file='test.csv'),
-            [dict(filename=video(root, f'video{i}.mp4'), video_id=f'video{i}', text=[t.strip()])
-             for i, t in enumerate(texts)])
+    write_csv(
+        root / 'test.csv',
+        [['', 'key', 'vid_key', 'video_id', 'sentence']]
+        + [[i, f'ret{i}', f'msr{i}', f'video{i}', t] for i, t in enumerate(texts)],
+    )
+    return (
+        dict(type='MSRVTTDataset', ann_file='data.json', split_file='test.csv'),
+        [
+            dict(filename=video(root, f'video{i}.mp4'), video_id=f'video{i}', text=[t.strip()])
+            for i, t in enumerate(texts)
+        ],
+    )
 
 
 def msvd(root: Path, texts: list) -> Tuple[dict, Any]:
     with open(root / 'captions.pkl', 'wb') as f:
         pickle.dump({f'clip{i}': [t.split(), ['second', t]] for i, t in enumerate(texts)}, f)
     (root / 'list.txt').write_text(''.join(f'clip{i}\n' for i in range(len(texts))))
-    return (dict(type='MSVDDataset', ann_file='captions.pkl', split_file='list.txt'),
-            [dict(video_id=f'clip{i}', text=[' '.join(t.split()), 'second ' + t])
-             for i, t in enumerate(texts)])
+    return (
+        dict(type='MSVDDataset', ann_file='captions.pkl', split_file='list.txt'),
+        [
+            dict(video_id=f'clip{i}', text=[' '.join(t.split()), 'second ' + t])
+            for i, t in enumerate(texts)
+        ],
+    )
 
 
 def didemo(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', [dict(annotation_id=i, video=f'{i % 2}.mov', times=[[0, 1]],
-                                        description=t) for i, t in enumerate(texts)])
-    return (dict(type='DiDeMoDataset', ann_file='ann.json'),
-            [dict(filename=video(root, f'{v}.mp4'),
-                  text=[' '.join(t.strip() for t in texts[v::2] if t.strip())])
-             for v in range(len(texts[:2]))])
+    write_json(
+        root / 'ann.json',
+        [
+            dict(annotation_id=i, video=f'{i % 2}.mov', times=[[0, 1]], description=t)
+            for i, t in enumerate(texts)
+        ],
+    )
+    return (
+        dict(type='DiDeMoDataset', ann_file='ann.json'),
+        [
+            dict(
+                filename=video(root, f'{v}.mp4'),
+                text=[' '.join(t.strip() for t in texts[v::2] if t.strip())],
+            )
+            for v in range(len(texts[:2]))
+        ],
+    )
 
 
 def vatex(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', [dict(videoID=f'yt{v}_000001_000011', enCap=texts, chCap=['中'])
-                                   for v in range(3)])
+    write_json(
+        root / 'ann.json',
+        [dict(videoID=f'yt{v}_000001_000011', enCap=texts, chCap=['中']) for v in range(3)],
+    )
     (root / 'ids.txt').write_text('yt2_000001_000011\nyt0_000001_000011\n')
-    return (dict(type='VATEXDataset', ann_file='ann.json', split_file='ids.txt'),
-            [dict(video_id=f'yt{v}_000001_000011', text=[t.strip() for t in texts])
-             for v in (0, 2)])
+    return (
+        dict(type='VATEXDataset', ann_file='ann.json', split_file='ids.txt'),
+        [dict(video_id=f'yt{v}_000001_000011', text=[t.strip() for t in texts]) for v in (0, 2)],
+    )
 
 
 def coco(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', dict(
-        images=[dict(id=i, file_name=f'{i}.jpg') for i in range(2)],
-        annotations=[dict(id=i, image_id=i % 2, caption=t) for i, t in enumerate(texts)]))
-    return (dict(type='CocoCaptionDataset', ann_file='ann.json', data_prefix=dict(img='')),
-            [dict(image_id=v, text=[t.strip() for t in texts[v::2]])
-             for v in range(len(texts[:2]))])
+    write_json(
+        root / 'ann.json',
+        dict(
+            images=[dict(id=i, file_name=f'{i}.jpg') for i in range(2)],
+            annotations=[dict(id=i, image_id=i % 2, caption=t) for i, t in enumerate(texts)],
+        ),
+    )
+    return (
+        dict(type='CocoCaptionDataset', ann_file='ann.json', data_prefix=dict(img='')),
+        [dict(image_id=v, text=[t.strip() for t in texts[v::2]]) for v in range(len(texts[:2]))],
+    )
 
 
 def coco_karpathy(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', dict(images=[
-        dict(filepath='train2014', filename=f'{i}.jpg', split='train', cocoid=i,
-             sentences=[dict(raw=t, tokens=[])]) for i, t in enumerate(texts)]))
-    return (dict(type='CocoCaptionDataset', ann_file='ann.json', data_prefix=dict(img='')),
-            [dict(image_id=i, text=[t.strip()]) for i, t in enumerate(texts)])
+    write_json(
+        root / 'ann.json',
+        dict(
+            images=[
+                dict(
+                    filepath='train2014',
+                    filename=f'{i}.jpg',
+                    split='train',
+                    cocoid=i,
+                    sentences=[dict(raw=t, tokens=[])],
+                )
+                for i, t in enumerate(texts)
+            ]
+        ),
+    )
+    return (
+        dict(type='CocoCaptionDataset', ann_file='ann.json', data_prefix=dict(img='')),
+        [dict(image_id=i, text=[t.strip()]) for i, t in enumerate(texts)],
+    )
 
 
 def visual_genome(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', [dict(id=7, regions=[
-        dict(region_id=i, image_id=7, phrase=t, x=0, y=0, width=1, height=1)
-        for i, t in enumerate(texts)])])
-    return (dict(type='VisualGenomeDataset', ann_file='ann.json', data_prefix=dict(img='')),
-            [dict(image_id=7, text=[t.strip() for t in texts])])
+    write_json(
+        root / 'ann.json',
+        [
+            dict(
+                id=7,
+                regions=[
+                    dict(region_id=i, image_id=7, phrase=t, x=0, y=0, width=1, height=1)
+                    for i, t in enumerate(texts)
+                ],
+            )
+        ],
+    )
+    return (
+        dict(type='VisualGenomeDataset', ann_file='ann.json', data_prefix=dict(img='')),
+        [dict(image_id=7, text=[t.strip() for t in texts])],
+    )
 
 
 def video_qa(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'qa.json', [dict(question=t, answer=['red', 'blue', 'gone'][i % 3],
-                                       video_id=i % 2, id=i) for i, t in enumerate(texts)])
+    write_json(
+        root / 'qa.json',
+        [
+            dict(question=t, answer=['red', 'blue', 'gone'][i % 3], video_id=i % 2, id=i)
+            for i, t in enumerate(texts)
+        ],
+    )
     write_json(root / 'answers.json', ['red', 'blue'])
     (root / 'mapping.txt').write_text('ytA vid0\nytB vid1\n')
-    return (dict(type='VideoQADataset', ann_file='qa.json', answer_list='answers.json',
-                 mapping_file='mapping.txt', video_template='{}.avi'),
-            [dict(filename=video(root, f'yt{"AB"[i % 2]}.avi'), text=t.strip(),
-                  label=[0, 1, -1][i % 3], question_id=i) for i, t in enumerate(texts)])
+    return (
+        dict(
+            type='VideoQADataset',
+            ann_file='qa.json',
+            answer_list='answers.json',
+            mapping_file='mapping.txt',
+            video_template='{}.avi',
+        ),
+        [
+            dict(
+                filename=video(root, f'yt{"AB"[i % 2]}.avi'),
+                text=t.strip(),
+                label=[0, 1, -1][i % 3],
+                question_id=i,
+            )
+            for i, t in enumerate(texts)
+        ],
+    )
 
 
 def multiple_choice(root: Path, texts: list) -> Tuple[dict, Any]:
     write_json(root / 'ann.json', [dict(video='clip.mp4', caption=texts, answer=len(texts) - 1)])
-    return (dict(type='MultipleChoiceDataset', ann_file='ann.json'),
-            [dict(text=[t.strip() for t in texts], answer=len(texts) - 1)])
+    return (
+        dict(type='MultipleChoiceDataset', ann_file='ann.json'),
+        [dict(text=[t.strip() for t in texts], answer=len(texts) - 1)],
+    )
 
 
 def video_text_json(root: Path, texts: list) -> Tuple[dict, Any]:
-    write_json(root / 'ann.json', [dict(video='a.mp4', caption=texts),
-                                   dict(video='b.mp4', caption=texts[0])])
+    write_json(
+        root / 'ann.json',
+        [dict(video='a.mp4', caption=texts), dict(video='b.mp4', caption=texts[0])],
+    )
     valid = all(t.strip() for t in texts)
-    return (dict(type='VideoTextJsonDataset', ann_file='ann.json'),
-            [dict(video_id='a', text=[t.strip() for t in texts]),
-             dict(video_id='b', text=[texts[0].strip()])] if valid else None)
+    return (
+        dict(type='VideoTextJsonDataset', ann_file='ann.json'),
+        [
+            dict(video_id='a', text=[t.strip() for t in texts]),
+            dict(video_id='b', text=[texts[0].strip()]),
+        ]
+        if valid
+        else None,
+    )
 
 
 def asr(root: Path, texts: list, dataset: str, jsonl: bool) -> Tuple[dict, Any]:
     """Two videos of 1 s segments; ``min_duration=0`` makes each segment a sample."""
     starts = list(range(len(texts)))
-    videos = {f'vid{v}': dict(start=starts, end=[s + 1 for s in starts], text=texts)
-              for v in range(2)}
+    videos = {
+        f'vid{v}': dict(start=starts, end=[s + 1 for s in starts], text=texts) for v in range(2)
+    }
     if jsonl:
         with open(root / 'ann.jsonl', 'w', encoding='utf-8') as f:
-            f.writelines(json.dumps(dict(video_id=k, **e), ensure_ascii=False) + '\n'
-                         for k, e in videos.items())
+            f.writelines(
+                json.dumps(dict(video_id=k, **e), ensure_ascii=False) + '\n'
+                for k, e in videos.items()
+            )
     else:
         write_json(root / 'ann.json', videos)
-    return (dict(type=dataset, ann_file='ann.jsonl' if jsonl else 'ann.json', min_duration=0),
-            [dict(video_id=v, start=float(s), end=s + 1.0, text=t.strip())
-             for v in videos for s, t in enumerate(texts)])
+    return (
+        dict(type=dataset, ann_file='ann.jsonl' if jsonl else 'ann.json', min_duration=0),
+        [
+            dict(video_id=v, start=float(s), end=s + 1.0, text=t.strip())
+            for v in videos
+            for s, t in enumerate(texts)
+        ],
+    )
 
 
 TARGETS = {
-    'webvid': Target(webvid, ('ann.csv', ), WEBVID_ROWS),
-    'cc3m': Target(cc3m, ('ann.tsv', ), LINE_TEXTS),
-    'cc3m_folder': Target(cc3m_folder, ('000000000.txt', )),
+    'webvid': Target(webvid, ('ann.csv',), WEBVID_ROWS),
+    'cc3m': Target(cc3m, ('ann.tsv',), LINE_TEXTS),
+    'cc3m_folder': Target(cc3m_folder, ('000000000.txt',)),
     'msrvtt_train': Target(msrvtt_train, ('data.json', 'train.csv')),
-    'msrvtt_test': Target(msrvtt_test, ('test.csv', )),
+    'msrvtt_test': Target(msrvtt_test, ('test.csv',)),
     'msvd': Target(msvd, ('captions.pkl', 'list.txt')),
-    'didemo': Target(didemo, ('ann.json', )),
+    'didemo': Target(didemo, ('ann.json',)),
     'vatex': Target(vatex, ('ann.json', 'ids.txt')),
-    'coco': Target(coco, ('ann.json', )),
-    'coco_karpathy': Target(coco_karpathy, ('ann.json', )),
-    'visual_genome': Target(visual_genome, ('ann.json', )),
+    'coco': Target(coco, ('ann.json',)),
+    'coco_karpathy': Target(coco_karpathy, ('ann.json',)),
+    'visual_genome': Target(visual_genome, ('ann.json',)),
     'video_qa': Target(video_qa, ('qa.json', 'answers.json', 'mapping.txt')),
-    'multiple_choice': Target(multiple_choice, ('ann.json', )),
-    'video_text_json': Target(video_text_json, ('ann.json', )),
-    'howto100m_json': Target(lambda r, t: asr(r, t, 'HowTo100MDataset', False), ('ann.json', )),
-    'howto100m_jsonl': Target(lambda r, t: asr(r, t, 'HowTo100MDataset', True), ('ann.jsonl', )),
-    'cnvid': Target(lambda r, t: asr(r, t, 'CNVidDataset', True), ('ann.jsonl', )),
+    'multiple_choice': Target(multiple_choice, ('ann.json',)),
+    'video_text_json': Target(video_text_json, ('ann.json',)),
+    'howto100m_json': Target(lambda r, t: asr(r, t, 'HowTo100MDataset', False), ('ann.json',)),
+    'howto100m_jsonl': Target(lambda r, t: asr(r, t, 'HowTo100MDataset', True), ('ann.jsonl',)),
+    'cnvid': Target(lambda r, t: asr(r, t, 'CNVidDataset', True), ('ann.jsonl',)),
 }
 
 
@@ -271,9 +414,10 @@ def damage(data: bytes) -> st.SearchStrategy:
     chunk = st.sampled_from(DAMAGE_BYTES) | st.binary(min_size=1, max_size=6)
     return st.one_of(
         st.binary(max_size=64),
-        st.tuples(anywhere, chunk).map(lambda a: data[:a[0]] + a[1] + data[a[0]:]),
-        st.tuples(anywhere, st.integers(1, 6)).map(lambda a: data[:a[0]] + data[a[0] + a[1]:]),
-        st.tuples(anywhere, chunk).map(lambda a: data[:a[0]] + a[1] + data[a[0] + len(a[1]):]))
+        st.tuples(anywhere, chunk).map(lambda a: data[: a[0]] + a[1] + data[a[0] :]),
+        st.tuples(anywhere, st.integers(1, 6)).map(lambda a: data[: a[0]] + data[a[0] + a[1] :]),
+        st.tuples(anywhere, chunk).map(lambda a: data[: a[0]] + a[1] + data[a[0] + len(a[1]) :]),
+    )
 
 
 def _unique_keys(pairs: list) -> dict:
@@ -298,12 +442,16 @@ def well_formed(name: str, data: bytes) -> bool:
                 if line.strip():
                     json.loads(line, object_pairs_hook=_unique_keys)
         elif name.endswith('.csv'):
-            rows = [r for r in csv.reader(io.StringIO(text, newline=''), strict=True)
-                    if r and not (len(r) == 1 and not r[0].strip())]
+            rows = [
+                r
+                for r in csv.reader(io.StringIO(text, newline=''), strict=True)
+                if r and not (len(r) == 1 and not r[0].strip())
+            ]
             return all(len(r) == len(rows[0]) for r in rows)
         elif name.endswith('.tsv'):
-            return all(line.count('\t') == 1 for line in re.split('\r\n|\r|\n', text)
-                       if line.strip())
+            return all(
+                line.count('\t') == 1 for line in re.split('\r\n|\r|\n', text) if line.strip()
+            )
     except (ValueError, RecursionError, csv.Error):  # UnicodeDecodeError is a ValueError
         return False
     return True
@@ -328,12 +476,18 @@ def test_damaged_files_load_or_raise_annotation_error(name, data):
 
 PLAIN = st.text(st.sampled_from(list('ab é中')), min_size=1, max_size=8).filter(str.strip)
 TABLES = {  # good rows, the file's columns and delimiter, a data row from its caption
-    'webvid': (st.lists(st.tuples(st.just('7'), TEXT, st.just('d'), TEXT), min_size=1,
-                        max_size=4),
-               ['videoid', 'contentUrl', 'duration', 'page_dir', 'name'], ',',
-               lambda caption: ['1', 'url', 'PT00H00M01S', 'dir', caption]),
-    'msrvtt_test': (TEXTS, ['', 'key', 'vid_key', 'video_id', 'sentence'], ',',
-                    lambda caption: ['9', 'ret9', 'msr9', 'video9', caption]),
+    'webvid': (
+        st.lists(st.tuples(st.just('7'), TEXT, st.just('d'), TEXT), min_size=1, max_size=4),
+        ['videoid', 'contentUrl', 'duration', 'page_dir', 'name'],
+        ',',
+        lambda caption: ['1', 'url', 'PT00H00M01S', 'dir', caption],
+    ),
+    'msrvtt_test': (
+        TEXTS,
+        ['', 'key', 'vid_key', 'video_id', 'sentence'],
+        ',',
+        lambda caption: ['9', 'ret9', 'msr9', 'video9', caption],
+    ),
     'cc3m': (LINE_TEXTS, ['caption', 'url'], '\t', lambda caption: [caption, 'url']),
 }
 
@@ -363,7 +517,7 @@ def test_a_row_with_a_field_too_many_or_too_few_stops_at_its_line(name, data):
             found = data.draw(st.integers(1, len(columns) - 1), label='fields kept')
             fields, field = row_of(caption)[:found], columns[found]
         path.write_text(text + delimiter.join(fields) + '\n', encoding='utf-8', newline='')
-        outcome = load(root, cfg, ('text', ))
+        outcome = load(root, cfg, ('text',))
     assert isinstance(outcome, AnnotationError), outcome
     assert outcome.line == len(re.findall('\r\n|\r|\n', text)) + 1
     assert outcome.field == field

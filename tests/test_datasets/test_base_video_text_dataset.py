@@ -1,5 +1,6 @@
 """Tests for ``BaseVideoTextDataset``: stream keys, per-sample seeded randomness, replacement of
 broken samples and the serialized record store."""
+
 import random
 
 import numpy as np
@@ -176,8 +177,9 @@ def test_records_are_one_shared_byte_array():
 @pytest.mark.parametrize('indices, expected', [(3, [0, 1, 2]), ([8, 2, 5], [8, 2, 5])])
 def test_indices_select_a_subset(indices, expected):
     dataset = BrokenSet(indices=indices)
-    assert [dataset.get_data_info(i)['filename'] for i in range(len(dataset))] == \
-        [f'clip{i}.mp4' for i in expected]
+    assert [dataset.get_data_info(i)['filename'] for i in range(len(dataset))] == [
+        f'clip{i}.mp4' for i in expected
+    ]
 
 
 def test_unserialized_records_are_refused():
@@ -189,8 +191,14 @@ class PackedBrokenSet(BrokenSet):
     """``BrokenSet`` with frames, tokens and packing: clip i has i % 3 + 1 captions."""
 
     def load_data_list(self):
-        return (dict(filename=f'clip{i}.mp4', video_id=f'clip{i}',
-                     text=[f'caption {i}.{k}' for k in range(i % 3 + 1)]) for i in range(10))
+        return (
+            dict(
+                filename=f'clip{i}.mp4',
+                video_id=f'clip{i}',
+                text=[f'caption {i}.{k}' for k in range(i % 3 + 1)],
+            )
+            for i in range(10)
+        )
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -1,4 +1,5 @@
 """Tests for ``CC3MDataset``: the TSV joined with an img2dataset folder, the folder alone."""
+
 import os.path as osp
 from pathlib import Path
 
@@ -24,8 +25,9 @@ def write_tsv(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def download(root: Path, key: int, caption: str = None, shard: str = '00000',
-             ext: str = '.jpg') -> str:
+def download(
+    root: Path, key: int, caption: str = None, shard: str = '00000', ext: str = '.jpg'
+) -> str:
     """An img2dataset image ``{shard}/{key:09d}{ext}`` with its ``.txt`` caption beside it."""
     stem = root / shard / f'{key:09d}'
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -90,8 +92,10 @@ def test_images_in_several_shards_and_formats(tmp_path):
     (root / '00001' / '000000002.txt').write_text('caption only, no image')
     samples = infos(build(root, write_tsv(tmp_path, ''.join(ROWS))))
     assert [(s['image_id'], s['filename']) for s in samples] == [
-        (1, str(root / '00000' / '000000001.jpg')), (3, str(root / '00001' / '000000003.png')),
-        (4, str(root / '00001' / '000000004.JPG'))]
+        (1, str(root / '00000' / '000000001.jpg')),
+        (3, str(root / '00001' / '000000003.png')),
+        (4, str(root / '00001' / '000000004.JPG')),
+    ]
 
 
 def test_caption_is_stripped_and_may_be_empty(tmp_path, training):
@@ -109,12 +113,19 @@ def test_no_row_downloaded_is_an_error(tmp_path):
     check_error(excinfo, path, 1, '<root>')
 
 
-@pytest.mark.parametrize('row, field, problem', [
-    ('a caption without url\n', 'url', '1 field, expected 2 (caption, url)'),
-    ('a caption\turl\textra\n', '<row>', "3 fields, expected 2 (caption, url); a field cannot "
-     "hold a tab; the fields past 'url': ['extra']"),
-    ('a\tb\tc\td\n', '<row>', '4 fields, expected 2'),
-])
+@pytest.mark.parametrize(
+    'row, field, problem',
+    [
+        ('a caption without url\n', 'url', '1 field, expected 2 (caption, url)'),
+        (
+            'a caption\turl\textra\n',
+            '<row>',
+            '3 fields, expected 2 (caption, url); a field cannot '
+            "hold a tab; the fields past 'url': ['extra']",
+        ),
+        ('a\tb\tc\td\n', '<row>', '4 fields, expected 2'),
+    ],
+)
 def test_bad_row_names_file_line_and_field(tmp_path, training, row, field, problem):
     # Header on line 1, rows on lines 2-4, a blank line 5, the bad row on line 6.
     path = write_tsv(tmp_path, 'caption\turl\n' + ''.join(ROWS[:3]) + '\n' + row + ROWS[3])
@@ -139,7 +150,11 @@ def test_folder_alone_sorted_by_key_across_shards(tmp_path):
     download(root, 8)  # no caption file: an empty caption, replaced when read
     samples = infos(build(root))
     assert [(s['image_id'], s['text']) for s in samples] == [
-        (3, 'top level'), (7, 'first shard'), (8, ''), (10001, 'second shard')]
+        (3, 'top level'),
+        (7, 'first shard'),
+        (8, ''),
+        (10001, 'second shard'),
+    ]
     assert samples[0]['filename'] == str(root / '000000003.jpg')
     assert samples[3]['filename'] == str(root / '00001' / '000010001.jpg')
 
@@ -157,11 +172,19 @@ def test_keys_of_shards_that_are_not_a_power_of_ten(tmp_path):
     tsv = write_tsv(tmp_path, ''.join(f'caption {i}\thttp://x/{i}.jpg\n' for i in range(5004)))
     download(tmp_path / 'training', 2, shard='00000')
     download(tmp_path / 'training', 10003, shard='00001')
-    dataset = DATASETS.build(dict(type='CC3MDataset', ann_file=str(tsv), samples_per_shard=5000,
-                                  data_prefix=dict(img=str(tmp_path / 'training')),
-                                  pipeline=[]))
-    assert [(i['text'], osp.basename(i['filename'])) for i in infos(dataset)] == \
-        [('caption 2', '000000002.jpg'), ('caption 5003', '000010003.jpg')]
+    dataset = DATASETS.build(
+        dict(
+            type='CC3MDataset',
+            ann_file=str(tsv),
+            samples_per_shard=5000,
+            data_prefix=dict(img=str(tmp_path / 'training')),
+            pipeline=[],
+        )
+    )
+    assert [(i['text'], osp.basename(i['filename'])) for i in infos(dataset)] == [
+        ('caption 2', '000000002.jpg'),
+        ('caption 5003', '000010003.jpg'),
+    ]
 
 
 def test_quotes_are_text_and_a_row_is_one_line(tmp_path, training):
@@ -169,7 +192,10 @@ def test_quotes_are_text_and_a_row_is_one_line(tmp_path, training):
     text = '"quoted" caption\turl0\n"a quote never closed\turl1\nplain\turl2\n'
     samples = infos(build(training, write_tsv(tmp_path, text)))
     assert [(s['image_id'], s['text']) for s in samples] == [
-        (0, '"quoted" caption'), (1, '"a quote never closed'), (2, 'plain')]
+        (0, '"quoted" caption'),
+        (1, '"a quote never closed'),
+        (2, 'plain'),
+    ]
 
 
 def test_bad_bytes_in_the_tsv_or_a_caption_file(tmp_path, training):

@@ -1,4 +1,5 @@
 """Tests for ``CocoCaptionDataset``: the COCO 2017 captions json, Karpathy's json, and errors."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -12,8 +13,15 @@ from vtp.registry import DATASETS
 
 
 def build(ann_file: Path, prefix: str = 'images', **kwargs) -> CocoCaptionDataset:
-    return DATASETS.build(dict(type='CocoCaptionDataset', ann_file=str(ann_file),
-                               data_prefix=dict(img=prefix), pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='CocoCaptionDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(img=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def write_json(tmp_path: Path, content: dict, name: str = 'captions.json') -> Path:
@@ -38,35 +46,69 @@ def element_line(path: Path, key: str, index: int) -> int:
 
 def infos(dataset) -> dict:
     """``image_id -> data info`` of every sample."""
-    return {info['image_id']: info for info in
-            (dataset.get_data_info(i) for i in range(len(dataset)))}
+    return {
+        info['image_id']: info for info in (dataset.get_data_info(i) for i in range(len(dataset)))
+    }
 
 
 def coco2017(images=None, annotations=None) -> dict:
-    images = [dict(id=1, file_name='000000000001.jpg', height=48, width=64),
-              dict(id=2, file_name='000000000002.jpg', height=48, width=64),
-              dict(id=3, file_name='000000000003.jpg', height=48, width=64)] \
-        if images is None else images
-    annotations = [dict(id=10, image_id=2, caption=' A cat on a mat. '),
-                   dict(id=11, image_id=1, caption='A dog runs.\n'),
-                   dict(id=12, image_id=2, caption='The cat sleeps')] \
-        if annotations is None else annotations
-    return dict(info=dict(year=2017), licenses=[dict(id=1, name='x')], images=images,
-                annotations=annotations)
+    images = (
+        [
+            dict(id=1, file_name='000000000001.jpg', height=48, width=64),
+            dict(id=2, file_name='000000000002.jpg', height=48, width=64),
+            dict(id=3, file_name='000000000003.jpg', height=48, width=64),
+        ]
+        if images is None
+        else images
+    )
+    annotations = (
+        [
+            dict(id=10, image_id=2, caption=' A cat on a mat. '),
+            dict(id=11, image_id=1, caption='A dog runs.\n'),
+            dict(id=12, image_id=2, caption='The cat sleeps'),
+        ]
+        if annotations is None
+        else annotations
+    )
+    return dict(
+        info=dict(year=2017),
+        licenses=[dict(id=1, name='x')],
+        images=images,
+        annotations=annotations,
+    )
 
 
 def karpathy(images=None) -> dict:
     def image(cocoid, split, folder='train2014'):
-        return dict(filepath=folder, filename=f'COCO_{folder}_{cocoid:012d}.jpg', cocoid=cocoid,
-                    split=split, imgid=cocoid, sentids=[],
-                    sentences=[dict(raw=f' photo {cocoid} one ', tokens=['photo']),
-                               dict(raw=f'photo {cocoid} two', tokens=['photo'])])
-    images = [image(1, 'train'), image(2, 'restval', 'val2014'), image(3, 'val', 'val2014'),
-              image(4, 'test', 'val2014'), image(5, 'train')] if images is None else images
+        return dict(
+            filepath=folder,
+            filename=f'COCO_{folder}_{cocoid:012d}.jpg',
+            cocoid=cocoid,
+            split=split,
+            imgid=cocoid,
+            sentids=[],
+            sentences=[
+                dict(raw=f' photo {cocoid} one ', tokens=['photo']),
+                dict(raw=f'photo {cocoid} two', tokens=['photo']),
+            ],
+        )
+
+    images = (
+        [
+            image(1, 'train'),
+            image(2, 'restval', 'val2014'),
+            image(3, 'val', 'val2014'),
+            image(4, 'test', 'val2014'),
+            image(5, 'train'),
+        ]
+        if images is None
+        else images
+    )
     return dict(images=images, dataset='coco')
 
 
 # --- COCO 2017 captions json ---------------------------------------------------------------
+
 
 def test_2017_one_sample_per_captioned_image(tmp_path):
     prefix = str(tmp_path / 'train2017')
@@ -108,27 +150,36 @@ def test_2017_empty_caption_loads(tmp_path, caption):
 def test_2017_missing_image_is_replaced_when_read(tmp_path):
     prefix = tmp_path / 'train2017'
     write_jpg(prefix / '000000000001.jpg')  # image 2 was never downloaded
-    dataset = DATASETS.build(dict(
-        type='CocoCaptionDataset', ann_file=str(write_json(tmp_path, coco2017())),
-        data_prefix=dict(img=str(prefix)), pipeline=[dict(type='LoadImage', num_frames=2)]))
+    dataset = DATASETS.build(
+        dict(
+            type='CocoCaptionDataset',
+            ann_file=str(write_json(tmp_path, coco2017())),
+            data_prefix=dict(img=str(prefix)),
+            pipeline=[dict(type='LoadImage', num_frames=2)],
+        )
+    )
     index = [dataset.get_data_info(i)['image_id'] for i in range(2)].index(2)
     sample = dataset[index]
     assert sample['image_id'] == 1
     assert sample['imgs'].shape == (2, HEIGHT, WIDTH, 3)
-    assert sample['failures'] == [dict(path=str(prefix / '000000000002.jpg'),
-                                       reason='missing file')]
+    assert sample['failures'] == [
+        dict(path=str(prefix / '000000000002.jpg'), reason='missing file')
+    ]
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(id=20, image_id=1), 'caption'),
-    (dict(id=20, image_id=1, caption=None), 'caption'),
-    (dict(id=20, image_id=1, caption=7), 'caption'),
-    (dict(id=20, image_id=1, caption=['a', 'b']), 'caption'),
-    (dict(id=20, caption='text'), 'image_id'),
-    (dict(id=20, image_id='1', caption='text'), 'image_id'),
-    (dict(id=20, image_id=True, caption='text'), 'image_id'),
-    (dict(id=20, image_id=99, caption='text'), 'image_id'),  # not in images
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(id=20, image_id=1), 'caption'),
+        (dict(id=20, image_id=1, caption=None), 'caption'),
+        (dict(id=20, image_id=1, caption=7), 'caption'),
+        (dict(id=20, image_id=1, caption=['a', 'b']), 'caption'),
+        (dict(id=20, caption='text'), 'image_id'),
+        (dict(id=20, image_id='1', caption='text'), 'image_id'),
+        (dict(id=20, image_id=True, caption='text'), 'image_id'),
+        (dict(id=20, image_id=99, caption='text'), 'image_id'),  # not in images
+    ],
+)
 def test_2017_bad_annotation_names_file_line_and_field(tmp_path, bad, field):
     content = coco2017()
     content['annotations'].insert(2, bad)
@@ -140,13 +191,16 @@ def test_2017_bad_annotation_names_file_line_and_field(tmp_path, bad, field):
     check_error(excinfo, path, line, field)
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(file_name='x.jpg'), 'id'),
-    (dict(id='4', file_name='x.jpg'), 'id'),
-    (dict(id=4), 'file_name'),
-    (dict(id=4, file_name=''), 'file_name'),
-    (dict(id=4, file_name=5), 'file_name'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(file_name='x.jpg'), 'id'),
+        (dict(id='4', file_name='x.jpg'), 'id'),
+        (dict(id=4), 'file_name'),
+        (dict(id=4, file_name=''), 'file_name'),
+        (dict(id=4, file_name=5), 'file_name'),
+    ],
+)
 def test_2017_bad_image_names_file_line_and_field(tmp_path, bad, field):
     content = coco2017()
     content['images'].insert(1, bad)
@@ -174,8 +228,11 @@ def test_2017_list_that_is_not_a_list(tmp_path, key):
     path = write_json(tmp_path, content)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
-                if text.strip().startswith(f'"{key}"'))
+    line = next(
+        i
+        for i, text in enumerate(path.read_text().splitlines(), 1)
+        if text.strip().startswith(f'"{key}"')
+    )
     check_error(excinfo, path, line, key)
 
 
@@ -199,6 +256,7 @@ def test_invalid_json_names_its_line(tmp_path):
 
 # --- Karpathy's dataset_coco.json -----------------------------------------------------------
 
+
 def test_karpathy_default_splits_train_and_restval(tmp_path):
     prefix = str(tmp_path / 'coco')
     dataset = build(write_json(tmp_path, karpathy(), 'dataset_coco.json'), prefix)
@@ -209,8 +267,9 @@ def test_karpathy_default_splits_train_and_restval(tmp_path):
     assert by_id[1]['text'] == ['photo 1 one', 'photo 1 two']
 
 
-@pytest.mark.parametrize('splits, ids', [(('test',), [4]), (('val', 'test'), [3, 4]),
-                                         (['train'], [1, 5])])
+@pytest.mark.parametrize(
+    'splits, ids', [(('test',), [4]), (('val', 'test'), [3, 4]), (['train'], [1, 5])]
+)
 def test_karpathy_only_configured_splits(tmp_path, splits, ids):
     dataset = build(write_json(tmp_path, karpathy()), splits=splits)
     assert sorted(infos(dataset)) == ids
@@ -229,20 +288,23 @@ def test_karpathy_empty_sentence_loads(tmp_path):
     assert infos(build(write_json(tmp_path, content)))[1]['text'] == ['photo 1 one', '']
 
 
-@pytest.mark.parametrize('change, field', [
-    (dict(sentences=[dict(raw='ok'), dict(tokens=['no', 'raw'])]), 'sentences[1].raw'),
-    (dict(sentences=[dict(raw=3)]), 'sentences[0].raw'),
-    (dict(sentences=[dict(raw='ok'), dict(raw=None)]), 'sentences[1].raw'),
-    (dict(sentences=['a bare string']), 'sentences[0].raw'),
-    (dict(sentences=None), 'sentences'),
-    (dict(sentences='a photo'), 'sentences'),
-    (dict(sentences=[]), 'sentences'),
-    (dict(split=None), 'split'),
-    (dict(split=1), 'split'),
-    (dict(filepath=None), 'filepath'),
-    (dict(filename=7), 'filename'),
-    (dict(cocoid='3'), 'cocoid'),
-])
+@pytest.mark.parametrize(
+    'change, field',
+    [
+        (dict(sentences=[dict(raw='ok'), dict(tokens=['no', 'raw'])]), 'sentences[1].raw'),
+        (dict(sentences=[dict(raw=3)]), 'sentences[0].raw'),
+        (dict(sentences=[dict(raw='ok'), dict(raw=None)]), 'sentences[1].raw'),
+        (dict(sentences=['a bare string']), 'sentences[0].raw'),
+        (dict(sentences=None), 'sentences'),
+        (dict(sentences='a photo'), 'sentences'),
+        (dict(sentences=[]), 'sentences'),
+        (dict(split=None), 'split'),
+        (dict(split=1), 'split'),
+        (dict(filepath=None), 'filepath'),
+        (dict(filename=7), 'filename'),
+        (dict(cocoid='3'), 'cocoid'),
+    ],
+)
 def test_karpathy_bad_image_names_file_line_and_field(tmp_path, change, field):
     content = karpathy()
     content['images'][4].update(change)  # a 'train' image, after images of other splits

@@ -1,5 +1,6 @@
 """Tests for ``DiDeMoDataset``: moments joined into one paragraph per video, the video extension,
 and errors naming file, line and field."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -15,8 +16,15 @@ VIDEO_B = '10044@N03_4476497017_e2ae8ab2ec.mp4'
 
 
 def build(ann_file, prefix: str = 'videos', **kwargs) -> DiDeMoDataset:
-    return DATASETS.build(dict(type='DiDeMoDataset', ann_file=str(ann_file),
-                               data_prefix=dict(video=prefix), pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='DiDeMoDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def infos(dataset) -> list:
@@ -24,8 +32,13 @@ def infos(dataset) -> list:
 
 
 def moment(video: str, description, annotation_id: int = 0) -> dict:
-    return dict(annotation_id=annotation_id, video=video, description=description,
-                times=[[0, 1]], num_segments=6)
+    return dict(
+        annotation_id=annotation_id,
+        video=video,
+        description=description,
+        times=[[0, 1]],
+        num_segments=6,
+    )
 
 
 def write_json(tmp_path: Path, content, name: str = 'train_data.json') -> Path:
@@ -43,12 +56,15 @@ def entry_line(path: Path, index: int) -> int:
 
 def test_moments_of_a_video_become_one_paragraph_in_file_order(tmp_path):
     prefix = str(tmp_path / 'videos')
-    path = write_json(tmp_path, [
-        moment(VIDEO_A, 'the girl waves.', 0),
-        moment(VIDEO_B, 'a car drives by', 1),
-        moment(VIDEO_A, '  she walks away  ', 2),
-        moment(VIDEO_A, 'camera zooms in', 3),
-    ])
+    path = write_json(
+        tmp_path,
+        [
+            moment(VIDEO_A, 'the girl waves.', 0),
+            moment(VIDEO_B, 'a car drives by', 1),
+            moment(VIDEO_A, '  she walks away  ', 2),
+            moment(VIDEO_A, 'camera zooms in', 3),
+        ],
+    )
     dataset = build(path, prefix)
     assert isinstance(dataset, DiDeMoDataset)
     assert len(dataset) == 2
@@ -63,8 +79,15 @@ def test_moments_of_a_video_become_one_paragraph_in_file_order(tmp_path):
 
 
 def test_empty_descriptions_are_skipped_in_the_join(tmp_path):
-    path = write_json(tmp_path, [moment(VIDEO_A, 'first'), moment(VIDEO_A, ''),
-                                 moment(VIDEO_A, '   '), moment(VIDEO_A, 'last')])
+    path = write_json(
+        tmp_path,
+        [
+            moment(VIDEO_A, 'first'),
+            moment(VIDEO_A, ''),
+            moment(VIDEO_A, '   '),
+            moment(VIDEO_A, 'last'),
+        ],
+    )
     assert build(path).get_data_info(0)['text'] == ['first last']
 
 
@@ -74,9 +97,15 @@ def test_video_with_only_empty_descriptions_loads(tmp_path):
     assert [info['text'] for info in infos(build(path))] == [['a'], ['']]
 
 
-@pytest.mark.parametrize('video_ext, name', [
-    ('.mp4', 'clip.mp4'), (None, 'clip.mov'), ('.webm', 'clip.webm'), ('.mkv', 'clip.mkv'),
-])
+@pytest.mark.parametrize(
+    'video_ext, name',
+    [
+        ('.mp4', 'clip.mp4'),
+        (None, 'clip.mov'),
+        ('.webm', 'clip.webm'),
+        ('.mkv', 'clip.mkv'),
+    ],
+)
 def test_video_ext(tmp_path, video_ext, name):
     path = write_json(tmp_path, [moment('clip.mov', 'a moment')])
     info = build(path, 'p', video_ext=video_ext).get_data_info(0)
@@ -87,7 +116,10 @@ def test_video_ext(tmp_path, video_ext, name):
 def test_default_video_ext_is_mp4(tmp_path):
     path = write_json(tmp_path, [moment('a.mov', 'x'), moment('b.m4v', 'y'), moment('c.mp4', 'z')])
     assert [info['filename'] for info in infos(build(path, 'p'))] == [
-        osp.join('p', 'a.mp4'), osp.join('p', 'b.mp4'), osp.join('p', 'c.mp4')]
+        osp.join('p', 'a.mp4'),
+        osp.join('p', 'b.mp4'),
+        osp.join('p', 'c.mp4'),
+    ]
 
 
 def test_ann_file_and_prefix_are_joined_with_data_root(tmp_path):
@@ -96,16 +128,19 @@ def test_ann_file_and_prefix_are_joined_with_data_root(tmp_path):
     assert dataset.get_data_info(0)['filename'] == osp.join(str(tmp_path), 'videos', VIDEO_A)
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(annotation_id=9, description='no video'), 'video'),
-    (dict(video=None, description='null video'), 'video'),
-    (dict(video=7, description='int video'), 'video'),
-    (dict(video='', description='empty video'), 'video'),
-    (dict(video=VIDEO_B), 'description'),
-    (dict(video=VIDEO_B, description=None), 'description'),
-    (dict(video=VIDEO_B, description=3), 'description'),
-    (dict(video=VIDEO_B, description=['a', 'list']), 'description'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(annotation_id=9, description='no video'), 'video'),
+        (dict(video=None, description='null video'), 'video'),
+        (dict(video=7, description='int video'), 'video'),
+        (dict(video='', description='empty video'), 'video'),
+        (dict(video=VIDEO_B), 'description'),
+        (dict(video=VIDEO_B, description=None), 'description'),
+        (dict(video=VIDEO_B, description=3), 'description'),
+        (dict(video=VIDEO_B, description=['a', 'list']), 'description'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     content = [moment(VIDEO_A, f'moment {i}', i) for i in range(3)]
     content.insert(2, bad)

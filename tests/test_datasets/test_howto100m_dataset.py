@@ -1,4 +1,5 @@
 """Tests for ``HowTo100MDataset`` and ``CNVidDataset``: windows of ASR segments, json and jsonl."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -12,16 +13,23 @@ from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
 from vtp.registry import DATASETS
 
 
-def build(ann_file: Path, prefix: str = 'videos', type: str = 'HowTo100MDataset',
-          **kwargs) -> HowTo100MDataset:
-    return DATASETS.build(dict(type=type, ann_file=str(ann_file),
-                               data_prefix=dict(video=prefix), pipeline=[], **kwargs))
+def build(
+    ann_file: Path, prefix: str = 'videos', type: str = 'HowTo100MDataset', **kwargs
+) -> HowTo100MDataset:
+    return DATASETS.build(
+        dict(
+            type=type, ann_file=str(ann_file), data_prefix=dict(video=prefix), pipeline=[], **kwargs
+        )
+    )
 
 
 def asr(*segments) -> dict:
     """``{start, end, text}`` lists, as caption.json holds them, from (start, end, text)."""
-    return dict(start=[s for s, _, _ in segments], end=[e for _, e, _ in segments],
-                text=[t for _, _, t in segments])
+    return dict(
+        start=[s for s, _, _ in segments],
+        end=[e for _, e, _ in segments],
+        text=[t for _, _, t in segments],
+    )
 
 
 def write_json(tmp_path: Path, videos: dict) -> Path:
@@ -33,9 +41,12 @@ def write_json(tmp_path: Path, videos: dict) -> Path:
 
 def write_jsonl(tmp_path: Path, videos: dict, blank_after: int = None) -> Path:
     """One ``{video_id, start, end, text}`` per line (a blank line after the given one)."""
-    lines = [json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False)
-             if isinstance(entry, dict) else json.dumps(entry)
-             for video_id, entry in videos.items()]
+    lines = [
+        json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False)
+        if isinstance(entry, dict)
+        else json.dumps(entry)
+        for video_id, entry in videos.items()
+    ]
     if blank_after is not None:
         lines.insert(blank_after, '')
     path = tmp_path / 'caption.jsonl'
@@ -53,15 +64,19 @@ def spans(dataset) -> list:
 
 VIDEOS = {
     # 0-2, 0-4.5 (>= 4: a window); 4.5-7, 4.5-9 (a window); 9-10 is short: joins the last.
-    'merge': asr((0, 2, ' first '), (2, 4.5, 'second'), (4.5, 7, 'third'), (7, 9, 'fourth'),
-                 (9, 10, 'fifth')),
+    'merge': asr(
+        (0, 2, ' first '), (2, 4.5, 'second'), (4.5, 7, 'third'), (7, 9, 'fourth'), (9, 10, 'fifth')
+    ),
     'short': asr((1.0, 2.5, 'only one')),
     # Segments ending at or before their start are dropped.
-    'broken': asr((0, 3, 'kept a'), (3, 3, 'zero length'), (6, 2, 'ends early'),
-                  (5, 9, 'kept b')),
+    'broken': asr((0, 3, 'kept a'), (3, 3, 'zero length'), (6, 2, 'ends early'), (5, 9, 'kept b')),
 }
-EXPECTED = [('merge', 0.0, 4.5, 'first second'), ('merge', 4.5, 10.0, 'third fourth fifth'),
-            ('short', 1.0, 2.5, 'only one'), ('broken', 0.0, 9.0, 'kept a kept b')]
+EXPECTED = [
+    ('merge', 0.0, 4.5, 'first second'),
+    ('merge', 4.5, 10.0, 'third fourth fifth'),
+    ('short', 1.0, 2.5, 'only one'),
+    ('broken', 0.0, 9.0, 'kept a kept b'),
+]
 
 
 @pytest.mark.parametrize('writer', [write_json, write_jsonl])
@@ -85,13 +100,16 @@ def test_json_and_jsonl_give_identical_samples(tmp_path):
     assert from_json == from_jsonl
 
 
-@pytest.mark.parametrize('min_duration, expected', [
-    (0, [(0.0, 2.0), (2.0, 4.0), (4.0, 5.0), (5.0, 8.0)]),
-    (2, [(0.0, 2.0), (2.0, 4.0), (4.0, 8.0)]),  # 4-5 is 1 s: 4-8 closes the window
-    (4, [(0.0, 4.0), (4.0, 8.0)]),  # exactly min_duration closes a window
-    (5, [(0.0, 8.0)]),  # 0-5 closes; 5-8 is 3 s short: it joins the window before it
-    (100, [(0.0, 8.0)]),  # the whole video is shorter: one window
-])
+@pytest.mark.parametrize(
+    'min_duration, expected',
+    [
+        (0, [(0.0, 2.0), (2.0, 4.0), (4.0, 5.0), (5.0, 8.0)]),
+        (2, [(0.0, 2.0), (2.0, 4.0), (4.0, 8.0)]),  # 4-5 is 1 s: 4-8 closes the window
+        (4, [(0.0, 4.0), (4.0, 8.0)]),  # exactly min_duration closes a window
+        (5, [(0.0, 8.0)]),  # 0-5 closes; 5-8 is 3 s short: it joins the window before it
+        (100, [(0.0, 8.0)]),  # the whole video is shorter: one window
+    ],
+)
 def test_min_duration(tmp_path, min_duration, expected):
     videos = {'v': asr((0, 2, 'a'), (2, 4, 'b'), (4, 5, 'c'), (5, 8, 'd'))}
     dataset = build(write_json(tmp_path, videos), min_duration=min_duration)
@@ -108,7 +126,9 @@ def test_segments_are_sorted_and_end_is_the_latest(tmp_path):
 def test_empty_texts_are_left_out_of_the_join(tmp_path):
     videos = {'v': asr((0, 1, ''), (1, 2, 'words'), (2, 5, '  ')), 'silent': asr((0, 9, ''))}
     assert spans(build(write_json(tmp_path, videos))) == [
-        ('v', 0.0, 5.0, 'words'), ('silent', 0.0, 9.0, '')]  # empty: replaced when read
+        ('v', 0.0, 5.0, 'words'),
+        ('silent', 0.0, 9.0, ''),
+    ]  # empty: replaced when read
 
 
 def test_video_without_valid_segments_gives_no_sample(tmp_path):
@@ -187,18 +207,23 @@ def test_json_root_not_an_object(tmp_path):
     check_error(excinfo, path, 1, '<root>')
 
 
-@pytest.mark.parametrize('text, field', [
-    ('{"video_id": "x", "start": [0], "end": [1], ', '<json>'),
-    ('not json at all', '<json>'),
-    ('[{"video_id": "x", "start": [0], "end": [1], "text": ["a"]}]', '<entry>'),
-    ('"x"', '<entry>'),
-    ('{"start": [0], "end": [1], "text": ["a"]}', 'video_id'),
-    ('{"video_id": 12, "start": [0], "end": [1], "text": ["a"]}', 'video_id'),
-    ('{"video_id": "x", "start": [0], "end": [1], "text": ["a"]} {}', '<json>'),
-    ('{"video_id": "x", "video_id": "y", "start": [0], "end": [1], "text": ["a"]}', '<json>'),
-    ('{"video_id": "x", "start": [0], "end": [1], "text": ["a"], "n": ' + '9' * 5000 + '}',
-     '<json>'),
-])
+@pytest.mark.parametrize(
+    'text, field',
+    [
+        ('{"video_id": "x", "start": [0], "end": [1], ', '<json>'),
+        ('not json at all', '<json>'),
+        ('[{"video_id": "x", "start": [0], "end": [1], "text": ["a"]}]', '<entry>'),
+        ('"x"', '<entry>'),
+        ('{"start": [0], "end": [1], "text": ["a"]}', 'video_id'),
+        ('{"video_id": 12, "start": [0], "end": [1], "text": ["a"]}', 'video_id'),
+        ('{"video_id": "x", "start": [0], "end": [1], "text": ["a"]} {}', '<json>'),
+        ('{"video_id": "x", "video_id": "y", "start": [0], "end": [1], "text": ["a"]}', '<json>'),
+        (
+            '{"video_id": "x", "start": [0], "end": [1], "text": ["a"], "n": ' + '9' * 5000 + '}',
+            '<json>',
+        ),
+    ],
+)
 def test_bad_jsonl_line(tmp_path, text, field):
     path = write_jsonl(tmp_path, VIDEOS)
     with open(path, 'a', encoding='utf-8') as f:
@@ -210,22 +235,31 @@ def test_bad_jsonl_line(tmp_path, text, field):
 
 # --- CNVidDataset --------------------------------------------------------------------------
 
-CHINESE = {'视频一': asr((0, 1.5, '把面粉倒进碗里'), (1.5, 3, ' 加一点水搅拌 '),
-                      (3, 6, '揉成光滑的面团'), (6, 7, '盖上盖子'))}
+CHINESE = {
+    '视频一': asr(
+        (0, 1.5, '把面粉倒进碗里'),
+        (1.5, 3, ' 加一点水搅拌 '),
+        (3, 6, '揉成光滑的面团'),
+        (6, 7, '盖上盖子'),
+    )
+}
 
 
 @pytest.mark.parametrize('writer', [write_json, write_jsonl])
 def test_cnvid_joins_chinese_text_without_spaces(tmp_path, writer):
     dataset = build(writer(tmp_path, CHINESE), 'videos', type='CNVidDataset', min_duration=2)
     assert isinstance(dataset, CNVidDataset)
-    assert spans(dataset) == [('视频一', 0.0, 3.0, '把面粉倒进碗里加一点水搅拌'),
-                              ('视频一', 3.0, 7.0, '揉成光滑的面团盖上盖子')]
+    assert spans(dataset) == [
+        ('视频一', 0.0, 3.0, '把面粉倒进碗里加一点水搅拌'),
+        ('视频一', 3.0, 7.0, '揉成光滑的面团盖上盖子'),
+    ]
     assert dataset.get_data_info(0)['filename'] == osp.join('videos', '视频一.mp4')
 
 
 def test_cnvid_separator_can_be_set(tmp_path):
-    dataset = build(write_json(tmp_path, CHINESE), type='CNVidDataset', min_duration=10,
-                    text_separator='，')
+    dataset = build(
+        write_json(tmp_path, CHINESE), type='CNVidDataset', min_duration=10, text_separator='，'
+    )
     assert spans(dataset)[0][3] == '把面粉倒进碗里，加一点水搅拌，揉成光滑的面团，盖上盖子'
 
 
@@ -238,13 +272,22 @@ def test_howto100m_separator_differs_from_cnvid(tmp_path):
 def test_clip_is_cut_to_the_window(tmp_path):
     """Through the video pipeline, each window decodes frames of its own time span only."""
     write_mp4(tmp_path / 'videos' / 'v.mp4', num_frames=16, fps=4)  # 4 s, frame i at i/4 s
-    path = write_json(tmp_path, {'v': asr((0.0, 1.0, 'a'), (1.0, 2.0, 'b'), (2.0, 3.0, 'c'),
-                                          (3.0, 4.0, 'd'))})
-    dataset = DATASETS.build(dict(
-        type='HowTo100MDataset', ann_file=str(path), min_duration=2.0,
-        data_prefix=dict(video=str(tmp_path / 'videos')),
-        pipeline=[dict(type='OpenVideo'), dict(type='SampleFrames', num_frames=4),
-                  dict(type='DecodeVideo')]))
+    path = write_json(
+        tmp_path, {'v': asr((0.0, 1.0, 'a'), (1.0, 2.0, 'b'), (2.0, 3.0, 'c'), (3.0, 4.0, 'd'))}
+    )
+    dataset = DATASETS.build(
+        dict(
+            type='HowTo100MDataset',
+            ann_file=str(path),
+            min_duration=2.0,
+            data_prefix=dict(video=str(tmp_path / 'videos')),
+            pipeline=[
+                dict(type='OpenVideo'),
+                dict(type='SampleFrames', num_frames=4),
+                dict(type='DecodeVideo'),
+            ],
+        )
+    )
     assert len(dataset) == 2
     for key, (first, last) in ((0, (0, 7)), (1, (8, 15)), (2, (0, 7)), (3, (8, 15))):
         sample = dataset[key]

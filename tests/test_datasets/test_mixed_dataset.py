@@ -1,4 +1,5 @@
 """Tests for ``MixedDataset``: exact ratios per batch and rank, full passes, determinism."""
+
 from collections import Counter
 from unittest import mock
 
@@ -21,8 +22,9 @@ class Corpus(BaseVideoTextDataset):
 
 def mixed(sizes=(30, 70), ratios=None, names=('a', 'b'), world_size=1, seed=0) -> MixedDataset:
     with mock.patch('vtp.datasets.mixed_dataset.get_dist_info', return_value=(0, world_size)):
-        return MixedDataset([Corpus(n, s) for n, s in zip(names, sizes)], ratios=ratios,
-                            names=names, seed=seed)
+        return MixedDataset(
+            [Corpus(n, s) for n, s in zip(names, sizes)], ratios=ratios, names=names, seed=seed
+        )
 
 
 @pytest.mark.parametrize('size', [1, 2, 3, 10, 97, 1000, 4099])
@@ -30,8 +32,9 @@ def test_permute_is_a_permutation(size):
     for keys in ((1, 2, 3, 4), (5, 6, 7, 8)):
         assert sorted(permute(i, size, keys) for i in range(size)) == list(range(size))
     if size >= 10:  # different keys, different orders
-        assert [permute(i, size, (1, 2, 3, 4)) for i in range(size)] != \
-            [permute(i, size, (5, 6, 7, 8)) for i in range(size)]
+        assert [permute(i, size, (1, 2, 3, 4)) for i in range(size)] != [
+            permute(i, size, (5, 6, 7, 8)) for i in range(size)
+        ]
 
 
 def test_every_batch_holds_the_ratios():
@@ -39,7 +42,7 @@ def test_every_batch_holds_the_ratios():
     assert dataset.corpus_ratios == {'a': 0.25, 'b': 0.75}
     corpora = [dataset.locate(k)[0] for k in range(2 * PERIOD)]
     for start in range(0, len(corpora) - 8, 8):  # batches of 8: exactly 2 of a, 6 of b
-        assert corpora[start:start + 8].count(0) == 2
+        assert corpora[start : start + 8].count(0) == 2
 
 
 def test_default_ratios_follow_sizes_and_sample_carries_corpus():
@@ -55,7 +58,7 @@ def test_each_corpus_pass_visits_every_sample_once_then_reshuffles():
     visits = [dataset.locate(k) for k in range(40)]  # 20 visits of each corpus
     small = [key for corpus, key in visits if corpus == 0]
     assert sorted(k % 5 for k in small[:5]) == list(range(5))
-    passes = [[k % 5 for k in small[p:p + 5]] for p in range(0, 20, 5)]
+    passes = [[k % 5 for k in small[p : p + 5]] for p in range(0, 20, 5)]
     assert len({tuple(p) for p in passes}) > 1, 'every pass in the same order'
     assert [k // 5 for k in small] == [p for p in range(4) for _ in range(5)]  # pass in key
     large = [key for corpus, key in visits if corpus == 1]
@@ -68,7 +71,7 @@ def test_ranks_read_disjoint_samples_at_the_ratios():
     per_rank = {r: [dataset.locate(p * 2 + r) for p in range(40)] for r in range(2)}
     for visits in per_rank.values():
         for start in range(0, 40, 4):  # every batch of 4 of a rank: 2 and 2
-            assert [c for c, _ in visits[start:start + 4]].count(0) == 2
+            assert [c for c, _ in visits[start : start + 4]].count(0) == 2
     everything = per_rank[0] + per_rank[1]
     assert sorted(everything) == sorted({(c, k) for c, k in everything})
     assert Counter(c for c, _ in everything) == {0: 40, 1: 40}
@@ -81,11 +84,14 @@ def test_mapping_is_deterministic_and_seeded():
     assert [first.locate(k) for k in keys] != [other.locate(k) for k in keys]
 
 
-@pytest.mark.parametrize('kwargs, match', [
-    (dict(ratios=[1]), 'one positive ratio per dataset'),
-    (dict(ratios=[1, 0]), 'one positive ratio per dataset'),
-    (dict(names=('a', 'a')), 'one distinct name per dataset'),
-])
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(ratios=[1]), 'one positive ratio per dataset'),
+        (dict(ratios=[1, 0]), 'one positive ratio per dataset'),
+        (dict(names=('a', 'a')), 'one distinct name per dataset'),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         mixed(**kwargs)

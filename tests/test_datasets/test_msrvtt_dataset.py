@@ -1,5 +1,6 @@
 """Tests for ``MSRVTTDataset``: CLIP4Clip's MSRVTT_data.json with the 9k / 7k training CSVs,
 the JSFusion 1k-A test CSV, and errors naming file, line and field."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -10,16 +11,25 @@ from annotation_checks import check_error
 from vtp.datasets import AnnotationError, MSRVTTDataset
 from vtp.registry import DATASETS
 
-JSFUSION = (',key,vid_key,video_id,sentence\n'
-            '0,ret0,msr7020,video7020,  a man is talking on stage  \n'
-            '1,ret1,msr7010,video7010,"a dog runs left, then stops"\n'
-            '2,ret2,msr7030,video7030,a woman cooks pasta\n')
+JSFUSION = (
+    ',key,vid_key,video_id,sentence\n'
+    '0,ret0,msr7020,video7020,  a man is talking on stage  \n'
+    '1,ret1,msr7010,video7010,"a dog runs left, then stops"\n'
+    '2,ret2,msr7030,video7030,a woman cooks pasta\n'
+)
 
 
 def build(ann_file, split_file, prefix: str = 'videos', **kwargs) -> MSRVTTDataset:
-    return DATASETS.build(dict(type='MSRVTTDataset', ann_file=str(ann_file),
-                               split_file=str(split_file), data_prefix=dict(video=prefix),
-                               pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='MSRVTTDataset',
+            ann_file=str(ann_file),
+            split_file=str(split_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def infos(dataset) -> list:
@@ -32,8 +42,12 @@ def msrvtt_data(num_videos: int = 4, captions_per_video: int = 3) -> dict:
     return dict(
         info=dict(year=2016),
         videos=[dict(video_id=v, split='train', id=i) for i, v in enumerate(ids)],
-        sentences=[dict(video_id=v, caption=f'{v} caption {j}', sen_id=10 * i + j)
-                   for i, v in enumerate(ids) for j in range(captions_per_video)])
+        sentences=[
+            dict(video_id=v, caption=f'{v} caption {j}', sen_id=10 * i + j)
+            for i, v in enumerate(ids)
+            for j in range(captions_per_video)
+        ],
+    )
 
 
 def write_json(tmp_path: Path, content: dict, name: str = 'MSRVTT_data.json') -> Path:
@@ -59,6 +73,7 @@ def sentence_line(path: Path, index: int) -> int:
 
 # --- training splits ------------------------------------------------------------------------
 
+
 def test_train_split_lists_videos_in_csv_order_with_all_captions(tmp_path):
     prefix = str(tmp_path / 'videos')
     ann = write_json(tmp_path, msrvtt_data())
@@ -75,8 +90,10 @@ def test_train_split_lists_videos_in_csv_order_with_all_captions(tmp_path):
 
 def test_captions_are_stripped_and_gathered_across_the_file(tmp_path):
     content = msrvtt_data(num_videos=2, captions_per_video=1)
-    content['sentences'] += [dict(video_id='video0', caption='  late caption \n', sen_id=99),
-                             dict(video_id='video0', caption='', sen_id=100)]
+    content['sentences'] += [
+        dict(video_id='video0', caption='  late caption \n', sen_id=99),
+        dict(video_id='video0', caption='', sen_id=100),
+    ]
     split = write_text(tmp_path, 'MSRVTT_train.9k.csv', 'video_id\n video0 \n')
     info = build(write_json(tmp_path, content), split, 'p').get_data_info(0)
     assert info['video_id'] == 'video0'
@@ -86,8 +103,9 @@ def test_captions_are_stripped_and_gathered_across_the_file(tmp_path):
 
 def test_7k_and_9k_select_different_videos(tmp_path):
     ann = write_json(tmp_path, msrvtt_data(num_videos=6))
-    nine = write_text(tmp_path, 'MSRVTT_train.9k.csv',
-                      'video_id\n' + ''.join(f'video{i}\n' for i in range(6)))
+    nine = write_text(
+        tmp_path, 'MSRVTT_train.9k.csv', 'video_id\n' + ''.join(f'video{i}\n' for i in range(6))
+    )
     seven = write_text(tmp_path, 'MSRVTT_train.7k.csv', 'video_id\nvideo1\nvideo4\n')
     nine_ids = [info['video_id'] for info in infos(build(ann, nine))]
     seven_ids = [info['video_id'] for info in infos(build(ann, seven))]
@@ -117,6 +135,7 @@ def test_split_file_and_ann_file_are_joined_with_data_root(tmp_path):
 
 # --- the JSFusion 1k-A test -----------------------------------------------------------------
 
+
 def test_jsfusion_one_sample_per_row_with_that_rows_sentence(tmp_path):
     prefix = str(tmp_path / 'videos')
     ann = write_json(tmp_path, msrvtt_data())  # has no video70xx: it must not be read
@@ -124,7 +143,10 @@ def test_jsfusion_one_sample_per_row_with_that_rows_sentence(tmp_path):
     all_infos = infos(build(ann, split, prefix))
     assert [info['video_id'] for info in all_infos] == ['video7020', 'video7010', 'video7030']
     assert [info['text'] for info in all_infos] == [
-        ['a man is talking on stage'], ['a dog runs left, then stops'], ['a woman cooks pasta']]
+        ['a man is talking on stage'],
+        ['a dog runs left, then stops'],
+        ['a woman cooks pasta'],
+    ]
     assert all_infos[1]['filename'] == osp.join(prefix, 'video7010.mp4')
 
 
@@ -141,10 +163,13 @@ def test_jsfusion_without_the_unnamed_index_column(tmp_path):
     split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv', text)
     all_infos = infos(build(tmp_path / 'absent.json', split))
     assert [(info['video_id'], info['text']) for info in all_infos] == [
-        ('video7', ['a clip']), ('video7', ['again'])]
+        ('video7', ['a clip']),
+        ('video7', ['again']),
+    ]
 
 
 # --- errors ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize('text', ['id,sentence\nvideo0,a clip\n', 'videoid\nvideo0\n', ''])
 def test_split_csv_without_video_id_column(tmp_path, text):
@@ -158,18 +183,22 @@ def test_split_csv_without_video_id_column(tmp_path, text):
 def test_listed_video_without_sentence_names_its_csv_line(tmp_path):
     ann = write_json(tmp_path, msrvtt_data())
     # Header on line 1, good rows on 2 and 3, a blank line 4, the unknown video on line 5.
-    split = write_text(tmp_path, 'MSRVTT_train.9k.csv',
-                       'video_id\nvideo0\nvideo1\n\nvideo9999\nvideo2\n')
+    split = write_text(
+        tmp_path, 'MSRVTT_train.9k.csv', 'video_id\nvideo0\nvideo1\n\nvideo9999\nvideo2\n'
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
     check_error(excinfo, split, 5, 'video_id')
     assert 'video9999' in str(excinfo.value)
 
 
-@pytest.mark.parametrize('name, text, line', [
-    ('MSRVTT_train.9k.csv', 'video_id,extra\nvideo0,x\n,x\n', 3),
-    ('MSRVTT_JSFUSION_test.csv', ',key,vid_key,video_id,sentence\n0,r,m,video7,a\n1,r,m\n', 3),
-])
+@pytest.mark.parametrize(
+    'name, text, line',
+    [
+        ('MSRVTT_train.9k.csv', 'video_id,extra\nvideo0,x\n,x\n', 3),
+        ('MSRVTT_JSFUSION_test.csv', ',key,vid_key,video_id,sentence\n0,r,m,video7,a\n1,r,m\n', 3),
+    ],
+)
 def test_row_without_video_id_names_its_csv_line(tmp_path, name, text, line):
     ann = write_json(tmp_path, msrvtt_data())
     split = write_text(tmp_path, name, text)
@@ -179,8 +208,11 @@ def test_row_without_video_id_names_its_csv_line(tmp_path, name, text, line):
 
 
 def test_jsfusion_unquoted_comma_in_sentence(tmp_path):
-    split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv', JSFUSION +
-                       '3,ret3,msr7040,video7040,a dog runs left, then stops\n')
+    split = write_text(
+        tmp_path,
+        'MSRVTT_JSFUSION_test.csv',
+        JSFUSION + '3,ret3,msr7040,video7040,a dog runs left, then stops\n',
+    )
     with pytest.raises(AnnotationError, match='6 fields, expected 5') as excinfo:
         build(tmp_path / 'absent.json', split)
     check_error(excinfo, split, 5, '<row>')
@@ -193,21 +225,27 @@ def test_white_space_lines_of_the_training_list_are_skipped(tmp_path):
 
 
 def test_jsfusion_row_without_sentence(tmp_path):
-    split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv',
-                       ',key,vid_key,video_id,sentence\n0,r,m,video7,a\n1,r,m,video8\n')
+    split = write_text(
+        tmp_path,
+        'MSRVTT_JSFUSION_test.csv',
+        ',key,vid_key,video_id,sentence\n0,r,m,video7,a\n1,r,m,video8\n',
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path / 'absent.json', split)
     check_error(excinfo, split, 3, 'sentence')
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(video_id='video1', sen_id=7), 'caption'),
-    (dict(video_id='video1', caption=None, sen_id=7), 'caption'),
-    (dict(video_id='video1', caption=7, sen_id=7), 'caption'),
-    (dict(video_id='video1', caption=['a', 'list'], sen_id=7), 'caption'),
-    (dict(caption='no video', sen_id=7), 'video_id'),
-    (dict(video_id=1, caption='int video id', sen_id=7), 'video_id'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(video_id='video1', sen_id=7), 'caption'),
+        (dict(video_id='video1', caption=None, sen_id=7), 'caption'),
+        (dict(video_id='video1', caption=7, sen_id=7), 'caption'),
+        (dict(video_id='video1', caption=['a', 'list'], sen_id=7), 'caption'),
+        (dict(caption='no video', sen_id=7), 'video_id'),
+        (dict(video_id=1, caption='int video id', sen_id=7), 'video_id'),
+    ],
+)
 def test_bad_sentence_names_file_line_and_field(tmp_path, bad, field):
     content = msrvtt_data()
     content['sentences'].insert(5, bad)

@@ -1,5 +1,6 @@
 """Tests for ``MSVDDataset``: raw-captions.pkl with a split id list, a pickle reader that never
 imports (so never runs) anything, and errors naming file, line and field."""
+
 import collections
 import os
 import os.path as osp
@@ -21,9 +22,16 @@ CAPTIONS = {
 
 
 def build(ann_file, split_file, prefix: str = 'YouTubeClips', **kwargs) -> MSVDDataset:
-    return DATASETS.build(dict(type='MSVDDataset', ann_file=str(ann_file),
-                               split_file=str(split_file), data_prefix=dict(video=prefix),
-                               pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='MSVDDataset',
+            ann_file=str(ann_file),
+            split_file=str(split_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def infos(dataset) -> list:
@@ -63,7 +71,7 @@ class RunsShell:
         self.marker = str(marker)
 
     def __reduce__(self):
-        return os.system, (f'touch {shlex.quote(self.marker)}', )
+        return os.system, (f'touch {shlex.quote(self.marker)}',)
 
 
 class RunsExec:
@@ -73,10 +81,11 @@ class RunsExec:
         self.marker = str(marker)
 
     def __reduce__(self):
-        return exec, (f'open({self.marker!r}, "w").close()', )
+        return exec, (f'open({self.marker!r}, "w").close()',)
 
 
 # --- loading --------------------------------------------------------------------------------
+
 
 def test_split_order_joined_tokens_and_all_captions(tmp_path):
     prefix = str(tmp_path / 'YouTubeClips')
@@ -103,12 +112,15 @@ def test_plain_pickles_of_every_protocol_load(tmp_path, protocol):
 def test_split_lines_are_stripped_and_blank_lines_skipped(tmp_path):
     split = tmp_path / 'train_list.txt'
     split.write_bytes(b'  vid_b_0_9 \r\n\r\nvid_a_1_5\r\n\n')
-    assert [info['video_id'] for info in infos(build(write_pickle(tmp_path, CAPTIONS), split))] \
-        == ['vid_b_0_9', 'vid_a_1_5']
+    assert [info['video_id'] for info in infos(build(write_pickle(tmp_path, CAPTIONS), split))] == [
+        'vid_b_0_9',
+        'vid_a_1_5',
+    ]
 
 
-@pytest.mark.parametrize('video_ext, name', [('.mp4', 'vid_b_0_9.mp4'), ('.avi', 'vid_b_0_9.avi'),
-                                             ('', 'vid_b_0_9')])
+@pytest.mark.parametrize(
+    'video_ext, name', [('.mp4', 'vid_b_0_9.mp4'), ('.avi', 'vid_b_0_9.avi'), ('', 'vid_b_0_9')]
+)
 def test_video_ext(tmp_path, video_ext, name):
     split = write_split(tmp_path, 'vid_b_0_9\n')
     info = build(write_pickle(tmp_path, CAPTIONS), split, 'p', video_ext=video_ext).get_data_info(0)
@@ -121,8 +133,7 @@ def test_split_file_and_ann_file_are_joined_with_data_root(tmp_path):
     write_split(tmp_path, 'vid_a_1_5\n', 'val_list.txt')
     dataset = build('raw-captions.pkl', 'val_list.txt', 'clips', data_root=str(tmp_path))
     assert dataset.split_file == osp.join(str(tmp_path), 'val_list.txt')
-    assert dataset.get_data_info(0)['filename'] == osp.join(str(tmp_path), 'clips',
-                                                            'vid_a_1_5.avi')
+    assert dataset.get_data_info(0)['filename'] == osp.join(str(tmp_path), 'clips', 'vid_a_1_5.avi')
 
 
 def test_empty_token_list_is_an_empty_caption(tmp_path):
@@ -134,6 +145,7 @@ def test_empty_token_list_is_an_empty_caption(tmp_path):
 
 # --- errors ---------------------------------------------------------------------------------
 
+
 def test_split_id_missing_from_the_pickle_names_split_file_and_line(tmp_path):
     # Ids on lines 1 and 2, a blank line 3, the unknown id on line 4.
     split = write_split(tmp_path, 'vid_a_1_5\nvid_b_0_9\n\nvid_unknown\nvid_c_3_8\n')
@@ -143,13 +155,16 @@ def test_split_id_missing_from_the_pickle_names_split_file_and_line(tmp_path):
     assert 'vid_unknown' in str(excinfo.value)
 
 
-@pytest.mark.parametrize('content', [
-    {'v': [['a']], 'x': collections.OrderedDict()},
-    {'v': [['a']], 'x': collections.Counter('ab')},
-    {'v': [['a']], 'x': Plain()},
-    {'v': [['a']], 'x': {'deep': [Plain()]}},
-    collections.OrderedDict(v=[['a']]),
-])
+@pytest.mark.parametrize(
+    'content',
+    [
+        {'v': [['a']], 'x': collections.OrderedDict()},
+        {'v': [['a']], 'x': collections.Counter('ab')},
+        {'v': [['a']], 'x': Plain()},
+        {'v': [['a']], 'x': {'deep': [Plain()]}},
+        collections.OrderedDict(v=[['a']]),
+    ],
+)
 @pytest.mark.parametrize('protocol', [0, 2, pickle.HIGHEST_PROTOCOL])
 def test_pickle_needing_any_global_is_refused(tmp_path, content, protocol):
     path = write_pickle(tmp_path, content, protocol)
@@ -169,11 +184,14 @@ def test_malicious_pickle_is_refused_without_running_code(tmp_path, payload):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize('data', [
-    b'',
-    b'{"v": [["a"]]}',
-    pickle.dumps({'v': [['a']]})[:-3],
-])
+@pytest.mark.parametrize(
+    'data',
+    [
+        b'',
+        b'{"v": [["a"]]}',
+        pickle.dumps({'v': [['a']]})[:-3],
+    ],
+)
 def test_unreadable_pickle(tmp_path, data):
     path = tmp_path / 'raw-captions.pkl'
     path.write_bytes(data)
@@ -190,13 +208,16 @@ def test_root_not_a_dict(tmp_path, content):
     check_error(excinfo, path, 1, '<root>')
 
 
-@pytest.mark.parametrize('captions, index', [
-    ([['a', 'b'], 'a plain string'], 1),
-    ([['a', 'b'], ['a', 3]], 1),
-    ([['a', None]], 0),
-    ([('a', 'tuple')], 0),
-    ([['ok'], ['ok'], [['nested']]], 2),
-])
+@pytest.mark.parametrize(
+    'captions, index',
+    [
+        ([['a', 'b'], 'a plain string'], 1),
+        ([['a', 'b'], ['a', 3]], 1),
+        ([['a', None]], 0),
+        ([('a', 'tuple')], 0),
+        ([['ok'], ['ok'], [['nested']]], 2),
+    ],
+)
 def test_caption_not_a_list_of_strings(tmp_path, captions, index):
     path = write_pickle(tmp_path, {'v': captions, 'w': [['fine']]})
     with pytest.raises(AnnotationError) as excinfo:

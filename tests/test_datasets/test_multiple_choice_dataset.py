@@ -1,4 +1,5 @@
 """Tests for ``MultipleChoiceDataset``: the MSRVTT-MC json layout and its errors."""
+
 import json
 import os.path as osp
 
@@ -10,14 +11,26 @@ from vtp.registry import DATASETS
 
 
 def build(path, prefix='videos'):
-    return DATASETS.build(dict(type='MultipleChoiceDataset', ann_file=str(path),
-                               data_prefix=dict(video=prefix), pipeline=[]))
+    return DATASETS.build(
+        dict(
+            type='MultipleChoiceDataset',
+            ann_file=str(path),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+        )
+    )
 
 
 def test_loads_options_and_answer(tmp_path):
     path = tmp_path / 'mc.json'
-    path.write_text(json.dumps([dict(video='video7.mp4', caption=[' a ', 'b', 'c'], answer=2),
-                                dict(video='video9.mp4', caption=['d', 'e'], answer=0)]))
+    path.write_text(
+        json.dumps(
+            [
+                dict(video='video7.mp4', caption=[' a ', 'b', 'c'], answer=2),
+                dict(video='video9.mp4', caption=['d', 'e'], answer=0),
+            ]
+        )
+    )
     dataset = build(path)
     first = dataset.get_data_info(0)
     assert first['filename'] == osp.join('videos', 'video7.mp4')
@@ -25,19 +38,21 @@ def test_loads_options_and_answer(tmp_path):
     assert dataset.get_data_info(1)['video_id'] == 'video9'
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(caption=['a', 'b'], answer=0), 'video'),
-    (dict(video='v.mp4', answer=0), 'caption'),
-    (dict(video='v.mp4', caption='a b', answer=0), 'caption'),
-    (dict(video='v.mp4', caption=['a', 3], answer=0), 'caption[1]'),
-    (dict(video='v.mp4', caption=['a', 'b']), 'answer'),
-    (dict(video='v.mp4', caption=['a', 'b'], answer=2), 'answer'),
-    (dict(video='v.mp4', caption=['a', 'b'], answer='1'), 'answer'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(caption=['a', 'b'], answer=0), 'video'),
+        (dict(video='v.mp4', answer=0), 'caption'),
+        (dict(video='v.mp4', caption='a b', answer=0), 'caption'),
+        (dict(video='v.mp4', caption=['a', 3], answer=0), 'caption[1]'),
+        (dict(video='v.mp4', caption=['a', 'b']), 'answer'),
+        (dict(video='v.mp4', caption=['a', 'b'], answer=2), 'answer'),
+        (dict(video='v.mp4', caption=['a', 'b'], answer='1'), 'answer'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     path = tmp_path / 'mc.json'
-    path.write_text(json.dumps([dict(video='ok.mp4', caption=['a', 'b'], answer=1), bad],
-                               indent=2))
+    path.write_text(json.dumps([dict(video='ok.mp4', caption=['a', 'b'], answer=1), bad], indent=2))
     line = path.read_text().splitlines().index('  {', 2) + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)

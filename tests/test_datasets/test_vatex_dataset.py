@@ -1,5 +1,6 @@
 """Tests for ``VATEXDataset``: English or Chinese captions, the optional split id list, and
 errors naming file, line and field."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -12,8 +13,15 @@ from vtp.registry import DATASETS
 
 
 def build(ann_file, prefix: str = 'videos', **kwargs) -> VATEXDataset:
-    return DATASETS.build(dict(type='VATEXDataset', ann_file=str(ann_file),
-                               data_prefix=dict(video=prefix), pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='VATEXDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def infos(dataset) -> list:
@@ -25,8 +33,11 @@ def video_id(v: int) -> str:
 
 
 def entry(v: int) -> dict:
-    return dict(videoID=video_id(v), enCap=[f'clip {v} take {j}' for j in range(3)],
-                chCap=[f'第{v}个视频的第{j}句' for j in range(3)])
+    return dict(
+        videoID=video_id(v),
+        enCap=[f'clip {v} take {j}' for j in range(3)],
+        chCap=[f'第{v}个视频的第{j}句' for j in range(3)],
+    )
 
 
 def write_json(tmp_path: Path, content, name: str = 'vatex_validation_v1.0.json') -> Path:
@@ -76,14 +87,12 @@ def test_invalid_language(tmp_path, language):
 
 def test_captions_are_stripped_and_empty_ones_kept(tmp_path):
     content = [dict(videoID='v', enCap=['  padded  ', '', 'plain'], chCap=[])]
-    assert build(write_json(tmp_path, content)).get_data_info(0)['text'] == [
-        'padded', '', 'plain']
+    assert build(write_json(tmp_path, content)).get_data_info(0)['text'] == ['padded', '', 'plain']
 
 
 def test_other_language_is_not_checked(tmp_path):
     content = [dict(videoID='v', enCap=['an english caption'])]
-    assert build(write_json(tmp_path, content)).get_data_info(0)['text'] == [
-        'an english caption']
+    assert build(write_json(tmp_path, content)).get_data_info(0)['text'] == ['an english caption']
 
 
 def test_split_file_keeps_listed_ids_in_json_order(tmp_path):
@@ -96,24 +105,30 @@ def test_split_file_keeps_listed_ids_in_json_order(tmp_path):
 def test_entries_outside_the_split_are_not_checked(tmp_path):
     content = [entry(1), dict(videoID=video_id(2), enCap=[3]), entry(3)]
     split = write_split(tmp_path, [video_id(3), video_id(1)])
-    ids = [info['video_id'] for info in infos(build(write_json(tmp_path, content),
-                                                    split_file=str(split)))]
+    ids = [
+        info['video_id']
+        for info in infos(build(write_json(tmp_path, content), split_file=str(split)))
+    ]
     assert ids == [video_id(1), video_id(3)]
 
 
 def test_split_file_and_ann_file_are_joined_with_data_root(tmp_path):
     write_json(tmp_path, [entry(1), entry(2)])
     write_split(tmp_path, [video_id(2)], 'val_list.txt')
-    dataset = build('vatex_validation_v1.0.json', 'clips', data_root=str(tmp_path),
-                    split_file='val_list.txt', video_ext='.webm')
+    dataset = build(
+        'vatex_validation_v1.0.json',
+        'clips',
+        data_root=str(tmp_path),
+        split_file='val_list.txt',
+        video_ext='.webm',
+    )
     assert dataset.split_file == osp.join(str(tmp_path), 'val_list.txt')
     info = dataset.get_data_info(0)
     assert info['video_id'] == video_id(2)
     assert info['filename'] == osp.join(str(tmp_path), 'clips', video_id(2) + '.webm')
 
 
-@pytest.mark.parametrize('listed, line', [(['another_id'], 1),
-                                           ([video_id(1), 'another_id'], 2)])
+@pytest.mark.parametrize('listed, line', [(['another_id'], 1), ([video_id(1), 'another_id'], 2)])
 def test_listed_id_missing_from_the_annotation_is_an_error(tmp_path, listed, line):
     """A mismatched id list would quietly shrink the test set: it names the id and line."""
     path = write_json(tmp_path, [entry(1)])
@@ -123,19 +138,22 @@ def test_listed_id_missing_from_the_annotation_is_an_error(tmp_path, listed, lin
     check_error(excinfo, split, line, 'video_id')
 
 
-@pytest.mark.parametrize('language, bad, field', [
-    ('en', dict(videoID='v', chCap=['x']), 'enCap'),
-    ('en', dict(videoID='v', enCap=None), 'enCap'),
-    ('en', dict(videoID='v', enCap='a single string'), 'enCap'),
-    ('en', dict(videoID='v', enCap=[]), 'enCap'),
-    ('en', dict(videoID='v', enCap=['ok', 3]), 'enCap[1]'),
-    ('en', dict(videoID='v', enCap=[None]), 'enCap[0]'),
-    ('en', dict(videoID='v', enCap=['ok', 'ok', ['nested']]), 'enCap[2]'),
-    ('zh', dict(videoID='v', enCap=['x']), 'chCap'),
-    ('zh', dict(videoID='v', chCap=['好', 7]), 'chCap[1]'),
-    ('en', dict(enCap=['no id']), 'videoID'),
-    ('en', dict(videoID=12, enCap=['int id']), 'videoID'),
-])
+@pytest.mark.parametrize(
+    'language, bad, field',
+    [
+        ('en', dict(videoID='v', chCap=['x']), 'enCap'),
+        ('en', dict(videoID='v', enCap=None), 'enCap'),
+        ('en', dict(videoID='v', enCap='a single string'), 'enCap'),
+        ('en', dict(videoID='v', enCap=[]), 'enCap'),
+        ('en', dict(videoID='v', enCap=['ok', 3]), 'enCap[1]'),
+        ('en', dict(videoID='v', enCap=[None]), 'enCap[0]'),
+        ('en', dict(videoID='v', enCap=['ok', 'ok', ['nested']]), 'enCap[2]'),
+        ('zh', dict(videoID='v', enCap=['x']), 'chCap'),
+        ('zh', dict(videoID='v', chCap=['好', 7]), 'chCap[1]'),
+        ('en', dict(enCap=['no id']), 'videoID'),
+        ('en', dict(videoID=12, enCap=['int id']), 'videoID'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, language, bad, field):
     content = [entry(v) for v in range(4)]
     content.insert(3, bad)

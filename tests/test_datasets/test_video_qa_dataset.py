@@ -1,4 +1,5 @@
 """Tests for ``VideoQADataset``: MSRVTT-QA and MSVD-QA layouts, labels, types, errors."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -21,9 +22,17 @@ def write(tmp_path: Path, items, answers=ANSWERS, mapping: str = None) -> Path:
 
 
 def build(tmp_path: Path, **kwargs):
-    return DATASETS.build(dict(type='VideoQADataset', data_root=str(tmp_path), ann_file='qa.json',
-                               answer_list='answers.json', data_prefix=dict(video='videos'),
-                               pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='VideoQADataset',
+            data_root=str(tmp_path),
+            ann_file='qa.json',
+            answer_list='answers.json',
+            data_prefix=dict(video='videos'),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def infos(dataset) -> list:
@@ -31,9 +40,14 @@ def infos(dataset) -> list:
 
 
 def test_msrvtt_qa_layout(tmp_path):
-    write(tmp_path, [dict(question='What colour is it? ', answer='red', video_id=7, id=0),
-                     dict(question='how many dogs', answer='seven', video_id=9, id=1),
-                     dict(question='which way', answer='left', video_id=7, id=2, type='dir')])
+    write(
+        tmp_path,
+        [
+            dict(question='What colour is it? ', answer='red', video_id=7, id=0),
+            dict(question='how many dogs', answer='seven', video_id=9, id=1),
+            dict(question='which way', answer='left', video_id=7, id=2, type='dir'),
+        ],
+    )
     dataset = build(tmp_path)
     first, second, third = infos(dataset)
     assert first['filename'] == osp.join(str(tmp_path), 'videos', 'video7.mp4')
@@ -45,22 +59,27 @@ def test_msrvtt_qa_layout(tmp_path):
 
 
 def test_msvd_qa_mapping(tmp_path):
-    write(tmp_path, [dict(question='who sings', answer='two', video_id=2, id=5)],
-          mapping='abc_1_5 vid1\nxyz_3_9 vid2\n')
-    (info, ) = infos(build(tmp_path, mapping_file='youtube_mapping.txt',
-                           video_template='{}.avi'))
+    write(
+        tmp_path,
+        [dict(question='who sings', answer='two', video_id=2, id=5)],
+        mapping='abc_1_5 vid1\nxyz_3_9 vid2\n',
+    )
+    (info,) = infos(build(tmp_path, mapping_file='youtube_mapping.txt', video_template='{}.avi'))
     assert info['filename'] == osp.join(str(tmp_path), 'videos', 'xyz_3_9.avi')
     assert info['label'] == 2
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(answer='red', video_id=1, id=0), 'question'),
-    (dict(question='q', video_id=1, id=0), 'answer'),
-    (dict(question='q', answer='red', id=0), 'video_id'),
-    (dict(question='q', answer='red', video_id=1.5, id=0), 'video_id'),
-    (dict(question='q', answer=3, video_id=1, id=0), 'answer'),
-    (dict(question='q', answer='red', video_id=1), 'id'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (dict(answer='red', video_id=1, id=0), 'question'),
+        (dict(question='q', video_id=1, id=0), 'answer'),
+        (dict(question='q', answer='red', id=0), 'video_id'),
+        (dict(question='q', answer='red', video_id=1.5, id=0), 'video_id'),
+        (dict(question='q', answer=3, video_id=1, id=0), 'answer'),
+        (dict(question='q', answer='red', video_id=1), 'id'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     path = write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0), bad])
     line = path.read_text().splitlines().index('  {', 2) + 1  # the second element
@@ -70,8 +89,7 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
 
 
 def test_mapping_errors(tmp_path):
-    write(tmp_path, [dict(question='q', answer='red', video_id=3, id=0)],
-          mapping='abc vid1\n')
+    write(tmp_path, [dict(question='q', answer='red', video_id=3, id=0)], mapping='abc vid1\n')
     with pytest.raises(AnnotationError, match='3 is not in') as excinfo:
         build(tmp_path, mapping_file='youtube_mapping.txt')
     check_error(excinfo, tmp_path / 'qa.json', 2, 'video_id')
@@ -88,10 +106,13 @@ def test_answer_list_must_be_a_list_of_strings(tmp_path):
     check_error(excinfo, tmp_path / 'answers.json', 1, '<root>')
 
 
-@pytest.mark.parametrize('answers, line, problem', [
-    (['red', 'left', 'red'], 4, "'red' is listed twice"),  # a second index for one class
-    (['red', 3], 3, 'expected a string, got 3'),
-])
+@pytest.mark.parametrize(
+    'answers, line, problem',
+    [
+        (['red', 'left', 'red'], 4, "'red' is listed twice"),  # a second index for one class
+        (['red', 3], 3, 'expected a string, got 3'),
+    ],
+)
 def test_answer_list_entries(tmp_path, answers, line, problem):
     write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)])
     (tmp_path / 'answers.json').write_text(json.dumps(answers, indent=1))

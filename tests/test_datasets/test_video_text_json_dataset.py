@@ -1,4 +1,5 @@
 """Tests for ``VideoTextJsonDataset``: the mmaction2 / VindLU JSON layout and its errors."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -11,8 +12,15 @@ from vtp.registry import DATASETS
 
 
 def build(ann_file: Path, prefix: str = 'videos', **kwargs) -> VideoTextJsonDataset:
-    return DATASETS.build(dict(type='VideoTextJsonDataset', ann_file=str(ann_file),
-                               data_prefix=dict(video=prefix), pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='VideoTextJsonDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def write_json(tmp_path: Path, entries) -> Path:
@@ -29,8 +37,10 @@ def entry_line(path: Path, index: int) -> int:
     return starts[index]
 
 
-GOOD = [{'video': 'a.mp4', 'caption': ' a person waves '},
-        {'video': 'sub/b.mp4', 'caption': ['x is here', 'y is there']}]
+GOOD = [
+    {'video': 'a.mp4', 'caption': ' a person waves '},
+    {'video': 'sub/b.mp4', 'caption': ['x is here', 'y is there']},
+]
 
 
 def test_loads_entries(tmp_path):
@@ -59,24 +69,30 @@ def test_compact_json_on_one_line(tmp_path):
     assert [dataset.get_data_info(i)['video_id'] for i in range(2)] == ['a', 'sub/b']
 
 
-@pytest.mark.parametrize('bad, field', [
-    ({'video': 'c.mp4'}, 'caption'),
-    ({'video': 'c.mp4', 'caption': None}, 'caption'),
-    ({'video': 'c.mp4', 'caption': 5}, 'caption'),
-    ({'video': 'c.mp4', 'caption': []}, 'caption'),
-    ({'video': 'c.mp4', 'caption': ''}, 'caption'),
-    ({'video': 'c.mp4', 'caption': ['fine', '']}, 'caption[1]'),
-    ({'video': 'c.mp4', 'caption': ['fine', '  ']}, 'caption[1]'),
-    ({'video': 'c.mp4', 'caption': ['fine', 3]}, 'caption[1]'),
-    ({'video': 7, 'caption': 'text'}, 'video'),
-    ({'video': True, 'caption': 'text'}, 'video'),
-    ({'caption': 'text'}, 'video'),
-    ('just a string', '<entry>'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        ({'video': 'c.mp4'}, 'caption'),
+        ({'video': 'c.mp4', 'caption': None}, 'caption'),
+        ({'video': 'c.mp4', 'caption': 5}, 'caption'),
+        ({'video': 'c.mp4', 'caption': []}, 'caption'),
+        ({'video': 'c.mp4', 'caption': ''}, 'caption'),
+        ({'video': 'c.mp4', 'caption': ['fine', '']}, 'caption[1]'),
+        ({'video': 'c.mp4', 'caption': ['fine', '  ']}, 'caption[1]'),
+        ({'video': 'c.mp4', 'caption': ['fine', 3]}, 'caption[1]'),
+        ({'video': 7, 'caption': 'text'}, 'video'),
+        ({'video': True, 'caption': 'text'}, 'video'),
+        ({'caption': 'text'}, 'video'),
+        ('just a string', '<entry>'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     path = write_json(tmp_path, GOOD + [bad])
-    line = (entry_line(path, 2) if isinstance(bad, dict) else
-            path.read_text().splitlines().index('  "just a string"') + 1)
+    line = (
+        entry_line(path, 2)
+        if isinstance(bad, dict)
+        else path.read_text().splitlines().index('  "just a string"') + 1
+    )
     assert line > 10  # the third entry starts well below the first line
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
@@ -93,8 +109,10 @@ def test_root_not_a_list(tmp_path):
 
 def test_invalid_json_reports_decoder_line(tmp_path):
     path = tmp_path / 'anno.json'
-    path.write_text('[\n  {"video": "a.mp4", "caption": "c"},\n'
-                    '  {"video": "b.mp4",\n   "caption": "d",,}\n]\n', encoding='utf-8')
+    path.write_text(
+        '[\n  {"video": "a.mp4", "caption": "c"},\n  {"video": "b.mp4",\n   "caption": "d",,}\n]\n',
+        encoding='utf-8',
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 4, '<json>')
@@ -103,8 +121,10 @@ def test_invalid_json_reports_decoder_line(tmp_path):
 
 def test_missing_separator_between_entries(tmp_path):
     path = tmp_path / 'anno.json'
-    path.write_text('[\n  {"video": "a.mp4", "caption": "c"}\n'
-                    '  {"video": "b.mp4", "caption": "d"}\n]\n', encoding='utf-8')
+    path.write_text(
+        '[\n  {"video": "a.mp4", "caption": "c"}\n  {"video": "b.mp4", "caption": "d"}\n]\n',
+        encoding='utf-8',
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 3, '<root>')
@@ -123,11 +143,14 @@ def test_unterminated_list(tmp_path):
 ENTRY = '{"video": "a.mp4", "caption": "c"}'
 
 
-@pytest.mark.parametrize('second, problem', [
-    ('{"video": "b.mp4", "caption": "d", "caption": "e"}', "duplicate key 'caption'"),
-    ('{"video": "b.mp4", "caption": "d", "n": ' + '1' * 5000 + '}', 'integer'),
-    ('{"video": "b.mp4", "caption": ' + '[' * 100000 + ']' * 100000 + '}', 'recursion'),
-])
+@pytest.mark.parametrize(
+    'second, problem',
+    [
+        ('{"video": "b.mp4", "caption": "d", "caption": "e"}', "duplicate key 'caption'"),
+        ('{"video": "b.mp4", "caption": "d", "n": ' + '1' * 5000 + '}', 'integer'),
+        ('{"video": "b.mp4", "caption": ' + '[' * 100000 + ']' * 100000 + '}', 'recursion'),
+    ],
+)
 def test_json_that_would_be_misread_or_crash(tmp_path, second, problem):
     path = tmp_path / 'anno.json'
     path.write_text(f'[\n  {ENTRY},\n  {second}\n]\n', encoding='utf-8')
@@ -136,11 +159,17 @@ def test_json_that_would_be_misread_or_crash(tmp_path, second, problem):
     check_error(excinfo, path, 3, '<json>')
 
 
-@pytest.mark.parametrize('data, field, line', [
-    (f'[\n  {ENTRY},\n  {{"video": "b.mp4", "caption": "caf\xe9"}}\n]'.encode('latin-1'),
-     '<bytes>', 3),
-    (f'[\n  {ENTRY},\n  {ENTRY}\x00\n]'.encode('utf-8'), '<bytes>', 3),
-])
+@pytest.mark.parametrize(
+    'data, field, line',
+    [
+        (
+            f'[\n  {ENTRY},\n  {{"video": "b.mp4", "caption": "caf\xe9"}}\n]'.encode('latin-1'),
+            '<bytes>',
+            3,
+        ),
+        (f'[\n  {ENTRY},\n  {ENTRY}\x00\n]'.encode('utf-8'), '<bytes>', 3),
+    ],
+)
 def test_bad_bytes_name_their_line(tmp_path, data, field, line):
     path = tmp_path / 'anno.json'
     path.write_bytes(data)

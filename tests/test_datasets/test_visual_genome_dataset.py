@@ -1,4 +1,5 @@
 """Tests for ``VisualGenomeDataset``: region phrases per image, the two image folders, errors."""
+
 import json
 import os.path as osp
 from pathlib import Path
@@ -11,8 +12,15 @@ from vtp.registry import DATASETS
 
 
 def build(ann_file: Path, prefix: Path, **kwargs) -> VisualGenomeDataset:
-    return DATASETS.build(dict(type='VisualGenomeDataset', ann_file=str(ann_file),
-                               data_prefix=dict(img=str(prefix)), pipeline=[], **kwargs))
+    return DATASETS.build(
+        dict(
+            type='VisualGenomeDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(img=str(prefix)),
+            pipeline=[],
+            **kwargs,
+        )
+    )
 
 
 def write_json(tmp_path: Path, entries) -> Path:
@@ -35,18 +43,36 @@ def touch(path: Path) -> None:
 
 
 def image(image_id: int, *phrases: str) -> dict:
-    return dict(id=image_id, regions=[
-        dict(region_id=100 * image_id + r, image_id=image_id, phrase=phrase, x=0, y=0, width=8,
-             height=8) for r, phrase in enumerate(phrases)])
+    return dict(
+        id=image_id,
+        regions=[
+            dict(
+                region_id=100 * image_id + r,
+                image_id=image_id,
+                phrase=phrase,
+                x=0,
+                y=0,
+                width=8,
+                height=8,
+            )
+            for r, phrase in enumerate(phrases)
+        ],
+    )
 
 
 def infos(dataset) -> dict:
-    return {info['image_id']: info for info in
-            (dataset.get_data_info(i) for i in range(len(dataset)))}
+    return {
+        info['image_id']: info for info in (dataset.get_data_info(i) for i in range(len(dataset)))
+    }
 
 
-ENTRIES = [image(1, ' a red ball ', 'grass'), image(2, 'a tree'), image(3, 'a cloud'),
-           image(4), image(5, 'a boat', 'water ', 'sky')]
+ENTRIES = [
+    image(1, ' a red ball ', 'grass'),
+    image(2, 'a tree'),
+    image(3, 'a cloud'),
+    image(4),
+    image(5, 'a boat', 'water ', 'sky'),
+]
 
 
 def test_images_found_in_either_folder(tmp_path):
@@ -86,8 +112,13 @@ def test_custom_image_dirs(tmp_path):
     root = tmp_path / 'vg'
     touch(root / 'part_b' / '1.jpg')
     touch(root / 'part_a' / '2.jpg')
-    by_id = infos(build(write_json(tmp_path, [image(1, 'x'), image(2, 'y'), image(3, 'z')]),
-                        root, image_dirs=('part_a', 'part_b')))
+    by_id = infos(
+        build(
+            write_json(tmp_path, [image(1, 'x'), image(2, 'y'), image(3, 'z')]),
+            root,
+            image_dirs=('part_a', 'part_b'),
+        )
+    )
     assert by_id[1]['filename'] == osp.join(str(root), 'part_b', '1.jpg')
     assert by_id[2]['filename'] == osp.join(str(root), 'part_a', '2.jpg')
     assert by_id[3]['filename'] == osp.join(str(root), 'part_a', '3.jpg')
@@ -105,20 +136,25 @@ def test_no_image_with_regions_is_an_error(tmp_path):
     check_error(excinfo, path, 1, '<root>')
 
 
-@pytest.mark.parametrize('bad, field', [
-    (dict(id=9, regions=[dict(region_id=1, phrase='ok'), dict(region_id=2)]),
-     'regions[1].phrase'),
-    (dict(id=9, regions=[dict(region_id=1, phrase=None)]), 'regions[0].phrase'),
-    (dict(id=9, regions=[dict(region_id=1, phrase=4)]), 'regions[0].phrase'),
-    (dict(id=9, regions=['a bare phrase']), 'regions[0].phrase'),
-    (dict(id=9), 'regions'),
-    (dict(id=9, regions=None), 'regions'),
-    (dict(id=9, regions=dict(phrase='x')), 'regions'),
-    (dict(id=9, regions='a tree'), 'regions'),
-    (dict(regions=[dict(phrase='x')]), 'id'),
-    (dict(id='9', regions=[dict(phrase='x')]), 'id'),
-    (dict(id=None, regions=[dict(phrase='x')]), 'id'),
-])
+@pytest.mark.parametrize(
+    'bad, field',
+    [
+        (
+            dict(id=9, regions=[dict(region_id=1, phrase='ok'), dict(region_id=2)]),
+            'regions[1].phrase',
+        ),
+        (dict(id=9, regions=[dict(region_id=1, phrase=None)]), 'regions[0].phrase'),
+        (dict(id=9, regions=[dict(region_id=1, phrase=4)]), 'regions[0].phrase'),
+        (dict(id=9, regions=['a bare phrase']), 'regions[0].phrase'),
+        (dict(id=9), 'regions'),
+        (dict(id=9, regions=None), 'regions'),
+        (dict(id=9, regions=dict(phrase='x')), 'regions'),
+        (dict(id=9, regions='a tree'), 'regions'),
+        (dict(regions=[dict(phrase='x')]), 'id'),
+        (dict(id='9', regions=[dict(phrase='x')]), 'id'),
+        (dict(id=None, regions=[dict(phrase='x')]), 'id'),
+    ],
+)
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     path = write_json(tmp_path, ENTRIES[:3] + [bad] + ENTRIES[3:])
     line = entry_line(path, 3)

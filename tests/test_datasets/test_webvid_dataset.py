@@ -1,4 +1,5 @@
 """Tests for ``WebVidDataset``: loading the WebVid CSV and errors naming file, line and field."""
+
 import os.path as osp
 from pathlib import Path
 
@@ -14,12 +15,19 @@ HEADER = 'videoid,contentUrl,duration,page_dir,name\n'
 GOOD_ROWS = (
     '1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,'
     '"A dog runs left, then stops"\n'
-    '1002,https://example.com/1002.mp4,PT00H00M21S,000051_000100,A cat sleeps\n')
+    '1002,https://example.com/1002.mp4,PT00H00M21S,000051_000100,A cat sleeps\n'
+)
 
 
 def build(ann_file: Path, prefix: str = 'videos') -> WebVidDataset:
-    return DATASETS.build(dict(type='WebVidDataset', ann_file=str(ann_file),
-                               data_prefix=dict(video=prefix), pipeline=[]))
+    return DATASETS.build(
+        dict(
+            type='WebVidDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=prefix),
+            pipeline=[],
+        )
+    )
 
 
 def write_csv(tmp_path: Path, text: str) -> Path:
@@ -45,16 +53,20 @@ def test_loads_valid_csv(tmp_path):
     assert dataset[0]['text'] == 'A dog runs left, then stops'
 
 
-@pytest.mark.parametrize('duration, seconds', [('PT00H00M21S', 21.0), ('PT01H00M00S', 3600.0),
-                                               ('PT00H01M05S', 65.0), ('PT2.5S', 2.5)])
+@pytest.mark.parametrize(
+    'duration, seconds',
+    [('PT00H00M21S', 21.0), ('PT01H00M00S', 3600.0), ('PT00H01M05S', 65.0), ('PT2.5S', 2.5)],
+)
 def test_durations(tmp_path, duration, seconds):
     text = HEADER + f'7,url,{duration},dir,caption\n'
     assert build(write_csv(tmp_path, text)).get_data_info(0)['duration'] == pytest.approx(seconds)
 
 
 def test_fields_are_stripped_and_extra_columns_ignored(tmp_path):
-    text = ('videoid,contentUrl,duration,page_dir,name,extra\n'
-            ' 42 ,url, PT00H00M03S ,d1,"  spaced caption  ",x\n')
+    text = (
+        'videoid,contentUrl,duration,page_dir,name,extra\n'
+        ' 42 ,url, PT00H00M03S ,d1,"  spaced caption  ",x\n'
+    )
     info = build(write_csv(tmp_path, text), 'p').get_data_info(0)
     assert info['filename'] == osp.join('p', 'd1', '42.mp4')
     assert info['text'] == 'spaced caption'
@@ -75,13 +87,16 @@ def test_empty_file(tmp_path):
     check_error(excinfo, path, 1, 'videoid')
 
 
-@pytest.mark.parametrize('row, field', [
-    ('1003,url,12 seconds,dir,a caption\n', 'duration'),
-    ('1003,url,,dir,a caption\n', 'duration'),
-    ('1003,url,PT00H00M05S\n', 'page_dir'),
-    ('1003,url,PT00H00M05S,dir\n', 'name'),
-    (',url,PT00H00M05S,dir,a caption\n', 'videoid'),
-])
+@pytest.mark.parametrize(
+    'row, field',
+    [
+        ('1003,url,12 seconds,dir,a caption\n', 'duration'),
+        ('1003,url,,dir,a caption\n', 'duration'),
+        ('1003,url,PT00H00M05S\n', 'page_dir'),
+        ('1003,url,PT00H00M05S,dir\n', 'name'),
+        (',url,PT00H00M05S,dir,a caption\n', 'videoid'),
+    ],
+)
 def test_bad_row_names_file_line_and_field(tmp_path, row, field):
     # Header on line 1, good rows on 2 and 3, a blank line 4, the bad row on line 5.
     path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
@@ -91,8 +106,10 @@ def test_bad_row_names_file_line_and_field(tmp_path, row, field):
 
 
 def test_line_counts_physical_lines_after_multiline_caption(tmp_path):
-    text = (HEADER + '1,url,PT00H00M05S,dir,"a caption\nover two lines"\n'
-            '2,url,12 seconds,dir,bad duration\n')
+    text = (
+        HEADER + '1,url,PT00H00M05S,dir,"a caption\nover two lines"\n'
+        '2,url,12 seconds,dir,bad duration\n'
+    )
     path = write_csv(tmp_path, text)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
@@ -104,31 +121,40 @@ def test_empty_caption_is_replaced_when_read(tmp_path):
     prefix = tmp_path / 'videos'
     write_mp4(prefix / 'dir' / '1.mp4')
     write_mp4(prefix / 'dir' / '2.mp4')
-    path = write_csv(tmp_path, HEADER + '1,url,PT00H00M05S,dir,a caption\n'
-                     '2,url,PT00H00M05S,dir,"  "\n')
-    dataset = DATASETS.build(dict(
-        type='WebVidDataset', ann_file=str(path), data_prefix=dict(video=str(prefix)),
-        pipeline=[dict(type='TokenizeText', tokenizer=MINILM)]))
+    path = write_csv(
+        tmp_path, HEADER + '1,url,PT00H00M05S,dir,a caption\n2,url,PT00H00M05S,dir,"  "\n'
+    )
+    dataset = DATASETS.build(
+        dict(
+            type='WebVidDataset',
+            ann_file=str(path),
+            data_prefix=dict(video=str(prefix)),
+            pipeline=[dict(type='TokenizeText', tokenizer=MINILM)],
+        )
+    )
     assert len(dataset) == 2
     sample = dataset[1]
     assert sample['text'] == 'a caption'
-    assert sample['failures'] == [dict(path=str(prefix / 'dir' / '2.mp4'),
-                                       reason='empty caption')]
+    assert sample['failures'] == [dict(path=str(prefix / 'dir' / '2.mp4'), reason='empty caption')]
 
 
 # --- the CSV itself: every row has the header's fields, quoted or not --------------------------
 
+
 def test_unquoted_comma_in_caption_is_an_error_not_a_cut_caption(tmp_path):
     """``a red, blue and green clip`` unquoted is six fields: read as five, the caption would
     be ``a red``."""
-    path = write_csv(tmp_path, HEADER + GOOD_ROWS +
-                     '1003,url,PT00H00M05S,dir,a red, blue and green clip\n')
+    path = write_csv(
+        tmp_path, HEADER + GOOD_ROWS + '1003,url,PT00H00M05S,dir,a red, blue and green clip\n'
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 4, '<row>')
-    assert ("6 fields, expected 5 (videoid, contentUrl, duration, page_dir, name); a field that "
-            "holds ',' must be quoted; the fields past 'name': [' blue and green clip']"
-            in str(excinfo.value))
+    assert (
+        '6 fields, expected 5 (videoid, contentUrl, duration, page_dir, name); a field that '
+        "holds ',' must be quoted; the fields past 'name': [' blue and green clip']"
+        in str(excinfo.value)
+    )
 
 
 def test_row_with_fewer_fields_names_the_first_missing_column(tmp_path):
@@ -148,18 +174,23 @@ def test_quoted_fields_hold_commas_quotes_and_line_breaks(tmp_path):
 
 
 def test_line_of_an_error_after_quoted_line_breaks_is_the_rows_first_line(tmp_path):
-    text = (HEADER + '1,url,PT00H00M05S,dir,"three\nline\ncaption"\n'
-            '2,url,PT00H00M05S,dir,"two\nlines", and a field too many\n')
+    text = (
+        HEADER + '1,url,PT00H00M05S,dir,"three\nline\ncaption"\n'
+        '2,url,PT00H00M05S,dir,"two\nlines", and a field too many\n'
+    )
     path = write_csv(tmp_path, text)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 5, '<row>')
 
 
-@pytest.mark.parametrize('row, line', [
-    ('1003,url,PT00H00M05S,dir,"a quote never closed\n2,url,PT1S,dir,caption\n', 5),
-    ('1003,url,PT00H00M05S,dir,"closed" then text\n', 5),
-])
+@pytest.mark.parametrize(
+    'row, line',
+    [
+        ('1003,url,PT00H00M05S,dir,"a quote never closed\n2,url,PT1S,dir,caption\n', 5),
+        ('1003,url,PT00H00M05S,dir,"closed" then text\n', 5),
+    ],
+)
 def test_malformed_quoting_names_the_row(tmp_path, row, line):
     path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
     with pytest.raises(AnnotationError) as excinfo:
@@ -176,8 +207,9 @@ def test_quote_inside_an_unquoted_field_is_text(tmp_path):
 def test_bom_crlf_and_blank_lines(tmp_path):
     """A byte-order mark is dropped; empty and white-space lines are skipped, not rows, and
     still count for the line of an error."""
-    text = ('\ufeff\n' + HEADER + '   \n' + GOOD_ROWS + '\t\n' +
-            '1003,url,bad duration,dir,caption\n').replace('\n', '\r\n')
+    text = (
+        '\ufeff\n' + HEADER + '   \n' + GOOD_ROWS + '\t\n' + '1003,url,bad duration,dir,caption\n'
+    ).replace('\n', '\r\n')
     path = tmp_path / 'webvid.csv'
     path.write_bytes(text.encode('utf-8'))
     with pytest.raises(AnnotationError) as excinfo:
@@ -188,28 +220,35 @@ def test_bom_crlf_and_blank_lines(tmp_path):
     assert [dataset.get_data_info(i)['video_id'] for i in range(len(dataset))] == ['1001', '1002']
 
 
-@pytest.mark.parametrize('bad, problem', [
-    (b'\xff', 'not UTF-8: byte 0xff at byte 26 of the line'),
-    (b'\xe9', 'not UTF-8: byte 0xe9 at byte 26 of the line'),  # Latin-1 e-acute
-    (b'\x00', 'NUL byte at byte 26 of the line'),
-])
+@pytest.mark.parametrize(
+    'bad, problem',
+    [
+        (b'\xff', 'not UTF-8: byte 0xff at byte 26 of the line'),
+        (b'\xe9', 'not UTF-8: byte 0xe9 at byte 26 of the line'),  # Latin-1 e-acute
+        (b'\x00', 'NUL byte at byte 26 of the line'),
+    ],
+)
 def test_bad_bytes_name_their_line(tmp_path, bad, problem):
     """Past the first chunk the text layer decodes (8 KiB), so the line is not where the read
     stopped."""
     rows = ''.join(f'{i},url,PT00H00M05S,dir,caption {i}\n' for i in range(1000))
     path = tmp_path / 'webvid.csv'
-    path.write_bytes((HEADER + rows).encode('utf-8') + b'7,url,PT00H00M05S,dir,cap' + bad +
-                     b'tion\n')
+    path.write_bytes(
+        (HEADER + rows).encode('utf-8') + b'7,url,PT00H00M05S,dir,cap' + bad + b'tion\n'
+    )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
     check_error(excinfo, path, 1002, '<bytes>')
     assert problem in str(excinfo.value)
 
 
-@pytest.mark.parametrize('header, field', [
-    ('videoid,contentUrl,duration,page_dir,name,name', 'name'),
-    ('1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,a caption', 'videoid'),
-])
+@pytest.mark.parametrize(
+    'header, field',
+    [
+        ('videoid,contentUrl,duration,page_dir,name,name', 'name'),
+        ('1001,https://example.com/1001.mp4,PT00H01M05S,000001_000050,a caption', 'videoid'),
+    ],
+)
 def test_ambiguous_or_absent_header(tmp_path, header, field):
     path = write_csv(tmp_path, header + '\n' + GOOD_ROWS)
     with pytest.raises(AnnotationError) as excinfo:
@@ -221,4 +260,7 @@ def test_columns_found_by_name_in_any_order(tmp_path):
     text = ' name , page_dir,videoid ,duration\n"a, caption",d,5,PT00H00M07S\n'
     info = build(write_csv(tmp_path, text), 'p').get_data_info(0)
     assert (info['text'], info['filename'], info['duration']) == (
-        'a, caption', osp.join('p', 'd', '5.mp4'), 7.0)
+        'a, caption',
+        osp.join('p', 'd', '5.mp4'),
+        7.0,
+    )

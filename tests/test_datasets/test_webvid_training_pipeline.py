@@ -22,8 +22,6 @@ PIPELINE = [
 ]
 
 
-
-
 @pytest.fixture(autouse=True)
 def vtp_default_scope():
     """Build the pipeline as configs do (``default_scope = 'vtp'``): mmengine's ``Compose``
@@ -37,13 +35,21 @@ def dataset(tmp_path):
     write_mp4(tmp_path / 'videos/page0/v1.mp4', num_frames=12)
     write_mp4(tmp_path / 'videos/page0/v2.mp4', num_frames=16)
     ann_file = tmp_path / 'train.csv'
-    ann_file.write_text('videoid,contentUrl,duration,page_dir,name\n'
-                        'v1,url1,PT00H00M02S,page0,"a red square moves right, fast"\n'
-                        'v2,url2,PT00H00M02S,page0,a square drifts to the left\n',
-                        encoding='utf-8')
-    return DATASETS.build(dict(type='WebVidDataset', ann_file=str(ann_file),
-                               data_prefix=dict(video=str(tmp_path / 'videos')),
-                               pipeline=PIPELINE, seed=0))
+    ann_file.write_text(
+        'videoid,contentUrl,duration,page_dir,name\n'
+        'v1,url1,PT00H00M02S,page0,"a red square moves right, fast"\n'
+        'v2,url2,PT00H00M02S,page0,a square drifts to the left\n',
+        encoding='utf-8',
+    )
+    return DATASETS.build(
+        dict(
+            type='WebVidDataset',
+            ann_file=str(ann_file),
+            data_prefix=dict(video=str(tmp_path / 'videos')),
+            pipeline=PIPELINE,
+            seed=0,
+        )
+    )
 
 
 def test_training_batch(dataset):
@@ -83,9 +89,10 @@ def test_sample_is_a_function_of_its_key(dataset):
     assert torch.equal(first['inputs']['mlm_input_ids'], again['inputs']['mlm_input_ids'])
     assert next_pass['data_samples'].video_id == 'v2'
     # A later pass augments differently (crop / frames / flip / masking all redrawn).
-    assert not (torch.equal(first['inputs']['video'], next_pass['inputs']['video'])
-                and torch.equal(first['inputs']['mlm_input_ids'],
-                                next_pass['inputs']['mlm_input_ids']))
+    assert not (
+        torch.equal(first['inputs']['video'], next_pass['inputs']['video'])
+        and torch.equal(first['inputs']['mlm_input_ids'], next_pass['inputs']['mlm_input_ids'])
+    )
     text = first['data_samples'].text
     assert text in ('a square drifts to the left', 'a square drifts to the right')
     assert int(first['inputs']['attention_mask'].sum()) > 2

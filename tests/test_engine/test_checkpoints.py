@@ -1,4 +1,5 @@
 """Checkpoint safety: weights-only vtp checkpoints, tensor-only reading of foreign ones."""
+
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ RAN = []
 
 class Payload:
     def __reduce__(self):
-        return (RAN.append, (True, ))
+        return (RAN.append, (True,))
 
 
 def message_hub_state() -> dict:
@@ -26,8 +27,11 @@ def message_hub_state() -> dict:
 
 
 def test_encoded_checkpoint_loads_weights_only_and_round_trips(tmp_path: Path) -> None:
-    checkpoint = dict(state_dict={'w': torch.ones(2)}, message_hub=message_hub_state(),
-                      meta=dict(seed=np.int64(3), iter=5))
+    checkpoint = dict(
+        state_dict={'w': torch.ones(2)},
+        message_hub=message_hub_state(),
+        meta=dict(seed=np.int64(3), iter=5),
+    )
     encode_checkpoint(checkpoint)
     torch.save(checkpoint, tmp_path / 'ckpt.pth')
     loaded = torch.load(tmp_path / 'ckpt.pth', weights_only=True)
@@ -41,8 +45,14 @@ def test_encoded_checkpoint_loads_weights_only_and_round_trips(tmp_path: Path) -
 
 def test_stock_mmengine_checkpoint_reads_tensors_without_running_code(tmp_path: Path) -> None:
     path = tmp_path / 'stock.pth'
-    torch.save(dict(state_dict={'backbone.w': torch.arange(3.0)}, evil=Payload(),
-                    message_hub=message_hub_state()), path)
+    torch.save(
+        dict(
+            state_dict={'backbone.w': torch.arange(3.0)},
+            evil=Payload(),
+            message_hub=message_hub_state(),
+        ),
+        path,
+    )
     checkpoint = load_checkpoint_file(str(path))
     assert torch.equal(checkpoint['state_dict']['backbone.w'], torch.arange(3.0))
     assert not RAN

@@ -1,5 +1,6 @@
 """The protocol card reads frames, sampling, crop, splits, re-ranking and DSL from a config, and
 the README's table is exactly what tools/analysis/protocol_cards.py prints."""
+
 import importlib.util
 
 from mmengine.config import Config
@@ -10,7 +11,8 @@ from vtp.evaluation.protocol_card import format_card, protocol_card
 
 def load_tool():
     spec = importlib.util.spec_from_file_location(
-        'protocol_cards', ROOT / 'tools/analysis/protocol_cards.py')
+        'protocol_cards', ROOT / 'tools/analysis/protocol_cards.py'
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,8 +35,7 @@ def test_card_of_a_retrieval_config():
 def test_card_follows_overrides_and_mixed_corpora():
     cfg = Config.fromfile(str(ROOT / 'configs/pretrain/cc3m_webvid2m.py'))
     card = protocol_card(cfg)
-    assert card['train frames'] == ('4 (still image) at 224 px + '
-                                    '4 (random in segments) at 224 px')
+    assert card['train frames'] == ('4 (still image) at 224 px + 4 (random in segments) at 224 px')
     assert card['train split'] == 'Train_GCC-training.tsv + results_2M_train.csv'
     cfg.merge_from_dict({'model.test_cfg.rerank_topk': 16})
     assert protocol_card(cfg)['re-ranking'] == 'top 16'

@@ -3,6 +3,7 @@
 The toy sizes keep each test in the tens of milliseconds on a busy 2-core machine; a single
 intra-op thread avoids oversubscription, which costs far more than it gains on such small ops.
 """
+
 import pytest
 import torch
 from transformers import BertModel  # noqa: F401  (slow import: paid at collection)

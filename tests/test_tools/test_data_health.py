@@ -1,5 +1,6 @@
 """tools/train.py over corpora with broken media: runs complete, summaries count the broken
 files exactly, per-corpus counts follow the ratios, and too many failures stop the run."""
+
 import glob
 import re
 from pathlib import Path
@@ -8,8 +9,12 @@ import pytest
 from corpus_fixtures import write_cc3m, write_msrvtt, write_tokenizers, write_webvid
 from toy_runs import read_scalars, run_tool, write_toy_config
 
-BROKEN = {1003: 'missing file', 1011: 'empty file', 1024: 'undecodable video',
-          1037: 'undecodable video'}  # 4 of 40 videos: 10%
+BROKEN = {
+    1003: 'missing file',
+    1011: 'empty file',
+    1024: 'undecodable video',
+    1037: 'undecodable video',
+}  # 4 of 40 videos: 10%
 
 
 def video(root: Path, videoid: int) -> Path:
@@ -20,22 +25,26 @@ def video(root: Path, videoid: int) -> Path:
 def broken_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """WebVid (40 clips, 10% broken), CC3M, MSRVTT test and tokenizers under one root."""
     root = tmp_path_factory.mktemp('broken')
-    for name, writer in (('webvid', lambda d: write_webvid(d, num=40)), ('cc3m', write_cc3m),
-                         ('msrvtt', write_msrvtt)):
+    for name, writer in (
+        ('webvid', lambda d: write_webvid(d, num=40)),
+        ('cc3m', write_cc3m),
+        ('msrvtt', write_msrvtt),
+    ):
         (root / 'data' / name).mkdir(parents=True)
         writer(root / 'data' / name)
     write_tokenizers(root)
     video(root, 1003).unlink()
     video(root, 1011).write_bytes(b'')
     whole = video(root, 1024).read_bytes()
-    video(root, 1024).write_bytes(whole[:len(whole) // 2])  # download cut off half-way
+    video(root, 1024).write_bytes(whole[: len(whole) // 2])  # download cut off half-way
     video(root, 1037).write_text('<html>404 Not Found</html>')
     return root
 
 
 def train(root: Path, config: str, tmp_path: Path, iters: int, extra: str = '') -> str:
-    toy = write_toy_config(tmp_path / 'toy.py', config, iters=iters, ckpt_interval=iters,
-                           extra=extra)
+    toy = write_toy_config(
+        tmp_path / 'toy.py', config, iters=iters, ckpt_interval=iters, extra=extra
+    )
     work_dir = str(tmp_path / 'work')
     run_tool('tools/train.py', str(toy), '--work-dir', work_dir, cwd=root)
     return work_dir
@@ -53,8 +62,11 @@ def test_training_over_broken_videos_completes_and_counts_them(broken_root, tmp_
     for videoid, reason in BROKEN.items():
         lines = [line for line in log.splitlines() if f'/{videoid}.mp4: {reason}' in line]
         assert len(lines) == 1, (videoid, lines)  # logged once, in one line
-    summary = re.search(r'data \(train\): (\d+) samples, (\d+) replaced \((\d+) failed reads\) '
-                        r'because of (\d+) broken files: (.*)', log)
+    summary = re.search(
+        r'data \(train\): (\d+) samples, (\d+) replaced \((\d+) failed reads\) '
+        r'because of (\d+) broken files: (.*)',
+        log,
+    )
     assert summary, log[-3000:]
     samples, replaced, failed, files, why = summary.groups()
     assert (samples, replaced, files) == ('40', '4', '4')
@@ -64,10 +76,15 @@ def test_training_over_broken_videos_completes_and_counts_them(broken_root, tmp_
 
 
 def test_too_many_failures_stop_the_run(broken_root, tmp_path):
-    extra = ("custom_hooks = [dict(type='RNGStateHook'), dict(type='DataHealthHook', "
-             "max_failure_ratio=0.02, min_samples=8)]\n")
-    with pytest.raises(AssertionError, match='sample reads failed, more than '
-                                             r'max_failure_ratio=0.02'):
+    extra = (
+        "custom_hooks = [dict(type='RNGStateHook'), dict(type='DataHealthHook', "
+        'max_failure_ratio=0.02, min_samples=8)]\n'
+    )
+    with pytest.raises(
+        AssertionError,
+        match='sample reads failed, more than '
+        r'max_failure_ratio=0.02',
+    ):
         train(broken_root, 'configs/pretrain/webvid2m.py', tmp_path, iters=10, extra=extra)
 
 
@@ -76,5 +93,7 @@ def test_mixed_images_and_videos_follow_the_ratios(broken_root, tmp_path):
     work_dir = train(broken_root, 'configs/pretrain/cc3m_webvid2m.py', tmp_path, iters=6)
     rows = [r for r in read_scalars(work_dir) if 'loss' in r]
     assert [(r['corpus/cc3m'], r['corpus/webvid2m']) for r in rows] == [(50.0, 50.0)] * 6
-    assert 'per corpus: cc3m 12 (50.0%, configured 50.0%), webvid2m 12 (50.0%, configured ' \
-           '50.0%)' in log_text(work_dir)
+    assert (
+        'per corpus: cc3m 12 (50.0%, configured 50.0%), webvid2m 12 (50.0%, configured '
+        '50.0%)' in log_text(work_dir)
+    )

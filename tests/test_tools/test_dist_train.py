@@ -1,4 +1,5 @@
 """tools/dist_train.sh trains on 2 CPU processes (gloo) through torchrun."""
+
 import os
 import socket
 import subprocess
@@ -15,14 +16,23 @@ def free_port() -> int:
 
 
 def test_dist_train_two_cpu_processes(tmp_path: Path, moving_shapes_root: str) -> None:
-    config = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
-                              moving_shapes_root, iters=2, ckpt_interval=2)
+    config = write_toy_config(
+        tmp_path / 'toy.py',
+        'configs/pretrain/moving_shapes.py',
+        moving_shapes_root,
+        iters=2,
+        ckpt_interval=2,
+    )
     work_dir = tmp_path / 'work'
-    env = {**os.environ, 'PYTHON': sys.executable, 'PORT': str(free_port()),
-           'OMP_NUM_THREADS': '1'}
-    result = subprocess.run(['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
-                             str(work_dir)], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    env = {**os.environ, 'PYTHON': sys.executable, 'PORT': str(free_port()), 'OMP_NUM_THREADS': '1'}
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     assert 'launcher pytorch, world size 2' in result.stdout + result.stderr
     assert 'data (train): 16 samples' in result.stdout  # both ranks' counts, summed

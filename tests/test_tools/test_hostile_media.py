@@ -1,6 +1,7 @@
 """tools/train.py over WebVid clips mixed with every kind of broken video vtp knows and with
 phone videos stored turned (display rotation 90, 180, 270): the run completes, its data-health
 summary counts exactly the broken clips by reason, and the turned clips come out upright."""
+
 import glob
 import re
 import struct
@@ -33,14 +34,17 @@ def cut_in_half(path: Path) -> None:
     """A download cut off half-way (the mp4 index is at the end)."""
     write_mp4(path, num_frames=8)
     data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
 
 
 def overflow_time_table(path: Path) -> None:
     """One corrupt byte that makes decord abort the process unless vtp refuses the file."""
     rng = np.random.RandomState(0)
-    write_frames(path, [rng.randint(0, 256, (48, 64, 3)).astype(np.uint8) for _ in range(8)],
-                 movflags='faststart')
+    write_frames(
+        path,
+        [rng.randint(0, 256, (48, 64, 3)).astype(np.uint8) for _ in range(8)],
+        movflags='faststart',
+    )
     data = bytearray(path.read_bytes())
     start, _ = box_payload(data, b'stts')
     struct.pack_into('>I', data, start + 4, 244)
@@ -56,8 +60,10 @@ BROKEN = {  # videoid: (how to break it, reason)
     1012: (overflow_time_table, 'undecodable video'),
     1014: (lambda p: corrupt_stream(write_mp4(p, num_frames=8)), 'undecodable frames'),
     1016: (lambda p: set_codec(write_mp4(p, num_frames=8), b'av01'), 'unsupported codec'),
-    1018: (lambda p: set_display_matrix(write_mp4(p, num_frames=8), (-1, 0, 0, 1)),
-           'unsupported rotation'),
+    1018: (
+        lambda p: set_display_matrix(write_mp4(p, num_frames=8), (-1, 0, 0, 1)),
+        'unsupported rotation',
+    ),
 }
 ROTATED = {1020: 90, 1021: 180, 1022: 270}
 
@@ -77,8 +83,10 @@ def video(root: Path, videoid: int) -> Path:
 @pytest.fixture(scope='module')
 def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp('hostile')
-    for name, writer in (('webvid', lambda d: write_webvid(d, num=NUM_CLIPS)),
-                         ('msrvtt', write_msrvtt)):
+    for name, writer in (
+        ('webvid', lambda d: write_webvid(d, num=NUM_CLIPS)),
+        ('msrvtt', write_msrvtt),
+    ):
         (root / 'data' / name).mkdir(parents=True)
         writer(root / 'data' / name)
     write_tokenizers(root)
@@ -91,10 +99,13 @@ def hostile_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_training_over_hostile_media_completes_and_counts_them(hostile_root, tmp_path,
-                                                               monkeypatch):
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/webvid2m.py',
-                           iters=NUM_CLIPS // 4, ckpt_interval=NUM_CLIPS // 4)
+def test_training_over_hostile_media_completes_and_counts_them(hostile_root, tmp_path, monkeypatch):
+    toy = write_toy_config(
+        tmp_path / 'toy.py',
+        'configs/pretrain/webvid2m.py',
+        iters=NUM_CLIPS // 4,
+        ckpt_interval=NUM_CLIPS // 4,
+    )
     work_dir = str(tmp_path / 'work')
     run_tool('tools/train.py', str(toy), '--work-dir', work_dir, cwd=hostile_root)
     log = Path(glob.glob(f'{work_dir}/*/*.log')[0]).read_text()
@@ -103,16 +114,21 @@ def test_training_over_hostile_media_completes_and_counts_them(hostile_root, tmp
     for videoid, (_, reason) in BROKEN.items():
         lines = [line for line in log.splitlines() if f'/{videoid}.mp4: {reason}' in line]
         assert len(lines) == 1, (videoid, reason, lines)  # logged once, in one line
-    summary = re.search(r'data \(train\): (\d+) samples, (\d+) replaced \((\d+) failed reads\) '
-                        r'because of (\d+) broken files: (.*)', log)
+    summary = re.search(
+        r'data \(train\): (\d+) samples, (\d+) replaced \((\d+) failed reads\) '
+        r'because of (\d+) broken files: (.*)',
+        log,
+    )
     assert summary, log[-3000:]
     print(summary.group(0))
     samples, replaced, failed, files, why = summary.groups()
     assert (int(samples), int(replaced), int(files)) == (NUM_CLIPS, len(BROKEN), len(BROKEN))
     assert int(failed) >= len(BROKEN)  # a replacement may itself be broken
-    assert why.strip() == ('no video stream 1, undecodable frames 1, undecodable video 3, '
-                           'unsupported codec 1, unsupported rotation 1, '
-                           'video without frames 1, zero duration 1')
+    assert why.strip() == (
+        'no video stream 1, undecodable frames 1, undecodable video 3, '
+        'unsupported codec 1, unsupported rotation 1, '
+        'video without frames 1, zero duration 1'
+    )
 
     # The turned clips through the run's own training pipeline (decode, resize, crop, flip).
     monkeypatch.chdir(hostile_root)

@@ -1,4 +1,5 @@
 """A training run killed with SIGKILL leaves no dataloader worker behind."""
+
 import os
 import signal
 import subprocess
@@ -32,17 +33,28 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_killed_run_takes_its_persistent_workers_along(tmp_path: Path,
-                                                       moving_shapes_root: str) -> None:
-    config = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
-                              moving_shapes_root, iters=1000, ckpt_interval=1000, workers=2,
-                              extra="train_dataloader['persistent_workers'] = True\n")
+def test_killed_run_takes_its_persistent_workers_along(
+    tmp_path: Path, moving_shapes_root: str
+) -> None:
+    config = write_toy_config(
+        tmp_path / 'toy.py',
+        'configs/pretrain/moving_shapes.py',
+        moving_shapes_root,
+        iters=1000,
+        ckpt_interval=1000,
+        workers=2,
+        extra="train_dataloader['persistent_workers'] = True\n",
+    )
     log = tmp_path / 'train.log'
     with open(log, 'w') as out:
-        proc = subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                                 str(tmp_path / 'work')], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, 'PYTHONPATH': str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, 'tools/train.py', str(config), '--work-dir', str(tmp_path / 'work')],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, 'PYTHONPATH': str(ROOT)},
+        )
     try:
         deadline = time.time() + 120
         while log.read_text().count('Iter(train)') < 3:

@@ -1,5 +1,6 @@
 """One failed rank stops the others quickly with a message naming it, under a launcher that
 does not watch its processes (two gloo processes started by hand, as srun or mpirun would)."""
+
 import os
 import socket
 import subprocess
@@ -51,30 +52,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize('rank,phase,how,expected', [
-    (1, 'train', 'raise', 'rank 0 stops: rank 1 failed: ZeroDivisionError: injected failure'),
-    (1, 'train', 'kill', 'rank 0 stops: rank 1 stopped responding: no sign of life for 3 s'),
-    (0, 'val', 'raise', 'rank 1 stops: rank 0 failed: ZeroDivisionError: injected failure'),
-])
-def test_a_failed_rank_stops_the_other(rank: int, phase: str, how: str, expected: str,
-                                       tmp_path: Path, moving_shapes_root: str) -> None:
+@pytest.mark.parametrize(
+    'rank,phase,how,expected',
+    [
+        (1, 'train', 'raise', 'rank 0 stops: rank 1 failed: ZeroDivisionError: injected failure'),
+        (1, 'train', 'kill', 'rank 0 stops: rank 1 stopped responding: no sign of life for 3 s'),
+        (0, 'val', 'raise', 'rank 1 stops: rank 0 failed: ZeroDivisionError: injected failure'),
+    ],
+)
+def test_a_failed_rank_stops_the_other(
+    rank: int, phase: str, how: str, expected: str, tmp_path: Path, moving_shapes_root: str
+) -> None:
     (tmp_path / 'fail_hook.py').write_text(FAILING_HOOK)
     stamp = tmp_path / 'failed_at'
     config = write_toy_config(
-        tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py', moving_shapes_root, iters=3,
-        ckpt_interval=3, extra=f"custom_imports = dict(imports=['fail_hook'])\n"
+        tmp_path / 'toy.py',
+        'configs/pretrain/moving_shapes.py',
+        moving_shapes_root,
+        iters=3,
+        ckpt_interval=3,
+        extra=f"custom_imports = dict(imports=['fail_hook'])\n"
         f"custom_hooks = [dict(type='FailHook', rank={rank}, phase='{phase}', how='{how}', "
         f"stamp='{stamp}')]\n"
-        "env_cfg = dict(rank_watchdog=dict(timeout=3, interval=0.5))\n")
+        'env_cfg = dict(rank_watchdog=dict(timeout=3, interval=0.5))\n',
+    )
     port, procs = free_port(), []
     for r in range(2):
-        env = {**os.environ, 'MASTER_ADDR': '127.0.0.1', 'MASTER_PORT': str(port),
-               'RANK': str(r), 'LOCAL_RANK': str(r), 'WORLD_SIZE': '2', 'OMP_NUM_THREADS': '1',
-               'PYTHONPATH': f'{ROOT}{os.pathsep}{tmp_path}'}
-        procs.append(subprocess.Popen(
-            [sys.executable, 'tools/train.py', str(config), '--launcher', 'pytorch',
-             '--work-dir', str(tmp_path / 'work')], cwd=ROOT, env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        env = {
+            **os.environ,
+            'MASTER_ADDR': '127.0.0.1',
+            'MASTER_PORT': str(port),
+            'RANK': str(r),
+            'LOCAL_RANK': str(r),
+            'WORLD_SIZE': '2',
+            'OMP_NUM_THREADS': '1',
+            'PYTHONPATH': f'{ROOT}{os.pathsep}{tmp_path}',
+        }
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    'tools/train.py',
+                    str(config),
+                    '--launcher',
+                    'pytorch',
+                    '--work-dir',
+                    str(tmp_path / 'work'),
+                ],
+                cwd=ROOT,
+                env=env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        )
     survivor = procs[1 - rank]
     try:
         output = survivor.communicate(timeout=240)[0]

@@ -1,5 +1,6 @@
 """Retrieval evaluation through the tools: 1 and 2 processes agree, --out holds rankings, and
 a missing test video counts as a miss."""
+
 import json
 import os
 import re
@@ -24,27 +25,51 @@ def test_one_and_two_processes_give_identical_results(tmp_path: Path, corpora_ro
     per batch in both runs: a batch of other clips changes a clip's embedding in the last
     bits (BLAS kernels depend on the batch size), which can reorder an untrained toy model's
     nearly tied scores."""
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/retrieval/msrvtt_9k.py', iters=2,
-                           ckpt_interval=2)
+    toy = write_toy_config(
+        tmp_path / 'toy.py', 'configs/retrieval/msrvtt_9k.py', iters=2, ckpt_interval=2
+    )
     work_dir = tmp_path / 'work'
     run_tool('tools/train.py', str(toy), '--work-dir', str(work_dir), cwd=corpora_root)
     checkpoint = str(work_dir / 'iter_2.pth')
     one, two = tmp_path / 'one.json', tmp_path / 'two.json'
     one_per_batch = ['--cfg-options', 'test_dataloader.batch_size=1']
-    run_tool('tools/test.py', str(toy), checkpoint, '--work-dir', str(tmp_path / 'test1'),
-             '--out', str(one), *one_per_batch, cwd=corpora_root)
-    env = {**os.environ, 'PYTHON': sys.executable, 'PORT': str(free_port()),
-           'OMP_NUM_THREADS': '1'}
-    result = subprocess.run(['bash', str(ROOT / 'tools/dist_test.sh'), str(toy), checkpoint, '2',
-                             '--work-dir', str(tmp_path / 'test2'), '--out', str(two),
-                             *one_per_batch],
-                            cwd=corpora_root, env=env, capture_output=True, text=True,
-                            timeout=300)
+    run_tool(
+        'tools/test.py',
+        str(toy),
+        checkpoint,
+        '--work-dir',
+        str(tmp_path / 'test1'),
+        '--out',
+        str(one),
+        *one_per_batch,
+        cwd=corpora_root,
+    )
+    env = {**os.environ, 'PYTHON': sys.executable, 'PORT': str(free_port()), 'OMP_NUM_THREADS': '1'}
+    result = subprocess.run(
+        [
+            'bash',
+            str(ROOT / 'tools/dist_test.sh'),
+            str(toy),
+            checkpoint,
+            '2',
+            '--work-dir',
+            str(tmp_path / 'test2'),
+            '--out',
+            str(two),
+            *one_per_batch,
+        ],
+        cwd=corpora_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     single, double = json.loads(one.read_text()), json.loads(two.read_text())
     assert single['metrics'] == double['metrics']
-    assert {'retrieval/t2v_R1', 'retrieval/rerank_t2v_R1', 'retrieval/dsl_t2v_R1'} <= \
-        set(single['metrics'])
+    assert {'retrieval/t2v_R1', 'retrieval/rerank_t2v_R1', 'retrieval/dsl_t2v_R1'} <= set(
+        single['metrics']
+    )
     assert single['predictions'] == double['predictions']
     predictions = single['predictions']
     assert [p['video_id'] for p in predictions] == [f'video{7000 + i}' for i in range(5)]
@@ -59,16 +84,26 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
     embeddings, with the missing clip never retrieved and its own caption and clip misses."""
     root = tmp_path / 'root'
     shutil.copytree(corpora_root, root)
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/retrieval/msrvtt_9k.py', iters=2,
-                           ckpt_interval=2)
+    toy = write_toy_config(
+        tmp_path / 'toy.py', 'configs/retrieval/msrvtt_9k.py', iters=2, ckpt_interval=2
+    )
     work_dir = tmp_path / 'work'
     run_tool('tools/train.py', str(toy), '--work-dir', str(work_dir), cwd=root)
     checkpoint = str(work_dir / 'iter_2.pth')
     (root / 'data/msrvtt/videos/video7002.mp4').unlink()
     out = tmp_path / 'broken.json'
-    result = run_tool('tools/test.py', str(toy), checkpoint, '--work-dir', str(tmp_path / 'test'),
-                      '--out', str(out), '--cfg-options', 'test_dataloader.batch_size=1',
-                      cwd=root)
+    result = run_tool(
+        'tools/test.py',
+        str(toy),
+        checkpoint,
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--out',
+        str(out),
+        '--cfg-options',
+        'test_dataloader.batch_size=1',
+        cwd=root,
+    )
     log = result.stdout + result.stderr
     assert re.search(r'missing sample \(counts as a miss\): \S*video7002\.mp4: missing file', log)
     assert re.search(r'data \(test\): 5 samples, 1 missing \(counted as misses\)', log)
@@ -83,8 +118,10 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
     dataset = DATASETS.build(cfg.test_dataloader.dataset)
     readable = [i for i in range(5) if i != 2]
     with torch.no_grad():
-        embeds = [model.predict(**model.data_preprocessor(pseudo_collate([dataset[i]])))[0]
-                  for i in readable]
+        embeds = [
+            model.predict(**model.data_preprocessor(pseudo_collate([dataset[i]])))[0]
+            for i in readable
+        ]
     sim = [[float(a.text_embeds[0] @ b.video_embed) for b in embeds] for a in embeds]  # 4 x 4
     t2v = [sum(s >= row[i] for s in row) for i, row in enumerate(sim)] + [5]  # + the miss
     v2t = [1 + sum(sim[j][i] >= sim[i][i] for j in range(4) if j != i) for i in range(4)] + [5]

@@ -1,4 +1,5 @@
 """tools/train.py and tools/test.py end to end on the toy model: train, evaluate, test, resume."""
+
 import glob
 import json
 import os
@@ -29,25 +30,43 @@ def test_train_then_test_reproduces_metrics(tmp_path: Path, moving_shapes_root: 
     assert {'loss_itc', 'loss_itm', 'loss_mlm'} <= set(rows[0])
 
     out = tmp_path / 'metrics.json'
-    run_tool('tools/test.py', str(config), osp.join(work_dir, 'iter_2.pth'), '--work-dir',
-             str(tmp_path / 'test'), '--out', str(out))
+    run_tool(
+        'tools/test.py',
+        str(config),
+        osp.join(work_dir, 'iter_2.pth'),
+        '--work-dir',
+        str(tmp_path / 'test'),
+        '--out',
+        str(out),
+    )
     tested = json.loads(out.read_text())['metrics']
     for key in ('retrieval/t2v_R1', 'retrieval/v2t_MnR', 'probe/temporal_order_acc'):
         assert abs(tested[key] - train_metrics[key]) < 1e-6, key
 
 
-def test_kill_and_resume_matches_uninterrupted_run(tmp_path: Path,
-                                                   moving_shapes_root: str) -> None:
+def test_kill_and_resume_matches_uninterrupted_run(tmp_path: Path, moving_shapes_root: str) -> None:
     """A run killed with SIGKILL and resumed ends with the uninterrupted run's loss."""
-    config = write_toy_config(tmp_path / 'toy.py', CONFIG, moving_shapes_root, iters=8,
-                              ckpt_interval=2, workers=1, val_size=4)
+    config = write_toy_config(
+        tmp_path / 'toy.py',
+        CONFIG,
+        moving_shapes_root,
+        iters=8,
+        ckpt_interval=2,
+        workers=1,
+        val_size=4,
+    )
     full_dir, killed_dir = str(tmp_path / 'full'), str(tmp_path / 'killed')
     run_tool('tools/train.py', str(config), '--work-dir', full_dir)
 
     env = {**os.environ, 'PYTHONPATH': str(ROOT)}
-    proc = subprocess.Popen([sys.executable, 'tools/train.py', str(config), '--work-dir',
-                             killed_dir], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/train.py', str(config), '--work-dir', killed_dir],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 240
     while not osp.exists(osp.join(killed_dir, 'iter_4.pth')) and proc.poll() is None:
         assert time.time() < deadline, 'the run did not reach iteration 4'

@@ -4,6 +4,7 @@
 the batch under DDP (gloo) and saves the loss, the gathered tensor, the averaged gradients and
 the matching head's hard negatives drawn for its pairs.
 """
+
 import faulthandler
 import sys
 from datetime import timedelta
@@ -19,16 +20,23 @@ from vtp.structures import VideoTextFeatures
 from vtp.utils.dist import all_gather_with_grad, close_process_group
 
 
-def hard_negatives(model, part: slice, video: torch.Tensor, text: torch.Tensor,
-                   draws: int = 100) -> torch.Tensor:
+def hard_negatives(
+    model, part: slice, video: torch.Tensor, text: torch.Tensor, draws: int = 100
+) -> torch.Tensor:
     """(draws, 2, B) global indices of the negative texts and clips drawn for the local pairs
     (different captions everywhere: only clip identity can block the duplicate clip)."""
     with torch.no_grad():
         feats = VideoTextFeatures(
-            video_tokens=None, video_embed=F.normalize(model.video(video), dim=-1),
-            text_tokens=None, text_mask=None, text_embed=F.normalize(model.text(text), dim=-1),
+            video_tokens=None,
+            video_embed=F.normalize(model.video(video), dim=-1),
+            text_tokens=None,
+            text_mask=None,
+            text_embed=F.normalize(model.text(text), dim=-1),
             inputs=dict(input_ids=torch.arange(BATCH)[part, None], clip_ids=CLIP_IDS[part]),
-            fuse=None, encode_text=None, word_embeddings=None)
+            fuse=None,
+            encode_text=None,
+            word_embeddings=None,
+        )
     head = ITMHead(in_dims=4)
     return torch.stack([torch.stack(head._sample_negatives(feats)) for _ in range(draws)])
 
@@ -42,14 +50,23 @@ def run(rank: int, world: int) -> dict:
     loss.backward()
     gathered = all_gather_with_grad(torch.full((2, 3), float(rank), requires_grad=True))
     negatives = hard_negatives(model, part, video[part], text[part])
-    return dict(loss=loss.detach(), gathered=gathered.detach(), negatives=negatives,
-                grads={n: p.grad for n, p in model.named_parameters()})
+    return dict(
+        loss=loss.detach(),
+        gathered=gathered.detach(),
+        negatives=negatives,
+        grads={n: p.grad for n, p in model.named_parameters()},
+    )
 
 
 if __name__ == '__main__':
     faulthandler.dump_traceback_later(60, exit=True)  # a stuck rank reports where, then exits
     rank, world, port, out_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world, timeout=timedelta(seconds=60))
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world,
+        timeout=timedelta(seconds=60),
+    )
     torch.save(run(rank, world), out_file)
     close_process_group()

@@ -1,4 +1,5 @@
 """Missing data is one line naming the path and the config key, before anything starts."""
+
 import os
 import subprocess
 import sys
@@ -17,55 +18,97 @@ def config(**loaders) -> Config:
 def test_every_file_and_folder_a_dataset_reads_is_checked(tmp_path: Path) -> None:
     (tmp_path / 'msrvtt' / 'videos').mkdir(parents=True)
     (tmp_path / 'msrvtt' / 'MSRVTT_data.json').write_text('{}')
-    msrvtt = dict(type='MSRVTTDataset', data_root=str(tmp_path / 'msrvtt'),
-                  ann_file='MSRVTT_data.json', split_file='MSRVTT_train.9k.csv',
-                  data_prefix=dict(video='videos'))
-    cfg = config(train_dataloader=dict(dataset=dict(type='MixedDataset', datasets=[
-        dict(type='WebVidDataset', ann_file=str(tmp_path / 'webvid.csv')), msrvtt])))
+    msrvtt = dict(
+        type='MSRVTTDataset',
+        data_root=str(tmp_path / 'msrvtt'),
+        ann_file='MSRVTT_data.json',
+        split_file='MSRVTT_train.9k.csv',
+        data_prefix=dict(video='videos'),
+    )
+    cfg = config(
+        train_dataloader=dict(
+            dataset=dict(
+                type='MixedDataset',
+                datasets=[
+                    dict(type='WebVidDataset', ann_file=str(tmp_path / 'webvid.csv')),
+                    msrvtt,
+                ],
+            )
+        )
+    )
     assert missing_data(cfg, ['train_dataloader']) == (
-        f"data file not found: {tmp_path / 'webvid.csv'} (set by train_dataloader.dataset."
+        f'data file not found: {tmp_path / "webvid.csv"} (set by train_dataloader.dataset.'
         f"datasets[0].ann_file='{tmp_path / 'webvid.csv'}'); see the Data section of "
-        'README.md for how to get it')
+        'README.md for how to get it'
+    )
     (tmp_path / 'webvid.csv').write_text('')
     problem = missing_data(cfg, ['train_dataloader'])  # a split list (extra_files)
-    assert problem.startswith(f"data file not found: {tmp_path}/msrvtt/MSRVTT_train.9k.csv "
-                              "(set by train_dataloader.dataset.datasets[1].data_root=")
+    assert problem.startswith(
+        f'data file not found: {tmp_path}/msrvtt/MSRVTT_train.9k.csv '
+        '(set by train_dataloader.dataset.datasets[1].data_root='
+    )
     assert "and split_file='MSRVTT_train.9k.csv')" in problem
     (tmp_path / 'msrvtt' / 'MSRVTT_train.9k.csv').write_text('')
     assert missing_data(cfg, ['train_dataloader']) is None
     (tmp_path / 'msrvtt' / 'videos').rmdir()
     assert missing_data(cfg, ['train_dataloader']).startswith(
-        f"data folder not found: {tmp_path}/msrvtt/videos")
+        f'data folder not found: {tmp_path}/msrvtt/videos'
+    )
     assert missing_data(cfg, ['val_dataloader']) is None  # a loader the config lacks
 
 
 def test_remote_paths_and_unknown_types_do_not_fail_the_check() -> None:
-    cfg = config(test_dataloader=dict(dataset=dict(
-        type='MyPluginDataset', data_root='s3://bucket/corpus', ann_file='train.csv',
-        data_prefix=dict(video='videos'))))
+    cfg = config(
+        test_dataloader=dict(
+            dataset=dict(
+                type='MyPluginDataset',
+                data_root='s3://bucket/corpus',
+                ann_file='train.csv',
+                data_prefix=dict(video='videos'),
+            )
+        )
+    )
     assert missing_data(cfg, ['test_dataloader']) is None
 
 
 def test_the_data_readme_is_named_when_the_corpus_has_one() -> None:
-    cfg = config(train_dataloader=dict(dataset=dict(
-        type='WebVidDataset', data_root='/nowhere/data/webvid', ann_file='train.csv')))
+    cfg = config(
+        train_dataloader=dict(
+            dataset=dict(
+                type='WebVidDataset', data_root='/nowhere/data/webvid', ann_file='train.csv'
+            )
+        )
+    )
     assert missing_data(cfg, ['train_dataloader']).endswith(
-        'see tools/data/webvid/README.md for how to get it')
+        'see tools/data/webvid/README.md for how to get it'
+    )
 
 
 def test_tools_print_one_line_from_any_directory(tmp_path: Path) -> None:
     env = {**os.environ, 'PYTHON': sys.executable, 'PORT': '29731'}
     runs = {
-        'train': [sys.executable, str(ROOT / 'tools/train.py'),
-                  str(ROOT / 'configs/pretrain/moving_shapes.py')],
-        'dist_train': ['bash', str(ROOT / 'tools/dist_train.sh'),
-                       str(ROOT / 'configs/pretrain/moving_shapes.py'), '2'],
-        'test': [sys.executable, str(ROOT / 'tools/test.py'),
-                 str(ROOT / 'configs/retrieval/msrvtt_9k.py'), 'missing.pth'],
+        'train': [
+            sys.executable,
+            str(ROOT / 'tools/train.py'),
+            str(ROOT / 'configs/pretrain/moving_shapes.py'),
+        ],
+        'dist_train': [
+            'bash',
+            str(ROOT / 'tools/dist_train.sh'),
+            str(ROOT / 'configs/pretrain/moving_shapes.py'),
+            '2',
+        ],
+        'test': [
+            sys.executable,
+            str(ROOT / 'tools/test.py'),
+            str(ROOT / 'configs/retrieval/msrvtt_9k.py'),
+            'missing.pth',
+        ],
     }
     for name, command in runs.items():
-        result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 1, name
         assert result.stdout == '', (name, result.stdout)
         lines = result.stderr.splitlines()

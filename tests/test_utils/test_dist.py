@@ -1,6 +1,7 @@
 """The contrastive loss on 2 processes with half the batch each equals 1 process on all of it,
 with one clip in the batch twice (once on each process), whose copies are positives of each
 other; the matching head's negatives never come from the same clip, on either process."""
+
 import os
 import socket
 import subprocess
@@ -28,11 +29,15 @@ class DualProjection(nn.Module):
         self.text = nn.Linear(IN_DIMS, EMBED_DIMS)
         self.log_scale = nn.Parameter(torch.tensor(2.0))
 
-    def forward(self, video: torch.Tensor, text: torch.Tensor,
-                clip_ids: torch.Tensor) -> torch.Tensor:
-        return InfoNCELoss()(F.normalize(self.video(video), dim=-1),
-                             F.normalize(self.text(text), dim=-1), self.log_scale.exp(),
-                             clip_ids)
+    def forward(
+        self, video: torch.Tensor, text: torch.Tensor, clip_ids: torch.Tensor
+    ) -> torch.Tensor:
+        return InfoNCELoss()(
+            F.normalize(self.video(video), dim=-1),
+            F.normalize(self.text(text), dim=-1),
+            self.log_scale.exp(),
+            clip_ids,
+        )
 
 
 def make_inputs() -> tuple:
@@ -52,13 +57,28 @@ def test_two_processes_equal_one(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
-    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(here), str(here.parents[1])]),
-           'OMP_NUM_THREADS': '1'}
+    env = {
+        **os.environ,
+        'PYTHONPATH': os.pathsep.join([str(here), str(here.parents[1])]),
+        'OMP_NUM_THREADS': '1',
+    }
     logs = [open(tmp_path / f'rank{r}.log', 'w') for r in range(WORLD)]
-    procs = [subprocess.Popen([sys.executable, str(here / 'contrastive_worker.py'), str(r),
-                               str(WORLD), str(port), str(tmp_path / f'rank{r}.pth')],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
-             for r, log in enumerate(logs)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(here / 'contrastive_worker.py'),
+                str(r),
+                str(WORLD),
+                str(port),
+                str(tmp_path / f'rank{r}.pth'),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for r, log in enumerate(logs)
+    ]
     for r, (proc, log) in enumerate(zip(procs, logs)):
         proc.wait(timeout=90)
         log.close()
@@ -80,7 +100,7 @@ def test_two_processes_equal_one(tmp_path: Path) -> None:
         torch.testing.assert_close(r['gathered'], expected)
     # matching negatives, drawn on each rank from the global batch, never share the clip
     for r, result in enumerate(ranks):
-        own = CLIP_IDS[r * BATCH // WORLD:(r + 1) * BATCH // WORLD]
+        own = CLIP_IDS[r * BATCH // WORLD : (r + 1) * BATCH // WORLD]
         assert (CLIP_IDS[result['negatives']] != own).all()
 
 

@@ -10,6 +10,7 @@ every entry point: ``load_checkpoint_file`` / ``load_state_dict``, ``VTPRunner.l
 ``BertTextEncoder`` (transformers). Each must refuse with one error naming the file, and the
 marker must never appear.
 """
+
 import os
 import pickle
 import shlex
@@ -45,12 +46,14 @@ class Payload:
 def payload(kind: str, marker: Path) -> Payload:
     """A payload that creates ``marker``; ``Path.touch`` is pickled as ``getattr(Path, 'touch')``
     at protocol 2, the protocol torch writes."""
-    return Payload(*{
-        'os.system': (os.system, (f'touch {shlex.quote(str(marker))}', )),
-        'open': (open, (str(marker), 'w')),
-        'Path.touch': (Path.touch, (marker, )),
-        'exec': (exec, (f'open({str(marker)!r}, "w").close()', )),
-    }[kind])
+    return Payload(
+        *{
+            'os.system': (os.system, (f'touch {shlex.quote(str(marker))}',)),
+            'open': (open, (str(marker), 'w')),
+            'Path.touch': (Path.touch, (marker,)),
+            'exec': (exec, (f'open({str(marker)!r}, "w").close()',)),
+        }[kind]
+    )
 
 
 def write(path: Path, obj: Any, fmt: str) -> Path:
@@ -107,32 +110,37 @@ def test_payload_inside_a_checkpoint(tmp_path: Path, fmt: str) -> None:
     """Where a tensor belongs it is refused; elsewhere (in ``meta``) it stays an inert
     placeholder and the tensors load; ``meta`` itself must be a dict."""
     evil = payload('os.system', tmp_path / 'MARKER')
-    in_state = write(tmp_path / 'in_state.pth', {'state_dict': {'w': torch.ones(2), 'x': evil}},
-                     fmt)
+    in_state = write(
+        tmp_path / 'in_state.pth', {'state_dict': {'w': torch.ones(2), 'x': evil}}, fmt
+    )
     with pytest.raises(CheckpointError, match="expected a tensor at 'x'") as error:
         load_state_dict(str(in_state))
     assert_refused(error, in_state)
 
-    in_meta = write(tmp_path / 'in_meta.pth',
-                    {'state_dict': {'w': torch.ones(2)}, 'meta': {'note': evil}}, fmt)
+    in_meta = write(
+        tmp_path / 'in_meta.pth', {'state_dict': {'w': torch.ones(2)}, 'meta': {'note': evil}}, fmt
+    )
     checkpoint = load_checkpoint_file(str(in_meta))
     torch.testing.assert_close(checkpoint['state_dict']['w'], torch.ones(2))
     assert 'not loaded' in repr(checkpoint['meta']['note'])
-    as_meta = write(tmp_path / 'as_meta.pth', {'state_dict': {'w': torch.ones(2)}, 'meta': evil},
-                    fmt)
+    as_meta = write(
+        tmp_path / 'as_meta.pth', {'state_dict': {'w': torch.ones(2)}, 'meta': evil}, fmt
+    )
     with pytest.raises(CheckpointError, match="'meta' is an object built by posix.system"):
         load_checkpoint_file(str(as_meta))
     assert not (tmp_path / 'MARKER').exists()
 
 
-@pytest.mark.parametrize('content, problem', [
-    (os.urandom(256), 'not a torch checkpoint'),
-    (b'', 'not a torch checkpoint'),
-    (b'PK\x03\x04' + bytes(100), 'not a torch checkpoint'),
-    (pickle.dumps({'w': 1.0}, protocol=2), 'Invalid magic number'),
-])
-def test_broken_files_give_one_clear_error(tmp_path: Path, content: bytes,
-                                           problem: str) -> None:
+@pytest.mark.parametrize(
+    'content, problem',
+    [
+        (os.urandom(256), 'not a torch checkpoint'),
+        (b'', 'not a torch checkpoint'),
+        (b'PK\x03\x04' + bytes(100), 'not a torch checkpoint'),
+        (pickle.dumps({'w': 1.0}, protocol=2), 'Invalid magic number'),
+    ],
+)
+def test_broken_files_give_one_clear_error(tmp_path: Path, content: bytes, problem: str) -> None:
     path = tmp_path / 'broken.pth'
     path.write_bytes(content)
     with pytest.raises(CheckpointError, match=problem) as error:
@@ -164,7 +172,6 @@ def test_other_schemes_and_bad_safetensors_are_refused(tmp_path: Path) -> None:
 
 
 class ToyModel(BaseModel):
-
     def __init__(self) -> None:
         super().__init__()
         self.linear = torch.nn.Linear(2, 2)
@@ -188,8 +195,12 @@ def test_runner_load_resume_and_url_refuse(tmp_path: Path, torch_home: Path, fmt
     ``resume``; a URL goes through mmengine's loaders, which would read it with
     ``weights_only=False``."""
     path = malicious(tmp_path, fmt)
-    runner = VTPRunner(model=ToyModel(), work_dir=str(tmp_path / 'work'), default_scope='vtp',
-                       experiment_name=f'malicious_{fmt}')
+    runner = VTPRunner(
+        model=ToyModel(),
+        work_dir=str(tmp_path / 'work'),
+        default_scope='vtp',
+        experiment_name=f'malicious_{fmt}',
+    )
     for load in (runner.load_checkpoint, runner.resume):
         with pytest.raises(CheckpointError, match='never import') as error:
             load(str(path))
@@ -208,9 +219,11 @@ def test_video_encoder_pretrained_refuses(tmp_path: Path, torch_home: Path, fmt:
     path = malicious(tmp_path, fmt)
     malicious(torch_home, fmt)
     url = f'https://example.org/{path.name}'
-    for extra in (dict(pretrained=str(path)),
-                  dict(init_cfg=dict(type='Pretrained', checkpoint=str(path))),
-                  dict(init_cfg=dict(type='Pretrained', checkpoint=url))):
+    for extra in (
+        dict(pretrained=str(path)),
+        dict(init_cfg=dict(type='Pretrained', checkpoint=str(path))),
+        dict(init_cfg=dict(type='Pretrained', checkpoint=url)),
+    ):
         encoder = MODELS.build({**TOY_VIDEO, **extra})
         with pytest.raises(CheckpointError, match='never import') as error:
             encoder.init_weights()
@@ -221,10 +234,15 @@ def test_video_encoder_pretrained_refuses(tmp_path: Path, torch_home: Path, fmt:
 def test_mmaction2_inflation_loader_refuses(tmp_path: Path) -> None:
     """vtp passes ``pretrained=None`` to mmaction2's backbone; its own loader is safe anyway."""
     from mmaction.models.backbones.swin import SwinTransformer3D
+
     path = malicious(tmp_path, 'legacy')
-    backbone = SwinTransformer3D(arch=dict(embed_dims=32, depths=[1, 1], num_heads=[2, 2]),
-                                 pretrained=str(path), pretrained2d=True,
-                                 window_size=(2, 4, 4), out_indices=(1, ))
+    backbone = SwinTransformer3D(
+        arch=dict(embed_dims=32, depths=[1, 1], num_heads=[2, 2]),
+        pretrained=str(path),
+        pretrained2d=True,
+        window_size=(2, 4, 4),
+        out_indices=(1,),
+    )
     with pytest.raises(CheckpointError) as error:
         backbone.init_weights()
     assert_refused(error, path)
@@ -234,8 +252,13 @@ def test_mmaction2_inflation_loader_refuses(tmp_path: Path) -> None:
 def test_text_encoder_reads_bin_weights_only(tmp_path: Path, fmt: str) -> None:
     """transformers reads a local ``pytorch_model.bin`` with ``weights_only=True``."""
     model_dir = tmp_path / 'bert'
-    BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-               intermediate_size=64).save_pretrained(model_dir)
+    BertConfig(
+        vocab_size=64,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+    ).save_pretrained(model_dir)
     write(model_dir / 'pytorch_model.bin', payload('exec', tmp_path / 'MARKER'), fmt)
     with pytest.raises(pickle.UnpicklingError, match='Weights only load failed'):
         MODELS.build(dict(type='BertTextEncoder', pretrained=str(model_dir)))
@@ -246,12 +269,16 @@ def test_tools_refuse_without_running_code(tmp_path: Path, moving_shapes_root: s
     """The tools end to end, one format each (the calls they make are tested above with all
     three): ``tools/train.py --resume FILE`` with the reported bare pickle, ``tools/test.py
     CONFIG FILE`` with a zip file, run concurrently to keep the test short."""
-    config = str(write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py',
-                                  moving_shapes_root, iters=1))
+    config = str(
+        write_toy_config(
+            tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py', moving_shapes_root, iters=1
+        )
+    )
     bare, zipped = str(malicious(tmp_path, 'bare pickle')), str(malicious(tmp_path, 'zip'))
-    runs = [(bare, ('tools/train.py', config, '--resume', bare, '--work-dir',
-                    str(tmp_path / 'train'))),
-            (zipped, ('tools/test.py', config, zipped, '--work-dir', str(tmp_path / 'test')))]
+    runs = [
+        (bare, ('tools/train.py', config, '--resume', bare, '--work-dir', str(tmp_path / 'train'))),
+        (zipped, ('tools/test.py', config, zipped, '--work-dir', str(tmp_path / 'test'))),
+    ]
 
     def failed_output(args: Tuple[str, ...]) -> str:
         with pytest.raises(AssertionError) as error:
@@ -262,8 +289,10 @@ def test_tools_refuse_without_running_code(tmp_path: Path, moving_shapes_root: s
         outputs = list(pool.map(failed_output, [args for _, args in runs]))
     for (path, args), output in zip(runs, outputs):
         last_line = output.strip().splitlines()[-1]
-        assert last_line.startswith(f'vtp.utils.pretrained.CheckpointError: {path}: '), (args,
-                                                                                          output)
+        assert last_line.startswith(f'vtp.utils.pretrained.CheckpointError: {path}: '), (
+            args,
+            output,
+        )
         assert 'During handling' not in output and 'direct cause' not in output, output
     assert not (tmp_path / 'MARKER').exists()
 
@@ -273,10 +302,20 @@ def test_resume_never_runs_the_config_source_in_meta(tmp_path: Path) -> None:
     ``load_checkpoint``: the loaded checkpoint no longer has it."""
     marker = tmp_path / 'MARKER'
     path = tmp_path / 'evil_meta.pth'
-    torch.save(dict(state_dict=ToyModel().state_dict(), message_hub=dict(), meta=dict(
-        epoch=0, iter=0, config=f"x = __import__('os').system('touch {marker}')\n")), path)
-    runner = VTPRunner(model=ToyModel(), work_dir=str(tmp_path / 'work'), default_scope='vtp',
-                       experiment_name='malicious_meta')
+    torch.save(
+        dict(
+            state_dict=ToyModel().state_dict(),
+            message_hub=dict(),
+            meta=dict(epoch=0, iter=0, config=f"x = __import__('os').system('touch {marker}')\n"),
+        ),
+        path,
+    )
+    runner = VTPRunner(
+        model=ToyModel(),
+        work_dir=str(tmp_path / 'work'),
+        default_scope='vtp',
+        experiment_name='malicious_meta',
+    )
     checkpoint = runner.load_checkpoint(str(path))
     assert checkpoint['meta'] == dict(epoch=0, iter=0)
     assert not marker.exists()
@@ -360,9 +399,14 @@ def test_attributes_set_by_the_file_are_dropped(tmp_path: Path) -> None:
             from collections import OrderedDict
 
             from torch._tensor import _rebuild_from_type_v2
+
             evil = payload('os.system', tmp_path / 'MARKER')
-            return _rebuild_from_type_v2, (OrderedDict, OrderedDict, (),
-                                           {'items': torch.Size, 'w': evil})
+            return _rebuild_from_type_v2, (
+                OrderedDict,
+                OrderedDict,
+                (),
+                {'items': torch.Size, 'w': evil},
+            )
 
     path = write(tmp_path / 'shadowed.pth', dict(state_dict=Shadowed()), 'zip')
     checkpoint = load_checkpoint_file(str(path))
@@ -370,15 +414,22 @@ def test_attributes_set_by_the_file_are_dropped(tmp_path: Path) -> None:
     assert not (tmp_path / 'MARKER').exists()
 
 
-@pytest.mark.parametrize('state_dict,problem', [
-    ({'linear.weight': 3}, "'linear.weight' holds a int, not a tensor"),
-    ({'linear.weight': [torch.ones(1)]}, "'linear.weight' holds a list, not a tensor"),
-])
+@pytest.mark.parametrize(
+    'state_dict,problem',
+    [
+        ({'linear.weight': 3}, "'linear.weight' holds a int, not a tensor"),
+        ({'linear.weight': [torch.ones(1)]}, "'linear.weight' holds a list, not a tensor"),
+    ],
+)
 def test_runner_refuses_non_tensor_state(tmp_path: Path, state_dict: dict, problem: str) -> None:
     path = tmp_path / 'odd.pth'
     torch.save(dict(state_dict=state_dict), path)
-    runner = VTPRunner(model=ToyModel(), work_dir=str(tmp_path / 'work'), default_scope='vtp',
-                       experiment_name=f'odd_{len(problem)}')
+    runner = VTPRunner(
+        model=ToyModel(),
+        work_dir=str(tmp_path / 'work'),
+        default_scope='vtp',
+        experiment_name=f'odd_{len(problem)}',
+    )
     with pytest.raises(CheckpointError, match=problem):
         runner.load_checkpoint(str(path))
 
@@ -391,17 +442,21 @@ def test_names_in_messages_cannot_forge_log_lines(tmp_path: Path) -> None:
     assert '\n' not in str(error.value) and '\x1b' not in str(error.value)
 
 
-def test_library_additions_to_torchs_allow_list_are_not_trusted(tmp_path: Path,
-                                                                 monkeypatch) -> None:
+def test_library_additions_to_torchs_allow_list_are_not_trusted(
+    tmp_path: Path, monkeypatch
+) -> None:
     """torch.distributed puts ``DeviceMesh`` on torch's weights-only allow-list; building one
     can start a process group, so vtp's weights-only pass does without such additions."""
     from torch.distributed.device_mesh import DeviceMesh
+
     built = []
     monkeypatch.setattr(DeviceMesh, '__init__', lambda self, *args, **kwargs: built.append(args))
     assert DeviceMesh in torch.serialization.get_safe_globals()
-    path = write(tmp_path / 'mesh.pth', dict(state_dict={'w': torch.ones(1)},
-                                             meta=dict(mesh=Payload(DeviceMesh, ('cpu', (0, ))))),
-                 'zip')
+    path = write(
+        tmp_path / 'mesh.pth',
+        dict(state_dict={'w': torch.ones(1)}, meta=dict(mesh=Payload(DeviceMesh, ('cpu', (0,))))),
+        'zip',
+    )
     checkpoint = load_checkpoint_file(str(path))
     assert not built and 'not loaded' in repr(checkpoint['meta']['mesh'])
     assert DeviceMesh in torch.serialization.get_safe_globals()  # restored afterwards

@@ -1,6 +1,7 @@
 """Pretrained weights: every legitimate format loads (malicious ones: see
 test_malicious_checkpoints.py); checkpoints named by URL are downloaded once into torch's
 cache, with a clear error offline."""
+
 from collections import OrderedDict
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def torch_home(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path / 'torch' / 'hub' / 'checkpoints'
 
 
-def test_offline_error_names_the_url_and_where_to_put_the_file(torch_home: Path,
-                                                                monkeypatch) -> None:
+def test_offline_error_names_the_url_and_where_to_put_the_file(
+    torch_home: Path, monkeypatch
+) -> None:
     def no_network(url, dst, progress=True):
         raise OSError('[Errno 101] Network is unreachable')
 
@@ -60,17 +62,23 @@ def test_file_put_in_place_by_hand_needs_no_network(torch_home: Path, monkeypatc
 
 @pytest.mark.parametrize('foreign', (False, True))
 @pytest.mark.parametrize('zip_format', (True, False))
-def test_torch_files_load_in_both_formats(tmp_path: Path, zip_format: bool,
-                                          foreign: bool) -> None:
+def test_torch_files_load_in_both_formats(tmp_path: Path, zip_format: bool, foreign: bool) -> None:
     """Parameters, bfloat16, views sharing a storage, nested builtins, in the zip and the legacy
     format, read weights-only or (with a foreign object, here a NumPy array) tensor-only."""
     base = torch.arange(6.0)
-    state = OrderedDict(weight=torch.nn.Parameter(torch.ones(2, 3)), view=base[2:4],
-                        base=base, half=torch.ones(3, dtype=torch.bfloat16))
+    state = OrderedDict(
+        weight=torch.nn.Parameter(torch.ones(2, 3)),
+        view=base[2:4],
+        base=base,
+        half=torch.ones(3, dtype=torch.bfloat16),
+    )
     meta = dict(epoch=3, names=['a'], shape=torch.Size([2]))
     path = tmp_path / 'model.pth'
-    torch.save(dict(state_dict=state, meta=meta, **(dict(extra=np.arange(3)) if foreign else {})),
-               path, _use_new_zipfile_serialization=zip_format)
+    torch.save(
+        dict(state_dict=state, meta=meta, **(dict(extra=np.arange(3)) if foreign else {})),
+        path,
+        _use_new_zipfile_serialization=zip_format,
+    )
     checkpoint = load_checkpoint_file(str(path))
     assert checkpoint['meta'] == meta
     assert ('not loaded' in repr(checkpoint['extra'])) if foreign else 'extra' not in checkpoint

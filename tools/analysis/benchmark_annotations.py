@@ -12,6 +12,7 @@ more than ``--max-memory-fraction`` of the memory available at start, and says s
     python tools/analysis/benchmark_annotations.py --rows 1000000
     python tools/analysis/benchmark_annotations.py --rows 10000000 --variants vtp
 """
+
 import argparse
 import csv
 import json
@@ -26,9 +27,11 @@ import threading
 import time
 from typing import Dict, List
 
-WORDS = ('a woman walks her dog along the beach at sunset while waves roll in slowly aerial '
-         'view of a city skyline timelapse clouds moving over green hills close up of hands '
-         'typing on a laptop keyboard').split()
+WORDS = (
+    'a woman walks her dog along the beach at sunset while waves roll in slowly aerial '
+    'view of a city skyline timelapse clouds moving over green hills close up of hands '
+    'typing on a laptop keyboard'
+).split()
 
 
 def write_csv(path: str, rows: int) -> None:
@@ -41,9 +44,15 @@ def write_csv(path: str, rows: int) -> None:
             videoid = 1_000_000 + i
             page_dir = f'{i // 50 * 50 + 1:06d}_{i // 50 * 50 + 50:06d}'
             caption = ' '.join(rng.choice(WORDS) for _ in range(rng.randint(6, 16)))
-            writer.writerow([videoid, f'https://ak.picdn.net/shutterstock/videos/{videoid}/'
-                             'preview/stock-footage.mp4', f'PT00H00M{rng.randint(5, 59):02d}S',
-                             page_dir, caption])
+            writer.writerow(
+                [
+                    videoid,
+                    f'https://ak.picdn.net/shutterstock/videos/{videoid}/preview/stock-footage.mp4',
+                    f'PT00H00M{rng.randint(5, 59):02d}S',
+                    page_dir,
+                    caption,
+                ]
+            )
             if i % 1_000_000 == 999_999:
                 print(f'  wrote {i + 1:,} rows', file=sys.stderr, flush=True)
 
@@ -83,6 +92,7 @@ def run_variant(variant: str, csv_path: str, workers: int) -> None:
 
     import torch
     from torch.utils.data import DataLoader, Dataset
+
     warnings.filterwarnings('ignore', message='This DataLoader will create')  # >2 workers
 
     start = time.perf_counter()
@@ -91,14 +101,22 @@ def run_variant(variant: str, csv_path: str, workers: int) -> None:
         read = records.__getitem__
     elif variant == 'vtp':
         from vtp.datasets import WebVidDataset
-        records = WebVidDataset(ann_file=csv_path, data_prefix=dict(video='videos'),
-                                pipeline=[], lazy_init=False)
+
+        records = WebVidDataset(
+            ann_file=csv_path, data_prefix=dict(video='videos'), pipeline=[], lazy_init=False
+        )
         read = records.get_data_info
     else:
         with open(csv_path, newline='', encoding='utf-8') as f:
-            records = [dict(filename=osp.join('videos', row['page_dir'], row['videoid'] + '.mp4'),
-                            text=row['name'], video_id=row['videoid'], duration=row['duration'])
-                       for row in csv.DictReader(f)]
+            records = [
+                dict(
+                    filename=osp.join('videos', row['page_dir'], row['videoid'] + '.mp4'),
+                    text=row['name'],
+                    video_id=row['videoid'],
+                    duration=row['duration'],
+                )
+                for row in csv.DictReader(f)
+            ]
         read = records.__getitem__
     load_time = time.perf_counter() - start
     num = len(records)
@@ -119,15 +137,20 @@ def run_variant(variant: str, csv_path: str, workers: int) -> None:
     start = time.perf_counter()
     loader = DataLoader(ReadAll(), batch_size=1, num_workers=workers)
     sums = [int(t) for t in torch.cat(list(loader))]
-    print(json.dumps(dict(event='read', read_time=time.perf_counter() - start,
-                          chars=sums[0])), flush=True)
+    print(
+        json.dumps(dict(event='read', read_time=time.perf_counter() - start, chars=sums[0])),
+        flush=True,
+    )
 
 
 def measure(variant: str, csv_path: str, workers: int, limit: int) -> Dict:
     """Run one variant in a fresh process, sampling the memory of its process tree."""
-    proc = subprocess.Popen([sys.executable, __file__, '--child', variant, csv_path,
-                             '--workers', str(workers)], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, '--child', variant, csv_path, '--workers', str(workers)],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     peak = dict(pss=0, rss=0)
     loaded_peak = dict(pss=0, rss=0)
     stopped = []
@@ -158,8 +181,13 @@ def measure(variant: str, csv_path: str, workers: int, limit: int) -> Dict:
     proc.wait()
     done.set()
     watcher.join()
-    result.update(peak_pss=peak['pss'], peak_rss=peak['rss'], load_pss=loaded_peak['pss'],
-                  stopped=bool(stopped), returncode=proc.returncode)
+    result.update(
+        peak_pss=peak['pss'],
+        peak_rss=peak['rss'],
+        load_pss=loaded_peak['pss'],
+        stopped=bool(stopped),
+        returncode=proc.returncode,
+    )
     return result
 
 
@@ -167,8 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--rows', type=int, default=1_000_000)
     parser.add_argument('--workers', type=int, default=4)
-    parser.add_argument('--variants', nargs='+', default=['vtp', 'naive'],
-                        choices=['vtp', 'naive'])
+    parser.add_argument('--variants', nargs='+', default=['vtp', 'naive'], choices=['vtp', 'naive'])
     parser.add_argument('--csv', help='reuse (or keep) the generated CSV at this path')
     parser.add_argument('--max-memory-fraction', type=float, default=0.8)
     parser.add_argument('--child', nargs=2, metavar=('VARIANT', 'CSV'), help=argparse.SUPPRESS)
@@ -184,33 +211,46 @@ def main() -> None:
             write_csv(csv_path, args.rows)
         size = osp.getsize(csv_path)
         limit = int(available_memory() * args.max_memory_fraction)
-        print(f'{args.rows:,} rows ({size / 2**20:,.0f} MiB CSV), {args.workers} workers each '
-              f'reading every record; memory limit {limit / 2**30:.1f} GiB')
+        print(
+            f'{args.rows:,} rows ({size / 2**20:,.0f} MiB CSV), {args.workers} workers each '
+            f'reading every record; memory limit {limit / 2**30:.1f} GiB'
+        )
         empty = measure('empty', csv_path, args.workers, limit)
         results = [measure(v, csv_path, args.workers, limit) for v in args.variants]
 
     gib = 2**30
-    print('PSS after load: peak while loading; peak PSS / RSS sum: main process + workers while '
-          'every worker reads every record; "records": peak PSS less that of the same processes '
-          f'with no records ({empty["peak_pss"] / 2**30:.2f} GiB)')
-    print(f'{"dataset":8} {"load s":>8} {"read s":>8} {"PSS after load":>15} '
-          f'{"peak PSS":>10} {"records":>9} {"peak RSS sum":>13}')
+    print(
+        'PSS after load: peak while loading; peak PSS / RSS sum: main process + workers while '
+        'every worker reads every record; "records": peak PSS less that of the same processes '
+        f'with no records ({empty["peak_pss"] / 2**30:.2f} GiB)'
+    )
+    print(
+        f'{"dataset":8} {"load s":>8} {"read s":>8} {"PSS after load":>15} '
+        f'{"peak PSS":>10} {"records":>9} {"peak RSS sum":>13}'
+    )
     for r in results:
         if r['stopped'] or r['returncode']:
-            why = 'stopped by the memory watchdog' if r['stopped'] else \
-                f'failed (exit {r["returncode"]})'
+            why = (
+                'stopped by the memory watchdog'
+                if r['stopped']
+                else f'failed (exit {r["returncode"]})'
+            )
             print(f'{r["variant"]:8} {why} at {r["peak_pss"] / gib:.2f} GiB PSS')
             continue
-        print(f'{r["variant"]:8} {r["load_time"]:8.1f} {r["read_time"]:8.1f} '
-              f'{r["load_pss"] / gib:13.2f} G {r["peak_pss"] / gib:8.2f} G '
-              f'{(r["peak_pss"] - empty["peak_pss"]) / gib:7.2f} G '
-              f'{r["peak_rss"] / gib:11.2f} G')
+        print(
+            f'{r["variant"]:8} {r["load_time"]:8.1f} {r["read_time"]:8.1f} '
+            f'{r["load_pss"] / gib:13.2f} G {r["peak_pss"] / gib:8.2f} G '
+            f'{(r["peak_pss"] - empty["peak_pss"]) / gib:7.2f} G '
+            f'{r["peak_rss"] / gib:11.2f} G'
+        )
     done = {r['variant']: r for r in results if not r['stopped'] and not r['returncode']}
     if len(done) == 2:
         naive, vtp = done['naive'], done['vtp']
         records = (naive['peak_pss'] - empty['peak_pss']) / (vtp['peak_pss'] - empty['peak_pss'])
-        print(f'naive / vtp: peak PSS x{naive["peak_pss"] / vtp["peak_pss"]:.1f}, records '
-              f'x{records:.1f}, load time x{naive["load_time"] / vtp["load_time"]:.2f}')
+        print(
+            f'naive / vtp: peak PSS x{naive["peak_pss"] / vtp["peak_pss"]:.1f}, records '
+            f'x{records:.1f}, load time x{naive["load_time"] / vtp["load_time"]:.2f}'
+        )
 
 
 if __name__ == '__main__':

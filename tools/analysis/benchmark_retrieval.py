@@ -15,6 +15,7 @@ the gallery reproduces the full cross-encoder's ranking).
 
     python tools/analysis/benchmark_retrieval.py --num 1000 --topk 16
 """
+
 import argparse
 import time
 
@@ -28,8 +29,9 @@ MODEL = dict(
     type='VideoTextPretrainer',
     video_encoder=dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4)),
     text_encoder=dict(type='BertTextEncoder', arch='toy'),
-    fusion=dict(type='CrossAttentionFusion', text_dims=32, video_dims=64, num_layers=1,
-                num_heads=2),
+    fusion=dict(
+        type='CrossAttentionFusion', text_dims=32, video_dims=64, num_layers=1, num_heads=2
+    ),
     heads=dict(itc=dict(type='ITCHead'), itm=dict(type='ITMHead', in_dims=32)),
     embed_dim=16,
 )
@@ -44,14 +46,19 @@ def embed(model, num: int, batch: int = 100):
     mask = torch.ones_like(ids)
     video_tokens, video_embeds, text_tokens, text_embeds = [], [], [], []
     for start in range(0, num, batch):
-        tokens, embeds = model.embed_video(videos[start:start + batch])
+        tokens, embeds = model.embed_video(videos[start : start + batch])
         video_tokens.append(tokens)
         video_embeds.append(embeds)
-        tokens, embeds = model.embed_text(ids[start:start + batch], mask[start:start + batch])
+        tokens, embeds = model.embed_text(ids[start : start + batch], mask[start : start + batch])
         text_tokens.append(tokens)
         text_embeds.append(embeds)
-    return (torch.cat(video_tokens), torch.cat(video_embeds), torch.cat(text_tokens), mask,
-            torch.cat(text_embeds))
+    return (
+        torch.cat(video_tokens),
+        torch.cat(video_embeds),
+        torch.cat(text_tokens),
+        mask,
+        torch.cat(text_embeds),
+    )
 
 
 def summary(t2v: torch.Tensor, v2t: torch.Tensor, truth: torch.Tensor) -> str:
@@ -79,13 +86,17 @@ def main() -> None:
 
         def score_t2v(text, videos):
             k = len(videos)
-            return model.match_scores(text_tokens[text].expand(k, -1, -1),
-                                      text_mask[text].expand(k, -1), video_tokens[videos])
+            return model.match_scores(
+                text_tokens[text].expand(k, -1, -1),
+                text_mask[text].expand(k, -1),
+                video_tokens[videos],
+            )
 
         def score_v2t(video, texts):
             k = len(texts)
-            return model.match_scores(text_tokens[texts], text_mask[texts],
-                                      video_tokens[video].expand(k, -1, -1))
+            return model.match_scores(
+                text_tokens[texts], text_mask[texts], video_tokens[video].expand(k, -1, -1)
+            )
 
         start = time.perf_counter()
         t2v, v2t = rerank(sim, args.topk, score_t2v, score_v2t)
@@ -96,15 +107,21 @@ def main() -> None:
         full_time = time.perf_counter() - start
 
     n, k = args.num, min(args.topk, args.num)
-    print(f'{n} clips x {n} captions, tiny random model, {args.threads} CPU threads; '
-          f'embedding all clips and captions once: {embed_time:.2f} s')
+    print(
+        f'{n} clips x {n} captions, tiny random model, {args.threads} CPU threads; '
+        f'embedding all clips and captions once: {embed_time:.2f} s'
+    )
     print(f'{"method":34} {"time":>9} {"cross-encoder pairs":>20}')
     print(f'{"dual encoder":34} {dual_time:8.3f}s {0:>20,}')
-    print(f'{f"dual + re-rank top {k} (both ways)":34} {dual_time + rerank_time:8.2f}s '
-          f'{2 * n * k:>20,}')
+    print(
+        f'{f"dual + re-rank top {k} (both ways)":34} {dual_time + rerank_time:8.2f}s '
+        f'{2 * n * k:>20,}'
+    )
     print(f'{"cross-encoder on all pairs":34} {full_time:8.2f}s {n * n:>20,}')
-    print(f'all pairs / re-ranking: x{full_time / (dual_time + rerank_time):.1f} time, '
-          f'x{n * n / (2 * n * k):.1f} pairs')
+    print(
+        f'all pairs / re-ranking: x{full_time / (dual_time + rerank_time):.1f} time, '
+        f'x{n * n / (2 * n * k):.1f} pairs'
+    )
     print(f'dual encoder:   {summary(sim, sim, truth)}')
     print(f're-rank top {k}: {summary(t2v, v2t, truth)}')
     print(f'all pairs:      {summary(cross, cross, truth)}')

@@ -7,6 +7,7 @@ frames and sampling at train and test time, crop size, splits, re-ranking and DS
 table cannot drift from what the configs do. ``tests/test_evaluation/test_protocol_card.py``
 checks that the README holds exactly this table.
 """
+
 from pathlib import Path
 from typing import List
 
@@ -20,13 +21,19 @@ TASKS = ('retrieval', 'videoqa', 'multiple_choice')
 
 def benchmark_configs() -> List[Path]:
     """The fine-tuning configs of the public benchmarks (not the built-in moving shapes)."""
-    return sorted(p for task in TASKS for p in (ROOT / 'configs' / task).glob('*.py')
-                  if p.stem != 'moving_shapes')
+    return sorted(
+        p
+        for task in TASKS
+        for p in (ROOT / 'configs' / task).glob('*.py')
+        if p.stem != 'moving_shapes'
+    )
 
 
 def markdown_table() -> str:
-    rows = [(str(p.relative_to(ROOT)), protocol_card(Config.fromfile(str(p))))
-            for p in benchmark_configs()]
+    rows = [
+        (str(p.relative_to(ROOT)), protocol_card(Config.fromfile(str(p))))
+        for p in benchmark_configs()
+    ]
     keys = list(rows[0][1])
     lines = ['| config | ' + ' | '.join(keys) + ' |', '| --- ' * (len(keys) + 1) + '|']
     lines += [f'| `{name}` | ' + ' | '.join(card[k] for k in keys) + ' |' for name, card in rows]

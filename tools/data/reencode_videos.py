@@ -12,6 +12,7 @@ written upright, without one. Files that cannot be decoded are listed at the end
     python tools/data/reencode_videos.py --src data/webvid/videos_raw --dst data/webvid/videos \
         --short-side 224 --fps 3 --workers 8
 """
+
 import argparse
 import os
 import os.path as osp
@@ -33,8 +34,9 @@ def find_videos(src: str) -> List[str]:
     """Relative paths of the videos under ``src``, sorted."""
     found = []
     for folder, _, files in os.walk(src):
-        found += [osp.relpath(osp.join(folder, f), src) for f in files
-                  if f.lower().endswith(EXTENSIONS)]
+        found += [
+            osp.relpath(osp.join(folder, f), src) for f in files if f.lower().endswith(EXTENSIONS)
+        ]
     return sorted(found)
 
 
@@ -66,8 +68,10 @@ def reencode(task: Tuple[str, str, int, float, int]) -> Optional[str]:
             if rotation in (90, 270):
                 width, height = height, width
             scale = short_side / min(width, height)
-            out_w, out_h = (max(2, round(width * scale / 2) * 2),
-                            max(2, round(height * scale / 2) * 2))
+            out_w, out_h = (
+                max(2, round(width * scale / 2) * 2),
+                max(2, round(height * scale / 2) * 2),
+            )
             rate = Fraction(fps).limit_denominator(1000)
             stream = target.add_stream('libx264', rate=rate)
             stream.width, stream.height, stream.pix_fmt = out_w, out_h, 'yuv420p'
@@ -105,21 +109,24 @@ def main() -> None:
     videos = find_videos(args.src)
     todo = [v for v in videos if not osp.exists(output_path(args.dst, v))]
     print(f'{len(videos)} videos under {args.src}; {len(videos) - len(todo)} already done')
-    tasks = [(osp.join(args.src, v), output_path(args.dst, v), args.short_side, args.fps,
-              args.crf) for v in todo]
+    tasks = [
+        (osp.join(args.src, v), output_path(args.dst, v), args.short_side, args.fps, args.crf)
+        for v in todo
+    ]
     failed = []
     with Pool(args.workers) as pool:
-        for error in tqdm(pool.imap_unordered(reencode, tasks), total=len(tasks),
-                          unit='video'):
+        for error in tqdm(pool.imap_unordered(reencode, tasks), total=len(tasks), unit='video'):
             if error:
                 failed.append(error)
     if failed:
         os.makedirs(args.dst, exist_ok=True)
         with open(osp.join(args.dst, 'failed.txt'), 'a', encoding='utf-8') as f:
             f.writelines(line + '\n' for line in failed)
-        print(f'{len(failed)} videos could not be re-encoded (listed in '
-              f'{osp.join(args.dst, "failed.txt")}), for example:\n  ' + '\n  '.join(failed[:5]),
-              file=sys.stderr)
+        print(
+            f'{len(failed)} videos could not be re-encoded (listed in '
+            f'{osp.join(args.dst, "failed.txt")}), for example:\n  ' + '\n  '.join(failed[:5]),
+            file=sys.stderr,
+        )
 
 
 if __name__ == '__main__':

@@ -19,8 +19,21 @@ from .visual_genome_dataset import VisualGenomeDataset
 from .webvid_dataset import WebVidDataset
 
 __all__ = [
-    'AnnotationError', 'BaseVideoTextDataset', 'CC3MDataset', 'CNVidDataset',
-    'CocoCaptionDataset', 'DiDeMoDataset', 'HowTo100MDataset', 'MixedDataset', 'MSRVTTDataset',
-    'MSVDDataset', 'MultipleChoiceDataset', 'SampleError', 'VATEXDataset', 'VideoQADataset',
-    'VideoTextJsonDataset', 'VisualGenomeDataset', 'WebVidDataset'
+    'AnnotationError',
+    'BaseVideoTextDataset',
+    'CC3MDataset',
+    'CNVidDataset',
+    'CocoCaptionDataset',
+    'DiDeMoDataset',
+    'HowTo100MDataset',
+    'MixedDataset',
+    'MSRVTTDataset',
+    'MSVDDataset',
+    'MultipleChoiceDataset',
+    'SampleError',
+    'VATEXDataset',
+    'VideoQADataset',
+    'VideoTextJsonDataset',
+    'VisualGenomeDataset',
+    'WebVidDataset',
 ]

@@ -11,6 +11,7 @@ Every reader here stops with an :class:`AnnotationError` at what it could otherw
 Line-based files (CSV, TSV, text lists, JSON lines) skip lines that hold only white space: they
 are not rows, and do not count as rows.
 """
+
 import io
 import json
 import reprlib
@@ -38,8 +39,14 @@ def brief(value: Any) -> str:
         return f'<{type(value).__name__} too long to print>'
 
 
-def require(record: dict, field: str, types: Union[Type, Tuple[Type, ...]], path: str,
-            line: int, allow_empty: bool = False) -> Any:
+def require(
+    record: dict,
+    field: str,
+    types: Union[Type, Tuple[Type, ...]],
+    path: str,
+    line: int,
+    allow_empty: bool = False,
+) -> Any:
     """``record[field]``, checked to be present, of ``types`` and non-empty if a string/list.
 
     Captions pass ``allow_empty=True``: an empty caption is a data problem of one sample, which
@@ -49,16 +56,19 @@ def require(record: dict, field: str, types: Union[Type, Tuple[Type, ...]], path
         raise AnnotationError(path, line, field, 'missing')
     value = record[field]
     if not isinstance(value, types) or isinstance(value, bool):
-        names = types.__name__ if isinstance(types, type) else ' or '.join(
-            t.__name__ for t in types)
-        raise AnnotationError(path, line, field,
-                              f'expected {names}, got {type(value).__name__} {brief(value)}')
+        names = (
+            types.__name__ if isinstance(types, type) else ' or '.join(t.__name__ for t in types)
+        )
+        raise AnnotationError(
+            path, line, field, f'expected {names}, got {type(value).__name__} {brief(value)}'
+        )
     if isinstance(value, (str, list)) and len(value) == 0 and not allow_empty:
         raise AnnotationError(path, line, field, 'empty')
     return value
 
 
 # --- text -------------------------------------------------------------------------------------
+
 
 class _NulByte(Exception):
     """A NUL byte was read; :func:`open_text` reports it with its line."""
@@ -86,8 +96,9 @@ def open_text(path: str, newline: Optional[str] = None) -> Iterator[TextIO]:
     """``path`` as UTF-8 text, a leading byte-order mark dropped; ``newline`` as in ``open``
     (``''`` keeps line ends as they are, as ``csv`` needs). A byte that is not UTF-8, or a NUL
     byte, raises an AnnotationError naming its line."""
-    with io.TextIOWrapper(_NulRefusingReader(io.FileIO(path)), encoding='utf-8-sig',
-                          newline=newline) as f:
+    with io.TextIOWrapper(
+        _NulRefusingReader(io.FileIO(path)), encoding='utf-8-sig', newline=newline
+    ) as f:
         try:
             yield f
         except (UnicodeDecodeError, _NulByte):
@@ -100,13 +111,21 @@ def _bad_bytes(path: str) -> AnnotationError:
     with open(path, 'rb') as f:
         for number, raw in enumerate(f, start=1):
             if b'\0' in raw:
-                return AnnotationError(path, number, '<bytes>', f'NUL byte at byte '
-                                       f'{raw.index(0) + 1} of the line (binary or damaged?)')
+                return AnnotationError(
+                    path,
+                    number,
+                    '<bytes>',
+                    f'NUL byte at byte {raw.index(0) + 1} of the line (binary or damaged?)',
+                )
             try:
                 raw.decode('utf-8')
             except UnicodeDecodeError as e:
-                return AnnotationError(path, number, '<bytes>', f'not UTF-8: byte 0x'
-                                       f'{raw[e.start]:02x} at byte {e.start + 1} of the line')
+                return AnnotationError(
+                    path,
+                    number,
+                    '<bytes>',
+                    f'not UTF-8: byte 0x{raw[e.start]:02x} at byte {e.start + 1} of the line',
+                )
     return AnnotationError(path, 1, '<bytes>', 'not UTF-8 (the file changed while read?)')
 
 
@@ -126,6 +145,7 @@ def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
 
 
 # --- JSON -------------------------------------------------------------------------------------
+
 
 def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
     """A JSON object as a dict; a key given twice is an error (``json`` would keep the last)."""
@@ -185,11 +205,11 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
     text = read_text(path)
     lines = _Lines(text)
     pos = _skip_space(text, 0)
-    if text[pos:pos + 1] != '{':
+    if text[pos : pos + 1] != '{':
         raise AnnotationError(path, lines(pos), '<root>', 'expected a JSON object')
     pos = _skip_space(text, pos + 1)
     keys = set()
-    while text[pos:pos + 1] != '}':
+    while text[pos : pos + 1] != '}':
         line = lines(pos)
         key, pos = _decode(text, pos, path, lines)
         if not isinstance(key, str):
@@ -198,10 +218,10 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
             raise AnnotationError(path, line, key, 'duplicate key')
         keys.add(key)
         pos = _skip_space(text, pos)
-        if text[pos:pos + 1] != ':':
+        if text[pos : pos + 1] != ':':
             raise AnnotationError(path, lines(pos), key, "expected ':'")
         pos = _skip_space(text, pos + 1)
-        if key in item_lines and text[pos:pos + 1] == '[':
+        if key in item_lines and text[pos : pos + 1] == '[':
             value, pos = _array_items(text, pos, path, lines)
             pos += 1  # past the list's ']'
         else:
@@ -220,8 +240,7 @@ def iter_json_lines(path: str) -> Iterator[Tuple[int, Any]]:
         yield number, value
 
 
-def iter_objects(items: Any, path: str, field: str,
-                 line: int = 1) -> Iterator[Tuple[int, dict]]:
+def iter_objects(items: Any, path: str, field: str, line: int = 1) -> Iterator[Tuple[int, dict]]:
     """Check that ``items`` (``(line, element)`` pairs from :func:`load_json_list` or
     :func:`load_json_object`, found at ``line``) is a list of JSON objects, and yield them."""
     if not isinstance(items, list):
@@ -232,14 +251,15 @@ def iter_objects(items: Any, path: str, field: str,
         yield line, item
 
 
-def _array_items(text: str, pos: int, path: str,
-                 lines: _Lines) -> Tuple[List[Tuple[int, Any]], int]:
+def _array_items(
+    text: str, pos: int, path: str, lines: _Lines
+) -> Tuple[List[Tuple[int, Any]], int]:
     """Elements of the array starting at ``pos`` with their lines, and the position of ']'."""
-    if text[pos:pos + 1] != '[':
+    if text[pos : pos + 1] != '[':
         raise AnnotationError(path, lines(pos), '<root>', 'expected a JSON list')
     pos = _skip_space(text, pos + 1)
     items: List[Tuple[int, Any]] = []
-    while text[pos:pos + 1] != ']':
+    while text[pos : pos + 1] != ']':
         line = lines(pos)
         item, end = _decode(text, pos, path, lines)
         items.append((line, item))
@@ -249,11 +269,11 @@ def _array_items(text: str, pos: int, path: str,
 
 def _separator(text: str, pos: int, close: str, path: str, lines: _Lines) -> int:
     """Skip a ',' between members (returning the next member's start) or stop at ``close``."""
-    if text[pos:pos + 1] == ',':
+    if text[pos : pos + 1] == ',':
         pos = _skip_space(text, pos + 1)
-        if text[pos:pos + 1] == close:
+        if text[pos : pos + 1] == close:
             raise AnnotationError(path, lines(pos), '<root>', "trailing ','")
-    elif text[pos:pos + 1] != close:
+    elif text[pos : pos + 1] != close:
         raise AnnotationError(path, lines(pos), '<root>', f"expected ',' or '{close}'")
     return pos
 
@@ -261,8 +281,9 @@ def _separator(text: str, pos: int, close: str, path: str, lines: _Lines) -> int
 def _expect_end(text: str, pos: int, path: str, lines: _Lines) -> None:
     """``pos`` is the closing bracket of the root value: only white space may follow."""
     if _skip_space(text, pos + 1) != len(text):
-        raise AnnotationError(path, lines(pos + 1), '<root>',
-                              f"text after the root's '{text[pos]}'")
+        raise AnnotationError(
+            path, lines(pos + 1), '<root>', f"text after the root's '{text[pos]}'"
+        )
 
 
 def _skip_space(text: str, pos: int) -> int:

@@ -5,6 +5,7 @@ text after a closing quote, a header without a column the dataset needs (or with
 with an :class:`~vtp.datasets.annotation.AnnotationError` naming the row's first line. Lines
 that hold only white space are skipped: they are not rows, and do not count as rows.
 """
+
 import csv
 from operator import itemgetter
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
@@ -12,8 +13,13 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 from vtp.datasets.annotation import AnnotationError, brief, open_text
 
 
-def iter_table(path: str, columns: Sequence[str], delimiter: str = ',', header: bool = True,
-               quotes: bool = True) -> Iterator[Tuple[int, Tuple[str, ...]]]:
+def iter_table(
+    path: str,
+    columns: Sequence[str],
+    delimiter: str = ',',
+    header: bool = True,
+    quotes: bool = True,
+) -> Iterator[Tuple[int, Tuple[str, ...]]]:
     """``(line, values of columns)`` for the rows of a CSV or TSV file, read by ``csv``'s C
     reader; ``line`` is where the row starts (a quoted field may hold line breaks).
 
@@ -56,8 +62,12 @@ def iter_table(path: str, columns: Sequence[str], delimiter: str = ',', header: 
                     raise _width_error(path, start, row, names, delimiter, quotes)
                 yield start, pick(row)
         except csv.Error as e:
-            raise AnnotationError(path, end + 1, '<row>', f'malformed CSV ({e}): a field that '
-                                  'starts with a quote must end with one') from None
+            raise AnnotationError(
+                path,
+                end + 1,
+                '<row>',
+                f'malformed CSV ({e}): a field that starts with a quote must end with one',
+            ) from None
 
 
 def table_columns(path: str, delimiter: str = ',') -> List[str]:
@@ -85,20 +95,28 @@ def _first_row(reader: Any) -> Tuple[int, Optional[List[str]]]:
     return end + 1, None
 
 
-def _header(row: Optional[List[str]], columns: Sequence[str], path: str,
-            line: int) -> List[str]:
+def _header(row: Optional[List[str]], columns: Sequence[str], path: str, line: int) -> List[str]:
     """The header's column names, checked to include each of ``columns`` once."""
     if row is None:
-        raise AnnotationError(path, line, columns[0], 'missing: the file has no header '
-                              f'(it is empty); expected the columns {list(columns)}')
+        raise AnnotationError(
+            path,
+            line,
+            columns[0],
+            f'missing: the file has no header (it is empty); expected the columns {list(columns)}',
+        )
     names = [name.strip() for name in row]
     for column in columns:
         if column not in names:
-            raise AnnotationError(path, line, column, f'missing from the header {brief(names)}; '
-                                  f'expected the columns {list(columns)}')
+            raise AnnotationError(
+                path,
+                line,
+                column,
+                f'missing from the header {brief(names)}; expected the columns {list(columns)}',
+            )
         if names.count(column) > 1:
-            raise AnnotationError(path, line, column, 'twice in the header: which one is meant '
-                                  'is ambiguous')
+            raise AnnotationError(
+                path, line, column, 'twice in the header: which one is meant is ambiguous'
+            )
     return names
 
 
@@ -106,18 +124,22 @@ def _picker(indices: List[int]) -> Any:
     """A function from a row to the tuple of its fields at ``indices`` (C speed)."""
     if len(indices) == 1:
         index = indices[0]
-        return lambda row: (row[index], )
+        return lambda row: (row[index],)
     return itemgetter(*indices)
 
 
-def _width_error(path: str, line: int, row: List[str], names: List[str], delimiter: str,
-                 quotes: bool) -> AnnotationError:
+def _width_error(
+    path: str, line: int, row: List[str], names: List[str], delimiter: str, quotes: bool
+) -> AnnotationError:
     found, expected = len(row), len(names)
     counts = f'{found} field{"s" * (found != 1)}, expected {expected} ({", ".join(names)})'
     if found < expected:
         return AnnotationError(path, line, names[found], f'{counts}: no {names[found]!r}')
     sep = 'a tab' if delimiter == '\t' else repr(delimiter)
-    advice = (f'a field that holds {sep} must be quoted' if quotes else
-              f'a field cannot hold {sep}')
-    return AnnotationError(path, line, '<row>', f'{counts}; {advice}; the fields past '
-                           f'{names[-1]!r}: {brief(row[expected:])}')
+    advice = f'a field that holds {sep} must be quoted' if quotes else f'a field cannot hold {sep}'
+    return AnnotationError(
+        path,
+        line,
+        '<row>',
+        f'{counts}; {advice}; the fields past {names[-1]!r}: {brief(row[expected:])}',
+    )

@@ -1,4 +1,5 @@
 """Base class of vtp's datasets: compact shared records, per-sample randomness, safe samples."""
+
 import os.path as osp
 import pickle
 import random
@@ -86,12 +87,20 @@ class BaseVideoTextDataset(BaseDataset):
 
     extra_files: Tuple[str, ...] = ()
 
-    def __init__(self, *args, data_prefix: dict = dict(video=''),
-                 pipeline: Sequence[Union[dict, Callable]] = (), seed: Optional[int] = None,
-                 max_retries: int = 10, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        data_prefix: dict = dict(video=''),
+        pipeline: Sequence[Union[dict, Callable]] = (),
+        seed: Optional[int] = None,
+        max_retries: int = 10,
+        **kwargs,
+    ) -> None:
         if not kwargs.pop('serialize_data', True):
-            raise ValueError(f'{type(self).__name__}: records are always serialized '
-                             '(serialize_data=False is not supported)')
+            raise ValueError(
+                f'{type(self).__name__}: records are always serialized '
+                '(serialize_data=False is not supported)'
+            )
         self.seed = torch.initial_seed() if seed is None else seed
         self.max_retries = max_retries
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
@@ -125,8 +134,9 @@ class BaseVideoTextDataset(BaseDataset):
         if self._indices is not None:
             data_bytes, ends = self.data_bytes, self.data_address
             self.data_bytes, self.data_address = serialize_records(
-                pickle.loads(data_bytes[ends[i - 1] if i else 0:ends[i]])
-                for i in self._subset_indices())
+                pickle.loads(data_bytes[ends[i - 1] if i else 0 : ends[i]])
+                for i in self._subset_indices()
+            )
         self._fully_initialized = True
 
     def _subset_indices(self) -> List[int]:
@@ -184,8 +194,10 @@ class BaseVideoTextDataset(BaseDataset):
                     break
                 continue
             if data is None:
-                raise RuntimeError(f'{type(self).__name__}: the pipeline dropped sample {index} '
-                                   f'({self.get_data_info(index)})')
+                raise RuntimeError(
+                    f'{type(self).__name__}: the pipeline dropped sample {index} '
+                    f'({self.get_data_info(index)})'
+                )
             if failures and self.test_mode:
                 data = self._placeholder(key % len(self), data)
             if failures:
@@ -193,7 +205,8 @@ class BaseVideoTextDataset(BaseDataset):
             return data
         raise RuntimeError(
             f'{type(self).__name__}: {len(failures)} samples in a row failed for key {key}; '
-            f'the data looks broken. Failures: {failures}')
+            f'the data looks broken. Failures: {failures}'
+        )
 
 
 def _num_texts(text: Union[str, Sequence[str], None]) -> int:

@@ -1,4 +1,5 @@
 """Conceptual Captions 3M image-text pairs, as released and as downloaded by img2dataset."""
+
 import math
 import os
 import os.path as osp
@@ -39,8 +40,14 @@ class CC3MDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments (``data_prefix=dict(img=...)``).
     """
 
-    def __init__(self, *args, ann_file: str = '', data_prefix: dict = dict(img=''),
-                 samples_per_shard: int = 10000, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        ann_file: str = '',
+        data_prefix: dict = dict(img=''),
+        samples_per_shard: int = 10000,
+        **kwargs,
+    ) -> None:
         if samples_per_shard < 1:
             raise ValueError(f'samples_per_shard must be >= 1, got {samples_per_shard}')
         self.samples_per_shard = samples_per_shard
@@ -50,7 +57,7 @@ class CC3MDataset(BaseVideoTextDataset):
         """TSV data row of img2dataset key ``key``: img2dataset numbers the images of shard
         ``s`` from ``s * 10**ceil(log10(samples_per_shard))``, so keys and rows differ when
         ``samples_per_shard`` is not a power of ten."""
-        stride = 10**math.ceil(math.log10(self.samples_per_shard))
+        stride = 10 ** math.ceil(math.log10(self.samples_per_shard))
         shard, index = divmod(key, stride)
         return shard * self.samples_per_shard + index
 
@@ -75,14 +82,16 @@ class CC3MDataset(BaseVideoTextDataset):
                 yield dict(filename=image, text=_read_caption(image), image_id=row)
             return
         path, rows, joined = self.ann_file, 0, 0
-        for _, (caption, _url) in iter_table(path, ('caption', 'url'), delimiter='\t',
-                                             header=False, quotes=False):
+        for _, (caption, _url) in iter_table(
+            path, ('caption', 'url'), delimiter='\t', header=False, quotes=False
+        ):
             row, rows = rows, rows + 1  # data rows from 0, as img2dataset counts them
             if row in images:
                 joined += 1
                 yield dict(filename=images[row], text=caption.strip(), image_id=row)
         MMLogger.get_current_instance().info(
-            f'CC3MDataset: {joined} of {rows} rows of {path} have a downloaded image')
+            f'CC3MDataset: {joined} of {rows} rows of {path} have a downloaded image'
+        )
 
 
 def _read_caption(image: str) -> str:

@@ -1,4 +1,5 @@
 """CNVid-3.5M: Chinese narrated videos with ASR captions, read like HowTo100M."""
+
 from vtp.datasets.howto100m_dataset import HowTo100MDataset
 from vtp.registry import DATASETS
 

@@ -1,4 +1,5 @@
 """COCO Captions image-text pairs, from the 2017 json or the Karpathy split json."""
+
 import os.path as osp
 from typing import Dict, Iterator, List, Sequence, Tuple
 
@@ -27,15 +28,22 @@ class CocoCaptionDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
-    def __init__(self, *args, splits: Sequence[str] = ('train', 'restval'),
-                 data_prefix: dict = dict(img=''), **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        splits: Sequence[str] = ('train', 'restval'),
+        data_prefix: dict = dict(img=''),
+        **kwargs,
+    ) -> None:
         self.splits = tuple(splits)
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
     def parse_annotations(self) -> Iterator[dict]:
         path = self.ann_file
-        members = {key: (line, value) for line, key, value in
-                   load_json_object(path, item_lines=('images', 'annotations'))}
+        members = {
+            key: (line, value)
+            for line, key, value in load_json_object(path, item_lines=('images', 'annotations'))
+        }
         if 'images' not in members:
             raise AnnotationError(path, 1, 'images', 'missing')
         if 'annotations' in members:
@@ -49,16 +57,16 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             image_id = require(image, 'id', int, path, line)
             files[image_id] = require(image, 'file_name', str, path, line)
         captions: Dict[int, List[str]] = {}
-        for line, ann in iter_objects(members['annotations'][1], path, 'annotations',
-                                      members['annotations'][0]):
+        for line, ann in iter_objects(
+            members['annotations'][1], path, 'annotations', members['annotations'][0]
+        ):
             image_id = require(ann, 'image_id', int, path, line)
             caption = require(ann, 'caption', str, path, line, allow_empty=True)
             if image_id not in files:
                 raise AnnotationError(path, line, 'image_id', f'{image_id} is not in images')
             captions.setdefault(image_id, []).append(caption.strip())
         for image_id, texts in captions.items():
-            yield dict(filename=osp.join(prefix, files[image_id]), text=texts,
-                       image_id=image_id)
+            yield dict(filename=osp.join(prefix, files[image_id]), text=texts, image_id=image_id)
 
     def _parse_karpathy(self, images: Tuple[int, List]) -> Iterator[dict]:
         path, prefix = self.ann_file, self.data_prefix['img']
@@ -69,10 +77,19 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             texts = []
             for i, sentence in enumerate(sentences):
                 if not isinstance(sentence, dict) or not isinstance(sentence.get('raw'), str):
-                    raise AnnotationError(path, line, f'sentences[{i}].raw', 'missing or not '
-                                          f'a string: {brief(sentence)}')
+                    raise AnnotationError(
+                        path,
+                        line,
+                        f'sentences[{i}].raw',
+                        f'missing or not a string: {brief(sentence)}',
+                    )
                 texts.append(sentence['raw'].strip())
-            yield dict(filename=osp.join(prefix, require(image, 'filepath', str, path, line),
-                                         require(image, 'filename', str, path, line)),
-                       text=texts, image_id=require(image, 'cocoid', int, path, line))
-
+            yield dict(
+                filename=osp.join(
+                    prefix,
+                    require(image, 'filepath', str, path, line),
+                    require(image, 'filename', str, path, line),
+                ),
+                text=texts,
+                image_id=require(image, 'cocoid', int, path, line),
+            )

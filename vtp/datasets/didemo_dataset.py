@@ -1,4 +1,5 @@
 """DiDeMo paragraph-to-video retrieval."""
+
 import os.path as osp
 from typing import Dict, Iterator, List, Optional
 
@@ -38,6 +39,8 @@ class DiDeMoDataset(BaseVideoTextDataset):
             paragraphs.setdefault(video, []).append(description.strip())
         for video, descriptions in paragraphs.items():
             name = video if self.video_ext is None else osp.splitext(video)[0] + self.video_ext
-            yield dict(filename=osp.join(self.data_prefix['video'], name),
-                       text=[' '.join(d for d in descriptions if d)],
-                       video_id=osp.splitext(video)[0])
+            yield dict(
+                filename=osp.join(self.data_prefix['video'], name),
+                text=[' '.join(d for d in descriptions if d)],
+                video_id=osp.splitext(video)[0],
+            )

@@ -1,4 +1,5 @@
 """HowTo100M: clips cut from narrated videos at windows of consecutive ASR segments."""
+
 import math
 import os.path as osp
 from typing import Any, Iterator, List, Optional, Tuple
@@ -42,8 +43,14 @@ class HowTo100MDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
-    def __init__(self, *args, min_duration: float = 4.0, video_ext: str = '.mp4',
-                 text_separator: str = ' ', **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        min_duration: float = 4.0,
+        video_ext: str = '.mp4',
+        text_separator: str = ' ',
+        **kwargs,
+    ) -> None:
         if min_duration < 0:
             raise ValueError(f'min_duration must be >= 0, got {min_duration}')
         self.min_duration = min_duration
@@ -60,8 +67,9 @@ class HowTo100MDataset(BaseVideoTextDataset):
             return
         for line, entry in iter_json_lines(path):
             if not isinstance(entry, dict):
-                raise AnnotationError(path, line, '<entry>', f'expected an object, got '
-                                      f'{brief(entry)}')
+                raise AnnotationError(
+                    path, line, '<entry>', f'expected an object, got {brief(entry)}'
+                )
             yield line, require(entry, 'video_id', str, path, line), entry
 
     def _segments(self, line: int, entry: dict) -> List[Tuple[float, float, str]]:
@@ -72,20 +80,26 @@ class HowTo100MDataset(BaseVideoTextDataset):
         ends = require(entry, 'end', list, path, line, allow_empty=True)
         texts = require(entry, 'text', list, path, line, allow_empty=True)
         if not len(starts) == len(ends) == len(texts):
-            raise AnnotationError(path, line, 'start/end/text', f'lengths differ: {len(starts)}, '
-                                  f'{len(ends)}, {len(texts)}')
+            raise AnnotationError(
+                path,
+                line,
+                'start/end/text',
+                f'lengths differ: {len(starts)}, {len(ends)}, {len(texts)}',
+            )
         segments = []
         for i, (start, end, text) in enumerate(zip(starts, ends, texts)):
             times = []
             for field, value in (('start', start), ('end', end)):
                 seconds = _seconds(value)
                 if seconds is None:
-                    raise AnnotationError(path, line, f'{field}[{i}]',
-                                          f'expected a finite number, got {brief(value)}')
+                    raise AnnotationError(
+                        path, line, f'{field}[{i}]', f'expected a finite number, got {brief(value)}'
+                    )
                 times.append(seconds)
             if not isinstance(text, str):
-                raise AnnotationError(path, line, f'text[{i}]',
-                                      f'expected a string, got {brief(text)}')
+                raise AnnotationError(
+                    path, line, f'text[{i}]', f'expected a string, got {brief(text)}'
+                )
             segments.append((times[0], times[1], text.strip()))
         return sorted(segments)
 
@@ -114,12 +128,18 @@ class HowTo100MDataset(BaseVideoTextDataset):
             filename = osp.join(self.data_prefix['video'], video_id + self.video_ext)
             for window in self._windows(valid):
                 text = self.text_separator.join(t for _, _, t in window if t)
-                yield dict(filename=filename, video_id=video_id, start=window[0][0],
-                           end=max(end for _, end, _ in window), text=text)
+                yield dict(
+                    filename=filename,
+                    video_id=video_id,
+                    start=window[0][0],
+                    end=max(end for _, end, _ in window),
+                    text=text,
+                )
         if dropped:
             MMLogger.get_current_instance().info(
                 f'{type(self).__name__}: dropped {dropped} ASR segments of {self.ann_file} '
-                'whose end is not after their start')
+                'whose end is not after their start'
+            )
 
 
 def _seconds(value: Any) -> Optional[float]:

@@ -1,4 +1,5 @@
 """Draw from several corpora in one run, in configured proportions, resumably."""
+
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -86,17 +87,23 @@ class MixedDataset(Dataset):
         seed: seed of the per-pass orders.
     """
 
-    def __init__(self, datasets: Sequence[Union[Dict, Dataset]],
-                 ratios: Optional[Sequence[float]] = None,
-                 names: Optional[Sequence[str]] = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        datasets: Sequence[Union[Dict, Dataset]],
+        ratios: Optional[Sequence[float]] = None,
+        names: Optional[Sequence[str]] = None,
+        seed: int = 0,
+    ) -> None:
         self.datasets = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
         if not self.datasets:
             raise ValueError('MixedDataset needs at least one dataset')
         sizes = [len(d) for d in self.datasets]
         ratios = list(sizes if ratios is None else ratios)
         if len(ratios) != len(self.datasets) or any(r <= 0 for r in ratios):
-            raise ValueError(f'MixedDataset: need one positive ratio per dataset, got {ratios} '
-                             f'for {len(self.datasets)} datasets')
+            raise ValueError(
+                f'MixedDataset: need one positive ratio per dataset, got {ratios} '
+                f'for {len(self.datasets)} datasets'
+            )
         names = list(names or [type(d).__name__ for d in self.datasets])
         if len(names) != len(self.datasets) or len(set(names)) != len(names):
             raise ValueError(f'MixedDataset: need one distinct name per dataset, got {names}')
@@ -119,8 +126,9 @@ class MixedDataset(Dataset):
         position, rank = divmod(key, self.world_size)  # position in rank's own stream
         block, slot = divmod(position, PERIOD)
         corpus = int(self.pattern[slot])
-        visit = (block * self.quotas[corpus] + int(self.rank_in_block[slot])) * \
-            self.world_size + rank
+        visit = (
+            block * self.quotas[corpus] + int(self.rank_in_block[slot])
+        ) * self.world_size + rank
         size = self.sizes[corpus]
         corpus_pass, offset = divmod(visit, size)
         pass_key = _mix(_mix(self.seed, corpus), corpus_pass)

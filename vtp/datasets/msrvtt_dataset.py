@@ -1,4 +1,5 @@
 """MSR-VTT retrieval splits in the CLIP4Clip layout (9k / 7k training, 1k-A test)."""
+
 import os.path as osp
 from typing import Dict, Iterator, List
 
@@ -29,7 +30,7 @@ class MSRVTTDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is MSRVTT_data.json).
     """
 
-    extra_files = ('split_file', )
+    extra_files = ('split_file',)
 
     def __init__(self, *args, split_file: str, **kwargs) -> None:
         self.split_file = split_file
@@ -55,22 +56,25 @@ class MSRVTTDataset(BaseVideoTextDataset):
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
     def _videos_with_captions(self) -> Iterator[dict]:
-        rows = list(iter_table(self.split_file, ('video_id', )))  # its errors first
+        rows = list(iter_table(self.split_file, ('video_id',)))  # its errors first
         path = self.ann_file
-        members = {key: (line, value) for line, key, value in
-                   load_json_object(path, item_lines=('sentences', ))}
+        members = {
+            key: (line, value)
+            for line, key, value in load_json_object(path, item_lines=('sentences',))
+        }
         if 'sentences' not in members:
             raise AnnotationError(path, 1, 'sentences', 'missing')
         captions: Dict[str, List[str]] = {}
-        for line, sentence in iter_objects(members['sentences'][1], path, 'sentences',
-                                           members['sentences'][0]):
+        for line, sentence in iter_objects(
+            members['sentences'][1], path, 'sentences', members['sentences'][0]
+        ):
             video_id = require(sentence, 'video_id', str, path, line)
             caption = require(sentence, 'caption', str, path, line, allow_empty=True)
             captions.setdefault(video_id, []).append(caption.strip())
-        for line, (video_id, ) in rows:
+        for line, (video_id,) in rows:
             video_id = self._video_id(line, video_id)
             if video_id not in captions:
-                raise AnnotationError(self.split_file, line, 'video_id',
-                                      f'{video_id!r} has no sentence in {path}')
-            yield dict(filename=self._video(video_id), text=captions[video_id],
-                       video_id=video_id)
+                raise AnnotationError(
+                    self.split_file, line, 'video_id', f'{video_id!r} has no sentence in {path}'
+                )
+            yield dict(filename=self._video(video_id), text=captions[video_id], video_id=video_id)

@@ -1,4 +1,5 @@
 """MSVD retrieval in the CLIP4Clip layout (about 40 captions per video)."""
+
 import io
 import os.path as osp
 import pickle
@@ -14,8 +15,10 @@ class _PlainUnpickler(pickle.Unpickler):
     downloaded annotation file cannot run code."""
 
     def find_class(self, module: str, name: str):
-        raise pickle.UnpicklingError(f'refusing to load {module}.{name}: the annotation '
-                                     'should hold only dicts, lists and strings')
+        raise pickle.UnpicklingError(
+            f'refusing to load {module}.{name}: the annotation '
+            'should hold only dicts, lists and strings'
+        )
 
 
 @DATASETS.register_module()
@@ -36,7 +39,7 @@ class MSVDDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is raw-captions.pkl).
     """
 
-    extra_files = ('split_file', )
+    extra_files = ('split_file',)
 
     def __init__(self, *args, split_file: str, video_ext: str = '.avi', **kwargs) -> None:
         self.split_file = split_file
@@ -53,25 +56,41 @@ class MSVDDataset(BaseVideoTextDataset):
         except Exception as e:  # any malformed pickle; nothing is imported or run
             raise AnnotationError(path, 1, '<pickle>', f'{type(e).__name__}: {e}') from e
         if stream.tell() != len(data):
-            raise AnnotationError(path, 1, '<pickle>', f'{len(data) - stream.tell()} bytes after '
-                                  'the end of the pickle')
+            raise AnnotationError(
+                path,
+                1,
+                '<pickle>',
+                f'{len(data) - stream.tell()} bytes after the end of the pickle',
+            )
         if not isinstance(captions, dict):
             raise AnnotationError(path, 1, '<root>', 'expected {video_id: [[token, ...], ...]}')
         for line, video_id in iter_lines(self.split_file):
             video_id = video_id.strip()
             if video_id not in captions:
-                raise AnnotationError(self.split_file, line, 'video_id',
-                                      f'{video_id!r} has no captions in {path}')
+                raise AnnotationError(
+                    self.split_file, line, 'video_id', f'{video_id!r} has no captions in {path}'
+                )
             if not isinstance(captions[video_id], list):
-                raise AnnotationError(path, 1, video_id, 'expected a list of captions, got '
-                                      f'{brief(captions[video_id])}')
+                raise AnnotationError(
+                    path,
+                    1,
+                    video_id,
+                    f'expected a list of captions, got {brief(captions[video_id])}',
+                )
             texts = []
             for i, tokens in enumerate(captions[video_id]):
                 if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-                    raise AnnotationError(path, 1, f'{video_id}[{i}]',
-                                          f'expected a list of tokens, got {brief(tokens)}')
+                    raise AnnotationError(
+                        path,
+                        1,
+                        f'{video_id}[{i}]',
+                        f'expected a list of tokens, got {brief(tokens)}',
+                    )
                 texts.append(' '.join(tokens))
             if not texts:
                 raise AnnotationError(path, 1, video_id, 'no captions')
-            yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
-                       text=texts, video_id=video_id)
+            yield dict(
+                filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
+                text=texts,
+                video_id=video_id,
+            )

@@ -1,4 +1,5 @@
 """Multiple-choice video QA (MSRVTT-MC): pick the caption of a clip among five options."""
+
 import os.path as osp
 from typing import Iterator
 
@@ -19,18 +20,23 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
 
     def parse_annotations(self) -> Iterator[dict]:
         path = self.ann_file
-        for index, (line, item) in enumerate(iter_objects(load_json_list(path), path,
-                                                          '<entry>')):
+        for index, (line, item) in enumerate(iter_objects(load_json_list(path), path, '<entry>')):
             video = require(item, 'video', str, path, line)
             options = require(item, 'caption', list, path, line)
             answer = require(item, 'answer', int, path, line)
             for i, option in enumerate(options):
                 if not isinstance(option, str):
-                    raise AnnotationError(path, line, f'caption[{i}]',
-                                          f'expected a string, got {brief(option)}')
+                    raise AnnotationError(
+                        path, line, f'caption[{i}]', f'expected a string, got {brief(option)}'
+                    )
             if not 0 <= answer < len(options):
-                raise AnnotationError(path, line, 'answer',
-                                      f'{answer} is not an index of the {len(options)} options')
-            yield dict(filename=osp.join(self.data_prefix['video'], video),
-                       text=[o.strip() for o in options], answer=answer, question_id=index,
-                       video_id=osp.splitext(video)[0])
+                raise AnnotationError(
+                    path, line, 'answer', f'{answer} is not an index of the {len(options)} options'
+                )
+            yield dict(
+                filename=osp.join(self.data_prefix['video'], video),
+                text=[o.strip() for o in options],
+                answer=answer,
+                question_id=index,
+                video_id=osp.splitext(video)[0],
+            )

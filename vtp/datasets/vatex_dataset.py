@@ -1,4 +1,5 @@
 """VATEX retrieval with English or Chinese captions."""
+
 import os.path as osp
 from typing import Iterator, Optional
 
@@ -35,10 +36,16 @@ class VATEXDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
-    extra_files = ('split_file', )
+    extra_files = ('split_file',)
 
-    def __init__(self, *args, language: str = 'en', split_file: Optional[str] = None,
-                 video_ext: str = '.mp4', **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        language: str = 'en',
+        split_file: Optional[str] = None,
+        video_ext: str = '.mp4',
+        **kwargs,
+    ) -> None:
         if language not in CAPTION_KEYS:
             raise ValueError(f'language must be one of {sorted(CAPTION_KEYS)}, got {language!r}')
         self.language = language
@@ -58,11 +65,19 @@ class VATEXDataset(BaseVideoTextDataset):
             captions = require(entry, key, list, path, line)
             for i, caption in enumerate(captions):
                 if not isinstance(caption, str):
-                    raise AnnotationError(path, line, f'{key}[{i}]',
-                                          f'expected a string, got {brief(caption)}')
-            yield dict(filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
-                       text=[c.strip() for c in captions], video_id=video_id)
+                    raise AnnotationError(
+                        path, line, f'{key}[{i}]', f'expected a string, got {brief(caption)}'
+                    )
+            yield dict(
+                filename=osp.join(self.data_prefix['video'], video_id + self.video_ext),
+                text=[c.strip() for c in captions],
+                video_id=video_id,
+            )
         if keep:  # listed ids the annotation lacks: a mismatched list would shrink the test set
             video_id, line = next(iter(keep.items()))
-            raise AnnotationError(self.split_file, line, 'video_id',
-                                  f'{video_id!r} is not in {path} ({len(keep)} listed ids are not)')
+            raise AnnotationError(
+                self.split_file,
+                line,
+                'video_id',
+                f'{video_id!r} is not in {path} ({len(keep)} listed ids are not)',
+            )

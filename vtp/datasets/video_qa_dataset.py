@@ -1,4 +1,5 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA) with a fixed answer vocabulary."""
+
 import os.path as osp
 from typing import Dict, Iterator, Optional
 
@@ -51,8 +52,14 @@ class VideoQADataset(BaseVideoTextDataset):
 
     extra_files = ('answer_list', 'mapping_file')
 
-    def __init__(self, *args, answer_list: str, video_template: str = 'video{}.mp4',
-                 mapping_file: Optional[str] = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        answer_list: str,
+        video_template: str = 'video{}.mp4',
+        mapping_file: Optional[str] = None,
+        **kwargs,
+    ) -> None:
         self.answer_list = answer_list
         self.video_template = video_template
         self.mapping_file = mapping_file
@@ -65,8 +72,12 @@ class VideoQADataset(BaseVideoTextDataset):
         for line, text in iter_lines(self.mapping_file):
             fields = text.split()
             if len(fields) != 2 or not fields[1].startswith('vid') or not fields[1][3:].isdigit():
-                raise AnnotationError(self.mapping_file, line, '<line>',
-                                      f'expected "<youtube id> vid<N>", got {brief(text)}')
+                raise AnnotationError(
+                    self.mapping_file,
+                    line,
+                    '<line>',
+                    f'expected "<youtube id> vid<N>", got {brief(text)}',
+                )
             names[int(fields[1][3:])] = fields[0]
         return names
 
@@ -83,14 +94,20 @@ class VideoQADataset(BaseVideoTextDataset):
             name = video_id
             if names is not None:
                 if video_id not in names:
-                    raise AnnotationError(path, line, 'video_id',
-                                          f'{video_id!r} is not in {self.mapping_file}')
+                    raise AnnotationError(
+                        path, line, 'video_id', f'{video_id!r} is not in {self.mapping_file}'
+                    )
                 name = names[video_id]
             kind = item.get('type')
             if kind is not None and not isinstance(kind, str):
                 raise AnnotationError(path, line, 'type', f'expected a string, got {brief(kind)}')
             kind = kind or (question.split()[0].lower() if question else '')
-            yield dict(filename=osp.join(self.data_prefix['video'],
-                                         self.video_template.format(name)),
-                       text=question, answer=answer, label=labels.get(answer, -1),
-                       question_id=question_id, question_type=kind, video_id=str(video_id))
+            yield dict(
+                filename=osp.join(self.data_prefix['video'], self.video_template.format(name)),
+                text=question,
+                answer=answer,
+                label=labels.get(answer, -1),
+                question_id=question_id,
+                question_type=kind,
+                video_id=str(video_id),
+            )

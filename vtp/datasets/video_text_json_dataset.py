@@ -1,4 +1,5 @@
 """Video-text pairs in the mmaction2 / VindLU JSON layout (MSRVTT, and others)."""
+
 import os.path as osp
 from typing import List
 
@@ -21,16 +22,25 @@ class VideoTextJsonDataset(BaseVideoTextDataset):
         data_list = []
         for line, item in load_json_list(path):
             if not isinstance(item, dict):
-                raise AnnotationError(path, line, '<entry>',
-                                      f'expected an object, got {brief(item)}')
+                raise AnnotationError(
+                    path, line, '<entry>', f'expected an object, got {brief(item)}'
+                )
             video = require(item, 'video', str, path, line)
             caption = require(item, 'caption', (str, list), path, line)
             captions = [caption] if isinstance(caption, str) else caption
             for i, text in enumerate(captions):
                 if not isinstance(text, str) or not text.strip():
-                    raise AnnotationError(path, line, f'caption[{i}]',
-                                          f'expected a non-empty string, got {brief(text)}')
-            data_list.append(dict(filename=osp.join(self.data_prefix['video'], video),
-                                  text=[t.strip() for t in captions],
-                                  video_id=osp.splitext(video)[0]))
+                    raise AnnotationError(
+                        path,
+                        line,
+                        f'caption[{i}]',
+                        f'expected a non-empty string, got {brief(text)}',
+                    )
+            data_list.append(
+                dict(
+                    filename=osp.join(self.data_prefix['video'], video),
+                    text=[t.strip() for t in captions],
+                    video_id=osp.splitext(video)[0],
+                )
+            )
         return data_list

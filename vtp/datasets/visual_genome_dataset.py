@@ -1,4 +1,5 @@
 """Visual Genome region descriptions as image-text pairs."""
+
 import os
 import os.path as osp
 from typing import Dict, Iterator, Sequence
@@ -25,8 +26,13 @@ class VisualGenomeDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
-    def __init__(self, *args, image_dirs: Sequence[str] = ('VG_100K', 'VG_100K_2'),
-                 data_prefix: dict = dict(img=''), **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        image_dirs: Sequence[str] = ('VG_100K', 'VG_100K_2'),
+        data_prefix: dict = dict(img=''),
+        **kwargs,
+    ) -> None:
         self.image_dirs = tuple(image_dirs)
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
@@ -47,16 +53,24 @@ class VisualGenomeDataset(BaseVideoTextDataset):
             image_id = require(image, 'id', int, path, line)
             regions = image.get('regions')
             if not isinstance(regions, list):
-                raise AnnotationError(path, line, 'regions',
-                                      f'expected a list, got {brief(regions)}')
+                raise AnnotationError(
+                    path, line, 'regions', f'expected a list, got {brief(regions)}'
+                )
             phrases = []
             for i, region in enumerate(regions):
                 phrase = region.get('phrase') if isinstance(region, dict) else None
                 if not isinstance(phrase, str):
-                    raise AnnotationError(path, line, f'regions[{i}].phrase',
-                                          f'missing or not a string: {brief(region)}')
+                    raise AnnotationError(
+                        path,
+                        line,
+                        f'regions[{i}].phrase',
+                        f'missing or not a string: {brief(region)}',
+                    )
                 phrases.append(phrase.strip())
             if phrases:
                 name = f'{image_id}.jpg'
-                yield dict(filename=osp.join(folders.get(name, default), name), text=phrases,
-                           image_id=image_id)
+                yield dict(
+                    filename=osp.join(folders.get(name, default), name),
+                    text=phrases,
+                    image_id=image_id,
+                )

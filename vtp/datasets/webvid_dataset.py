@@ -1,4 +1,5 @@
 """WebVid-2M / 10M video-text pairs from the released CSV (https://arxiv.org/abs/2104.00650)."""
+
 import os.path as osp
 import re
 from typing import Iterator
@@ -41,5 +42,9 @@ class WebVidDataset(BaseVideoTextDataset):
                 duration = parse_duration(duration_text)
             except ValueError as e:
                 raise AnnotationError(path, line, 'duration', str(e)) from e
-            yield dict(filename=osp.join(prefix, page_dir, f'{videoid}.mp4'),
-                       text=caption.strip(), video_id=videoid, duration=duration)
+            yield dict(
+                filename=osp.join(prefix, page_dir, f'{videoid}.mp4'),
+                text=caption.strip(),
+                video_id=videoid,
+                duration=duration,
+            )

@@ -3,6 +3,7 @@
 Papers differ in frames, resolution, split, re-ranking and DSL, each worth points of R@1; the
 card reads them from the config itself (never from a hand-written description that can drift).
 """
+
 from typing import Dict, Iterator, Optional
 
 from mmengine.config import ConfigDict
@@ -27,12 +28,12 @@ def _frames(pipeline: list) -> str:
     image = _find(pipeline, 'LoadImage')
     if sample is not None:
         where = 'segment centres' if sample.get('test_mode') else 'random in segments'
-        frames = f"{sample['num_frames']} ({where})"
+        frames = f'{sample["num_frames"]} ({where})'
     elif image is not None:
-        frames = f"{image.get('num_frames', 1)} (still image)"
+        frames = f'{image.get("num_frames", 1)} (still image)'
     else:
         frames = '?'
-    return f"{frames} at {crop['size']} px" if crop is not None else frames
+    return f'{frames} at {crop["size"]} px' if crop is not None else frames
 
 
 def _all_frames(dataset: Optional[dict]) -> str:

@@ -1,4 +1,5 @@
 """The feature bundle that the algorithm computes once per batch and every head reads."""
+
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Tuple
 
@@ -39,5 +40,6 @@ class VideoTextFeatures:
         """(B, L, D) fusion of every text with its own clip, computed once and shared by heads."""
         if 'tokens' not in self._fused_positives:
             self._fused_positives['tokens'] = self.fuse(
-                self.text_tokens, self.text_mask, self.video_tokens)
+                self.text_tokens, self.text_mask, self.video_tokens
+            )
         return self._fused_positives['tokens']

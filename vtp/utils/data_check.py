@@ -1,4 +1,5 @@
 """Check, before anything starts, that the files and folders a config reads exist."""
+
 import os.path as osp
 from typing import Iterator, Optional, Sequence, Tuple
 
@@ -47,8 +48,11 @@ def missing_data(cfg: Config, loaders: Sequence[str]) -> Optional[str]:
             parts = osp.normpath(path).split(osp.sep)
             corpus = parts[parts.index('data') + 1] if 'data' in parts[:-1] else None
             docs = DATA_DOCS.format(corpus) if corpus else None
-            where = (f'see {docs}' if docs and osp.isfile(osp.join(REPO, docs)) else
-                     'see the Data section of README.md')
+            where = (
+                f'see {docs}'
+                if docs and osp.isfile(osp.join(REPO, docs))
+                else 'see the Data section of README.md'
+            )
             kind = 'folder' if folder else 'file'
             return f'data {kind} not found: {path} (set by {key}); {where} for how to get it'
     return None

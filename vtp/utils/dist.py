@@ -1,4 +1,5 @@
 """Distributed helpers. The one differentiable all-gather of vtp lives here."""
+
 import gc
 from typing import List
 
@@ -50,7 +51,7 @@ class _AllGatherWithGrad(torch.autograd.Function):
         grad = grad.contiguous()
         dist.all_reduce(grad)
         start = dist.get_rank() * ctx.batch
-        return grad[start:start + ctx.batch]
+        return grad[start : start + ctx.batch]
 
 
 def all_gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,7 @@ safetensors, or a tensor-only unpickler): a pickle from the internet can run cod
 mmengine's ``CheckpointLoader`` (``init_cfg=dict(type='Pretrained')``, mmaction2 backbones,
 ``Runner.load_checkpoint``) read through :func:`load_checkpoint_file` too.
 """
+
 import importlib
 import os
 import os.path as osp
@@ -37,7 +38,7 @@ def resolve_pretrained(name: str) -> str:
     """
     if not name.startswith(PACKAGE_PREFIX):
         return name
-    module_name = name[len(PACKAGE_PREFIX):]
+    module_name = name[len(PACKAGE_PREFIX) :]
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
@@ -51,6 +52,7 @@ def resolve_pretrained(name: str) -> str:
 def load_tokenizer(name: str):
     """A HF fast tokenizer for ``name`` (see :func:`resolve_pretrained`), cached per process."""
     from transformers import AutoTokenizer
+
     return AutoTokenizer.from_pretrained(resolve_pretrained(name), use_fast=True)
 
 
@@ -90,9 +92,13 @@ class _Inert:
 # The only callables an untrusted checkpoint may reach: tensor and container rebuilders. torch's
 # unpickler resolves names containing ``Storage`` (``FloatStorage``) to a dtype holder itself.
 _TENSOR_GLOBALS = {
-    ('collections', 'OrderedDict'), ('torch', 'Size'), ('torch._utils', '_rebuild_tensor_v2'),
-    ('torch._utils', '_rebuild_parameter'), ('torch._utils', '_rebuild_parameter_with_state'),
-    ('torch._tensor', '_rebuild_from_type_v2'), ('torch', 'Tensor'),
+    ('collections', 'OrderedDict'),
+    ('torch', 'Size'),
+    ('torch._utils', '_rebuild_tensor_v2'),
+    ('torch._utils', '_rebuild_parameter'),
+    ('torch._utils', '_rebuild_parameter_with_state'),
+    ('torch._tensor', '_rebuild_from_type_v2'),
+    ('torch', 'Tensor'),
     ('torch.nn.parameter', 'Parameter'),
 }
 
@@ -104,25 +110,25 @@ def _tensor_only_pickle(replaced: List[str]) -> types.SimpleNamespace:
     """
 
     class TensorOnlyUnpickler(pickle.Unpickler):
-
         def find_class(self, module: str, name: str) -> Any:
             if (module, name) in _TENSOR_GLOBALS:
                 return super().find_class(module, name)
             origin = _printable(f'{module}.{name}')
             replaced.append(origin)
-            return type('_Inert', (_Inert, ), dict(origin=origin))
+            return type('_Inert', (_Inert,), dict(origin=origin))
 
     def load(file, **kwargs) -> Any:
         return TensorOnlyUnpickler(file, **kwargs).load()
 
-    return types.SimpleNamespace(__name__='vtp_tensor_only_pickle',
-                                 Unpickler=TensorOnlyUnpickler, load=load)
+    return types.SimpleNamespace(
+        __name__='vtp_tensor_only_pickle', Unpickler=TensorOnlyUnpickler, load=load
+    )
 
 
 def _printable(text: str, limit: int = 80) -> str:
     """``text`` safe to log: no line breaks or escape sequences, at most ``limit`` chars."""
     text = ''.join(c if c.isprintable() else '?' for c in text)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
+    return text if len(text) <= limit else text[: limit - 3] + '...'
 
 
 def _listed(names: List[str], limit: int = 8) -> str:
@@ -164,7 +170,8 @@ def download_checkpoint(url: str) -> str:
         raise RuntimeError(
             f'cannot download {url} ({type(e).__name__}: {e}). Without internet access, '
             f'download it on another machine and copy it to {path} (or set the config to a '
-            'local file)') from None
+            'local file)'
+        ) from None
     return path
 
 
@@ -188,21 +195,29 @@ def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Cal
             raise CheckpointError(name, f'not a torch checkpoint ({_first_line(e)})') from None
         f.seek(0)
         if _is_torchscript(f):
-            raise CheckpointError(name, 'a TorchScript archive, whose code would run on '
-                                  'loading: vtp reads plain checkpoints only')
+            raise CheckpointError(
+                name,
+                'a TorchScript archive, whose code would run on '
+                'loading: vtp reads plain checkpoints only',
+            )
         f.seek(0)
         replaced: List[str] = []
         try:
-            checkpoint = torch.load(f, map_location=map_location, weights_only=False,
-                                    pickle_module=_tensor_only_pickle(replaced))
+            checkpoint = torch.load(
+                f,
+                map_location=map_location,
+                weights_only=False,
+                pickle_module=_tensor_only_pickle(replaced),
+            )
         except Exception as e:  # garbage bytes, a bare pickle: any error, nothing was run
-            names = (f'; it names {_listed(replaced)}, never imported or called'
-                     if replaced else '')
+            names = f'; it names {_listed(replaced)}, never imported or called' if replaced else ''
             raise CheckpointError(
-                name, f'not a torch checkpoint ({_first_line(e)}){names}') from None
+                name, f'not a torch checkpoint ({_first_line(e)}){names}'
+            ) from None
     if replaced:
         MMLogger.get_current_instance().info(
-            f'{path} holds non-tensor objects, replaced by placeholders: {_listed(replaced)}')
+            f'{path} holds non-tensor objects, replaced by placeholders: {_listed(replaced)}'
+        )
     return checkpoint
 
 
@@ -237,8 +252,7 @@ def _unwrap(checkpoint: Dict) -> Dict:
     return checkpoint
 
 
-def load_checkpoint_file(path: str,
-                         map_location: Optional[Union[str, Callable]] = 'cpu') -> Dict:
+def load_checkpoint_file(path: str, map_location: Optional[Union[str, Callable]] = 'cpu') -> Dict:
     """Read a checkpoint file without running code from it.
 
     An ``http(s)://`` URL is fetched once into torch's cache (:func:`download_checkpoint`).
@@ -264,28 +278,37 @@ def load_checkpoint_file(path: str,
         path = download_checkpoint(path)
         name = f'{path} (downloaded from {name})'
     elif '://' in path:
-        raise CheckpointError(path, 'vtp reads checkpoints from local files and http(s) URLs '
-                              'only; download the file and give its path')
+        raise CheckpointError(
+            path,
+            'vtp reads checkpoints from local files and http(s) URLs '
+            'only; download the file and give its path',
+        )
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
+
         try:
             return dict(state_dict=load_file(path, device='cpu'))
         except Exception as e:
             raise CheckpointError(name, f'not a safetensors file ({_first_line(e)})') from None
     checkpoint = _read_torch_file(path, name, map_location)
     if not isinstance(checkpoint, dict):
-        raise CheckpointError(name, 'not a checkpoint: expected a dict at the top level, found '
-                              f'{_describe(checkpoint)}')
+        raise CheckpointError(
+            name,
+            f'not a checkpoint: expected a dict at the top level, found {_describe(checkpoint)}',
+        )
     checkpoint = dict(dict.items(checkpoint))  # plain dicts: no attribute the file set
     for key in ('state_dict', 'model', 'module'):
         if isinstance(checkpoint.get(key), dict):
             checkpoint[key] = OrderedDict(dict.items(checkpoint[key]))
     for key, value in _unwrap(checkpoint).items():
         if not isinstance(key, str) or isinstance(value, _Inert):
-            raise CheckpointError(name, f'not a checkpoint: expected a tensor at '
-                                  f'{_printable(repr(key))}, found {_describe(value)}')
+            raise CheckpointError(
+                name,
+                f'not a checkpoint: expected a tensor at '
+                f'{_printable(repr(key))}, found {_describe(value)}',
+            )
     meta = checkpoint.get('meta')
     if meta is not None and not isinstance(meta, dict):
         raise CheckpointError(name, f"'meta' is {_describe(meta)}, not a dict")
@@ -293,7 +316,8 @@ def load_checkpoint_file(path: str,
         meta = checkpoint['meta'] = dict(dict.items(meta))
         del meta['config']
         MMLogger.get_current_instance().warning(
-            f"{name}: ignored meta['config'], Python source that mmengine's resume runs")
+            f"{name}: ignored meta['config'], Python source that mmengine's resume runs"
+        )
     return checkpoint
 
 
@@ -308,6 +332,7 @@ def route_mmengine_loaders() -> None:
     ``weights_only=False``. A function, not an import side effect, so that importing the
     datasets (for the tokenizer helpers) does not import mmengine's runner."""
     from mmengine.runner.checkpoint import CheckpointLoader
+
     CheckpointLoader.register_scheme(list(CheckpointLoader._schemes), load_from_vtp, force=True)
 
 

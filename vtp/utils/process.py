@@ -1,4 +1,5 @@
 """Processes that end with their parent: dataloader workers never outlive a killed run."""
+
 import ctypes
 import multiprocessing
 import os

@@ -5,6 +5,7 @@ Without this, the other ranks wait in their next collective until the process gr
 its processes (``srun``, ``mpirun``, processes started by hand); ``torchrun`` stops them too,
 but its report does not say why.
 """
+
 import atexit
 import os
 import sys
@@ -47,18 +48,20 @@ class RankWatchdog:
 
     def __init__(self, timeout: float, interval: float) -> None:
         if timeout <= interval or interval <= 0:
-            raise ValueError(f'rank watchdog: need 0 < interval < timeout, got interval '
-                             f'{interval}, timeout {timeout}')
+            raise ValueError(
+                f'rank watchdog: need 0 < interval < timeout, got interval '
+                f'{interval}, timeout {timeout}'
+            )
         self.timeout, self.interval = timeout, interval
         self.rank, self.world_size = dist.get_rank(), dist.get_world_size()
         # The default group's store: the one rendezvous every launcher already provides.
-        self.store = dist.PrefixStore('vtp_rank_watchdog/',
-                                      dist.distributed_c10d._get_default_store())
+        self.store = dist.PrefixStore(
+            'vtp_rank_watchdog/', dist.distributed_c10d._get_default_store()
+        )
         self.pid = os.getpid()
         self.stopped = threading.Event()
         self.failure: Optional[str] = None
-        self.thread = threading.Thread(target=self._watch, name='vtp-rank-watchdog',
-                                       daemon=True)
+        self.thread = threading.Thread(target=self._watch, name='vtp-rank-watchdog', daemon=True)
 
     def start(self) -> None:
         self._previous_hook = sys.excepthook
@@ -73,8 +76,9 @@ class RankWatchdog:
         sys.excepthook = self._previous_hook
         atexit.unregister(self._atexit)
 
-    def _excepthook(self, kind: Type[BaseException], value: BaseException,
-                    traceback: Optional[TracebackType]) -> None:
+    def _excepthook(
+        self, kind: Type[BaseException], value: BaseException, traceback: Optional[TracebackType]
+    ) -> None:
         self.failure = f'{kind.__name__}: {value}'.splitlines()[0]
         if is_communication_error(value):  # the cause is another rank: give the thread time
             deadline = time.monotonic() + self.timeout + 2 * self.interval  # to name it
@@ -88,8 +92,11 @@ class RankWatchdog:
             return
         self.stopped.set()
         try:
-            self.store.set('failed', f'rank {self.rank} failed: '
-                           f'{self.failure or "the process exited before the job ended"}')
+            self.store.set(
+                'failed',
+                f'rank {self.rank} failed: '
+                f'{self.failure or "the process exited before the job ended"}',
+            )
         except Exception:  # the store is gone too: the others notice on their own
             return
         if self.rank == 0:  # the store dies with this process: let the others read it
@@ -113,15 +120,19 @@ class RankWatchdog:
             except Exception as e:  # the store lives in rank 0's process
                 if self.stopped.wait(self.interval):
                     return  # the job ended meanwhile
-                self._abort(f'lost contact with rank 0, which hosts the job\'s store '
-                            f'({type(e).__name__}): rank 0 has stopped')
+                self._abort(
+                    f"lost contact with rank 0, which hosts the job's store "
+                    f'({type(e).__name__}): rank 0 has stopped'
+                )
                 return
             now = time.monotonic()
             if beat != last_beat:
                 last_beat, last_change = beat, now
             elif now - last_change > self.timeout and neighbour != self.rank:
-                reason = (f'rank {neighbour} stopped responding: no sign of life for '
-                          f'{self.timeout:g} s (killed, or hung holding the interpreter)')
+                reason = (
+                    f'rank {neighbour} stopped responding: no sign of life for '
+                    f'{self.timeout:g} s (killed, or hung holding the interpreter)'
+                )
                 try:
                     self.store.set('failed', reason)
                 finally:
@@ -131,8 +142,12 @@ class RankWatchdog:
 def start_rank_watchdog(timeout: float = 300.0, interval: float = 2.0) -> None:
     """Watch the ranks of the default process group (no-op without one, or when started)."""
     global _active
-    if _active is None and dist.is_available() and dist.is_initialized() \
-            and dist.get_world_size() > 1:
+    if (
+        _active is None
+        and dist.is_available()
+        and dist.is_initialized()
+        and dist.get_world_size() > 1
+    ):
         _active = RankWatchdog(timeout, interval)
         _active.start()
 

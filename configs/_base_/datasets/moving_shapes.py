@@ -34,8 +34,13 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='WebVidDataset', data_root=data_root, ann_file='train.csv',
-                 data_prefix=dict(video='videos'), pipeline=train_pipeline),
+    dataset=dict(
+        type='WebVidDataset',
+        data_root=data_root,
+        ann_file='train.csv',
+        data_prefix=dict(video='videos'),
+        pipeline=train_pipeline,
+    ),
 )
 val_dataloader = dict(
     batch_size=32,
@@ -43,8 +48,14 @@ val_dataloader = dict(
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='VideoTextJsonDataset', data_root=data_root, ann_file='test.json',
-                 data_prefix=dict(video='videos'), pipeline=test_pipeline, test_mode=True),
+    dataset=dict(
+        type='VideoTextJsonDataset',
+        data_root=data_root,
+        ann_file='test.json',
+        data_prefix=dict(video='videos'),
+        pipeline=test_pipeline,
+        test_mode=True,
+    ),
 )
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='RetrievalMetric'), dict(type='TemporalOrderMetric')]
@@ -58,19 +69,34 @@ qa_train_pipeline = train_pipeline[:5] + [
     dict(type='PackVideoTextInputs', meta_keys=qa_keys),
 ]
 qa_test_pipeline = test_pipeline[:5] + qa_train_pipeline[-2:]
-qa_train = dict(type='VideoQADataset', data_root=data_root, ann_file='train_qa.json',
-                answer_list='answer_list.json', video_template='{}',
-                data_prefix=dict(video='videos'), pipeline=qa_train_pipeline)
+qa_train = dict(
+    type='VideoQADataset',
+    data_root=data_root,
+    ann_file='train_qa.json',
+    answer_list='answer_list.json',
+    video_template='{}',
+    data_prefix=dict(video='videos'),
+    pipeline=qa_train_pipeline,
+)
 qa_test = dict(qa_train, ann_file='test_qa.json', pipeline=qa_test_pipeline, test_mode=True)
 
 # Multiple choice (make_questions.py): each clip's five captions; training flips (FlipVideo
 # swaps left/right in every option) and keeps all options.
 mc_keys = ('sample_idx', 'video_id', 'text', 'answer', 'question_id')
-mc_train = dict(type='MultipleChoiceDataset', data_root=data_root, ann_file='train_mc.json',
-                data_prefix=dict(video='videos'),
-                pipeline=train_pipeline[:6] + [
-                    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-                    dict(type='PackVideoTextInputs', meta_keys=mc_keys)])
-mc_test = dict(mc_train, ann_file='test_mc.json', test_mode=True,
-               pipeline=test_pipeline[:-1] + [
-                   dict(type='PackVideoTextInputs', meta_keys=mc_keys)])
+mc_train = dict(
+    type='MultipleChoiceDataset',
+    data_root=data_root,
+    ann_file='train_mc.json',
+    data_prefix=dict(video='videos'),
+    pipeline=train_pipeline[:6]
+    + [
+        dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
+        dict(type='PackVideoTextInputs', meta_keys=mc_keys),
+    ],
+)
+mc_test = dict(
+    mc_train,
+    ann_file='test_mc.json',
+    test_mode=True,
+    pipeline=test_pipeline[:-1] + [dict(type='PackVideoTextInputs', meta_keys=mc_keys)],
+)

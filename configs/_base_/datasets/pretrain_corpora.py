@@ -34,37 +34,75 @@ video_test_pipeline = [
     dict(type='PackVideoTextInputs'),
 ]
 
-coco = dict(type='CocoCaptionDataset', data_root='data/coco',
-            ann_file='annotations/captions_train2017.json', data_prefix=dict(img='train2017'),
-            pipeline=image_train_pipeline)
-vg = dict(type='VisualGenomeDataset', data_root='data/vg', ann_file='region_descriptions.json',
-          data_prefix=dict(img=''), pipeline=image_train_pipeline)
-cc3m = dict(type='CC3MDataset', data_root='data/cc3m', ann_file='Train_GCC-training.tsv',
-            data_prefix=dict(img='training'), pipeline=image_train_pipeline)
-webvid2m = dict(type='WebVidDataset', data_root='data/webvid', ann_file='results_2M_train.csv',
-                data_prefix=dict(video='videos'), pipeline=video_train_pipeline)
-howto100m = dict(type='HowTo100MDataset', data_root='data/howto100m', ann_file='caption.jsonl',
-                 data_prefix=dict(video='videos'), min_duration=4.0,
-                 pipeline=video_train_pipeline)
+coco = dict(
+    type='CocoCaptionDataset',
+    data_root='data/coco',
+    ann_file='annotations/captions_train2017.json',
+    data_prefix=dict(img='train2017'),
+    pipeline=image_train_pipeline,
+)
+vg = dict(
+    type='VisualGenomeDataset',
+    data_root='data/vg',
+    ann_file='region_descriptions.json',
+    data_prefix=dict(img=''),
+    pipeline=image_train_pipeline,
+)
+cc3m = dict(
+    type='CC3MDataset',
+    data_root='data/cc3m',
+    ann_file='Train_GCC-training.tsv',
+    data_prefix=dict(img='training'),
+    pipeline=image_train_pipeline,
+)
+webvid2m = dict(
+    type='WebVidDataset',
+    data_root='data/webvid',
+    ann_file='results_2M_train.csv',
+    data_prefix=dict(video='videos'),
+    pipeline=video_train_pipeline,
+)
+howto100m = dict(
+    type='HowTo100MDataset',
+    data_root='data/howto100m',
+    ann_file='caption.jsonl',
+    data_prefix=dict(video='videos'),
+    min_duration=4.0,
+    pipeline=video_train_pipeline,
+)
 
 # CNVid-3.5M: Chinese ASR text, a Chinese BERT vocabulary (21128 tokens), longer captions, and
 # no flip (FlipVideo swaps English side words only).
 chinese_tokenizer = 'bert-base-chinese'
 chinese_max_length = 50
 cnvid = dict(
-    type='CNVidDataset', data_root='data/cnvid', ann_file='caption.jsonl',
-    data_prefix=dict(video='videos'), min_duration=4.0,
-    pipeline=video_train_pipeline[:5] + [
-        dict(type='TokenizeText', tokenizer=chinese_tokenizer, max_length=chinese_max_length,
-             sample_one=True),
+    type='CNVidDataset',
+    data_root='data/cnvid',
+    ann_file='caption.jsonl',
+    data_prefix=dict(video='videos'),
+    min_duration=4.0,
+    pipeline=video_train_pipeline[:5]
+    + [
+        dict(
+            type='TokenizeText',
+            tokenizer=chinese_tokenizer,
+            max_length=chinese_max_length,
+            sample_one=True,
+        ),
         dict(type='MaskTokens', tokenizer=chinese_tokenizer, mask_prob=0.15),
         dict(type='PackVideoTextInputs'),
-    ])
+    ],
+)
 
 val_dataloader = dict(
-    dataset=dict(type='VideoTextJsonDataset', data_root='data/msrvtt',
-                 ann_file='annotations/msrvtt_ret_test1k.json', data_prefix=dict(video='videos'),
-                 pipeline=video_test_pipeline, test_mode=True),
+    dataset=dict(
+        type='VideoTextJsonDataset',
+        data_root='data/msrvtt',
+        ann_file='annotations/msrvtt_ret_test1k.json',
+        data_prefix=dict(video='videos'),
+        pipeline=video_test_pipeline,
+        test_mode=True,
+    ),
 )
 test_dataloader = val_dataloader
 val_evaluator = [dict(type='RetrievalMetric')]

@@ -39,33 +39,55 @@ paragraph_test_pipeline = test_pipeline[:5] + [
 
 # Multiple choice (MSRVTT-MC, VindLU json): each clip's options are its texts.
 mc_test_pipeline = test_pipeline[:-1] + [
-    dict(type='PackVideoTextInputs',
-         meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id')),
+    dict(
+        type='PackVideoTextInputs',
+        meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id'),
+    ),
 ]
 
-msrvtt = dict(type='MSRVTTDataset', data_root='data/msrvtt', ann_file='MSRVTT_data.json',
-              data_prefix=dict(video='videos'))
+msrvtt = dict(
+    type='MSRVTTDataset',
+    data_root='data/msrvtt',
+    ann_file='MSRVTT_data.json',
+    data_prefix=dict(video='videos'),
+)
 msrvtt_9k = dict(msrvtt, split_file='MSRVTT_train.9k.csv', pipeline=train_pipeline)
 msrvtt_7k = dict(msrvtt, split_file='MSRVTT_train.7k.csv', pipeline=train_pipeline)
-msrvtt_1k_test = dict(msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline,
-                      test_mode=True)
-msrvtt_mc_test = dict(type='MultipleChoiceDataset', data_root='data/msrvtt',
-                      ann_file='annotations/msrvtt_mc_test.json',
-                      data_prefix=dict(video='videos'), pipeline=mc_test_pipeline,
-                      test_mode=True)
+msrvtt_1k_test = dict(
+    msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline, test_mode=True
+)
+msrvtt_mc_test = dict(
+    type='MultipleChoiceDataset',
+    data_root='data/msrvtt',
+    ann_file='annotations/msrvtt_mc_test.json',
+    data_prefix=dict(video='videos'),
+    pipeline=mc_test_pipeline,
+    test_mode=True,
+)
 didemo = dict(type='DiDeMoDataset', data_root='data/didemo', data_prefix=dict(video='videos'))
 didemo_train = dict(didemo, ann_file='train_data.json', pipeline=paragraph_train_pipeline)
-didemo_test = dict(didemo, ann_file='test_data.json', pipeline=paragraph_test_pipeline,
-                   test_mode=True)
-msvd = dict(type='MSVDDataset', data_root='data/msvd', ann_file='raw-captions.pkl',
-            data_prefix=dict(video='YouTubeClips'))
+didemo_test = dict(
+    didemo, ann_file='test_data.json', pipeline=paragraph_test_pipeline, test_mode=True
+)
+msvd = dict(
+    type='MSVDDataset',
+    data_root='data/msvd',
+    ann_file='raw-captions.pkl',
+    data_prefix=dict(video='YouTubeClips'),
+)
 msvd_train = dict(msvd, split_file='train_list.txt', pipeline=train_pipeline)
 msvd_test = dict(msvd, split_file='test_list.txt', pipeline=test_pipeline, test_mode=True)
-vatex = dict(type='VATEXDataset', data_root='data/vatex', data_prefix=dict(video='videos'),
-             language='en')
+vatex = dict(
+    type='VATEXDataset', data_root='data/vatex', data_prefix=dict(video='videos'), language='en'
+)
 vatex_train = dict(vatex, ann_file='vatex_training_v1.0.json', pipeline=train_pipeline)
-vatex_test = dict(vatex, ann_file='vatex_validation_v1.0.json', split_file='test_list.txt',
-                  pipeline=test_pipeline, test_mode=True)
+vatex_test = dict(
+    vatex,
+    ann_file='vatex_validation_v1.0.json',
+    split_file='test_list.txt',
+    pipeline=test_pipeline,
+    test_mode=True,
+)
 
 val_evaluator = [dict(type='RetrievalMetric', dsl_temperature=100.0)]
 test_evaluator = val_evaluator

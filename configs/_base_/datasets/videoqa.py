@@ -28,14 +28,21 @@ test_pipeline = [
     dict(type='PackVideoTextInputs', meta_keys=qa_keys),
 ]
 
-msrvtt_qa = dict(type='VideoQADataset', data_root='data/msrvtt_qa',
-                 answer_list='answer_list.json', data_prefix=dict(video='videos'))
+msrvtt_qa = dict(
+    type='VideoQADataset',
+    data_root='data/msrvtt_qa',
+    answer_list='answer_list.json',
+    data_prefix=dict(video='videos'),
+)
 msrvtt_qa_train = dict(msrvtt_qa, ann_file='train_qa.json', pipeline=train_pipeline)
-msrvtt_qa_test = dict(msrvtt_qa, ann_file='test_qa.json', pipeline=test_pipeline,
-                      test_mode=True)
-msvd_qa = dict(type='VideoQADataset', data_root='data/msvd_qa', answer_list='answer_list.json',
-               mapping_file='youtube_mapping.txt', video_template='{}.avi',
-               data_prefix=dict(video='YouTubeClips'))
+msrvtt_qa_test = dict(msrvtt_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
+msvd_qa = dict(
+    type='VideoQADataset',
+    data_root='data/msvd_qa',
+    answer_list='answer_list.json',
+    mapping_file='youtube_mapping.txt',
+    video_template='{}.avi',
+    data_prefix=dict(video='YouTubeClips'),
+)
 msvd_qa_train = dict(msvd_qa, ann_file='train_qa.json', pipeline=train_pipeline)
 msvd_qa_test = dict(msvd_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
-

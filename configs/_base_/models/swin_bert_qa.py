@@ -4,8 +4,10 @@
 _base_ = ['./swin_bert_pretrainer.py']
 num_answers = 1500
 model = dict(
-    heads=dict(_delete_=True,
-               qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=num_answers)),
+    heads=dict(
+        _delete_=True,
+        qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=num_answers),
+    ),
     embed_dim=None,  # no contrastive head: the joint-space projections would go unused
     test_cfg=dict(predict_head='qa'),
 )

@@ -7,8 +7,11 @@ model = dict(
     heads=dict(
         _delete_=True,
         itc=dict(type='ITCHead', loss=dict(type='InfoNCELoss', loss_weight=1.0)),
-        itm=dict(type='ITMHead', in_dims={{_base_.text_dims}},
-                 loss=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        itm=dict(
+            type='ITMHead',
+            in_dims={{_base_.text_dims}},
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        ),
     ),
     test_cfg=dict(rerank_topk=128),
 )

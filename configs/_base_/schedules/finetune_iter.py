@@ -10,12 +10,20 @@ optim_wrapper = dict(
     type='OptimWrapper',
     constructor='QuietOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-5, betas=(0.9, 0.98), weight_decay=0.02, fused=True),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       custom_keys={'fusion': dict(lr_mult=10.0), 'heads': dict(lr_mult=10.0)}),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'fusion': dict(lr_mult=10.0), 'heads': dict(lr_mult=10.0)},
+    ),
     clip_grad=dict(max_norm=5.0),
 )
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_iters, end=max_iters,
-         eta_min_ratio=0.01),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=False,
+        begin=warmup_iters,
+        end=max_iters,
+        eta_min_ratio=0.01,
+    ),
 ]

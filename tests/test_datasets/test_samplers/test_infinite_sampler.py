@@ -1,4 +1,5 @@
 """Tests for ``InfiniteSampler``: endless keys ``pass * N + index``, ranks and resuming."""
+
 from itertools import islice
 
 import pytest
@@ -21,7 +22,7 @@ def make(size: int = N, rank: int = 0, world_size: int = 1, **kwargs) -> Infinit
 
 def test_keys_are_pass_times_n_plus_a_permutation():
     keys = take(make(seed=3), 5 * N)
-    passes = [keys[p * N:(p + 1) * N] for p in range(5)]
+    passes = [keys[p * N : (p + 1) * N] for p in range(5)]
     for p, chunk in enumerate(passes):
         assert all(k // N == p for k in chunk)
         assert sorted(k % N for k in chunk) == list(range(N))
@@ -60,6 +61,7 @@ def test_two_ranks_interleave_into_the_single_process_stream():
 
 def test_ranks_from_dist_info(monkeypatch):
     import vtp.datasets.samplers.infinite_sampler as module
+
     monkeypatch.setattr(module, 'get_dist_info', lambda: (2, 3))
     sampler = InfiniteSampler(list(range(N)), seed=5)
     assert (sampler.rank, sampler.world_size) == (2, 3)

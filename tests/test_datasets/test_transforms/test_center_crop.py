@@ -1,4 +1,5 @@
 """Tests for ``CenterCrop``."""
+
 import numpy as np
 import pytest
 

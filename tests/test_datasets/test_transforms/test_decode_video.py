@@ -1,5 +1,6 @@
 """Tests for ``DecodeVideo`` with ``OpenVideo`` and ``SampleFrames`` on real mp4 files:
 frame order and colour, phone videos with a display rotation, corrupt streams."""
+
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
@@ -27,8 +28,13 @@ def frame_ids(imgs: np.ndarray) -> list:
 
 
 def load(path: str, num_frames: int, test_mode: bool, repeat_short: bool = False) -> dict:
-    pipeline = Compose([OpenVideo(), SampleFrames(num_frames, test_mode=test_mode,
-                                                  repeat_short=repeat_short), DecodeVideo()])
+    pipeline = Compose(
+        [
+            OpenVideo(),
+            SampleFrames(num_frames, test_mode=test_mode, repeat_short=repeat_short),
+            DecodeVideo(),
+        ]
+    )
     return pipeline(dict(filename=path))
 
 
@@ -57,8 +63,9 @@ def test_frames_are_rgb(video):
 
 def test_square_moves_right(video):
     imgs = load(video, 4, test_mode=True)['imgs']
-    centres = [np.flatnonzero(img[12, :, 0].astype(int) - img[12, :, 1] > 100).mean()
-               for img in imgs]
+    centres = [
+        np.flatnonzero(img[12, :, 0].astype(int) - img[12, :, 1] > 100).mean() for img in imgs
+    ]
     assert centres == pytest.approx([7.5 + 4 * i for i in (1, 4, 7, 10)], abs=1)
 
 
@@ -80,25 +87,28 @@ def test_train_mode_frames_in_increasing_order_within_segments(video):
 
 
 def test_clip_shorter_than_num_frames_repeats(tmp_path):
-    results = load(write_mp4(tmp_path / 'short.mp4', num_frames=5), 8, test_mode=True,
-                   repeat_short=True)
+    results = load(
+        write_mp4(tmp_path / 'short.mp4', num_frames=5), 8, test_mode=True, repeat_short=True
+    )
     assert results['imgs'].shape == (8, HEIGHT, WIDTH, 3)
     ids = frame_ids(results['imgs'])
     assert ids == results['frame_inds'].tolist()
     assert ids == sorted(ids) and set(ids) == set(range(5))
 
 
-
 def check_upright(frame: np.ndarray) -> None:
     """``upright_picture``: red band on top, green band on the left below it, grey elsewhere."""
     assert frame.shape == (UPRIGHT_HEIGHT, UPRIGHT_WIDTH, 3)
-    regions = {'top': (frame[2:BAND - 2, 20:-20], (255, 0, 0)),
-               'left': (frame[30:-30, 2:BAND - 2], (0, 255, 0))}
+    regions = {
+        'top': (frame[2 : BAND - 2, 20:-20], (255, 0, 0)),
+        'left': (frame[30:-30, 2 : BAND - 2], (0, 255, 0)),
+    }
     for name, (region, colour) in regions.items():
         mean = region.reshape(-1, 3).mean(axis=0)
         assert np.abs(mean - colour).max() < 30, (name, mean)
-    rest = np.concatenate([frame[-BAND:, BAND + 4:].reshape(-1, 3),
-                           frame[BAND + 4:, -BAND:].reshape(-1, 3)]).astype(int)
+    rest = np.concatenate(
+        [frame[-BAND:, BAND + 4 :].reshape(-1, 3), frame[BAND + 4 :, -BAND:].reshape(-1, 3)]
+    ).astype(int)
     assert np.abs(rest - rest.mean(axis=1, keepdims=True)).max() < 20  # bottom, right: grey
 
 
@@ -106,8 +116,9 @@ def check_upright(frame: np.ndarray) -> None:
 def test_rotated_video_is_decoded_upright(tmp_path, rotation):
     """Phones store portrait video turned, with a display matrix: frames come out as a player
     shows them (and as ``img_shape`` says), in order."""
-    results = load(write_rotated_mp4(tmp_path / 'clip.mp4', rotation, num_frames=6), 3,
-                   test_mode=True)
+    results = load(
+        write_rotated_mp4(tmp_path / 'clip.mp4', rotation, num_frames=6), 3, test_mode=True
+    )
     imgs = results['imgs']
     assert results['total_frames'] == 6
     assert imgs.shape == (3, UPRIGHT_HEIGHT, UPRIGHT_WIDTH, 3)

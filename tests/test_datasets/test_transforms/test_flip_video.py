@@ -1,4 +1,5 @@
 """Tests for ``FlipVideo``: mirrored frames with side words swapped in the text."""
+
 import numpy as np
 import pytest
 
@@ -21,20 +22,23 @@ def test_mirrors_all_frames():
     np.testing.assert_array_equal(results['imgs'][:, :, 0], imgs[:, :, -1])
 
 
-@pytest.mark.parametrize('text, flipped', [
-    ('the ball moves left', 'the ball moves right'),
-    ('a square goes from left to right', 'a square goes from right to left'),
-    ('Left is where it ends', 'Right is where it ends'),
-    ('Right then LEFT', 'Left then RIGHT'),
-    ('drifting leftwards, then rightwards', 'drifting rightwards, then leftwards'),
-    ('a leftward turn and a rightward one', 'a rightward turn and a leftward one'),
-    ('a left-moving circle', 'a right-moving circle'),
-    ('a right-moving circle.', 'a left-moving circle.'),
-    ('(left)', '(right)'),
-    ('a bright leftover light', 'a bright leftover light'),
-    ('copyright, alright, lefty', 'copyright, alright, lefty'),
-    ('no side words here', 'no side words here'),
-])
+@pytest.mark.parametrize(
+    'text, flipped',
+    [
+        ('the ball moves left', 'the ball moves right'),
+        ('a square goes from left to right', 'a square goes from right to left'),
+        ('Left is where it ends', 'Right is where it ends'),
+        ('Right then LEFT', 'Left then RIGHT'),
+        ('drifting leftwards, then rightwards', 'drifting rightwards, then leftwards'),
+        ('a leftward turn and a rightward one', 'a rightward turn and a leftward one'),
+        ('a left-moving circle', 'a right-moving circle'),
+        ('a right-moving circle.', 'a left-moving circle.'),
+        ('(left)', '(right)'),
+        ('a bright leftover light', 'a bright leftover light'),
+        ('copyright, alright, lefty', 'copyright, alright, lefty'),
+        ('no side words here', 'no side words here'),
+    ],
+)
 def test_swaps_side_words(text, flipped):
     results = FlipVideo(prob=1)(dict(imgs=clip(), text=text))
     assert results['text'] == flipped
@@ -61,15 +65,14 @@ def test_without_swap_words_text_is_kept():
 
 
 def test_custom_swap_words():
-    transform = FlipVideo(prob=1, swap_words=(('east', 'west'), ))
+    transform = FlipVideo(prob=1, swap_words=(('east', 'west'),))
     assert transform(dict(imgs=clip(), text='East to west, left'))['text'] == 'West to east, left'
 
 
 def test_random_flip_follows_numpy_seed():
     def run(seed):
         np.random.seed(seed)
-        return [FlipVideo(prob=0.5)(dict(imgs=clip(), text='left'))['flipped']
-                for _ in range(40)]
+        return [FlipVideo(prob=0.5)(dict(imgs=clip(), text='left'))['flipped'] for _ in range(40)]
 
     draws = run(0)
     assert draws == run(0)

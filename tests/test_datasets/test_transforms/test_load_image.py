@@ -1,4 +1,5 @@
 """Tests for ``LoadImage``: an image as a static RGB clip, and broken files as sample errors."""
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -83,9 +84,15 @@ def test_float_grey_is_read_on_the_8_bit_scale(tmp_path):
     assert grey(load(tmp_path, image, 'image.tif')) == [[0, 0, 101, 254, 255, 0]]
 
 
-@pytest.mark.parametrize('mode, value, expected', [
-    ('L', 90, (90, 90, 90)), ('1', 1, (255, 255, 255)), ('1', 0, (0, 0, 0)),
-    ('RGB', (10, 200, 30), (10, 200, 30))])
+@pytest.mark.parametrize(
+    'mode, value, expected',
+    [
+        ('L', 90, (90, 90, 90)),
+        ('1', 1, (255, 255, 255)),
+        ('1', 0, (0, 0, 0)),
+        ('RGB', (10, 200, 30), (10, 200, 30)),
+    ],
+)
 def test_plain_modes(tmp_path, mode, value, expected):
     frame = load(tmp_path, Image.new(mode, (WIDTH, HEIGHT), value))
     assert frame.shape == (HEIGHT, WIDTH, 3)
@@ -108,8 +115,9 @@ def test_cmyk(tmp_path):
 
 
 def test_cmyk_jpeg(tmp_path):
-    frame = load(tmp_path, Image.new('CMYK', (16, 16), (0, 255, 255, 0)), 'image.jpg',
-                 save=dict(quality=100))
+    frame = load(
+        tmp_path, Image.new('CMYK', (16, 16), (0, 255, 255, 0)), 'image.jpg', save=dict(quality=100)
+    )
     assert np.abs(frame.astype(int) - (255, 0, 0)).max() <= 3
 
 
@@ -149,18 +157,21 @@ def test_invalid_background(background):
 def upright_quadrants() -> np.ndarray:
     """(48, 64, 3): red top-left, green top-right, blue bottom-left, white bottom-right."""
     picture = np.full((HEIGHT, WIDTH, 3), 255, np.uint8)
-    picture[:24, :32], picture[:24, 32:], picture[24:, :32] = (255, 0, 0), (0, 255, 0), \
-        (0, 0, 255)
+    picture[:24, :32], picture[:24, 32:], picture[24:, :32] = (255, 0, 0), (0, 255, 0), (0, 0, 255)
     return picture
 
 
 # Where stored pixel (r, c) of an EXIF-oriented photo lies in the upright (H, W) picture, by the
 # EXIF definition of each orientation (where the stored 0th row and 0th column belong).
 STORED_TO_UPRIGHT = {
-    1: lambda r, c: (r, c), 2: lambda r, c: (r, WIDTH - 1 - c),
-    3: lambda r, c: (HEIGHT - 1 - r, WIDTH - 1 - c), 4: lambda r, c: (HEIGHT - 1 - r, c),
-    5: lambda r, c: (c, r), 6: lambda r, c: (c, WIDTH - 1 - r),
-    7: lambda r, c: (HEIGHT - 1 - c, WIDTH - 1 - r), 8: lambda r, c: (HEIGHT - 1 - c, r),
+    1: lambda r, c: (r, c),
+    2: lambda r, c: (r, WIDTH - 1 - c),
+    3: lambda r, c: (HEIGHT - 1 - r, WIDTH - 1 - c),
+    4: lambda r, c: (HEIGHT - 1 - r, c),
+    5: lambda r, c: (c, r),
+    6: lambda r, c: (c, WIDTH - 1 - r),
+    7: lambda r, c: (HEIGHT - 1 - c, WIDTH - 1 - r),
+    8: lambda r, c: (HEIGHT - 1 - c, r),
 }
 
 
@@ -171,8 +182,9 @@ def test_exif_orientation_is_applied(tmp_path, orientation):
     stored = upright[STORED_TO_UPRIGHT[orientation](*np.indices(shape))]
     exif = Image.Exif()
     exif[0x0112] = orientation
-    frame = load(tmp_path, Image.fromarray(stored), 'photo.jpg',
-                 save=dict(quality=95, exif=exif.tobytes()))
+    frame = load(
+        tmp_path, Image.fromarray(stored), 'photo.jpg', save=dict(quality=95, exif=exif.tobytes())
+    )
     assert frame.shape == upright.shape
     for rows in (slice(4, 20), slice(28, 44)):  # quadrant centres (jpeg blurs the edges)
         for cols in (slice(4, 28), slice(36, 60)):
@@ -188,17 +200,20 @@ def test_invalid_num_frames(num_frames):
 
 def truncated(tmp_path, keep) -> bytes:
     data = open(write_jpg(tmp_path / 'ok.jpg'), 'rb').read()
-    return data[:keep(len(data))]
+    return data[: keep(len(data))]
 
 
-@pytest.mark.parametrize('content, reason', [
-    (None, 'missing file'),
-    (b'', 'empty file'),
-    (b'a caption, not an image', 'undecodable image'),
-    ('half', 'undecodable image'),  # a download cut off half-way
-    ('last bytes', 'undecodable image'),  # only the end-of-image marker is lost
-    ('header', 'undecodable image'),  # cut inside the header
-])
+@pytest.mark.parametrize(
+    'content, reason',
+    [
+        (None, 'missing file'),
+        (b'', 'empty file'),
+        (b'a caption, not an image', 'undecodable image'),
+        ('half', 'undecodable image'),  # a download cut off half-way
+        ('last bytes', 'undecodable image'),  # only the end-of-image marker is lost
+        ('header', 'undecodable image'),  # cut inside the header
+    ],
+)
 def test_broken_file_is_a_sample_error(tmp_path, content, reason):
     path = tmp_path / 'broken.jpg'
     if content == 'half':

@@ -1,4 +1,5 @@
 """Tests for ``MaskTokens``: BERT-style masking of real tokens."""
+
 import numpy as np
 import pytest
 
@@ -30,7 +31,8 @@ def mask(tokens, seed: int, mask_prob: float = 0.15) -> dict:
     ids, attention = tokens
     np.random.seed(seed)
     return MaskTokens(TOKENIZER, mask_prob=mask_prob)(
-        dict(input_ids=ids.copy(), attention_mask=attention.copy()))
+        dict(input_ids=ids.copy(), attention_mask=attention.copy())
+    )
 
 
 def test_structure_and_invariants(tokens, special_ids):

@@ -1,5 +1,6 @@
 """Tests for ``OpenVideo``: decord reader, frame count and fps, and every kind of broken video
 as a ``SampleError`` with its reason."""
+
 import re
 import signal
 import struct
@@ -51,7 +52,7 @@ def test_built_from_registry(tmp_path):
 def half_of(tmp_path, path):
     """A download cut off half-way (the mp4 index is at the end)."""
     data = open(write_mp4(tmp_path / 'ok.mp4'), 'rb').read()
-    path.write_bytes(data[:len(data) // 2])
+    path.write_bytes(data[: len(data) // 2])
 
 
 def stts_overflow(tmp_path, path):
@@ -60,8 +61,11 @@ def stts_overflow(tmp_path, path):
     aborts the whole process allocating for them (std::bad_alloc) unless vtp refuses the file
     first."""
     rng = np.random.RandomState(0)
-    write_frames(path, [rng.randint(0, 256, (HEIGHT, WIDTH, 3)).astype(np.uint8)
-                        for _ in range(4)], movflags='faststart')
+    write_frames(
+        path,
+        [rng.randint(0, 256, (HEIGHT, WIDTH, 3)).astype(np.uint8) for _ in range(4)],
+        movflags='faststart',
+    )
     data = bytearray(path.read_bytes())
     start, _ = box_payload(data, b'stts')
     struct.pack_into('>I', data, start + 4, 244)
@@ -81,23 +85,35 @@ BROKEN = {
     'missing': (lambda tmp_path, path: None, 'missing file'),
     'empty': (lambda tmp_path, path: path.write_bytes(b''), 'empty file'),
     'folder': (lambda tmp_path, path: path.mkdir(), 'unreadable file'),
-    'garbage': (lambda tmp_path, path: path.write_bytes(b'not a video at all'),
-                'undecodable video'),
-    'html': (lambda tmp_path, path: path.write_text('<html>404 Not Found</html>'),
-             'undecodable video'),
+    'garbage': (
+        lambda tmp_path, path: path.write_bytes(b'not a video at all'),
+        'undecodable video',
+    ),
+    'html': (
+        lambda tmp_path, path: path.write_text('<html>404 Not Found</html>'),
+        'undecodable video',
+    ),
     'half': (half_of, 'undecodable video'),
     'stts overflow': (stts_overflow, 'undecodable video'),  # mind: aborts pytest if it fails
     'fragment time': (fragment_after_the_others, 'undecodable video'),  # mind: as above
-    'fragment samples': (lambda tmp_path, path: set_sample_count(write_fragmented_mp4(path), 2,
-                                                                 1000), 'undecodable video'),
+    'fragment samples': (
+        lambda tmp_path, path: set_sample_count(write_fragmented_mp4(path), 2, 1000),
+        'undecodable video',
+    ),
     'audio only': (lambda tmp_path, path: write_audio_only_mp4(path), 'no video stream'),
     'no frames': (lambda tmp_path, path: write_init_segment(path), 'video without frames'),
     'zero duration': (lambda tmp_path, path: zero_durations(write_mp4(path)), 'zero duration'),
     'av1': (lambda tmp_path, path: set_codec(write_mp4(path), b'av01'), 'unsupported codec'),
-    'mirrored': (lambda tmp_path, path: set_display_matrix(write_mp4(path), (-1, 0, 0, 1)),
-                 'unsupported rotation'),
-    '45 degrees': (lambda tmp_path, path: set_display_matrix(
-        write_rotated_mp4(path, 0), (0.7071, 0.7071, -0.7071, 0.7071)), 'unsupported rotation'),
+    'mirrored': (
+        lambda tmp_path, path: set_display_matrix(write_mp4(path), (-1, 0, 0, 1)),
+        'unsupported rotation',
+    ),
+    '45 degrees': (
+        lambda tmp_path, path: set_display_matrix(
+            write_rotated_mp4(path, 0), (0.7071, 0.7071, -0.7071, 0.7071)
+        ),
+        'unsupported rotation',
+    ),
 }
 
 
@@ -140,14 +156,22 @@ def test_corrupt_fragment_time_aborts_decord(tmp_path):
     """The file ``OpenVideo`` refuses above kills a process that opens it with decord."""
     path = tmp_path / 'clip.mp4'
     fragment_after_the_others(tmp_path, path)
-    opened = subprocess.run([sys.executable, '-c', 'import sys, decord; '
-                             'decord.VideoReader(sys.argv[1])', str(path)], capture_output=True)
+    opened = subprocess.run(
+        [sys.executable, '-c', 'import sys, decord; decord.VideoReader(sys.argv[1])', str(path)],
+        capture_output=True,
+    )
     assert opened.returncode == -signal.SIGABRT and b'bad_alloc' in opened.stderr
 
 
-@pytest.mark.parametrize('movflags', [
-    'frag_keyframe+empty_moov', 'frag_keyframe+empty_moov+default_base_moof',
-    'frag_keyframe', 'frag_every_frame+empty_moov+separate_moof+omit_tfhd_offset'])
+@pytest.mark.parametrize(
+    'movflags',
+    [
+        'frag_keyframe+empty_moov',
+        'frag_keyframe+empty_moov+default_base_moof',
+        'frag_keyframe',
+        'frag_every_frame+empty_moov+separate_moof+omit_tfhd_offset',
+    ],
+)
 def test_fragmented_video_decodes(tmp_path, movflags):
     path = write_fragmented_mp4(tmp_path / 'clip.mp4', movflags)
     results = OpenVideo()(dict(filename=path))

@@ -1,4 +1,5 @@
 """Tests for ``PackVideoTextInputs``."""
+
 import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
@@ -10,9 +11,16 @@ def sample(with_mlm: bool = True) -> dict:
     rng = np.random.default_rng(0)
     results = dict(
         imgs=rng.integers(0, 256, (4, 32, 32, 3), dtype=np.uint8),
-        input_ids=rng.integers(0, 1000, (1, 8)), attention_mask=np.ones((1, 8), np.int64),
-        sample_idx=3, video_id='v3', text='a caption', filename='/data/v3.mp4',
-        frame_inds=np.arange(4), total_frames=12, flipped=False)
+        input_ids=rng.integers(0, 1000, (1, 8)),
+        attention_mask=np.ones((1, 8), np.int64),
+        sample_idx=3,
+        video_id='v3',
+        text='a caption',
+        filename='/data/v3.mp4',
+        frame_inds=np.arange(4),
+        total_frames=12,
+        flipped=False,
+    )
     if with_mlm:
         results['mlm_input_ids'] = results['input_ids'].copy()
         results['mlm_labels'] = np.full((1, 8), -100)
@@ -24,8 +32,14 @@ def test_packs_inputs_and_metainfo():
     packed = PackVideoTextInputs()(dict(results))
     assert set(packed) == {'inputs', 'data_samples'}
     inputs = packed['inputs']
-    assert set(inputs) == {'video', 'clip_id', 'input_ids', 'attention_mask', 'mlm_input_ids',
-                           'mlm_labels'}
+    assert set(inputs) == {
+        'video',
+        'clip_id',
+        'input_ids',
+        'attention_mask',
+        'mlm_input_ids',
+        'mlm_labels',
+    }
     assert all(isinstance(v, torch.Tensor) for v in inputs.values())
     assert inputs['clip_id'].shape == () and inputs['clip_id'].dtype == torch.int64
     assert inputs['video'].shape == (4, 32, 32, 3) and inputs['video'].dtype == torch.uint8

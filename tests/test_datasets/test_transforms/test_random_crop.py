@@ -1,4 +1,5 @@
 """Tests for ``RandomCrop``."""
+
 import numpy as np
 import pytest
 
@@ -24,7 +25,7 @@ def test_shape_and_same_window_on_all_frames():
         assert tuple(results['img_shape']) == (32, 32)
         top, left = int(imgs[0, 0, 0, 0]), int(imgs[0, 0, 0, 1])
         assert 0 <= top <= 16 and 0 <= left <= 32
-        expected = coordinate_clip()[:, top:top + 32, left:left + 32]
+        expected = coordinate_clip()[:, top : top + 32, left : left + 32]
         np.testing.assert_array_equal(imgs, expected)
         windows.add((top, left))
     assert len(windows) > 1

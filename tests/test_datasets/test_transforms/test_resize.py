@@ -1,4 +1,5 @@
 """Tests for ``Resize``."""
+
 import numpy as np
 import pytest
 

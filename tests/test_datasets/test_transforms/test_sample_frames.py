@@ -1,4 +1,5 @@
 """Tests for ``SampleFrames``: segment-based frame choice."""
+
 import numpy as np
 import pytest
 
@@ -7,8 +8,9 @@ from vtp.datasets.transforms import SampleFrames
 
 
 def sample(total: int, num_frames: int, test_mode: bool = False, **extra) -> np.ndarray:
-    transform = SampleFrames(num_frames, test_mode=test_mode,
-                             repeat_short=extra.pop('repeat_short', False))
+    transform = SampleFrames(
+        num_frames, test_mode=test_mode, repeat_short=extra.pop('repeat_short', False)
+    )
     return transform(dict(total_frames=total, filename='clip.mp4', **extra))['frame_inds']
 
 
@@ -29,8 +31,10 @@ def test_clip_shorter_than_num_frames_is_a_sample_error():
         sample(3, 8)
 
 
-@pytest.mark.parametrize('total, expected', [(12, [1, 4, 7, 10]), (8, [1, 3, 5, 7]),
-                                             (10, [1, 3, 6, 8]), (4, [0, 1, 2, 3])])
+@pytest.mark.parametrize(
+    'total, expected',
+    [(12, [1, 4, 7, 10]), (8, [1, 3, 5, 7]), (10, [1, 3, 6, 8]), (4, [0, 1, 2, 3])],
+)
 def test_test_mode_takes_segment_centres(total, expected):
     np.random.seed(0)
     first = sample(total, 4, test_mode=True)
@@ -48,7 +52,7 @@ def test_train_mode_within_segments(total):
         np.random.seed(0)
         for _ in range(50):
             inds = sample(total, 4)
-            assert inds.shape == (4, )
+            assert inds.shape == (4,)
             assert np.all(np.floor(edges[:-1]) <= inds) and np.all(inds < edges[1:])
             assert np.all(np.diff(inds) >= 0)
             seen.add(tuple(inds.tolist()))
@@ -69,7 +73,7 @@ def test_train_mode_uses_numpy_global_generator():
 def test_short_clip_repeats_frames_in_order(test_mode):
     np.random.seed(0)
     inds = sample(3, 8, test_mode=test_mode, repeat_short=True)
-    assert inds.shape == (8, )
+    assert inds.shape == (8,)
     assert np.all(np.diff(inds) >= 0)
     assert set(inds.tolist()) == {0, 1, 2}
 
@@ -85,8 +89,12 @@ def test_time_window_restricts_frames():
     for test_mode in (True, False):
         inds = sample(100, 4, test_mode=test_mode, start=2.0, end=4.0, avg_fps=10.0)
         assert np.all((20 <= inds) & (inds < 40)), inds
-    assert sample(100, 4, test_mode=True, start=2.0, end=4.0, avg_fps=10.0).tolist() == \
-        [22, 27, 32, 37]
+    assert sample(100, 4, test_mode=True, start=2.0, end=4.0, avg_fps=10.0).tolist() == [
+        22,
+        27,
+        32,
+        37,
+    ]
 
 
 def test_window_past_the_end_is_clipped_and_too_short_window_fails():

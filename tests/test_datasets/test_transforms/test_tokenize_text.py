@@ -1,4 +1,5 @@
 """Tests for ``TokenizeText`` with the offline all-MiniLM-L6-v2 tokenizer."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """``FiniteLossHook``: a NaN or infinite loss stops training, naming where to restart."""
+
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,17 +15,22 @@ def runner(work_dir: Path, iteration: int) -> SimpleNamespace:
 
 def test_finite_losses_pass(tmp_path: Path) -> None:
     hook = HOOKS.build(dict(type='FiniteLossHook'))
-    outputs = dict(loss=torch.tensor(3.0), loss_itc=torch.tensor(1.0), acc_itm=torch.tensor(50.))
+    outputs = dict(loss=torch.tensor(3.0), loss_itc=torch.tensor(1.0), acc_itm=torch.tensor(50.0))
     hook.after_train_iter(runner(tmp_path, 4), 0, outputs=outputs)
 
 
 @pytest.mark.parametrize('bad', [float('nan'), float('inf'), float('-inf')])
-def test_non_finite_loss_names_iteration_terms_and_last_checkpoint(tmp_path: Path,
-                                                                   bad: float) -> None:
+def test_non_finite_loss_names_iteration_terms_and_last_checkpoint(
+    tmp_path: Path, bad: float
+) -> None:
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_500.pth'))
     hook = HOOKS.build(dict(type='FiniteLossHook'))
-    outputs = dict(loss=torch.tensor(bad), loss_itc=torch.tensor(1.25),
-                   loss_itm=torch.tensor(bad), acc_itm=torch.tensor(float('nan')))
+    outputs = dict(
+        loss=torch.tensor(bad),
+        loss_itc=torch.tensor(1.25),
+        loss_itm=torch.tensor(bad),
+        acc_itm=torch.tensor(float('nan')),
+    )
     with pytest.raises(FloatingPointError) as error:
         hook.after_train_iter(runner(tmp_path, 641), 0, outputs=outputs)
     message = str(error.value)

@@ -1,5 +1,6 @@
 """A checkpoint that cannot be written (full disk, unwritable work dir) stops the run with a
 clear error and leaves the last good checkpoint intact, even with ``max_keep_ckpts=1``."""
+
 import errno
 import os
 from pathlib import Path
@@ -16,20 +17,25 @@ from vtp.registry import RUNNERS
 
 def toy_config(tmp_path: Path, data_root: str, iters: int, max_keep_ckpts: int) -> Config:
     """The toy pre-training run, a checkpoint every 2 iterations, no evaluation."""
-    toy = write_toy_config(tmp_path / 'toy.py', 'configs/pretrain/moving_shapes.py', data_root,
-                           iters=iters, ckpt_interval=2,
-                           extra=f"default_hooks['checkpoint']['max_keep_ckpts'] = "
-                                 f"{max_keep_ckpts}\n"
-                                 'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n')
+    toy = write_toy_config(
+        tmp_path / 'toy.py',
+        'configs/pretrain/moving_shapes.py',
+        data_root,
+        iters=iters,
+        ckpt_interval=2,
+        extra=f"default_hooks['checkpoint']['max_keep_ckpts'] = "
+        f'{max_keep_ckpts}\n'
+        'val_cfg = None\nval_dataloader = None\nval_evaluator = None\n',
+    )
     cfg = Config.fromfile(toy)
     cfg.work_dir = str(tmp_path / 'work')
     return cfg
 
 
 @pytest.mark.parametrize('code', [errno.ENOSPC, errno.EACCES])
-def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
-                                                     moving_shapes_root: str,
-                                                     monkeypatch) -> None:
+def test_failed_write_keeps_the_last_good_checkpoint(
+    code: int, tmp_path: Path, moving_shapes_root: str, monkeypatch
+) -> None:
     cfg = toy_config(tmp_path, moving_shapes_root, iters=4, max_keep_ckpts=1)
     put = LocalBackend.put
 
@@ -37,7 +43,7 @@ def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
         if 'iter_4' not in str(filepath):
             return put(self, obj, filepath)
         with open(filepath, 'wb') as f:  # half the bytes reach the disk, then it is full
-            f.write(obj[:len(obj) // 2])
+            f.write(obj[: len(obj) // 2])
         raise OSError(code, os.strerror(code), str(filepath))
 
     monkeypatch.setattr(LocalBackend, 'put', failing_put)
@@ -54,9 +60,9 @@ def test_failed_write_keeps_the_last_good_checkpoint(code: int, tmp_path: Path,
     assert state['meta']['iter'] == 2
 
 
-def test_old_checkpoints_go_only_after_the_new_one_is_saved(tmp_path: Path,
-                                                            moving_shapes_root: str) -> None:
+def test_old_checkpoints_go_only_after_the_new_one_is_saved(
+    tmp_path: Path, moving_shapes_root: str
+) -> None:
     cfg = toy_config(tmp_path, moving_shapes_root, iters=6, max_keep_ckpts=2)
     RUNNERS.build(cfg).train()
-    assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_4.pth',
-                                                                        'iter_6.pth']
+    assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_4.pth', 'iter_6.pth']

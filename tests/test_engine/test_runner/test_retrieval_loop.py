@@ -1,4 +1,5 @@
 """``rerank``: top-k cross-encoder re-scoring, against scoring every pair."""
+
 import pytest
 import torch
 
@@ -75,13 +76,14 @@ def test_processes_split_the_queries_and_agree(monkeypatch):
     parts = []
     for rank in range(2):
         calls.clear()
-        monkeypatch.setattr('vtp.engine.runner.retrieval_loop.all_gather_object',
-                            lambda rows: parts.append(dict(rows)) or [dict(rows)])
+        monkeypatch.setattr(
+            'vtp.engine.runner.retrieval_loop.all_gather_object',
+            lambda rows: parts.append(dict(rows)) or [dict(rows)],
+        )
         rerank(sim, 3, score_t2v, score_v2t, rank=rank, world_size=2)
         assert [q for d, q, _ in calls if d == 't2v'] == list(range(rank, 7, 2))
     merged = {**parts[0], **parts[1]}
-    monkeypatch.setattr('vtp.engine.runner.retrieval_loop.all_gather_object',
-                        lambda rows: [merged])
+    monkeypatch.setattr('vtp.engine.runner.retrieval_loop.all_gather_object', lambda rows: [merged])
     both = rerank(sim, 3, score_t2v, score_v2t, rank=0, world_size=2)
     for a, b in zip(single, both):
         torch.testing.assert_close(a, b)

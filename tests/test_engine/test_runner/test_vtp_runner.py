@@ -1,5 +1,6 @@
 """``load_matching``: one readable line for what a checkpoint gave the model; runners that
 share a second keep their logs apart."""
+
 import time
 from pathlib import Path
 
@@ -15,8 +16,9 @@ class Model(nn.Module):
     def __init__(self, heads=('itc', 'itm', 'mlm'), width: int = 4) -> None:
         super().__init__()
         self.encoder = nn.Linear(width, width)
-        self.heads = nn.ModuleDict({name: nn.Sequential(nn.Linear(4, 2), nn.LayerNorm(2))
-                                    for name in heads})
+        self.heads = nn.ModuleDict(
+            {name: nn.Sequential(nn.Linear(4, 2), nn.LayerNorm(2)) for name in heads}
+        )
 
 
 def test_pretraining_checkpoint_into_a_retrieval_model():
@@ -31,9 +33,11 @@ def test_pretraining_checkpoint_into_a_retrieval_model():
 def test_missing_and_mismatched_tensors_keep_their_initialisation():
     model = Model(heads=('itc', 'qa'), width=4)
     before = model.heads['qa'][0].weight.clone()
-    summary, exact = load_matching(model, Model(heads=('itc', ), width=3).state_dict())
-    assert summary == ("loaded 4 of the model's 10 tensors; not in the checkpoint: "
-                       "heads.qa.* (4); shape differs: encoder.* (2)")
+    summary, exact = load_matching(model, Model(heads=('itc',), width=3).state_dict())
+    assert summary == (
+        "loaded 4 of the model's 10 tensors; not in the checkpoint: "
+        'heads.qa.* (4); shape differs: encoder.* (2)'
+    )
     assert not exact
     torch.testing.assert_close(model.heads['qa'][0].weight, before)
 
@@ -41,13 +45,18 @@ def test_missing_and_mismatched_tensors_keep_their_initialisation():
 def test_exact_match():
     model = Model()
     assert load_matching(model, Model().state_dict()) == (
-        "loaded 14 of the model's 14 tensors", True)
+        "loaded 14 of the model's 14 tensors",
+        True,
+    )
 
 
-@pytest.mark.parametrize('keys, expected', [
-    (['a.b.c', 'a.b.d', 'a.e'], 'a.b.* (2), a.e'),
-    (['x'], 'x'),
-])
+@pytest.mark.parametrize(
+    'keys, expected',
+    [
+        (['a.b.c', 'a.b.d', 'a.e'], 'a.b.* (2), a.e'),
+        (['x'], 'x'),
+    ],
+)
 def test_group_keys(keys, expected):
     assert group_keys(keys) == expected
 
@@ -63,9 +72,10 @@ class LinearModel(BaseModel):
 
 def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path, monkeypatch):
     monkeypatch.setattr(time, 'strftime', lambda *args: '20261202_212307')
-    first, second = (VTPRunner(model=LinearModel(), work_dir=str(tmp_path / name),
-                               default_scope='vtp')
-                     for name in ('first', 'second'))
+    first, second = (
+        VTPRunner(model=LinearModel(), work_dir=str(tmp_path / name), default_scope='vtp')
+        for name in ('first', 'second')
+    )
     assert second.timestamp != first.timestamp
     for runner, name in ((first, 'first'), (second, 'second')):
         runner.visualizer.add_scalars({'loss': 1.0}, step=1)

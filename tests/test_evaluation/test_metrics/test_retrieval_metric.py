@@ -1,4 +1,5 @@
 """Tests for the retrieval ranking functions and ``RetrievalMetric``."""
+
 from typing import List
 
 import numpy as np
@@ -35,7 +36,7 @@ def naive_v2t(sim: torch.Tensor, text_to_video: List[int]) -> List[int]:
 def make_data(num_videos: int, dim: int = 8, seed: int = 0, noise: float = 1.0):
     """Random unit embeddings: 1-4 captions per video, captions near their video."""
     gen = torch.Generator().manual_seed(seed)
-    counts = torch.randint(1, 5, (num_videos, ), generator=gen)
+    counts = torch.randint(1, 5, (num_videos,), generator=gen)
     videos = F.normalize(torch.randn(num_videos, dim, generator=gen), dim=-1)
     text_to_video = torch.repeat_interleave(torch.arange(num_videos), counts)
     texts = videos[text_to_video] + noise * torch.randn(len(text_to_video), dim, generator=gen)
@@ -46,8 +47,7 @@ def to_samples(videos: torch.Tensor, texts: torch.Tensor, counts: torch.Tensor) 
     """Split embeddings into per-sample dicts like the model's ``to_dict()`` output."""
     chunks = torch.split(texts, counts.tolist())
     return [
-        dict(video_embed=videos[i], text_embeds=chunks[i], sample_idx=i)
-        for i in range(len(videos))
+        dict(video_embed=videos[i], text_embeds=chunks[i], sample_idx=i) for i in range(len(videos))
     ]
 
 
@@ -77,7 +77,7 @@ def test_constant_scores_give_worst_rank():
     # Worst v2t rank: 1 + the number of other videos' captions.
     expected = (1 + len(text_to_video) - counts).tolist()
     assert v2t_ranks(sim, text_to_video).tolist() == expected
-    summary = rank_summary(t2v_ranks(sim, text_to_video), (1, ), 't2v')
+    summary = rank_summary(t2v_ranks(sim, text_to_video), (1,), 't2v')
     assert summary['t2v_R1'] == 0
 
 
@@ -102,9 +102,7 @@ def test_rank_functions_validate_inputs():
 def test_rank_summary():
     ranks = torch.tensor([1, 2, 6, 11])
     summary = rank_summary(ranks, (1, 5, 10), 'x')
-    assert summary == {
-        'x_R1': 25.0, 'x_R5': 50.0, 'x_R10': 75.0, 'x_MdR': 4.0, 'x_MnR': 5.0
-    }
+    assert summary == {'x_R1': 25.0, 'x_R5': 50.0, 'x_R10': 75.0, 'x_MdR': 4.0, 'x_MnR': 5.0}
 
 
 def test_large_similarity_matrix():
@@ -113,7 +111,7 @@ def test_large_similarity_matrix():
     text_to_video = torch.arange(10_000) % 1_000
     t2v = t2v_ranks(sim, text_to_video)
     v2t = v2t_ranks(sim, text_to_video)
-    assert t2v.shape == (10_000, ) and v2t.shape == (1_000, )
+    assert t2v.shape == (10_000,) and v2t.shape == (1_000,)
     assert int(t2v.min()) >= 1 and int(t2v.max()) <= 1_000
     assert int(v2t.min()) >= 1 and int(v2t.max()) <= 10_000 - 10 + 1
 
@@ -167,7 +165,7 @@ def test_metric_custom_topk_and_prefix():
     } | {'msrvtt/missing'}
 
 
-@pytest.mark.parametrize('topk', [(), (0, 5), (1, -1), (1.5, ), 5, '15', (True, )])
+@pytest.mark.parametrize('topk', [(), (0, 5), (1, -1), (1.5,), 5, '15', (True,)])
 def test_bad_topk_raises(topk):
     with pytest.raises(ValueError, match='topk'):
         RetrievalMetric(topk=topk)
@@ -196,8 +194,7 @@ def test_dsl_is_reported_beside_the_plain_numbers():
     assert {k: v for k, v in with_dsl.items() if '/dsl_' not in k} == plain
     t2v, v2t = dual_softmax(texts @ videos.t(), 100.0)
     expected = rank_summary(t2v_ranks(t2v, text_to_video), (1, 5, 10), 'retrieval/dsl_t2v')
-    expected.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10),
-                                 'retrieval/dsl_v2t'))
+    expected.update(rank_summary(v2t_ranks(v2t, text_to_video), (1, 5, 10), 'retrieval/dsl_v2t'))
     assert {k: v for k, v in with_dsl.items() if '/dsl_' in k} == pytest.approx(expected)
 
 
@@ -234,8 +231,9 @@ def test_missing_samples_match_a_naive_reference(missing):
     t2v = iter(naive_t2v(sub, sub_t2v))
     t2v_ranks_all = [num_videos if v in missing else next(t2v) for v in text_to_video.tolist()]
     v2t = iter(naive_v2t(sub, sub_t2v))
-    v2t_ranks_all = [1 + len(texts) - int(counts[v]) if v in missing else next(v2t)
-                     for v in range(num_videos)]
+    v2t_ranks_all = [
+        1 + len(texts) - int(counts[v]) if v in missing else next(v2t) for v in range(num_videos)
+    ]
     for name, ranks in (('t2v', np.array(t2v_ranks_all)), ('v2t', np.array(v2t_ranks_all))):
         assert results[f'retrieval/{name}_R1'] == pytest.approx(100 * np.mean(ranks <= 1))
         assert results[f'retrieval/{name}_MnR'] == pytest.approx(np.mean(ranks))
@@ -256,15 +254,16 @@ def test_nan_or_infinite_scores_stop_evaluation(where):
     metric = RetrievalMetric()
     metric.process([], to_samples(videos, texts, counts))
     expected = {'all': len(texts), 'video': len(texts), 'caption': 1}[where]
-    with pytest.raises(ValueError, match=f'{expected} of {len(texts)} captions have NaN or '
-                                         'infinite scores'):
+    with pytest.raises(
+        ValueError, match=f'{expected} of {len(texts)} captions have NaN or infinite scores'
+    ):
         metric.evaluate(6)
 
 
 def test_a_missing_sample_may_have_non_finite_outputs():
     videos, texts, counts, _ = make_data(5, seed=10)
     samples = to_samples(videos, texts, counts)
-    samples[3].update(missing=True, video_embed=torch.full((8, ), float('nan')))
+    samples[3].update(missing=True, video_embed=torch.full((8,), float('nan')))
     metric = RetrievalMetric()
     metric.process([], samples)
     assert metric.evaluate(5)['retrieval/missing'] == 1

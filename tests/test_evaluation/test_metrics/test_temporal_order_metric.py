@@ -1,4 +1,5 @@
 """Tests for ``TemporalOrderMetric``."""
+
 import pytest
 import torch
 
@@ -12,7 +13,8 @@ def sample(idx: int, video, reversed_video, texts) -> dict:
         sample_idx=idx,
         video_embed=torch.tensor(video),
         video_embed_reversed=torch.tensor(reversed_video),
-        text_embeds=torch.tensor(texts))
+        text_embeds=torch.tensor(texts),
+    )
 
 
 def test_known_answer():
@@ -40,8 +42,13 @@ def test_ties_count_as_wrong():
         video = torch.randn(8, generator=gen)
         texts = torch.randn(3, 8, generator=gen)
         samples.append(
-            dict(sample_idx=i, video_embed=video, video_embed_reversed=video.clone(),
-                 text_embeds=texts))
+            dict(
+                sample_idx=i,
+                video_embed=video,
+                video_embed_reversed=video.clone(),
+                text_embeds=texts,
+            )
+        )
     metric = TemporalOrderMetric(prefix='order')
     metric.process([], samples)
     assert metric.evaluate(5) == {'order/temporal_order_acc': 0.0}

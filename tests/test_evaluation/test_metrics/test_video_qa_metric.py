@@ -1,4 +1,5 @@
 """Tests for ``VideoQAMetric``: accuracy over all questions and by type, vs a naive count."""
+
 import pytest
 
 from vtp.registry import METRICS
@@ -7,8 +8,14 @@ ANSWERS = ['red', 'blue', 'left', 'right']
 
 
 def result(qid, kind, label, pred):
-    return dict(question_id=qid, question_type=kind, text=f'question {qid}',
-                answer=ANSWERS[label] if label >= 0 else 'purple', label=label, pred_label=pred)
+    return dict(
+        question_id=qid,
+        question_type=kind,
+        text=f'question {qid}',
+        answer=ANSWERS[label] if label >= 0 else 'purple',
+        label=label,
+        pred_label=pred,
+    )
 
 
 def evaluate(samples):
@@ -19,17 +26,27 @@ def evaluate(samples):
 
 
 def test_accuracy_over_all_questions_and_by_type():
-    samples = [result(0, 'what', 0, 0), result(1, 'what', 1, 0), result(2, 'which', 2, 2),
-               result(3, 'which', -1, 3),  # answer outside the vocabulary: always wrong
-               result(4, 'which', 3, 3)]
+    samples = [
+        result(0, 'what', 0, 0),
+        result(1, 'what', 1, 0),
+        result(2, 'which', 2, 2),
+        result(3, 'which', -1, 3),  # answer outside the vocabulary: always wrong
+        result(4, 'which', 3, 3),
+    ]
     metrics, metric = evaluate(samples)
     naive = sum(s['label'] >= 0 and s['label'] == s['pred_label'] for s in samples) / 5 * 100
     assert metrics['qa/acc'] == pytest.approx(naive) == pytest.approx(60.0)
     assert metrics['qa/acc_what'] == pytest.approx(50.0)
     assert metrics['qa/acc_which'] == pytest.approx(200 / 3)
     assert metrics['qa/num_what'] == 2 and metrics['qa/num_which'] == 3
-    assert metric.predictions[3] == dict(question_id=3, question='question 3', answer='purple',
-                                         prediction='right', correct=False, missing=False)
+    assert metric.predictions[3] == dict(
+        question_id=3,
+        question='question 3',
+        answer='purple',
+        prediction='right',
+        correct=False,
+        missing=False,
+    )
 
 
 def test_a_question_whose_clip_could_not_be_read_is_wrong():

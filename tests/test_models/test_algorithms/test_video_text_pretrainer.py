@@ -1,4 +1,5 @@
 """Tests for ``VideoTextPretrainer`` wired with toy encoders, a fusion encoder and all heads."""
+
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
@@ -20,12 +21,20 @@ def model_cfg(**overrides) -> dict:
         type='VideoTextPretrainer',
         video_encoder=TOY_VIDEO,
         text_encoder=TOY_TEXT,
-        fusion=dict(type='CrossAttentionFusion', text_dims=TOY_TEXT_DIMS,
-                    video_dims=TOY_VIDEO_DIMS, num_layers=1, num_heads=2),
-        heads=dict(itc=dict(type='ITCHead'),
-                   itm=dict(type='ITMHead', in_dims=TOY_TEXT_DIMS),
-                   mlm=dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=VOCAB)),
-        embed_dim=EMBED)
+        fusion=dict(
+            type='CrossAttentionFusion',
+            text_dims=TOY_TEXT_DIMS,
+            video_dims=TOY_VIDEO_DIMS,
+            num_layers=1,
+            num_heads=2,
+        ),
+        heads=dict(
+            itc=dict(type='ITCHead'),
+            itm=dict(type='ITMHead', in_dims=TOY_TEXT_DIMS),
+            mlm=dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=VOCAB),
+        ),
+        embed_dim=EMBED,
+    )
     cfg.update(overrides)
     return cfg
 
@@ -48,8 +57,12 @@ def collated_batch(batch: int = 3, captions=None, seed: int = 0) -> dict:
     samples = []
     for i, count in enumerate(captions):
         video = torch.randint(0, 256, (4, 32, 32, 3), generator=gen, dtype=torch.uint8)
-        samples.append(dict(inputs=dict(video=video, **text_tensors(count, gen)),
-                            data_samples=BaseDataElement(metainfo=dict(index=i))))
+        samples.append(
+            dict(
+                inputs=dict(video=video, **text_tensors(count, gen)),
+                data_samples=BaseDataElement(metainfo=dict(index=i)),
+            )
+        )
     return pseudo_collate(samples)
 
 
@@ -75,16 +88,15 @@ def test_predict_sets_embeddings_per_sample():
         samples = model(**data, mode='predict')
     assert len(samples) == 3
     for sample, count in zip(samples, [2, 1, 3]):
-        assert sample.video_embed.shape == (EMBED, )
+        assert sample.video_embed.shape == (EMBED,)
         assert sample.text_embeds.shape == (count, EMBED)
-        assert sample.video_embed_reversed.shape == (EMBED, )
+        assert sample.video_embed_reversed.shape == (EMBED,)
         torch.testing.assert_close(sample.video_embed.norm(), torch.tensor(1.0))
         torch.testing.assert_close(sample.text_embeds.norm(dim=-1), torch.ones(count))
         # the reversed clip is a different input (random frames are not palindromic)
         assert not torch.allclose(sample.video_embed_reversed, sample.video_embed)
     # captions are split in order: sample 2's captions are the last three
-    _, text_embed = model.embed_text(data['inputs']['input_ids'],
-                                     data['inputs']['attention_mask'])
+    _, text_embed = model.embed_text(data['inputs']['input_ids'], data['inputs']['attention_mask'])
     torch.testing.assert_close(samples[2].text_embeds, text_embed[3:].detach())
 
 
@@ -115,16 +127,22 @@ def test_bad_mode_raises():
 
 
 def test_duplicate_loss_keys_raise():
-    model = MODELS.build(model_cfg(heads=dict(itc=dict(type='ITCHead'),
-                                              itc_again=dict(type='ITCHead'))))
+    model = MODELS.build(
+        model_cfg(heads=dict(itc=dict(type='ITCHead'), itc_again=dict(type='ITCHead')))
+    )
     data = model.data_preprocessor(collated_batch(2), training=True)
     with pytest.raises(KeyError, match='loss_itc'):
         model(**data, mode='loss')
 
 
 def test_fusion_width_must_match_text_encoder():
-    fusion = dict(type='CrossAttentionFusion', text_dims=48, video_dims=TOY_VIDEO_DIMS,
-                  num_layers=1, num_heads=2)
+    fusion = dict(
+        type='CrossAttentionFusion',
+        text_dims=48,
+        video_dims=TOY_VIDEO_DIMS,
+        num_layers=1,
+        num_heads=2,
+    )
     with pytest.raises(ValueError, match='48'):
         MODELS.build(model_cfg(fusion=fusion))
 
@@ -144,12 +162,22 @@ def test_modules_can_be_passed_built():
 
 def test_a_few_steps_reduce_the_loss():
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg(
-        video_encoder=dict(TOY_VIDEO, drop_path_rate=0.0),
-        text_encoder=dict(TOY_TEXT, config=dict(hidden_dropout_prob=0.0,
-                                                attention_probs_dropout_prob=0.0)),
-        fusion=dict(type='CrossAttentionFusion', text_dims=TOY_TEXT_DIMS,
-                    video_dims=TOY_VIDEO_DIMS, num_layers=1, num_heads=2, dropout=0.0)))
+    model = MODELS.build(
+        model_cfg(
+            video_encoder=dict(TOY_VIDEO, drop_path_rate=0.0),
+            text_encoder=dict(
+                TOY_TEXT, config=dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+            ),
+            fusion=dict(
+                type='CrossAttentionFusion',
+                text_dims=TOY_TEXT_DIMS,
+                video_dims=TOY_VIDEO_DIMS,
+                num_layers=1,
+                num_heads=2,
+                dropout=0.0,
+            ),
+        )
+    )
     model.init_weights()
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -180,22 +208,24 @@ def test_choose_options_by_similarity_and_matching_score():
     with torch.no_grad():
         samples = model(**data, mode='predict')
         _, video_embed = model.embed_video(data['inputs']['video'])
-        tokens, text_embed = model.embed_text(data['inputs']['input_ids'],
-                                              data['inputs']['attention_mask'])
+        tokens, text_embed = model.embed_text(
+            data['inputs']['input_ids'], data['inputs']['attention_mask']
+        )
         video_tokens, _ = model.embed_video(data['inputs']['video'])
         for i, sample in enumerate(samples):
             rows = slice(5 * i, 5 * i + 5)
             expected = text_embed[rows] @ video_embed[i] + 0.5 * model.match_scores(
-                tokens[rows], data['inputs']['attention_mask'][rows],
-                video_tokens[i].expand(5, -1, -1))
+                tokens[rows],
+                data['inputs']['attention_mask'][rows],
+                video_tokens[i].expand(5, -1, -1),
+            )
             torch.testing.assert_close(sample.option_scores, expected)
             assert sample.pred_label == int(expected.argmax())
 
 
 def test_predict_head_answers_instead_of_embedding():
     heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
-    model = MODELS.build(model_cfg(heads=heads, embed_dim=None,
-                                   test_cfg=dict(predict_head='qa')))
+    model = MODELS.build(model_cfg(heads=heads, embed_dim=None, test_cfg=dict(predict_head='qa')))
     assert model.video_proj is None and model.text_proj is None
     model.eval()
     data = model.data_preprocessor(collated_batch(3), training=False)

@@ -1,4 +1,5 @@
 """Tests for ``VideoTextDataPreprocessor``."""
+
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import BaseDataElement
@@ -13,9 +14,14 @@ def packed_sample(num_captions: int, frames: int = 3, size: int = 8, length: int
     ids = torch.randint(1000, 2000, (num_captions, length))
     mask = torch.ones(num_captions, length, dtype=torch.long)
     mask[:, -1] = 0
-    return dict(inputs=dict(video=torch.randint(0, 256, (frames, size, size, 3), dtype=torch.uint8),
-                            input_ids=ids, attention_mask=mask),
-                data_samples=BaseDataElement(metainfo=dict(num_captions=num_captions)))
+    return dict(
+        inputs=dict(
+            video=torch.randint(0, 256, (frames, size, size, 3), dtype=torch.uint8),
+            input_ids=ids,
+            attention_mask=mask,
+        ),
+        data_samples=BaseDataElement(metainfo=dict(num_captions=num_captions)),
+    )
 
 
 def test_video_is_normalised_channels_first():
@@ -41,12 +47,17 @@ def test_text_keys_are_concatenated_with_counts():
         sample['inputs']['mlm_labels'] = torch.full_like(ids, -100)
     data = preprocessor(pseudo_collate(samples), training=True)
     inputs = data['inputs']
-    assert set(inputs) == {'video', 'input_ids', 'attention_mask', 'mlm_input_ids',
-                           'mlm_labels', 'text_counts'}
+    assert set(inputs) == {
+        'video',
+        'input_ids',
+        'attention_mask',
+        'mlm_input_ids',
+        'mlm_labels',
+        'text_counts',
+    }
     for key in ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels'):
         assert inputs[key].shape == (6, 5), key
-        torch.testing.assert_close(inputs[key],
-                                   torch.cat([s['inputs'][key] for s in samples]))
+        torch.testing.assert_close(inputs[key], torch.cat([s['inputs'][key] for s in samples]))
     assert inputs['text_counts'].tolist() == [2, 1, 3]
     assert [s.num_captions for s in data['data_samples']] == [2, 1, 3]
 

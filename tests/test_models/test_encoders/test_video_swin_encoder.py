@@ -1,5 +1,6 @@
 """Tests for ``VideoSwinEncoder``: shapes, images as static clips, safe checkpoint loading
 (mmaction2 recognizer, safetensors, inflated 2D Swin) and a quiet ``init_weights``."""
+
 import logging
 import pickle
 
@@ -68,6 +69,7 @@ def test_recognizer_checkpoint_reproduces_source(tmp_path):
 
 def test_safetensors_backbone_checkpoint(tmp_path):
     from safetensors.torch import save_file
+
     source = build_encoder()
     path = tmp_path / 'backbone.safetensors'
     save_file({k: v.contiguous() for k, v in source.backbone.state_dict().items()}, str(path))
@@ -75,8 +77,9 @@ def test_safetensors_backbone_checkpoint(tmp_path):
     target = build_encoder()
     target.load_pretrained(str(path))
     for key, value in source.backbone.state_dict().items():
-        torch.testing.assert_close(target.backbone.state_dict()[key], value, rtol=0, atol=0,
-                                   msg=key)
+        torch.testing.assert_close(
+            target.backbone.state_dict()[key], value, rtol=0, atol=0, msg=key
+        )
     x = clips(batch=1)
     with torch.no_grad():
         torch.testing.assert_close(target(x)[1], source(x)[1], rtol=0, atol=0)
@@ -121,8 +124,9 @@ def test_2d_swin_checkpoint_is_inflated(tmp_path):
     table_key = 'layers.0.blocks.0.attn.relative_position_bias_table'
     wt = target.backbone.window_size[0]
     torch.testing.assert_close(loaded[table_key], state2d[table_key].repeat(2 * wt - 1, 1))
-    torch.testing.assert_close(loaded['layers.1.blocks.0.mlp.fc1.weight'],
-                               state2d['layers.1.blocks.0.mlp.fc1.weight'])
+    torch.testing.assert_close(
+        loaded['layers.1.blocks.0.mlp.fc1.weight'], state2d['layers.1.blocks.0.mlp.fc1.weight']
+    )
 
 
 def test_2d_relative_position_table_of_another_window_is_resized(tmp_path):
@@ -183,8 +187,14 @@ def test_checkpoint_matching_nothing_raises(tmp_path):
 def test_vtp_model_checkpoint_loads_its_video_encoder(tmp_path):
     source = build_encoder()
     path = tmp_path / 'vtp.pth'
-    torch.save({'state_dict': {f'video_encoder.backbone.{k}': v
-                               for k, v in source.backbone.state_dict().items()}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                f'video_encoder.backbone.{k}': v for k, v in source.backbone.state_dict().items()
+            }
+        },
+        path,
+    )
     target = build_encoder(pretrained=str(path))
     target.load_pretrained(str(path))
     for key, value in source.backbone.state_dict().items():
@@ -234,8 +244,10 @@ def test_recognizer_checkpoint_by_url_is_downloaded_once(tmp_path, monkeypatch):
 
     def download(url, dst, progress=True):
         downloads.append(url)
-        torch.save({'state_dict': {f'backbone.{k}': v
-                                   for k, v in source.backbone.state_dict().items()}}, dst)
+        torch.save(
+            {'state_dict': {f'backbone.{k}': v for k, v in source.backbone.state_dict().items()}},
+            dst,
+        )
 
     monkeypatch.setattr(torch.hub, 'download_url_to_file', download)
     url = 'https://download.openmmlab.com/mmaction/v1.0/recognition/swin/swin_k400.pth'

@@ -1,4 +1,5 @@
 """Tests for ``BertFusion``: the text encoder's own upper layers become the fusion encoder."""
+
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,14 @@ from transformers import BertConfig, BertModel
 from vtp.registry import MODELS
 
 VIDEO_DIMS = 64
-BERT = dict(hidden_size=32, num_hidden_layers=4, num_attention_heads=2, intermediate_size=64,
-            vocab_size=120, max_position_embeddings=32)
+BERT = dict(
+    hidden_size=32,
+    num_hidden_layers=4,
+    num_attention_heads=2,
+    intermediate_size=64,
+    vocab_size=120,
+    max_position_embeddings=32,
+)
 
 
 @pytest.fixture(scope='module')
@@ -22,13 +29,21 @@ def checkpoint(tmp_path_factory) -> Path:
 
 
 def build(checkpoint: Path, num_layers: int = 1, single_stream: bool = False):
-    return MODELS.build(dict(
-        type='VideoTextPretrainer',
-        video_encoder=dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4)),
-        text_encoder=dict(type='BertTextEncoder', pretrained=str(checkpoint)),
-        fusion=dict(type='BertFusion', video_dims=VIDEO_DIMS, num_layers=num_layers,
-                    single_stream=single_stream),
-        heads=dict(itc=dict(type='ITCHead')), embed_dim=16)).eval()
+    return MODELS.build(
+        dict(
+            type='VideoTextPretrainer',
+            video_encoder=dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4)),
+            text_encoder=dict(type='BertTextEncoder', pretrained=str(checkpoint)),
+            fusion=dict(
+                type='BertFusion',
+                video_dims=VIDEO_DIMS,
+                num_layers=num_layers,
+                single_stream=single_stream,
+            ),
+            heads=dict(itc=dict(type='ITCHead')),
+            embed_dim=16,
+        )
+    ).eval()
 
 
 def inputs(batch: int = 3, length: int = 6):
@@ -96,8 +111,11 @@ def test_new_weights_only_for_what_video_adds(checkpoint: Path):
     names = {n.split('.')[0] for n, _ in cross.fusion.named_parameters()}
     assert names == {'layers', 'video_proj', 'cross_attention'}
     single = build(checkpoint, 2, single_stream=True)
-    assert {n.split('.')[0] for n, _ in single.fusion.named_parameters()} == \
-        {'layers', 'video_proj', 'type_embed'}
+    assert {n.split('.')[0] for n, _ in single.fusion.named_parameters()} == {
+        'layers',
+        'video_proj',
+        'type_embed',
+    }
 
 
 @pytest.mark.parametrize('num_layers', [0, 4, 5])

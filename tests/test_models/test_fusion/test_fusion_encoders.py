@@ -1,4 +1,5 @@
 """Tests for the fusion encoders ``CrossAttentionFusion`` and ``ConcatFusion``."""
+
 import pytest
 import torch
 
@@ -9,8 +10,9 @@ FUSIONS = ['CrossAttentionFusion', 'ConcatFusion']
 
 
 def build_fusion(name: str):
-    return MODELS.build(dict(type=name, text_dims=TEXT_DIMS, video_dims=VIDEO_DIMS,
-                             num_layers=1, num_heads=2)).eval()
+    return MODELS.build(
+        dict(type=name, text_dims=TEXT_DIMS, video_dims=VIDEO_DIMS, num_layers=1, num_heads=2)
+    ).eval()
 
 
 def inputs(batch: int = 3, length: int = 6, num_video: int = 5):

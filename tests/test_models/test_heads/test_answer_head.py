@@ -1,4 +1,5 @@
 """Tests for ``AnswerHead``: answer classification on the fused question-clip [CLS] token."""
+
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
@@ -13,9 +14,16 @@ def features(fused: torch.Tensor) -> VideoTextFeatures:
     """A bundle whose fused positives are ``fused`` (B, L, D)."""
     batch = fused.shape[0]
     feats = VideoTextFeatures(
-        video_tokens=torch.zeros(batch, 2, D), video_embed=None, text_tokens=fused,
-        text_mask=torch.ones(batch, fused.shape[1], dtype=torch.long), text_embed=None,
-        inputs={}, fuse=lambda t, m, v: t, encode_text=None, word_embeddings=None)
+        video_tokens=torch.zeros(batch, 2, D),
+        video_embed=None,
+        text_tokens=fused,
+        text_mask=torch.ones(batch, fused.shape[1], dtype=torch.long),
+        text_embed=None,
+        inputs={},
+        fuse=lambda t, m, v: t,
+        encode_text=None,
+        word_embeddings=None,
+    )
     return feats
 
 

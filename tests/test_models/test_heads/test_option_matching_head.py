@@ -1,4 +1,5 @@
 """Tests for ``OptionMatchingHead``: the matching head trained listwise over options."""
+
 import torch
 import torch.nn.functional as F
 from mmengine.structures import BaseDataElement
@@ -12,11 +13,16 @@ D = 8
 def features(texts: torch.Tensor, videos: torch.Tensor, counts) -> VideoTextFeatures:
     """Options (sum K, L, D) and clips (B, N, D); fusion adds the clip's mean to the text."""
     return VideoTextFeatures(
-        video_tokens=videos, video_embed=None, text_tokens=texts,
-        text_mask=torch.ones(texts.shape[:2], dtype=torch.long), text_embed=None,
+        video_tokens=videos,
+        video_embed=None,
+        text_tokens=texts,
+        text_mask=torch.ones(texts.shape[:2], dtype=torch.long),
+        text_embed=None,
         inputs=dict(text_counts=torch.tensor(counts)),
-        fuse=lambda t, m, v: t + v.mean(1, keepdim=True), encode_text=None,
-        word_embeddings=None)
+        fuse=lambda t, m, v: t + v.mean(1, keepdim=True),
+        encode_text=None,
+        word_embeddings=None,
+    )
 
 
 def test_loss_is_cross_entropy_over_each_clips_option_margins():
@@ -28,8 +34,10 @@ def test_loss_is_cross_entropy_over_each_clips_option_margins():
     owner = torch.tensor([0] * 5 + [1] * 2)
     logits = head((texts + videos[owner].mean(1, keepdim=True))[:, 0])
     margins = logits[:, 1] - logits[:, 0]
-    expected = (F.cross_entropy(margins[:5][None], torch.tensor([2]))
-                + F.cross_entropy(margins[5:][None], torch.tensor([0]))) / 2
+    expected = (
+        F.cross_entropy(margins[:5][None], torch.tensor([2]))
+        + F.cross_entropy(margins[5:][None], torch.tensor([0]))
+    ) / 2
     torch.testing.assert_close(losses['loss_option'], expected)
 
 

@@ -1,4 +1,5 @@
 """Tests for the pre-training heads ``ITCHead``, ``ITMHead`` and ``MLMHead``."""
+
 import math
 
 import pytest
@@ -14,13 +15,26 @@ TOY_TEXT_DIMS = 32
 VIDEO_DIMS, EMBED, VOCAB = 24, 16, 30522
 
 
-def make_features(input_ids: torch.Tensor, text_embed=None, video_embed=None,
-                  text_encoder=None, fusion=None, num_video: int = 3) -> VideoTextFeatures:
+def make_features(
+    input_ids: torch.Tensor,
+    text_embed=None,
+    video_embed=None,
+    text_encoder=None,
+    fusion=None,
+    num_video: int = 3,
+) -> VideoTextFeatures:
     """A hand-made feature bundle around a toy text encoder and a cross-attention fusion."""
     batch, length = input_ids.shape
     text_encoder = text_encoder or MODELS.build(TOY_TEXT)
-    fusion = fusion or MODELS.build(dict(type='CrossAttentionFusion', text_dims=TOY_TEXT_DIMS,
-                                         video_dims=VIDEO_DIMS, num_layers=1, num_heads=2))
+    fusion = fusion or MODELS.build(
+        dict(
+            type='CrossAttentionFusion',
+            text_dims=TOY_TEXT_DIMS,
+            video_dims=VIDEO_DIMS,
+            num_layers=1,
+            num_heads=2,
+        )
+    )
     mask = torch.ones(batch, length, dtype=torch.long)
     mask[0, -2:] = 0
     labels = torch.full((batch, length), -100)
@@ -31,15 +45,23 @@ def make_features(input_ids: torch.Tensor, text_embed=None, video_embed=None,
     text_tokens, _ = text_encoder(input_ids, mask)
     return VideoTextFeatures(
         video_tokens=torch.randn(batch, num_video, VIDEO_DIMS, requires_grad=True),
-        video_embed=(video_embed if video_embed is not None
-                     else F.normalize(torch.randn(batch, EMBED), dim=-1)),
+        video_embed=(
+            video_embed
+            if video_embed is not None
+            else F.normalize(torch.randn(batch, EMBED), dim=-1)
+        ),
         text_tokens=text_tokens,
         text_mask=mask,
-        text_embed=(text_embed if text_embed is not None
-                    else F.normalize(torch.randn(batch, EMBED), dim=-1)),
-        inputs=dict(input_ids=input_ids, attention_mask=mask, mlm_input_ids=mlm_ids,
-                    mlm_labels=labels),
-        fuse=fusion, encode_text=text_encoder, word_embeddings=text_encoder.word_embeddings)
+        text_embed=(
+            text_embed if text_embed is not None else F.normalize(torch.randn(batch, EMBED), dim=-1)
+        ),
+        inputs=dict(
+            input_ids=input_ids, attention_mask=mask, mlm_input_ids=mlm_ids, mlm_labels=labels
+        ),
+        fuse=fusion,
+        encode_text=text_encoder,
+        word_embeddings=text_encoder.word_embeddings,
+    )
 
 
 def random_ids(batch: int = 4, length: int = 6) -> torch.Tensor:
@@ -59,7 +81,8 @@ def test_itc_loss_keys_and_value():
     assert math.isclose(out['logit_scale'].item(), 10.0, rel_tol=1e-5)
     assert not out['logit_scale'].requires_grad
     expected = MODELS.build(dict(type='InfoNCELoss'))(
-        feats.video_embed, feats.text_embed, torch.tensor(10.0))
+        feats.video_embed, feats.text_embed, torch.tensor(10.0)
+    )
     torch.testing.assert_close(out['loss_itc'], expected)
 
 
@@ -113,13 +136,14 @@ def test_itm_negatives_skip_own_and_identical_texts():
     same = (ids[:, None] == ids[None]).all(-1)  # (6, 6), includes the diagonal
     rows = torch.arange(6)
     for temperature, draws in ((0.07, 200), (10.0, 100)):
-        head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS,
-                                 negative_temperature=temperature))
+        head = MODELS.build(
+            dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, negative_temperature=temperature)
+        )
         drawn = torch.zeros(6, 6, dtype=torch.bool)
         for _ in range(draws):
             neg_text, neg_video = head._sample_negatives(feats)
             for neg in (neg_text, neg_video):
-                assert neg.shape == (6, ) and neg.dtype == torch.long
+                assert neg.shape == (6,) and neg.dtype == torch.long
                 assert not same[rows, neg].any(), neg
                 drawn[rows, neg] = True
     # near-uniform sampling reaches every allowed negative: only identical texts are blocked
@@ -132,8 +156,9 @@ def test_itm_negatives_skip_other_captions_of_the_same_clip():
     ids = random_ids(batch=6)
     base = F.normalize(torch.randn(6, EMBED), dim=-1)
     base[2], base[5] = base[0] + 0.01, base[0] - 0.01
-    feats = make_features(ids, text_embed=F.normalize(base, dim=-1),
-                          video_embed=F.normalize(base, dim=-1))
+    feats = make_features(
+        ids, text_embed=F.normalize(base, dim=-1), video_embed=F.normalize(base, dim=-1)
+    )
     clips = torch.tensor([3, 8, 3, 9, 4, 3])
     feats.inputs['clip_ids'] = clips
     same_clip = clips[:, None] == clips[None]

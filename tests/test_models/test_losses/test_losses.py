@@ -1,4 +1,5 @@
 """Tests for ``InfoNCELoss`` and ``CrossEntropyLoss``."""
+
 import math
 
 import torch
@@ -64,7 +65,7 @@ def test_info_nce_gradient_reaches_both_sides_and_scale():
 def test_cross_entropy_all_ignored_is_zero_with_grad():
     loss = MODELS.build(dict(type='CrossEntropyLoss', loss_weight=3.0))
     logits = torch.randn(4, 5, requires_grad=True)
-    value = loss(logits, torch.full((4, ), -100))
+    value = loss(logits, torch.full((4,), -100))
     assert value.requires_grad
     assert value.item() == 0.0
     value.backward()
@@ -87,8 +88,9 @@ def test_cross_entropy_weight_and_ignore_index():
     torch.testing.assert_close(weighted(logits, target), 2.5 * expected)
 
 
-def naive_info_nce_clips(video: torch.Tensor, text: torch.Tensor, scale: float,
-                         clips: list) -> float:
+def naive_info_nce_clips(
+    video: torch.Tensor, text: torch.Tensor, scale: float, clips: list
+) -> float:
     """Reference with clip identity: the target of each row is spread evenly over every pair
     of its clip (-sum over positives of log softmax / number of positives), both directions."""
     batch = video.shape[0]

@@ -1,4 +1,5 @@
 """The QA data tools: answer vocabulary from a training split; moving-shapes questions."""
+
 import json
 from pathlib import Path
 
@@ -8,14 +9,28 @@ from toy_runs import run_tool
 def test_answer_vocabulary_is_the_top_k_with_coverage(tmp_path: Path) -> None:
     answers = ['dog'] * 3 + ['cat'] * 3 + ['man'] * 2 + ['red']
     train = tmp_path / 'train_qa.json'
-    train.write_text(json.dumps([dict(question='q', answer=a, video_id=0, id=i)
-                                 for i, a in enumerate(answers)]))
+    train.write_text(
+        json.dumps([dict(question='q', answer=a, video_id=0, id=i) for i, a in enumerate(answers)])
+    )
     test = tmp_path / 'test_qa.json'
-    test.write_text(json.dumps([dict(question='q', answer=a, video_id=0, id=i)
-                                for i, a in enumerate(['dog', 'red', 'blue', 'man'])]))
+    test.write_text(
+        json.dumps(
+            [
+                dict(question='q', answer=a, video_id=0, id=i)
+                for i, a in enumerate(['dog', 'red', 'blue', 'man'])
+            ]
+        )
+    )
     out = tmp_path / 'answer_list.json'
-    result = run_tool('tools/data/videoqa/build_answer_vocab.py', str(train), str(out),
-                      '--top-k', '3', '--eval', str(test))
+    result = run_tool(
+        'tools/data/videoqa/build_answer_vocab.py',
+        str(train),
+        str(out),
+        '--top-k',
+        '3',
+        '--eval',
+        str(test),
+    )
     assert json.loads(out.read_text()) == ['cat', 'dog', 'man']  # by count, ties alphabetical
     assert '8 of 9 questions (88.89%)' in result.stdout
     assert '2 of 4 questions (50.00%)' in result.stdout
@@ -50,8 +65,11 @@ def test_moving_shapes_multiple_choice(moving_shapes_root: str) -> None:
         truth = f'a {attrs["colour"]} {attrs["shape"]} moves {attrs["direction"]}'
         options = item['caption']
         assert len(options) == 5 and options[item['answer']] == truth
-        changed = sorted(next(i for i, (a, b) in enumerate(zip(truth.split(), o.split()))
-                              if a != b) for o in options if o != truth)
+        changed = sorted(
+            next(i for i, (a, b) in enumerate(zip(truth.split(), o.split())) if a != b)
+            for o in options
+            if o != truth
+        )
         assert changed == [1, 2, 4, 4]  # colour, shape and twice the direction
         assert truth.replace(attrs['direction'], opposite[attrs['direction']]) in options
     assert len({item['answer'] for item in items}) > 1  # the true option moves around

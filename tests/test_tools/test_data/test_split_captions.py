@@ -1,4 +1,5 @@
 """tools/data/howto100m/split_captions.py: caption.json streamed into JSON lines."""
+
 import json
 import sys
 from pathlib import Path
@@ -11,8 +12,10 @@ import split_captions  # noqa: E402
 
 from vtp.registry import DATASETS  # noqa: E402
 
-CAPTIONS = {f'vid{v}': dict(start=[0.0, 2.5], end=[2.5, 6.0], text=[f'first {v}', 'second 我'])
-            for v in range(5)}
+CAPTIONS = {
+    f'vid{v}': dict(start=[0.0, 2.5], end=[2.5, 6.0], text=[f'first {v}', 'second 我'])
+    for v in range(5)
+}
 
 
 def test_jsonl_holds_every_video_and_reads_like_the_json(tmp_path: Path, monkeypatch) -> None:
@@ -27,8 +30,9 @@ def test_jsonl_holds_every_video_and_reads_like_the_json(tmp_path: Path, monkeyp
         assert dict(split_captions.iter_members(f)) == CAPTIONS
 
     def samples(ann_file: Path) -> list:
-        dataset = DATASETS.build(dict(type='HowTo100MDataset', ann_file=str(ann_file),
-                                      min_duration=1.0, pipeline=[]))
+        dataset = DATASETS.build(
+            dict(type='HowTo100MDataset', ann_file=str(ann_file), min_duration=1.0, pipeline=[])
+        )
         return [dataset.get_data_info(i) for i in range(len(dataset))]
 
     assert samples(dst) == samples(src)
@@ -45,8 +49,9 @@ def test_keeps_only_downloaded_videos_and_resumes(tmp_path: Path) -> None:
     # An interrupted run wrote vid0 and half of vid2's line.
     first = json.dumps(dict(video_id='vid0', **CAPTIONS['vid0']))
     Path(str(dst) + '.partial').write_text(first + '\n{"video_id": "vid2", "sta')
-    result = run_tool('tools/data/howto100m/split_captions.py', str(src), str(dst),
-                      '--videos', str(videos))
+    result = run_tool(
+        'tools/data/howto100m/split_captions.py', str(src), str(dst), '--videos', str(videos)
+    )
     ids = [json.loads(line)['video_id'] for line in dst.read_text().splitlines()]
     assert ids == ['vid0', 'vid2', 'vid3', 'vid4']
     assert '4 videos written' in result.stdout and '1 without a file' in result.stdout

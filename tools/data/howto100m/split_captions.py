@@ -11,6 +11,7 @@ is skipped up to them); the output appears under its final name only when comple
     python tools/data/howto100m/split_captions.py data/howto100m/caption.json \
         data/howto100m/caption.jsonl --videos data/howto100m/videos
 """
+
 import argparse
 import json
 import os
@@ -33,27 +34,28 @@ def iter_members(f: IO[str], progress: Optional[tqdm] = None) -> Iterator[Tuple[
     decoder = json.JSONDecoder()
     buffer, pos, consumed = f.read(CHUNK), 0, 0
     pos = skip_space(buffer, pos)
-    if buffer[pos:pos + 1] != '{':
+    if buffer[pos : pos + 1] != '{':
         raise ValueError(f'{f.name}: expected a JSON object')
     pos += 1
     while True:
         pos = skip_space(buffer, pos)
-        if buffer[pos:pos + 1] == ',':
+        if buffer[pos : pos + 1] == ',':
             pos += 1
             continue
-        if buffer[pos:pos + 1] == '}':
+        if buffer[pos : pos + 1] == '}':
             return
         try:
             key, end = decoder.raw_decode(buffer, pos)
             end = skip_space(buffer, end)
-            if buffer[end:end + 1] != ':':
+            if buffer[end : end + 1] != ':':
                 raise json.JSONDecodeError("expected ':'", buffer, end)
             value, end = decoder.raw_decode(buffer, skip_space(buffer, end + 1))
         except json.JSONDecodeError:
             more = f.read(CHUNK)
             if not more:
-                raise ValueError(f'{f.name}: malformed or truncated JSON after character '
-                                 f'{consumed + pos}') from None
+                raise ValueError(
+                    f'{f.name}: malformed or truncated JSON after character {consumed + pos}'
+                ) from None
             buffer, consumed, pos = buffer[pos:] + more, consumed + pos, 0
             continue
         if not isinstance(key, str) or not isinstance(value, dict):
@@ -74,8 +76,11 @@ def main() -> None:
 
     present: Optional[Set[str]] = None
     if args.videos:
-        present = {osp.splitext(name)[0] for name in os.listdir(args.videos)
-                   if name.endswith(args.video_ext)}
+        present = {
+            osp.splitext(name)[0]
+            for name in os.listdir(args.videos)
+            if name.endswith(args.video_ext)
+        }
     partial = args.dst + '.partial'
     done = 0
     if osp.exists(partial):
@@ -85,8 +90,11 @@ def main() -> None:
         with open(partial, 'wb') as f:
             f.write(b'\n'.join(lines[:done]) + (b'\n' if done else b''))
     kept = skipped = 0
-    with open(args.src, encoding='utf-8') as src, open(partial, 'a', encoding='utf-8') as dst, \
-            tqdm(total=osp.getsize(args.src), unit='B', unit_scale=True) as progress:
+    with (
+        open(args.src, encoding='utf-8') as src,
+        open(partial, 'a', encoding='utf-8') as dst,
+        tqdm(total=osp.getsize(args.src), unit='B', unit_scale=True) as progress,
+    ):
         for video_id, entry in iter_members(src, progress):
             if present is not None and video_id not in present:
                 skipped += 1
@@ -96,9 +104,10 @@ def main() -> None:
                 continue  # written by the interrupted run
             dst.write(json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False) + '\n')
     os.replace(partial, args.dst)
-    print(f'{kept} videos written to {args.dst}' +
-          (f' ({skipped} without a file in {args.videos} left out)' if present is not None
-           else ''))
+    print(
+        f'{kept} videos written to {args.dst}'
+        + (f' ({skipped} without a file in {args.videos} left out)' if present is not None else '')
+    )
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@ writes, in the same folder:
 
     python tools/data/moving_shapes/make_questions.py --data-dir data/moving_shapes
 """
+
 import argparse
 import csv
 import json
@@ -25,15 +26,27 @@ import random
 from pathlib import Path
 
 TRAIN_WORDINGS = {
-    'colour': ['what colour is the {shape}?', 'what color is the shape?',
-               'which colour does the moving {shape} have?'],
-    'shape': ['what shape is the {colour} object?', 'what kind of shape is moving?',
-              'which shape do we see?'],
-    'direction': ['which way does the {colour} {shape} move?', 'where is the shape going?',
-                  'in which direction does the {shape} travel?'],
+    'colour': [
+        'what colour is the {shape}?',
+        'what color is the shape?',
+        'which colour does the moving {shape} have?',
+    ],
+    'shape': [
+        'what shape is the {colour} object?',
+        'what kind of shape is moving?',
+        'which shape do we see?',
+    ],
+    'direction': [
+        'which way does the {colour} {shape} move?',
+        'where is the shape going?',
+        'in which direction does the {shape} travel?',
+    ],
 }
-TEST_WORDINGS = {'colour': 'what colour is the shape?', 'shape': 'what shape is moving?',
-                 'direction': 'which way does the shape move?'}
+TEST_WORDINGS = {
+    'colour': 'what colour is the shape?',
+    'shape': 'what shape is moving?',
+    'direction': 'which way does the shape move?',
+}
 
 
 def questions(clips: dict, wordings: dict, rng: random.Random) -> list:
@@ -42,9 +55,15 @@ def questions(clips: dict, wordings: dict, rng: random.Random) -> list:
     for video, attrs in clips.items():
         for kind, options in wordings.items():
             template = options if isinstance(options, str) else rng.choice(options)
-            items.append(dict(question=template.format(colour=attrs['colour'],
-                                                       shape=attrs['shape']),
-                              answer=attrs[kind], video_id=video, id=len(items), type=kind))
+            items.append(
+                dict(
+                    question=template.format(colour=attrs['colour'], shape=attrs['shape']),
+                    answer=attrs[kind],
+                    video_id=video,
+                    id=len(items),
+                    type=kind,
+                )
+            )
     return items
 
 
@@ -60,19 +79,19 @@ def multiple_choice(clips: dict, values: dict, rng: random.Random) -> list:
     items = []
     for video, attrs in clips.items():
         colour, shape, direction = attrs['colour'], attrs['shape'], attrs['direction']
-        other_direction = rng.choice([d for d in values['direction']
-                                      if d not in (direction, OPPOSITE[direction])])
-        options = [caption(colour, shape, direction),
-                   caption(colour, shape, OPPOSITE[direction]),
-                   caption(colour, shape, other_direction),
-                   caption(rng.choice([c for c in values['colour'] if c != colour]), shape,
-                           direction),
-                   caption(colour, rng.choice([s for s in values['shape'] if s != shape]),
-                           direction)]
+        other_direction = rng.choice(
+            [d for d in values['direction'] if d not in (direction, OPPOSITE[direction])]
+        )
+        options = [
+            caption(colour, shape, direction),
+            caption(colour, shape, OPPOSITE[direction]),
+            caption(colour, shape, other_direction),
+            caption(rng.choice([c for c in values['colour'] if c != colour]), shape, direction),
+            caption(colour, rng.choice([s for s in values['shape'] if s != shape]), direction),
+        ]
         order = list(range(5))
         rng.shuffle(order)
-        items.append(dict(video=video, caption=[options[i] for i in order],
-                          answer=order.index(0)))
+        items.append(dict(video=video, caption=[options[i] for i in order], answer=order.index(0)))
     return items
 
 
@@ -84,13 +103,19 @@ def main() -> None:
     root = Path(args.data_dir)
     attributes = json.loads((root / 'attributes.json').read_text(encoding='utf-8'))
     with open(root / 'train.csv', newline='', encoding='utf-8') as f:
-        train = {f'{row["page_dir"]}/{row["videoid"]}.mp4': attributes['train'][row['videoid']]
-                 for row in csv.DictReader(f)}
-    test = {item['video']: attributes['test'][item['video']]
-            for item in json.loads((root / 'test.json').read_text(encoding='utf-8'))}
+        train = {
+            f'{row["page_dir"]}/{row["videoid"]}.mp4': attributes['train'][row['videoid']]
+            for row in csv.DictReader(f)
+        }
+    test = {
+        item['video']: attributes['test'][item['video']]
+        for item in json.loads((root / 'test.json').read_text(encoding='utf-8'))
+    }
     rng = random.Random(args.seed)
-    for name, items in (('train_qa.json', questions(train, TRAIN_WORDINGS, rng)),
-                        ('test_qa.json', questions(test, TEST_WORDINGS, rng))):
+    for name, items in (
+        ('train_qa.json', questions(train, TRAIN_WORDINGS, rng)),
+        ('test_qa.json', questions(test, TEST_WORDINGS, rng)),
+    ):
         (root / name).write_text(json.dumps(items, indent=1) + '\n', encoding='utf-8')
         print(f'{len(items)} questions written to {root / name}')
     answers = sorted({attrs[kind] for attrs in train.values() for kind in TEST_WORDINGS})

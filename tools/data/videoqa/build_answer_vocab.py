@@ -9,6 +9,7 @@ it can never be answered right, and vtp counts them as wrong.
     python tools/data/videoqa/build_answer_vocab.py data/msrvtt_qa/train_qa.json \
         data/msrvtt_qa/answer_list.json --top-k 1500 --eval data/msrvtt_qa/test_qa.json
 """
+
 import argparse
 import json
 from collections import Counter
@@ -30,14 +31,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('train', help='training annotation (train_qa.json)')
     parser.add_argument('out', help='output JSON list of answers')
-    parser.add_argument('--top-k', type=int, default=1500,
-                        help='vocabulary size (VindLU uses 1500 for MSRVTT-QA; 1000 is common)')
+    parser.add_argument(
+        '--top-k',
+        type=int,
+        default=1500,
+        help='vocabulary size (VindLU uses 1500 for MSRVTT-QA; 1000 is common)',
+    )
     parser.add_argument('--eval', nargs='*', default=[], help='splits to report coverage on')
     args = parser.parse_args()
 
     counts = Counter(answers_of(args.train))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    vocabulary = [answer for answer, _ in ranked[:args.top_k]]
+    vocabulary = [answer for answer, _ in ranked[: args.top_k]]
     with open(args.out, 'w', encoding='utf-8') as f:
         json.dump(vocabulary, f, ensure_ascii=False, indent=0)
     known = set(vocabulary)
@@ -45,8 +50,10 @@ def main() -> None:
     for path in [args.train, *args.eval]:
         answers = answers_of(path)
         covered = sum(a in known for a in answers)
-        print(f'{path}: {covered} of {len(answers)} questions ({100 * covered / len(answers):.2f}%)'
-              ' have their answer in the vocabulary')
+        print(
+            f'{path}: {covered} of {len(answers)} questions ({100 * covered / len(answers):.2f}%)'
+            ' have their answer in the vocabulary'
+        )
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 """An endless, resumable sampler whose keys carry the pass number for per-sample randomness."""
+
 from typing import Iterator, Optional, Sized
 
 import numpy as np

@@ -11,6 +11,15 @@ from .sample_frames import SampleFrames
 from .tokenize_text import TokenizeText
 
 __all__ = [
-    'CenterCrop', 'DecodeVideo', 'FlipVideo', 'LoadImage', 'MaskTokens', 'OpenVideo',
-    'PackVideoTextInputs', 'RandomCrop', 'Resize', 'SampleFrames', 'TokenizeText'
+    'CenterCrop',
+    'DecodeVideo',
+    'FlipVideo',
+    'LoadImage',
+    'MaskTokens',
+    'OpenVideo',
+    'PackVideoTextInputs',
+    'RandomCrop',
+    'Resize',
+    'SampleFrames',
+    'TokenizeText',
 ]

@@ -1,4 +1,5 @@
 """Crop the centre of every frame."""
+
 from typing import Dict
 
 from mmcv.transforms import BaseTransform
@@ -27,6 +28,6 @@ class CenterCrop(BaseTransform):
         if height < self.size or width < self.size:
             raise ValueError(f'frames of {height}x{width} are smaller than the crop {self.size}')
         top, left = (height - self.size) // 2, (width - self.size) // 2
-        results['imgs'] = imgs[:, top:top + self.size, left:left + self.size]
+        results['imgs'] = imgs[:, top : top + self.size, left : left + self.size]
         results['img_shape'] = (self.size, self.size)
         return results

@@ -1,4 +1,5 @@
 """Decode the chosen frames of an opened video."""
+
 from typing import Dict
 
 from mmcv.transforms import BaseTransform
@@ -24,17 +25,20 @@ class DecodeVideo(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         import decord
+
         reader = results.pop('video_reader')
         frame_inds = list(results['frame_inds'])
         try:
             with native_stderr_silenced():
                 imgs = reader.get_batch(frame_inds).asnumpy()  # (T, H, W, 3)
         except (decord.DECORDError, RuntimeError) as e:
-            raise SampleError(results['filename'], 'undecodable frames',
-                              first_line(e)) from None
+            raise SampleError(results['filename'], 'undecodable frames', first_line(e)) from None
         if imgs.ndim != 4 or imgs.shape[0] != len(frame_inds) or imgs.shape[3] != 3:
-            raise SampleError(results['filename'], 'undecodable frames',
-                              f'{len(frame_inds)} frames asked, decoded shape {imgs.shape}')
+            raise SampleError(
+                results['filename'],
+                'undecodable frames',
+                f'{len(frame_inds)} frames asked, decoded shape {imgs.shape}',
+            )
         results['imgs'] = imgs
         results['img_shape'] = imgs.shape[1:3]
         return results

@@ -1,4 +1,5 @@
 """Horizontal flip that keeps the text true: words naming a side are swapped with the frames."""
+
 import re
 from typing import Dict, List, Sequence, Tuple, Union
 
@@ -27,17 +28,25 @@ class FlipVideo(BaseTransform):
         swap_words: word pairs exchanged in flipped samples' text; empty to keep the text.
     """
 
-    def __init__(self, prob: float = 0.5,
-                 swap_words: Sequence[Tuple[str, str]] = (('left', 'right'),
-                                                          ('leftwards', 'rightwards'),
-                                                          ('leftward', 'rightward'))) -> None:
+    def __init__(
+        self,
+        prob: float = 0.5,
+        swap_words: Sequence[Tuple[str, str]] = (
+            ('left', 'right'),
+            ('leftwards', 'rightwards'),
+            ('leftward', 'rightward'),
+        ),
+    ) -> None:
         self.prob = prob
         self.mapping = {}
         for a, b in swap_words:
             self.mapping[a.lower()], self.mapping[b.lower()] = b.lower(), a.lower()
         words = sorted(self.mapping, key=len, reverse=True)
-        self.pattern = re.compile(r'\b(' + '|'.join(map(re.escape, words)) + r')\b',
-                                  re.IGNORECASE) if words else None
+        self.pattern = (
+            re.compile(r'\b(' + '|'.join(map(re.escape, words)) + r')\b', re.IGNORECASE)
+            if words
+            else None
+        )
 
     def _swap(self, text: str) -> str:
         def replace(match: re.Match) -> str:
@@ -55,6 +64,7 @@ class FlipVideo(BaseTransform):
         if flip:
             results['imgs'] = np.ascontiguousarray(results['imgs'][:, :, ::-1])
             text: Union[str, List[str]] = results['text']
-            results['text'] = self._swap(text) if isinstance(text, str) else [
-                self._swap(t) for t in text]
+            results['text'] = (
+                self._swap(text) if isinstance(text, str) else [self._swap(t) for t in text]
+            )
         return results

@@ -1,4 +1,5 @@
 """Load an image as a static video, so image-text and video-text samples share batches."""
+
 import struct
 import warnings
 from typing import Callable, Dict, Sequence

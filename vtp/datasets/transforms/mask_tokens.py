@@ -1,4 +1,5 @@
 """BERT-style token masking for masked language modelling."""
+
 from typing import Dict
 
 import numpy as np

@@ -10,6 +10,7 @@ apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``mdhd``, ``hdlr``, ``stsd``, `
 ``stsz``/``stz2``; ``mvex`` > ``trex``; each top-level ``moof`` > ``traf`` > ``tfhd``,
 ``tfdt``, ``trun``), seeking over the media data: a few small reads, one more per fragment.
 """
+
 import math
 import struct
 from dataclasses import dataclass, replace
@@ -18,8 +19,23 @@ from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 
 # Box types an ISO base media file (or a QuickTime movie) can start with.
-FIRST_BOX_TYPES = frozenset({b'ftyp', b'moov', b'mdat', b'free', b'skip', b'wide', b'pnot',
-                             b'uuid', b'styp', b'sidx', b'pdin', b'meta', b'junk'})
+FIRST_BOX_TYPES = frozenset(
+    {
+        b'ftyp',
+        b'moov',
+        b'mdat',
+        b'free',
+        b'skip',
+        b'wide',
+        b'pnot',
+        b'uuid',
+        b'styp',
+        b'sidx',
+        b'pdin',
+        b'meta',
+        b'junk',
+    }
+)
 # Boxes of a track that hold other boxes, in which FFmpeg looks for any box it knows.
 CONTAINERS = frozenset({b'mdia', b'minf', b'dinf', b'stbl', b'edts', b'udta'})
 MAX_MOOV_BYTES = 1 << 28  # a moov box this large is corrupt (an hour of 60 fps video: ~3 MB)
@@ -69,8 +85,10 @@ class VideoTrack:
             return 'no readable track header (tkhd)'
         a, b, c, d = self.matrix
         mirrored = ' and mirrors' if a * d - b * c < 0 else ''
-        return (f'display matrix [{a:g} {b:g}; {c:g} {d:g}] rotates by '
-                f'{math.degrees(math.atan2(b, a)):g} degrees{mirrored}')
+        return (
+            f'display matrix [{a:g} {b:g}; {c:g} {d:g}] rotates by '
+            f'{math.degrees(math.atan2(b, a)):g} degrees{mirrored}'
+        )
 
 
 @dataclass(frozen=True)
@@ -107,8 +125,9 @@ def read_mp4_header(path: str) -> Optional[Mp4Header]:
                 tracks.append(track)
     if moofs:
         _check_fragments(moov, moofs)
-    return Mp4Header([replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t
-                      for t in tracks], bool(moofs))
+    return Mp4Header(
+        [replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t for t in tracks], bool(moofs)
+    )
 
 
 def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
@@ -135,8 +154,10 @@ def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
             break
         if kind == b'moov' and moov is None:
             if pos + size > file_size:
-                raise Mp4HeaderError(f'the moov box is cut off ({file_size - pos} of {size} '
-                                     'bytes): an incomplete file')
+                raise Mp4HeaderError(
+                    f'the moov box is cut off ({file_size - pos} of {size} '
+                    'bytes): an incomplete file'
+                )
             if size > MAX_MOOV_BYTES:
                 raise Mp4HeaderError(f'a moov box of {size} bytes')
             f.seek(pos + header)
@@ -146,8 +167,7 @@ def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
             moofs.append((head + f.read(max(read - len(head), 0)))[header:read])
         pos += size
     if moov is None:
-        raise Mp4HeaderError('no moov box: an incomplete file (its index was to come at the '
-                             'end)')
+        raise Mp4HeaderError('no moov box: an incomplete file (its index was to come at the end)')
     return moov, moofs
 
 
@@ -191,8 +211,9 @@ def _find(data: bytes, start: int, end: int, kind: bytes) -> Optional[Tuple[int,
     return None
 
 
-def _matrix(data: bytes, start: int, end: int, v0_offset: int,
-            v1_offset: int) -> Optional[Tuple[float, float, float, float]]:
+def _matrix(
+    data: bytes, start: int, end: int, v0_offset: int, v1_offset: int
+) -> Optional[Tuple[float, float, float, float]]:
     """``(a, b, c, d)`` of the 3x3 matrix in a ``tkhd`` or ``mvhd`` payload (16.16 fixed)."""
     offset = start + (v1_offset if data[start] == 1 else v0_offset)
     if offset + 36 > end:
@@ -201,22 +222,27 @@ def _matrix(data: bytes, start: int, end: int, v0_offset: int,
     return a / 65536, b / 65536, c / 65536, d / 65536
 
 
-def _times(m: Tuple[float, float, float, float],
-           n: Tuple[float, float, float, float]) -> Tuple[float, float, float, float]:
+def _times(
+    m: Tuple[float, float, float, float], n: Tuple[float, float, float, float]
+) -> Tuple[float, float, float, float]:
     """The 2x2 product ``m n`` (row-vector convention: ``m`` applies first)."""
-    return (m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3])
+    return (
+        m[0] * n[0] + m[1] * n[2],
+        m[0] * n[1] + m[1] * n[3],
+        m[2] * n[0] + m[3] * n[2],
+        m[2] * n[1] + m[3] * n[3],
+    )
 
 
 def _video_track(data: bytes, start: int, end: int) -> Optional[VideoTrack]:
     """The ``trak`` payload ``data[start:end]`` as a :class:`VideoTrack`; None if not video."""
     hdlr = _child(data, start, end, b'mdia', b'hdlr')
-    if hdlr is None or data[hdlr[0] + 8:hdlr[0] + 12] != b'vide':
+    if hdlr is None or data[hdlr[0] + 8 : hdlr[0] + 12] != b'vide':
         return None
     tkhd = _child(data, start, end, b'tkhd')
     matrix = _matrix(data, *tkhd, v0_offset=40, v1_offset=52) if tkhd else None
     stsd = _find(data, start, end, b'stsd')
-    codec = data[stsd[0] + 12:stsd[0] + 16].decode('latin-1') if stsd else ''
+    codec = data[stsd[0] + 12 : stsd[0] + 16].decode('latin-1') if stsd else ''
     return VideoTrack(matrix, codec, _num_samples(data, start, end))
 
 
@@ -228,20 +254,25 @@ def _num_samples(data: bytes, start: int, end: int) -> int:
     (billions of frames), and decord aborts the process allocating for them.
     """
     sizes = _find(data, start, end, b'stsz') or _find(data, start, end, b'stz2')
-    count = struct.unpack_from('>I', data, sizes[0] + 8)[0] if sizes and \
-        sizes[0] + 12 <= sizes[1] else 0
+    count = (
+        struct.unpack_from('>I', data, sizes[0] + 8)[0]
+        if sizes and sizes[0] + 12 <= sizes[1]
+        else 0
+    )
     stts = _find(data, start, end, b'stts')
     if stts is None:
         return count
     entries = struct.unpack_from('>I', data, stts[0] + 4)[0] if stts[0] + 8 <= stts[1] else 0
     if stts[0] + 8 + 8 * entries > stts[1]:
-        raise Mp4HeaderError(f'the time-to-sample table (stts) claims {entries} entries in '
-                             f'{stts[1] - stts[0]} bytes')
+        raise Mp4HeaderError(
+            f'the time-to-sample table (stts) claims {entries} entries in {stts[1] - stts[0]} bytes'
+        )
     table = np.frombuffer(data, '>u4', count=2 * entries, offset=stts[0] + 8)
     timed = int(table[0::2].sum(dtype=np.int64))  # (sample count, sample delta) pairs
     if timed != count:
-        raise Mp4HeaderError(f'the sample tables disagree: {timed} samples timed (stts), '
-                             f'{count} sized (stsz)')
+        raise Mp4HeaderError(
+            f'the sample tables disagree: {timed} samples timed (stts), {count} sized (stsz)'
+        )
     return count
 
 
@@ -267,20 +298,23 @@ def _fragmented_track(data: bytes, start: int, end: int) -> Tuple[int, _Fragment
     track_id, timescale, ticks = 0, 0, 0
     tkhd = _child(data, start, end, b'tkhd')
     if tkhd:  # version 1 has 64-bit times before the track ID
-        track_id = _u32(data, tkhd[0] + (20 if data[tkhd[0]:tkhd[0] + 1] == b'\1' else 12),
-                        tkhd[1]) or 0
+        track_id = (
+            _u32(data, tkhd[0] + (20 if data[tkhd[0] : tkhd[0] + 1] == b'\1' else 12), tkhd[1]) or 0
+        )
     mdhd = _child(data, start, end, b'mdia', b'mdhd')
     if mdhd:
-        timescale = _u32(data, mdhd[0] + (20 if data[mdhd[0]:mdhd[0] + 1] == b'\1' else 12),
-                         mdhd[1]) or 0
+        timescale = (
+            _u32(data, mdhd[0] + (20 if data[mdhd[0] : mdhd[0] + 1] == b'\1' else 12), mdhd[1]) or 0
+        )
     stts = _find(data, start, end, b'stts')
     entries = _u32(data, stts[0] + 4, stts[1]) if stts else None
     if entries and stts[0] + 8 + 8 * entries <= stts[1]:
         table = np.frombuffer(data, '>u4', count=2 * entries, offset=stts[0] + 8).astype(
-            np.int64)  # (sample count, sample delta) pairs
+            np.int64
+        )  # (sample count, sample delta) pairs
         ticks = int(np.dot(table[0::2], table[1::2]))
     hdlr = _child(data, start, end, b'mdia', b'hdlr')
-    video = hdlr is not None and data[hdlr[0] + 8:hdlr[0] + 12] == b'vide'
+    video = hdlr is not None and data[hdlr[0] + 8 : hdlr[0] + 12] == b'vide'
     return track_id, _FragmentedTrack(timescale, ticks, video)
 
 
@@ -314,10 +348,14 @@ def _check_fragments(moov: bytes, moofs: List[bytes]) -> None:
                 runs += _fragment_runs(moof, start, end, number, tracks)
     if sum(run[3] for run in runs) > MAX_EXPECTED_FRAMES:
         raise Mp4HeaderError(f'the fragments claim {sum(run[3] for run in runs)} samples')
-    fps = max((samples * tracks[track_id].timescale / duration
-               for _, track_id, _, samples, duration in runs
-               if tracks[track_id].video and samples and duration),
-              default=max((t.timescale for t in tracks.values()), default=0))
+    fps = max(
+        (
+            samples * tracks[track_id].timescale / duration
+            for _, track_id, _, samples, duration in runs
+            if tracks[track_id].video and samples and duration
+        ),
+        default=max((t.timescale for t in tracks.values()), default=0),
+    )
     for number, track_id, first, _, duration in runs:
         timescale = tracks[track_id].timescale
         frames = (first + duration) / timescale * fps
@@ -325,11 +363,13 @@ def _check_fragments(moov: bytes, moofs: List[bytes]) -> None:
             raise Mp4HeaderError(
                 f'fragment {number}: track {track_id} runs from {first / timescale:.6g} s '
                 f'(decode time {first}) to {(first + duration) / timescale:.6g} s; at '
-                f'{fps:.3g} fps decord would reserve an index for {frames:.3g} frames')
+                f'{fps:.3g} fps decord would reserve an index for {frames:.3g} frames'
+            )
 
 
-def _fragment_runs(data: bytes, start: int, end: int, number: int,
-                   tracks: Dict[int, _FragmentedTrack]) -> List[Tuple[int, int, int, int, int]]:
+def _fragment_runs(
+    data: bytes, start: int, end: int, number: int, tracks: Dict[int, _FragmentedTrack]
+) -> List[Tuple[int, int, int, int, int]]:
     """``(fragment number, track ID, first decode time, samples, duration)`` of each track
     run (``trun``) in the ``traf`` payload ``data[start:end]``, advancing the end of its track
     in ``tracks``; nothing for a track the ``moov`` does not have, which FFmpeg ignores."""
@@ -339,7 +379,7 @@ def _fragment_runs(data: bytes, start: int, end: int, number: int,
     if track_id not in tracks:
         return []
     track = tracks[track_id]
-    flags = _u32(data, tfhd[0], tfhd[1]) & 0xffffff
+    flags = _u32(data, tfhd[0], tfhd[1]) & 0xFFFFFF
     offset = tfhd[0] + 8 + 8 * (flags & 0x1) + 2 * (flags & 0x2)  # base offset, description
     duration = _u32(data, offset, tfhd[1]) if flags & 0x8 else track.default_duration
     tfdt = next(((s, e) for kind, s, e in boxes if kind == b'tfdt'), None)
@@ -347,18 +387,22 @@ def _fragment_runs(data: bytes, start: int, end: int, number: int,
         wide = data[tfdt[0]] == 1 and tfdt[0] + 12 <= tfdt[1]
         track.end = struct.unpack_from('>Q' if wide else '>I', data, tfdt[0] + 4)[0]
         if track.end >= 1 << 63:  # FFmpeg reads it signed
-            raise Mp4HeaderError(f'fragment {number}: negative decode time (tfdt) '
-                                 f'{track.end - (1 << 64)} of track {track_id}')
+            raise Mp4HeaderError(
+                f'fragment {number}: negative decode time (tfdt) '
+                f'{track.end - (1 << 64)} of track {track_id}'
+            )
     runs = []
     for kind, s, e in boxes:
         if kind != b'trun' or s + 8 > e:
             continue
         flags, samples = struct.unpack_from('>2I', data, s)
-        fields = bin(flags & 0xf00).count('1')  # duration, size, flags, composition offset
+        fields = bin(flags & 0xF00).count('1')  # duration, size, flags, composition offset
         first = s + 8 + 4 * (flags & 0x1) + (flags & 0x4)  # data offset, first sample flags
         if first + 4 * fields * samples > e:
-            raise Mp4HeaderError(f'fragment {number}: a track run (trun) of track {track_id} '
-                                 f'claims {samples} samples in {e - s} bytes')
+            raise Mp4HeaderError(
+                f'fragment {number}: a track run (trun) of track {track_id} '
+                f'claims {samples} samples in {e - s} bytes'
+            )
         if flags & 0x100 and samples:
             table = np.frombuffer(data, '>u4', count=fields * samples, offset=first)
             total = int(table[0::fields].sum(dtype=np.int64))

@@ -1,4 +1,5 @@
 """Open a video file with decord."""
+
 import math
 import os
 import re
@@ -109,6 +110,7 @@ class OpenVideo(BaseTransform):
 
     def transform(self, results: Dict) -> Dict:
         import decord
+
         path = results['filename']
         check_file(path)
         try:

@@ -1,4 +1,5 @@
 """Pack a processed sample into model inputs and a data sample."""
+
 import hashlib
 from typing import Dict, Sequence
 
@@ -17,9 +18,9 @@ def clip_identity(results: Dict) -> int:
     sample index when there is no file). Two samples of the same clip (two captions of one
     video in one batch) share it, so losses can tell them apart from true negatives."""
     if 'filename' in results:
-        name = f"{results['filename']}|{results.get('start')}|{results.get('end')}"
+        name = f'{results["filename"]}|{results.get("start")}|{results.get("end")}'
     else:
-        name = f"sample {results.get('sample_idx')}"
+        name = f'sample {results.get("sample_idx")}'
     digest = hashlib.blake2b(name.encode('utf-8', 'surrogateescape'), digest_size=8).digest()
     return int.from_bytes(digest, 'little', signed=True)
 
@@ -39,13 +40,16 @@ class PackVideoTextInputs(BaseTransform):
         meta_keys: result keys copied into the data sample's metainfo when present.
     """
 
-    def __init__(self, meta_keys: Sequence[str] = ('sample_idx', 'video_id', 'text',
-                                                   'filename')) -> None:
+    def __init__(
+        self, meta_keys: Sequence[str] = ('sample_idx', 'video_id', 'text', 'filename')
+    ) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
-        inputs = dict(video=torch.from_numpy(np.ascontiguousarray(results['imgs'])),
-                      clip_id=torch.tensor(clip_identity(results)))
+        inputs = dict(
+            video=torch.from_numpy(np.ascontiguousarray(results['imgs'])),
+            clip_id=torch.tensor(clip_identity(results)),
+        )
         for key in INPUT_KEYS:
             if key in results:
                 inputs[key] = torch.from_numpy(results[key])

@@ -1,4 +1,5 @@
 """Crop the same random window from every frame."""
+
 from typing import Dict
 
 import numpy as np
@@ -29,6 +30,6 @@ class RandomCrop(BaseTransform):
             raise ValueError(f'frames of {height}x{width} are smaller than the crop {self.size}')
         top = np.random.randint(0, height - self.size + 1)
         left = np.random.randint(0, width - self.size + 1)
-        results['imgs'] = imgs[:, top:top + self.size, left:left + self.size]
+        results['imgs'] = imgs[:, top : top + self.size, left : left + self.size]
         results['img_shape'] = (self.size, self.size)
         return results

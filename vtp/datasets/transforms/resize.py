@@ -1,4 +1,5 @@
 """Resize every frame of a clip."""
+
 from typing import Dict, Tuple, Union
 
 import cv2
@@ -32,9 +33,16 @@ class Resize(BaseTransform):
         else:
             size = tuple(self.scale)
         if size != (height, width):
-            imgs = np.stack([cv2.resize(img, size[::-1], interpolation=cv2.INTER_AREA
-                                        if size[0] < height else cv2.INTER_LINEAR)
-                             for img in imgs])
+            imgs = np.stack(
+                [
+                    cv2.resize(
+                        img,
+                        size[::-1],
+                        interpolation=cv2.INTER_AREA if size[0] < height else cv2.INTER_LINEAR,
+                    )
+                    for img in imgs
+                ]
+            )
         results['imgs'] = imgs
         results['img_shape'] = size
         return results

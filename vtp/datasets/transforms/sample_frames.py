@@ -1,4 +1,5 @@
 """Choose which frames of a clip to decode."""
+
 import math
 from typing import Dict
 
@@ -31,8 +32,9 @@ class SampleFrames(BaseTransform):
         repeat_short: repeat frames of clips shorter than T instead of rejecting them.
     """
 
-    def __init__(self, num_frames: int, test_mode: bool = False,
-                 repeat_short: bool = False) -> None:
+    def __init__(
+        self, num_frames: int, test_mode: bool = False, repeat_short: bool = False
+    ) -> None:
         if num_frames < 1:
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
         self.num_frames = num_frames
@@ -49,8 +51,11 @@ class SampleFrames(BaseTransform):
             last = total if end is None else min(max(int(math.ceil(end * fps)), first), total)
         available = last - first
         if available < 1 or (available < self.num_frames and not self.repeat_short):
-            raise SampleError(results['filename'], 'fewer frames than asked',
-                              f'{available} frames, {self.num_frames} asked')
+            raise SampleError(
+                results['filename'],
+                'fewer frames than asked',
+                f'{available} frames, {self.num_frames} asked',
+            )
         edges = np.linspace(0, available, self.num_frames + 1)  # segment boundaries
         if self.test_mode:
             points = (edges[:-1] + edges[1:]) / 2

@@ -1,4 +1,5 @@
 """Tokenise captions with a Hugging Face tokenizer."""
+
 from typing import Dict
 
 import numpy as np
@@ -42,8 +43,12 @@ class TokenizeText(BaseTransform):
         if any(not c.strip() for c in captions):
             raise SampleError(results.get('filename', '<text>'), 'empty caption')
         encoded = load_tokenizer(self.tokenizer)(
-            captions, padding='max_length', truncation=True, max_length=self.max_length,
-            return_tensors='np')
+            captions,
+            padding='max_length',
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors='np',
+        )
         results['text'] = captions[0] if isinstance(text, str) or self.sample_one else captions
         results['input_ids'] = encoded['input_ids'].astype(np.int64)
         results['attention_mask'] = encoded['attention_mask'].astype(np.int64)

@@ -4,5 +4,10 @@ from .protocol_card_hook import ProtocolCardHook
 from .rng_state_hook import RNGStateHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 
-__all__ = ['DataHealthHook', 'FiniteLossHook', 'ProtocolCardHook', 'RNGStateHook',
-           'SafeCheckpointHook']
+__all__ = [
+    'DataHealthHook',
+    'FiniteLossHook',
+    'ProtocolCardHook',
+    'RNGStateHook',
+    'SafeCheckpointHook',
+]

@@ -1,4 +1,5 @@
 """Report replaced (broken) samples and per-corpus sample counts; stop on too many failures."""
+
 from collections import Counter
 from typing import Dict, Optional, Sequence
 
@@ -52,8 +53,9 @@ class DataHealthHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self, max_failure_ratio: float = 0.1, min_samples: int = 200,
-                 strict_eval: bool = False) -> None:
+    def __init__(
+        self, max_failure_ratio: float = 0.1, min_samples: int = 200, strict_eval: bool = False
+    ) -> None:
         if not 0 <= max_failure_ratio <= 1:
             raise ValueError(f'max_failure_ratio must be in [0, 1], got {max_failure_ratio}')
         self.max_failure_ratio = max_failure_ratio
@@ -78,13 +80,19 @@ class DataHealthHook(Hook):
             for failure in failures:
                 if failure['path'] not in tally.files:
                     tally.files[failure['path']] = failure['reason']
-                    runner.logger.warning(f'data ({mode}): {what}: '
-                                          f'{failure["path"]}: {failure["reason"]}')
+                    runner.logger.warning(
+                        f'data ({mode}): {what}: {failure["path"]}: {failure["reason"]}'
+                    )
         tally.corpora.update(batch_corpora)
         return batch_corpora
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
+    def after_train_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
         corpora = self._record(runner, 'train', data_batch)
         total = sum(corpora.values())
         for name, count in corpora.items():
@@ -95,14 +103,25 @@ class DataHealthHook(Hook):
             raise RuntimeError(
                 f'{tally.failures} of {reads} sample reads failed, more than '
                 f'max_failure_ratio={self.max_failure_ratio}: {self._describe(tally)}. '
-                'Check the data paths and files, or raise DataHealthHook.max_failure_ratio.')
+                'Check the data paths and files, or raise DataHealthHook.max_failure_ratio.'
+            )
 
-    def after_val_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                       outputs: Optional[Sequence] = None) -> None:
+    def after_val_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[Sequence] = None,
+    ) -> None:
         self._record(runner, 'val', data_batch)
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def after_test_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[Sequence] = None,
+    ) -> None:
         self._record(runner, 'test', data_batch)
 
     def before_val_epoch(self, runner) -> None:
@@ -143,8 +162,10 @@ class DataHealthHook(Hook):
         runner.logger.info(line)
         if mode != 'train' and self.strict_eval and tally.files:
             listed = '; '.join(f'{path}: {why}' for path, why in sorted(tally.files.items()))
-            raise RuntimeError(f'evaluation had {tally.replaced} missing samples '
-                               f'(DataHealthHook.strict_eval=True): {listed}')
+            raise RuntimeError(
+                f'evaluation had {tally.replaced} missing samples '
+                f'(DataHealthHook.strict_eval=True): {listed}'
+            )
 
     @staticmethod
     def _describe(tally: _Tally, mode: str = 'train') -> str:
@@ -153,5 +174,7 @@ class DataHealthHook(Hook):
             return f'0 {what}'
         reasons = Counter(tally.files.values())
         why = ', '.join(f'{reason} {n}' for reason, n in sorted(reasons.items()))
-        return (f'{tally.replaced} {what} ({tally.failures} failed reads) because of '
-                f'{len(tally.files)} broken files: {why}')
+        return (
+            f'{tally.replaced} {what} ({tally.failures} failed reads) because of '
+            f'{len(tally.files)} broken files: {why}'
+        )

@@ -1,4 +1,5 @@
 """Stop training at the first NaN or infinite loss, naming what broke and where to restart."""
+
 import math
 import os.path as osp
 from typing import Optional
@@ -22,10 +23,18 @@ class FiniteLossHook(Hook):
 
     priority = 'HIGH'
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch: Optional[dict] = None,
-                         outputs: Optional[dict] = None) -> None:
-        terms = {key: float(torch.as_tensor(value).detach())
-                 for key, value in (outputs or {}).items() if 'loss' in key}
+    def after_train_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
+        terms = {
+            key: float(torch.as_tensor(value).detach())
+            for key, value in (outputs or {}).items()
+            if 'loss' in key
+        }
         broken = torch.tensor(float(any(not math.isfinite(v) for v in terms.values())))
         all_reduce(broken, op='max')
         if not broken.item():
@@ -35,4 +44,5 @@ class FiniteLossHook(Hook):
         values = ', '.join(f'{key}={value:.4g}' for key, value in terms.items())
         raise FloatingPointError(
             f'non-finite loss at iteration {runner.iter + 1} (on this process: {values}); '
-            f'training stopped. Last good checkpoint: {last}')
+            f'training stopped. Last good checkpoint: {last}'
+        )

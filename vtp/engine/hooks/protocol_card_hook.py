@@ -1,4 +1,5 @@
 """Log the evaluation protocol once, before the first evaluation."""
+
 from mmengine.hooks import Hook
 
 from vtp.evaluation.protocol_card import format_card, protocol_card

@@ -1,4 +1,5 @@
 """Save and restore the random state of the training process with each checkpoint."""
+
 import random
 from typing import Dict, Optional
 
@@ -12,8 +13,11 @@ from vtp.registry import HOOKS
 def get_rng_state() -> Dict:
     """Python, NumPy, torch (and CUDA) generator states, as tensors and builtins only."""
     name, keys, pos, has_gauss, gauss = np.random.get_state()
-    state = dict(python=random.getstate(), torch=torch.get_rng_state(),
-                 numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss))
+    state = dict(
+        python=random.getstate(),
+        torch=torch.get_rng_state(),
+        numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
+    )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state['cuda'] = torch.cuda.get_rng_state_all()
     return state

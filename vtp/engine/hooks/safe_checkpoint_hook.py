@@ -1,4 +1,5 @@
 """Checkpointing that never deletes the last good checkpoint before a new one is complete."""
+
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 

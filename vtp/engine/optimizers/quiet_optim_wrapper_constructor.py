@@ -1,5 +1,6 @@
 """mmengine's default optimizer-wrapper constructor, with decay only where intended and a
 one-line report."""
+
 import logging
 from typing import List, Optional
 
@@ -10,7 +11,7 @@ from torch import nn
 from vtp.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 # Parameters that are never decayed whatever their shape: Swin's relative-position bias tables.
-NO_DECAY_NAMES = ('relative_position_bias_table', )
+NO_DECAY_NAMES = ('relative_position_bias_table',)
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -35,15 +36,14 @@ class QuietOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         paramwise_cfg.setdefault('no_decay_names', NO_DECAY_NAMES)  # also: one group per tensor
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
 
-    def add_params(self, params: List[dict], module: nn.Module, prefix: str = '',
-                   **kwargs) -> None:
+    def add_params(self, params: List[dict], module: nn.Module, prefix: str = '', **kwargs) -> None:
         super().add_params(params, module, prefix=prefix, **kwargs)
         if prefix:  # mmengine recurses through add_params; finish once, at the top
             return
         names = {id(p): name for name, p in module.named_parameters()}
         no_decay_names = tuple(self.paramwise_cfg['no_decay_names'])
         for group in params:
-            (param, ) = group['params']
+            (param,) = group['params']
             if param.ndim <= 1 or any(key in names[id(param)] for key in no_decay_names):
                 group['weight_decay'] = 0.0
 
@@ -59,8 +59,9 @@ class QuietOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         for group in optim_wrapper.optimizer.param_groups:
             setting = (group['lr'], group.get('weight_decay', 0.0))
             groups[setting] = groups.get(setting, 0) + sum(p.numel() for p in group['params'])
-        summary = ', '.join(f'{n / 1e6:.2f}M at lr={lr:g} wd={wd:g}'
-                            for (lr, wd), n in sorted(groups.items()))
+        summary = ', '.join(
+            f'{n / 1e6:.2f}M at lr={lr:g} wd={wd:g}' for (lr, wd), n in sorted(groups.items())
+        )
         frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
         if frozen:
             summary += f', {frozen / 1e6:.2f}M frozen'

@@ -1,4 +1,5 @@
 """Iteration-based training loop that resumes the data stream without re-reading it."""
+
 import logging
 
 from mmengine.logging import print_log
@@ -27,8 +28,11 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
             print_log(f'Resuming the data stream at iteration {self._iter}', logger='current')
         elif self._iter > 0:
-            print_log(f'The sampler cannot seek: loading and skipping {self._iter} batches',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                f'The sampler cannot seek: loading and skipping {self._iter} batches',
+                logger='current',
+                level=logging.WARNING,
+            )
             for _ in range(self._iter):
                 next(self.dataloader_iterator)
         self.runner.call_hook('before_train')
@@ -37,8 +41,11 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             self.runner.model.train()
             self.run_iter(next(self.dataloader_iterator))
             self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
+            if (
+                self.runner.val_loop is not None
+                and self._iter >= self.val_begin
+                and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)
+            ):
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')

@@ -1,5 +1,6 @@
 """Retrieval evaluation that scales: dual-encoder scores for all pairs, the cross-encoder for the
 top k candidates of each query only, split across processes."""
+
 from typing import Callable, Dict, List, Tuple
 
 import torch
@@ -13,9 +14,15 @@ from vtp.registry import LOOPS
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
 
 
-def rerank(sim: torch.Tensor, topk: int, score_t2v: Callable[[int, torch.Tensor], torch.Tensor],
-           score_v2t: Callable[[int, torch.Tensor], torch.Tensor], rank: int = 0,
-           world_size: int = 1, sim_weight: float = 1.0) -> Tuple[torch.Tensor, torch.Tensor]:
+def rerank(
+    sim: torch.Tensor,
+    topk: int,
+    score_t2v: Callable[[int, torch.Tensor], torch.Tensor],
+    score_v2t: Callable[[int, torch.Tensor], torch.Tensor],
+    rank: int = 0,
+    world_size: int = 1,
+    sim_weight: float = 1.0,
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Re-score the top ``topk`` candidates of every query with a cross-encoder.
 
     Process ``rank`` of ``world_size`` scores queries ``rank, rank + world_size, ...`` of each
@@ -92,8 +99,9 @@ class _RetrievalLoopMixin:
                 outputs = getattr(runner.model, f'{phase}_step')(data_batch)
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
             kept += [_keep(sample) for sample in outputs]
-            runner.call_hook(f'after_{phase}_iter', batch_idx=idx, data_batch=data_batch,
-                             outputs=outputs)
+            runner.call_hook(
+                f'after_{phase}_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs
+            )
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         with torch.no_grad(), autocast(enabled=self.fp16):
             metrics.update(self._rank(kept))
@@ -106,50 +114,65 @@ class _RetrievalLoopMixin:
         rank, world_size = get_dist_info()
         if world_size > 1:
             kept = [s for part in all_gather_object(kept) for s in part]
-        samples = sorted({s['sample_idx']: s for s in kept}.values(),
-                         key=lambda s: s['sample_idx'])
+        samples = sorted({s['sample_idx']: s for s in kept}.values(), key=lambda s: s['sample_idx'])
         sim, text_to_video, missing = similarity(samples)  # (T, V), (T,), (V,)
-        model = self.runner.model.module if is_model_wrapper(self.runner.model) \
-            else self.runner.model
+        model = (
+            self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        )
         topk = model.test_cfg.get('rerank_topk', 0)
         metrics: Dict[str, float] = {}
         t2v = sim
         if topk > 0:
-            t2v, v2t = rerank(sim, topk, *_scorers(model, samples), rank, world_size,
-                              model.similarity_scale())
-            metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing,
-                                             prefix='retrieval/rerank_'))
+            t2v, v2t = rerank(
+                sim, topk, *_scorers(model, samples), rank, world_size, model.similarity_scale()
+            )
+            metrics.update(
+                retrieval_summary(t2v, v2t, text_to_video, missing, prefix='retrieval/rerank_')
+            )
         t2v = exclude_missing(t2v, text_to_video, missing)
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
         best = t2v.topk(min(10, len(samples)), dim=1).indices
-        self.predictions = [dict(query=i, caption=captions[i],
-                                 video_id=video_ids[int(text_to_video[i])],
-                                 missing=bool(missing[text_to_video[i]]),
-                                 top10=[video_ids[j] for j in best[i].tolist()])
-                            for i in range(len(captions))]
+        self.predictions = [
+            dict(
+                query=i,
+                caption=captions[i],
+                video_id=video_ids[int(text_to_video[i])],
+                missing=bool(missing[text_to_video[i]]),
+                top10=[video_ids[j] for j in best[i].tolist()],
+            )
+            for i in range(len(captions))
+        ]
         return metrics
 
 
 def _keep(sample) -> dict:
     """What the loop needs of one predicted data sample, on the CPU."""
     text = sample.get('text', [])
-    kept = dict(sample_idx=int(sample.sample_idx), video_id=str(sample.get('video_id', '')),
-                missing=bool(sample.get('missing', False)),
-                texts=[text] if isinstance(text, str) else list(text),
-                video_embed=sample.video_embed.float().cpu(),
-                text_embeds=sample.text_embeds.float().cpu())
+    kept = dict(
+        sample_idx=int(sample.sample_idx),
+        video_id=str(sample.get('video_id', '')),
+        missing=bool(sample.get('missing', False)),
+        texts=[text] if isinstance(text, str) else list(text),
+        video_embed=sample.video_embed.float().cpu(),
+        text_embeds=sample.text_embeds.float().cpu(),
+    )
     if 'video_tokens' in sample:
-        kept.update(video_tokens=sample.video_tokens.cpu(), text_tokens=sample.text_tokens.cpu(),
-                    text_mask=sample.text_mask.cpu())
+        kept.update(
+            video_tokens=sample.video_tokens.cpu(),
+            text_tokens=sample.text_tokens.cpu(),
+            text_mask=sample.text_mask.cpu(),
+        )
     return kept
 
 
 def _scorers(model, samples: List[dict]) -> Tuple[Callable, Callable]:
     """``score_t2v`` and ``score_v2t`` for :func:`rerank`, running ``model.match_scores``."""
     if 'video_tokens' not in samples[0]:
-        raise RuntimeError('rerank_topk needs the model to keep tokens: set it in the model\'s '
-                           'test_cfg (predict keeps them only then)')
+        raise RuntimeError(
+            "rerank_topk needs the model to keep tokens: set it in the model's "
+            'test_cfg (predict keeps them only then)'
+        )
     device = next(model.parameters()).device
     video_tokens = torch.stack([s['video_tokens'] for s in samples])  # (V, N, Dv)
     text_tokens = torch.cat([s['text_tokens'] for s in samples])  # (T, L, D)
@@ -157,14 +180,19 @@ def _scorers(model, samples: List[dict]) -> Tuple[Callable, Callable]:
 
     def score_t2v(text: int, videos: torch.Tensor) -> torch.Tensor:
         k = len(videos)
-        return model.match_scores(text_tokens[text].expand(k, -1, -1).to(device),
-                                  text_mask[text].expand(k, -1).to(device),
-                                  video_tokens[videos].to(device))
+        return model.match_scores(
+            text_tokens[text].expand(k, -1, -1).to(device),
+            text_mask[text].expand(k, -1).to(device),
+            video_tokens[videos].to(device),
+        )
 
     def score_v2t(video: int, texts: torch.Tensor) -> torch.Tensor:
         k = len(texts)
-        return model.match_scores(text_tokens[texts].to(device), text_mask[texts].to(device),
-                                  video_tokens[video].expand(k, -1, -1).to(device))
+        return model.match_scores(
+            text_tokens[texts].to(device),
+            text_mask[texts].to(device),
+            video_tokens[video].expand(k, -1, -1).to(device),
+        )
 
     return score_t2v, score_v2t
 

@@ -1,4 +1,5 @@
 """vtp's Runner: mmengine's, made safe to resume and able to train distributed on CPUs."""
+
 import os
 import os.path as osp
 import platform
@@ -36,8 +37,11 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
     """The ``iter_N.pth`` / ``epoch_N.pth`` with the largest N in ``work_dir``, or None."""
     if not osp.isdir(work_dir):
         return None
-    found = [(int(m.group(1)), name) for name in os.listdir(work_dir)
-             if (m := CHECKPOINT_NAME.match(name))]
+    found = [
+        (int(m.group(1)), name)
+        for name in os.listdir(work_dir)
+        if (m := CHECKPOINT_NAME.match(name))
+    ]
     return osp.join(work_dir, max(found)[1]) if found else None
 
 
@@ -48,12 +52,13 @@ def group_keys(keys: List[str], depth: int = 2) -> str:
     for key in keys:
         module = key.split('.')[:-1][:depth]  # the module holding the tensor, cut at depth
         groups.setdefault('.'.join(module) or key, []).append(key)
-    return ', '.join(f'{prefix}.* ({len(members)})' if len(members) > 1 else members[0]
-                     for prefix, members in groups.items())
+    return ', '.join(
+        f'{prefix}.* ({len(members)})' if len(members) > 1 else members[0]
+        for prefix, members in groups.items()
+    )
 
 
-def load_matching(model: torch.nn.Module,
-                  state_dict: Dict[str, torch.Tensor]) -> Tuple[str, bool]:
+def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> Tuple[str, bool]:
     """Load the tensors of ``state_dict`` whose name and shape match ``model``'s.
 
     Returns:
@@ -66,12 +71,16 @@ def load_matching(model: torch.nn.Module,
     missing = [k for k in own if k not in state_dict]
     unused = [k for k in state_dict if k not in own]
     mismatched = [k for k in own if k in state_dict and own[k].shape != state_dict[k].shape]
-    model.load_state_dict({k: v for k, v in state_dict.items()
-                           if k in own and k not in mismatched}, strict=False)
+    model.load_state_dict(
+        {k: v for k, v in state_dict.items() if k in own and k not in mismatched}, strict=False
+    )
     loaded = len(own) - len(missing) - len(mismatched)
-    parts = [f'loaded {loaded} of the model\'s {len(own)} tensors']
-    for label, keys in (('not in the checkpoint', missing), ('unused', unused),
-                        ('shape differs', mismatched)):
+    parts = [f"loaded {loaded} of the model's {len(own)} tensors"]
+    for label, keys in (
+        ('not in the checkpoint', missing),
+        ('unused', unused),
+        ('shape differs', mismatched),
+    ):
         if keys:
             parts.append(f'{label}: {group_keys(keys)}')
     return '; '.join(parts), len(parts) == 1
@@ -117,10 +126,13 @@ class VTPRunner(Runner):
         self.logger.info(
             f'environment: Python {platform.python_version()}, torch {torch.__version__}, '
             f'mmengine {mmengine.__version__}, {device}; launcher {self._launcher}, '
-            f'world size {self._world_size}, seed {self._seed}')
+            f'world size {self._world_size}, seed {self._seed}'
+        )
         name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self.timestamp}.py'
-        self.logger.info(f'config: {self.cfg.filename or "(built in code)"}; the full config is '
-                         f'saved as {osp.join(self.work_dir, name)}')
+        self.logger.info(
+            f'config: {self.cfg.filename or "(built in code)"}; the full config is '
+            f'saved as {osp.join(self.work_dir, name)}'
+        )
 
     @contextmanager
     def _watched(self) -> Iterator[None]:
@@ -166,26 +178,37 @@ class VTPRunner(Runner):
     def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
         """Wrap in DDP with ``device_ids=None`` when the model lives on the CPU."""
         if self.distributed and not torch.cuda.is_available() and not is_model_wrapper(model):
-            model_wrapper_cfg = dict(model_wrapper_cfg or dict(
-                broadcast_buffers=False,
-                find_unused_parameters=self.cfg.get('find_unused_parameters', False)))
+            model_wrapper_cfg = dict(
+                model_wrapper_cfg
+                or dict(
+                    broadcast_buffers=False,
+                    find_unused_parameters=self.cfg.get('find_unused_parameters', False),
+                )
+            )
             model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
             if issubclass(MODEL_WRAPPERS.get(model_wrapper_cfg['type']), DistributedDataParallel):
                 model_wrapper_cfg['device_ids'] = None
         return super().wrap_model(model_wrapper_cfg, model)
 
     @staticmethod
-    def build_dataloader(dataloader: Union[DataLoader, Dict], seed: Optional[int] = None,
-                         diff_rank_seed: bool = False) -> DataLoader:
+    def build_dataloader(
+        dataloader: Union[DataLoader, Dict],
+        seed: Optional[int] = None,
+        diff_rank_seed: bool = False,
+    ) -> DataLoader:
         """mmengine's dataloader, whose workers first bind their life to this process."""
         loader = Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
         if isinstance(loader, DataLoader) and loader.num_workers > 0:
             loader.worker_init_fn = partial(init_worker, user_init=loader.worker_init_fn)
         return loader
 
-    def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu',
-                        strict: bool = False,
-                        revise_keys: List[Tuple[str, str]] = [(r'^module.', '')]) -> Dict:
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location: Union[str, Callable] = 'cpu',
+        strict: bool = False,
+        revise_keys: List[Tuple[str, str]] = [(r'^module.', '')],
+    ) -> Dict:
         """Load a checkpoint without running code from it (see class docstring) into the
         model; a file that cannot be read safely raises :class:`vtp.utils.pretrained.
         CheckpointError`."""
@@ -193,15 +216,19 @@ class VTPRunner(Runner):
         try:
             decode_checkpoint(checkpoint)
         except Exception as e:  # a crafted or damaged logging state: nothing was run
-            raise CheckpointError(filename, f'unreadable training state ({type(e).__name__}: '
-                                  f'{str(e)[:200]})') from None
+            raise CheckpointError(
+                filename, f'unreadable training state ({type(e).__name__}: {str(e)[:200]})'
+            ) from None
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = checkpoint.get('state_dict', checkpoint)
         wrong = [k for k, v in state_dict.items() if not isinstance(v, torch.Tensor)]
         if wrong:
-            raise CheckpointError(filename, f'not a state dict: {str(wrong[0])[:80]!r} holds a '
-                                  f'{type(state_dict[wrong[0]]).__name__}, not a tensor')
+            raise CheckpointError(
+                filename,
+                f'not a state dict: {str(wrong[0])[:80]!r} holds a '
+                f'{type(state_dict[wrong[0]]).__name__}, not a tensor',
+            )
         for pattern, replacement in revise_keys:
             state_dict = {re.sub(pattern, replacement, k): v for k, v in state_dict.items()}
         summary, exact = load_matching(model, state_dict)
@@ -243,6 +270,10 @@ class VTPRunner(Runner):
             last = latest_checkpoint(out_dir)
             raise CheckpointWriteError(
                 f'cannot write checkpoint {osp.join(out_dir, filename)}: {e.strerror or e}. '
-                + (f'The last complete checkpoint, {last}, is intact: free space or choose '
-                   'another --work-dir, then resume with --resume'
-                   if last else 'No earlier checkpoint exists')) from e
+                + (
+                    f'The last complete checkpoint, {last}, is intact: free space or choose '
+                    'another --work-dir, then resume with --resume'
+                    if last
+                    else 'No earlier checkpoint exists'
+                )
+            ) from e

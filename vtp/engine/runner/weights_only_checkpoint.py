@@ -5,6 +5,7 @@ mmengine puts its ``MessageHub`` in every checkpoint: ``HistoryBuffer`` objects 
 weights-only unpickler would let a crafted file call arbitrary methods, so vtp instead stores
 them as tensors and builtins and rebuilds them after loading.
 """
+
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,12 @@ ENCODED_KEYS = ('meta', 'message_hub')
 def _encode(obj: Any) -> Any:
     if isinstance(obj, HistoryBuffer):
         logs, counts = obj.data
-        return {HISTORY_BUFFER_TAG: True, 'max_length': obj.max_length,
-                'log': torch.from_numpy(np.asarray(logs, dtype=np.float64)),
-                'count': torch.from_numpy(np.asarray(counts, dtype=np.int64))}
+        return {
+            HISTORY_BUFFER_TAG: True,
+            'max_length': obj.max_length,
+            'log': torch.from_numpy(np.asarray(logs, dtype=np.float64)),
+            'count': torch.from_numpy(np.asarray(counts, dtype=np.int64)),
+        }
     if isinstance(obj, np.ndarray):
         return torch.from_numpy(np.array(obj))
     if isinstance(obj, np.generic):

@@ -1,4 +1,5 @@
 """Multiple-choice accuracy: the share of clips whose true option scores highest."""
+
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
@@ -29,10 +30,15 @@ class MultipleChoiceMetric(BaseMetric):
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
         """Store each clip's question id, true option, chosen option and option scores."""
         for sample in data_samples:
-            self.results.append(dict(
-                question_id=sample['question_id'], answer=int(sample['answer']),
-                prediction=int(sample['pred_label']), missing=sample.get('missing', False),
-                scores=[round(float(s), 6) for s in sample['option_scores']]))
+            self.results.append(
+                dict(
+                    question_id=sample['question_id'],
+                    answer=int(sample['answer']),
+                    prediction=int(sample['pred_label']),
+                    missing=sample.get('missing', False),
+                    scores=[round(float(s), 6) for s in sample['option_scores']],
+                )
+            )
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:

@@ -3,6 +3,7 @@
 The ranking code is kept in module-level functions that take a similarity matrix, so it can be
 tested and reused without the mmengine evaluation machinery.
 """
+
 from collections import abc
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -18,11 +19,11 @@ def _check_inputs(sim: Tensor, text_to_video: Tensor) -> None:
     """Check that ``sim`` and ``text_to_video`` describe the same captions and videos."""
     if sim.dim() != 2:
         raise ValueError(f'sim must be 2-D (num_texts, num_videos), got shape {tuple(sim.shape)}')
-    if text_to_video.shape != (sim.shape[0], ):
-        raise ValueError(f'text_to_video must have shape ({sim.shape[0]},), '
-                         f'got {tuple(text_to_video.shape)}')
-    if text_to_video.numel() and (text_to_video.min() < 0
-                                  or text_to_video.max() >= sim.shape[1]):
+    if text_to_video.shape != (sim.shape[0],):
+        raise ValueError(
+            f'text_to_video must have shape ({sim.shape[0]},), got {tuple(text_to_video.shape)}'
+        )
+    if text_to_video.numel() and (text_to_video.min() < 0 or text_to_video.max() >= sim.shape[1]):
         raise ValueError(f'text_to_video must index videos in [0, {sim.shape[1]})')
 
 
@@ -64,15 +65,17 @@ def v2t_ranks(sim: Tensor, text_to_video: Tensor) -> Tensor:
     num_captions = torch.bincount(text_to_video, minlength=num_videos)
     if bool((num_captions == 0).any()):
         missing = torch.nonzero(num_captions == 0).flatten().tolist()
-        raise ValueError(f'v2t ranks need at least one caption per video; videos {missing} '
-                         'have none')
+        raise ValueError(
+            f'v2t ranks need at least one caption per video; videos {missing} have none'
+        )
     own_scores = sim.gather(1, text_to_video.unsqueeze(1)).squeeze(1)
-    best = torch.full((num_videos, ), float('-inf'), dtype=sim.dtype, device=sim.device)
+    best = torch.full((num_videos,), float('-inf'), dtype=sim.dtype, device=sim.device)
     best = best.scatter_reduce(0, text_to_video, own_scores, reduce='amax')
     # Captions scoring >= the best own caption, minus the own captions among them.
     at_least_best = (sim >= best.unsqueeze(0)).sum(dim=0)
     own_at_best = torch.bincount(
-        text_to_video[own_scores >= best[text_to_video]], minlength=num_videos)
+        text_to_video[own_scores >= best[text_to_video]], minlength=num_videos
+    )
     return 1 + at_least_best - own_at_best
 
 
@@ -98,8 +101,9 @@ def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, f
     return summary
 
 
-def exclude_missing(scores: Tensor, text_to_video: Tensor,
-                    missing: Optional[Tensor] = None) -> Tensor:
+def exclude_missing(
+    scores: Tensor, text_to_video: Tensor, missing: Optional[Tensor] = None
+) -> Tensor:
     """Scores with every pair of a missing sample set to -inf, after checking the rest.
 
     A missing sample (a clip or caption that could not be read) can then only lose: its
@@ -124,18 +128,25 @@ def exclude_missing(scores: Tensor, text_to_video: Tensor,
     missing_texts = missing[text_to_video.long()]
     bad = ~torch.isfinite(scores[~missing_texts][:, ~missing])
     if bool(bad.any()):
-        raise ValueError(f'{int(bad.any(1).sum())} of {int((~missing_texts).sum())} captions '
-                         f'have NaN or infinite scores ({int(bad.sum())} pairs): the model or '
-                         'its weights are broken; refusing to rank them')
+        raise ValueError(
+            f'{int(bad.any(1).sum())} of {int((~missing_texts).sum())} captions '
+            f'have NaN or infinite scores ({int(bad.sum())} pairs): the model or '
+            'its weights are broken; refusing to rank them'
+        )
     scores = scores.clone()
     scores[missing_texts] = float('-inf')
     scores[:, missing] = float('-inf')
     return scores
 
 
-def retrieval_summary(t2v: Tensor, v2t: Tensor, text_to_video: Tensor,
-                      missing: Optional[Tensor] = None, topk: Sequence[int] = (1, 5, 10),
-                      prefix: str = '') -> Dict[str, float]:
+def retrieval_summary(
+    t2v: Tensor,
+    v2t: Tensor,
+    text_to_video: Tensor,
+    missing: Optional[Tensor] = None,
+    topk: Sequence[int] = (1, 5, 10),
+    prefix: str = '',
+) -> Dict[str, float]:
     """t2v and v2t recall at k, median and mean rank, from one score matrix per direction.
 
     Args:
@@ -171,8 +182,11 @@ def similarity(samples: List[dict]) -> Tuple[Tensor, Tensor, Tensor]:
     text_embeds = torch.cat([s['text_embeds'] for s in samples])  # (T, E)
     counts = torch.tensor([len(s['text_embeds']) for s in samples])
     missing = torch.tensor([bool(s.get('missing', False)) for s in samples])
-    return (text_embeds @ video_embeds.t(),
-            torch.repeat_interleave(torch.arange(len(samples)), counts), missing)
+    return (
+        text_embeds @ video_embeds.t(),
+        torch.repeat_interleave(torch.arange(len(samples)), counts),
+        missing,
+    )
 
 
 def dual_softmax(sim: Tensor, temperature: float) -> Tuple[Tensor, Tensor]:
@@ -231,17 +245,24 @@ class RetrievalMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'retrieval'
 
-    def __init__(self,
-                 topk: Sequence[int] = (1, 5, 10),
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None,
-                 dsl_temperature: Optional[float] = None) -> None:
+    def __init__(
+        self,
+        topk: Sequence[int] = (1, 5, 10),
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+        dsl_temperature: Optional[float] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         self.dsl_temperature = dsl_temperature
-        if (not isinstance(topk, abc.Sequence) or isinstance(topk, str) or not topk or not all(
-                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0
-                for k in topk)):
+        if (
+            not isinstance(topk, abc.Sequence)
+            or isinstance(topk, str)
+            or not topk
+            or not all(
+                isinstance(k, (int, np.integer)) and not isinstance(k, bool) and k > 0 for k in topk
+            )
+        ):
             raise ValueError(f'topk must be a non-empty sequence of positive ints, got {topk!r}')
         self.topk = tuple(int(k) for k in topk)
 
@@ -261,7 +282,9 @@ class RetrievalMetric(BaseMetric):
                     sample_idx=int(sample['sample_idx']),
                     missing=bool(sample.get('missing', False)),
                     video_embed=video_embed,
-                    text_embeds=text_embeds.reshape(-1, video_embed.numel())))
+                    text_embeds=text_embeds.reshape(-1, video_embed.numel()),
+                )
+            )
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Rank all captions against all videos and summarise both directions.
@@ -279,9 +302,9 @@ class RetrievalMetric(BaseMetric):
         if self.dsl_temperature is not None:
             # missing pairs at -inf weigh nothing in the priors (their own scores turn NaN,
             # then -inf again in retrieval_summary)
-            t2v, v2t = dual_softmax(exclude_missing(sim, text_to_video, missing),
-                                    self.dsl_temperature)
-            metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing, self.topk,
-                                             'dsl_'))
+            t2v, v2t = dual_softmax(
+                exclude_missing(sim, text_to_video, missing), self.dsl_temperature
+            )
+            metrics.update(retrieval_summary(t2v, v2t, text_to_video, missing, self.topk, 'dsl_'))
         metrics['missing'] = float(missing.sum())
         return metrics

@@ -1,4 +1,5 @@
 """Temporal-order probe: do a clip's captions match it better forwards than played backwards?"""
+
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -34,10 +35,12 @@ class TemporalOrderMetric(BaseMetric):
 
     default_prefix: Optional[str] = 'probe'
 
-    def __init__(self,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+        collect_dir: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
 
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
@@ -57,7 +60,8 @@ class TemporalOrderMetric(BaseMetric):
                 raise KeyError(
                     'TemporalOrderMetric needs `video_embed_reversed` in the data samples; enable '
                     "the reverse probe in the algorithm's test config: "
-                    'test_cfg=dict(reverse_probe=True)')
+                    'test_cfg=dict(reverse_probe=True)'
+                )
             video_embed = sample['video_embed'].detach().float().cpu().flatten()
             reversed_embed = sample['video_embed_reversed'].detach().float().cpu().flatten()
             text_embeds = sample['text_embeds'].detach().float().cpu()
@@ -70,7 +74,9 @@ class TemporalOrderMetric(BaseMetric):
                 dict(
                     sample_idx=int(sample['sample_idx']),
                     correct=bool(forward_score > reversed_score)
-                    and not sample.get('missing', False)))
+                    and not sample.get('missing', False),
+                )
+            )
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute the temporal-order accuracy.

@@ -1,4 +1,5 @@
 """Open-ended video QA accuracy, over all questions and by question type."""
+
 from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
@@ -34,23 +35,34 @@ class VideoQAMetric(BaseMetric):
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
         """Store each question's id, type, question, answer and predicted label."""
         for sample in data_samples:
-            self.results.append(dict(
-                question_id=sample['question_id'], question_type=sample['question_type'],
-                question=sample['text'], answer=sample['answer'], label=int(sample['label']),
-                pred_label=int(sample['pred_label']), missing=sample.get('missing', False)))
+            self.results.append(
+                dict(
+                    question_id=sample['question_id'],
+                    question_type=sample['question_type'],
+                    question=sample['text'],
+                    answer=sample['answer'],
+                    label=int(sample['label']),
+                    pred_label=int(sample['pred_label']),
+                    missing=sample.get('missing', False),
+                )
+            )
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         if not results:
             raise ValueError(f'{type(self).__name__} got no results to evaluate')
         answers = (self.dataset_meta or {}).get('answers')
         if answers is None:
-            raise ValueError(f'{type(self).__name__} needs the answer vocabulary in the '
-                             "dataset's metainfo['answers'] (VideoQADataset provides it)")
+            raise ValueError(
+                f'{type(self).__name__} needs the answer vocabulary in the '
+                "dataset's metainfo['answers'] (VideoQADataset provides it)"
+            )
         largest = max(r['pred_label'] for r in results)
         if largest >= len(answers):
-            raise ValueError(f'the model predicts class {largest} but the answer list has '
-                             f'{len(answers)} answers: set the answer head\'s num_answers '
-                             f'to {len(answers)}')
+            raise ValueError(
+                f'the model predicts class {largest} but the answer list has '
+                f"{len(answers)} answers: set the answer head's num_answers "
+                f'to {len(answers)}'
+            )
         by_type = defaultdict(list)
         for r in results:
             r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label'] and not r['missing']
@@ -59,7 +71,15 @@ class VideoQAMetric(BaseMetric):
         for kind, correct in sorted(by_type.items()):
             metrics[f'acc_{kind}'] = 100.0 * sum(correct) / len(correct)
             metrics[f'num_{kind}'] = float(len(correct))
-        self.predictions = [dict(question_id=r['question_id'], question=r['question'],
-                                 answer=r['answer'], prediction=answers[r['pred_label']],
-                                 correct=r['correct'], missing=r['missing']) for r in results]
+        self.predictions = [
+            dict(
+                question_id=r['question_id'],
+                question=r['question'],
+                answer=r['answer'],
+                prediction=answers[r['pred_label']],
+                correct=r['correct'],
+                missing=r['missing'],
+            )
+            for r in results
+        ]
         return metrics

@@ -1,4 +1,5 @@
 """The video-text model: encoders, an optional fusion encoder and a set of heads, wired together."""
+
 import inspect
 from typing import Dict, List, Optional, Union
 
@@ -23,8 +24,9 @@ def _build_fusion(cfg: Union[Dict, nn.Module], text_encoder: nn.Module) -> nn.Mo
         return cfg
     cls = cfg['type'] if inspect.isclass(cfg['type']) else MODELS.get(cfg['type'])
     takes_text_encoder = cls is not None and 'text_encoder' in inspect.signature(cls).parameters
-    return MODELS.build(cfg, default_args=dict(text_encoder=text_encoder)
-                        if takes_text_encoder else None)
+    return MODELS.build(
+        cfg, default_args=dict(text_encoder=text_encoder) if takes_text_encoder else None
+    )
 
 
 def _project(proj: Optional[nn.Linear], pooled: torch.Tensor) -> Optional[torch.Tensor]:
@@ -62,24 +64,29 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self,
-                 video_encoder: Union[Dict, nn.Module],
-                 text_encoder: Union[Dict, nn.Module],
-                 heads: Dict[str, Union[Dict, nn.Module]],
-                 fusion: Optional[Union[Dict, nn.Module]] = None,
-                 embed_dim: Optional[int] = 256,
-                 data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
-                 test_cfg: Optional[Dict] = None,
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        video_encoder: Union[Dict, nn.Module],
+        text_encoder: Union[Dict, nn.Module],
+        heads: Dict[str, Union[Dict, nn.Module]],
+        fusion: Optional[Union[Dict, nn.Module]] = None,
+        embed_dim: Optional[int] = 256,
+        data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
+        test_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(
             data_preprocessor=_build(data_preprocessor or dict(type='VideoTextDataPreprocessor')),
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
         self.fusion = _build_fusion(fusion, self.text_encoder) if fusion is not None else None
         if self.fusion is not None and self.fusion.embed_dims != self.text_encoder.embed_dims:
-            raise ValueError(f'fusion width {self.fusion.embed_dims} != text encoder width '
-                             f'{self.text_encoder.embed_dims}')
+            raise ValueError(
+                f'fusion width {self.fusion.embed_dims} != text encoder width '
+                f'{self.text_encoder.embed_dims}'
+            )
         self.video_proj = self.text_proj = None
         if embed_dim is not None:
             self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
@@ -87,8 +94,12 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
         self.test_cfg = dict(test_cfg or {})
 
-    def forward(self, inputs: Dict[str, torch.Tensor], data_samples: Optional[List] = None,
-                mode: str = 'tensor'):
+    def forward(
+        self,
+        inputs: Dict[str, torch.Tensor],
+        data_samples: Optional[List] = None,
+        mode: str = 'tensor',
+    ):
         """Dispatch to ``loss``, ``predict`` or ``_forward`` (``mode='tensor'``)."""
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -108,8 +119,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         tokens, pooled = self.text_encoder(input_ids, attention_mask)
         return tokens, _project(self.text_proj, pooled)
 
-    def _fuse(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
-              video_tokens: torch.Tensor) -> torch.Tensor:
+    def _fuse(
+        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
+    ) -> torch.Tensor:
         if self.fusion is None:
             raise RuntimeError('a head asked for fusion but the model has no `fusion` encoder')
         return self.fusion(text_tokens, text_mask, video_tokens)
@@ -119,10 +131,16 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         return VideoTextFeatures(
-            video_tokens=video_tokens, video_embed=video_embed, text_tokens=text_tokens,
-            text_mask=inputs['attention_mask'], text_embed=text_embed, inputs=inputs,
-            fuse=self._fuse, encode_text=self.text_encoder,
-            word_embeddings=self.text_encoder.word_embeddings)
+            video_tokens=video_tokens,
+            video_embed=video_embed,
+            text_tokens=text_tokens,
+            text_mask=inputs['attention_mask'],
+            text_embed=text_embed,
+            inputs=inputs,
+            fuse=self._fuse,
+            encode_text=self.text_encoder,
+            word_embeddings=self.text_encoder.word_embeddings,
+        )
 
     def loss(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> Dict[str, torch.Tensor]:
         """Sum of the heads' loss dicts (keys namespaced by each head)."""
@@ -160,8 +178,10 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             _, reversed_embed = self.embed_video(inputs['video'].flip(2))
         keep_tokens = self.test_cfg.get('rerank_topk', 0) > 0
         if keep_tokens:
-            text_tokens, text_mask = text_tokens.split(counts), \
-                inputs['attention_mask'].split(counts)
+            text_tokens, text_mask = (
+                text_tokens.split(counts),
+                inputs['attention_mask'].split(counts),
+            )
         for i, sample in enumerate(data_samples):
             sample.video_embed = video_embed[i]
             sample.text_embeds = text_embeds[i]
@@ -183,21 +203,25 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()
-        owner = torch.repeat_interleave(torch.arange(len(counts), device=text_tokens.device),
-                                        inputs['text_counts'].to(text_tokens.device))  # (sum K,)
+        owner = torch.repeat_interleave(
+            torch.arange(len(counts), device=text_tokens.device),
+            inputs['text_counts'].to(text_tokens.device),
+        )  # (sum K,)
         scores = text_tokens.new_zeros(len(owner))
         if weights.get('itc', 0):
             scores += weights['itc'] * (text_embed * video_embed[owner]).sum(-1)
         if weights.get('itm', 0):
-            scores += weights['itm'] * self.match_scores(text_tokens, inputs['attention_mask'],
-                                                         video_tokens[owner])
+            scores += weights['itm'] * self.match_scores(
+                text_tokens, inputs['attention_mask'], video_tokens[owner]
+            )
         for sample, option_scores in zip(data_samples, scores.split(counts)):
             sample.option_scores = option_scores
             sample.pred_label = int(option_scores.argmax())
         return data_samples
 
-    def match_scores(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
-                     video_tokens: torch.Tensor) -> torch.Tensor:
+    def match_scores(
+        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
+    ) -> torch.Tensor:
         """Cross-encoder score of each (text, clip) pair: the matching head's logit margin.
 
         Args:

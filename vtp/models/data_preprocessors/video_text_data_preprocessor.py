@@ -1,4 +1,5 @@
 """Batch video-text samples: normalise frames to (B, C, T, H, W) and stack token ids."""
+
 from typing import Dict, Optional, Sequence
 
 import torch
@@ -25,9 +26,12 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         non_blocking: copy to the device asynchronously.
     """
 
-    def __init__(self, mean: Sequence[float] = (123.675, 116.28, 103.53),
-                 std: Sequence[float] = (58.395, 57.12, 57.375),
-                 non_blocking: Optional[bool] = False) -> None:
+    def __init__(
+        self,
+        mean: Sequence[float] = (123.675, 116.28, 103.53),
+        std: Sequence[float] = (58.395, 57.12, 57.375),
+        non_blocking: Optional[bool] = False,
+    ) -> None:
         super().__init__(non_blocking=non_blocking)
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1), persistent=False)

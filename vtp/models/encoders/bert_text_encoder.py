@@ -4,6 +4,7 @@ Loads any local directory, hub name or ``pkg://`` model with ``from_pretrained``
 from a config for random init. The adapter stays small: vtp depends on transformers rather than
 copying BERT.
 """
+
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -17,10 +18,21 @@ from vtp.utils.pretrained import resolve_pretrained
 
 # Sizes for tests and toy data (uncased WordPiece vocabulary of 30522 tokens).
 ARCHS = {
-    'toy': dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                intermediate_size=64, vocab_size=30522, max_position_embeddings=128),
-    'base': dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                 intermediate_size=3072, vocab_size=30522),
+    'toy': dict(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        vocab_size=30522,
+        max_position_embeddings=128,
+    ),
+    'base': dict(
+        hidden_size=768,
+        num_hidden_layers=12,
+        num_attention_heads=12,
+        intermediate_size=3072,
+        vocab_size=30522,
+    ),
 }
 
 
@@ -42,13 +54,15 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self,
-                 pretrained: Optional[str] = None,
-                 arch: str = 'base',
-                 config: Optional[Dict] = None,
-                 pooling: str = 'cls',
-                 frozen_layers: int = -1,
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        pretrained: Optional[str] = None,
+        arch: str = 'base',
+        config: Optional[Dict] = None,
+        pooling: str = 'cls',
+        frozen_layers: int = -1,
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         if pooling not in ('cls', 'mean'):
             raise ValueError(f"BertTextEncoder: pooling must be 'cls' or 'mean', got {pooling!r}")
@@ -61,13 +75,15 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(
-                    resolve_pretrained(pretrained), add_pooling_layer=False)
+                    resolve_pretrained(pretrained), add_pooling_layer=False
+                )
                 MMLogger.get_current_instance().info(f'BertTextEncoder: loaded {pretrained}')
             else:
                 if arch not in ARCHS:
                     raise KeyError(f'BertTextEncoder: unknown arch {arch!r}, use {sorted(ARCHS)}')
-                self.bert = BertModel(BertConfig(**{**ARCHS[arch], **(config or {})}),
-                                      add_pooling_layer=False)
+                self.bert = BertModel(
+                    BertConfig(**{**ARCHS[arch], **(config or {})}), add_pooling_layer=False
+                )
         finally:
             hf_logging.set_verbosity(verbosity)
         self.embed_dims = self.bert.config.hidden_size
@@ -85,8 +101,10 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         """
         layers = self.bert.encoder.layer
         if not 0 < num_layers < len(layers):
-            raise ValueError(f'BertTextEncoder: cannot give {num_layers} of its {len(layers)} '
-                             'layers to fusion; keep at least one for text')
+            raise ValueError(
+                f'BertTextEncoder: cannot give {num_layers} of its {len(layers)} '
+                'layers to fusion; keep at least one for text'
+            )
         keep = len(layers) - num_layers
         top = nn.ModuleList(layers[keep:])
         self.bert.encoder.layer = nn.ModuleList(layers[:keep])
@@ -98,8 +116,9 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         """The (vocab_size, D) input word embeddings, tied to the MLM prediction head."""
         return self.bert.embeddings.word_embeddings
 
-    def forward(self, input_ids: torch.Tensor,
-                attention_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode token ids.
 
         Args:

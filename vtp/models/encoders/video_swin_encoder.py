@@ -5,6 +5,7 @@ Video Swin Transformer (https://arxiv.org/abs/2106.13230); the backbone is mmact
 loading (mmaction2 recognizer checkpoints and 2D Swin checkpoints inflated to 3D), images as
 static videos, and a token / pooled output that the rest of vtp consumes.
 """
+
 import warnings
 from typing import Dict, Optional, Tuple, Union
 
@@ -47,14 +48,16 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self,
-                 arch: Union[str, Dict] = 'base',
-                 pretrained: Optional[str] = None,
-                 patch_size: Tuple[int, int, int] = (2, 4, 4),
-                 window_size: Tuple[int, int, int] = (8, 7, 7),
-                 drop_path_rate: float = 0.1,
-                 with_cp: bool = False,
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        arch: Union[str, Dict] = 'base',
+        pretrained: Optional[str] = None,
+        patch_size: Tuple[int, int, int] = (2, 4, 4),
+        window_size: Tuple[int, int, int] = (8, 7, 7),
+        drop_path_rate: float = 0.1,
+        with_cp: bool = False,
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = EXTRA_ARCHS.get(arch, arch) if isinstance(arch, str) else arch
         num_stages = len(arch['depths']) if isinstance(arch, dict) else 4
@@ -66,7 +69,8 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
             window_size=window_size,
             drop_path_rate=drop_path_rate,
             with_cp=with_cp,
-            out_indices=(num_stages - 1, ))
+            out_indices=(num_stages - 1,),
+        )
         self.pretrained = pretrained
         self.temporal_patch = patch_size[0]
         self.embed_dims = self.backbone.num_features[-1]
@@ -83,26 +87,32 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         first_keys = list(state)[:3]
         for prefix in ('video_encoder.backbone.', 'backbone.'):
             if any(k.startswith(prefix) for k in state):
-                state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+                state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
                 break
         if state.get('patch_embed.proj.weight', torch.empty(0, 0, 0, 0, 0)).dim() == 4:
             state = self._inflate_2d(state)
         own = self.backbone.state_dict()
-        state = {k: v for k, v in state.items() if 'relative_position_index' not in k
-                 and 'attn_mask' not in k}
+        state = {
+            k: v
+            for k, v in state.items()
+            if 'relative_position_index' not in k and 'attn_mask' not in k
+        }
         mismatched = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
         for k in mismatched:
             state.pop(k)
         result = self.backbone.load_state_dict(state, strict=False)
         loaded = len(state) - len(result.unexpected_keys)
         if loaded == 0:
-            raise ValueError(f'VideoSwinEncoder: no tensor of {path} matches the backbone '
-                             f'(first keys: {first_keys})')
+            raise ValueError(
+                f'VideoSwinEncoder: no tensor of {path} matches the backbone '
+                f'(first keys: {first_keys})'
+            )
         missing = [k for k in result.missing_keys if 'relative_position_index' not in k]
         MMLogger.get_current_instance().info(
             f'VideoSwinEncoder: loaded {loaded} tensors from {path}; missing {len(missing)} '
             f'{missing[:5]}, unexpected {len(result.unexpected_keys)} '
-            f'{result.unexpected_keys[:5]}, shape-mismatched {len(mismatched)} {mismatched[:5]}')
+            f'{result.unexpected_keys[:5]}, shape-mismatched {len(mismatched)} {mismatched[:5]}'
+        )
 
     def _inflate_2d(self, state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
         """Inflate a 2D Swin state dict to this 3D backbone.
@@ -115,7 +125,8 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         state = dict(state)
         t = self.temporal_patch
         state['patch_embed.proj.weight'] = (
-            state['patch_embed.proj.weight'].unsqueeze(2).repeat(1, 1, t, 1, 1) / t)
+            state['patch_embed.proj.weight'].unsqueeze(2).repeat(1, 1, t, 1, 1) / t
+        )
         wt, wh, ww = self.backbone.window_size
         for key in [k for k in state if k.endswith('relative_position_bias_table')]:
             table = state[key]  # ((2Wh'-1)(2Ww'-1), heads)

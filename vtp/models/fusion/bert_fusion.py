@@ -6,6 +6,7 @@ fusion encoder, keeping their pretrained self-attention and MLP weights; only wh
 starts from scratch (the video projection, and a cross-attention sub-layer per layer, or the
 modality type embedding of the single-stream form). Built on stock ``transformers`` modules.
 """
+
 import inspect
 from typing import Dict, Optional
 
@@ -52,8 +53,14 @@ class BertFusion(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, text_encoder: nn.Module, video_dims: int, num_layers: int = 3,
-                 single_stream: bool = False, init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        text_encoder: nn.Module,
+        video_dims: int,
+        num_layers: int = 3,
+        single_stream: bool = False,
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         config = text_encoder.bert.config
         self.embed_dims = config.hidden_size
@@ -64,8 +71,9 @@ class BertFusion(BaseModule):
             self.type_embed = nn.Parameter(torch.zeros(2, self.embed_dims))
             new = [self.video_proj]
         else:
-            self.cross_attention = nn.ModuleList(_cross_attention(config)
-                                                 for _ in range(num_layers))
+            self.cross_attention = nn.ModuleList(
+                _cross_attention(config) for _ in range(num_layers)
+            )
             new = [self.video_proj, self.cross_attention]
         for module in new:
             for m in module.modules():  # BERT's initialisation for the new weights
@@ -78,8 +86,9 @@ class BertFusion(BaseModule):
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained layers, BERT's init for the new ones)."""
 
-    def forward(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
-                video_tokens: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
+    ) -> torch.Tensor:
         """Fuse each text with its paired video.
 
         Args:

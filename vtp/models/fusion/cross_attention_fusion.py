@@ -1,4 +1,5 @@
 """Cross-attention fusion: text tokens attend to video tokens, layer by layer (ALBEF / VindLU)."""
+
 from typing import Dict, Optional
 
 import torch
@@ -23,19 +24,28 @@ class CrossAttentionFusion(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, text_dims: int, video_dims: int, num_layers: int = 2,
-                 num_heads: int = 8, mlp_ratio: float = 4.0, dropout: float = 0.1,
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        text_dims: int,
+        video_dims: int,
+        num_layers: int = 2,
+        num_heads: int = 8,
+        mlp_ratio: float = 4.0,
+        dropout: float = 0.1,
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = text_dims
         self.video_proj = nn.Linear(video_dims, text_dims)
         self.blocks = nn.ModuleList(
-            TransformerBlock(text_dims, num_heads, mlp_ratio, cross_attention=True,
-                             dropout=dropout) for _ in range(num_layers))
+            TransformerBlock(text_dims, num_heads, mlp_ratio, cross_attention=True, dropout=dropout)
+            for _ in range(num_layers)
+        )
         self.norm = nn.LayerNorm(text_dims)
 
-    def forward(self, text_tokens: torch.Tensor, text_mask: torch.Tensor,
-                video_tokens: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
+    ) -> torch.Tensor:
         """Fuse each text with its paired video.
 
         Args:

@@ -1,4 +1,5 @@
 """Open-ended QA head: classify the fused question-clip [CLS] token over an answer vocabulary."""
+
 from typing import Dict, List, Optional
 
 import torch
@@ -25,14 +26,22 @@ class AnswerHead(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, in_dims: int, num_answers: int, hidden_dims: Optional[int] = None,
-                 loss: Dict = dict(type='CrossEntropyLoss', ignore_index=-1),
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        in_dims: int,
+        num_answers: int,
+        hidden_dims: Optional[int] = None,
+        loss: Dict = dict(type='CrossEntropyLoss', ignore_index=-1),
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         hidden_dims = hidden_dims or 2 * in_dims
-        self.classifier = nn.Sequential(nn.Linear(in_dims, hidden_dims), nn.GELU(),
-                                        nn.LayerNorm(hidden_dims),
-                                        nn.Linear(hidden_dims, num_answers))
+        self.classifier = nn.Sequential(
+            nn.Linear(in_dims, hidden_dims),
+            nn.GELU(),
+            nn.LayerNorm(hidden_dims),
+            nn.Linear(hidden_dims, num_answers),
+        )
         self.loss_module = MODELS.build(loss)
 
     def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
@@ -45,8 +54,11 @@ class AnswerHead(BaseModule):
         logits = self(feats.fused_positives[:, 0])  # (B, K)
         labels = torch.tensor([int(s.label) for s in data_samples], device=logits.device)
         known = labels >= 0
-        acc = (logits.argmax(1)[known] == labels[known]).float().mean() * 100 if known.any() \
+        acc = (
+            (logits.argmax(1)[known] == labels[known]).float().mean() * 100
+            if known.any()
             else logits.new_zeros(())
+        )
         return dict(loss_qa=self.loss_module(logits, labels), acc_qa=acc.detach())
 
     @torch.no_grad()

@@ -1,4 +1,5 @@
 """Video-text contrastive (VTC) head: symmetric InfoNCE with a learnable temperature."""
+
 import math
 from typing import Dict, List, Optional
 
@@ -22,9 +23,14 @@ class ITCHead(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, temperature: float = 0.07, learnable_temperature: bool = True,
-                 max_logit_scale: float = 100.0, loss: Dict = dict(type='InfoNCELoss'),
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        temperature: float = 0.07,
+        learnable_temperature: bool = True,
+        max_logit_scale: float = 100.0,
+        loss: Dict = dict(type='InfoNCELoss'),
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         log_scale = torch.tensor(math.log(1.0 / temperature))
         if learnable_temperature:
@@ -42,6 +48,7 @@ class ITCHead(BaseModule):
     def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itc`` and the diagnostic ``logit_scale``."""
         scale = self.logit_scale
-        loss = self.loss_module(feats.video_embed, feats.text_embed, scale,
-                                feats.inputs.get('clip_ids'))
+        loss = self.loss_module(
+            feats.video_embed, feats.text_embed, scale, feats.inputs.get('clip_ids')
+        )
         return dict(loss_itc=loss, logit_scale=scale.detach())

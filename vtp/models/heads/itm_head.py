@@ -1,4 +1,5 @@
 """Video-text matching (VTM) head with hard negatives mined from contrastive similarities."""
+
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -28,9 +29,13 @@ class ITMHead(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, in_dims: int, negative_temperature: float = 0.07,
-                 loss: Dict = dict(type='CrossEntropyLoss'),
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        in_dims: int,
+        negative_temperature: float = 0.07,
+        loss: Dict = dict(type='CrossEntropyLoss'),
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.classifier = nn.Linear(in_dims, 2)
         self.negative_temperature = negative_temperature
@@ -79,7 +84,8 @@ class ITMHead(BaseModule):
         neg_fused = feats.fuse(
             torch.cat([all_text_tokens[neg_text], feats.text_tokens]),  # (2B, L, D)
             torch.cat([all_text_mask[neg_text], feats.text_mask]),
-            torch.cat([feats.video_tokens, all_video_tokens[neg_video]]))  # (2B, N, Dv)
+            torch.cat([feats.video_tokens, all_video_tokens[neg_video]]),
+        )  # (2B, N, Dv)
         cls = torch.cat([feats.fused_positives[:, 0], neg_fused[:, 0]])  # (3B, D)
         logits = self(cls)  # (3B, 2)
         batch = feats.video_embed.shape[0]

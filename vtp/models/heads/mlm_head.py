@@ -1,4 +1,5 @@
 """Masked language modelling (MLM) head on the fused tokens, tied to the word embeddings."""
+
 from typing import Dict, List, Optional
 
 import torch
@@ -25,12 +26,17 @@ class MLMHead(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, in_dims: int, vocab_size: int,
-                 loss: Dict = dict(type='CrossEntropyLoss'),
-                 init_cfg: Optional[Dict] = None) -> None:
+    def __init__(
+        self,
+        in_dims: int,
+        vocab_size: int,
+        loss: Dict = dict(type='CrossEntropyLoss'),
+        init_cfg: Optional[Dict] = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.transform = nn.Sequential(nn.Linear(in_dims, in_dims), nn.GELU(),
-                                       nn.LayerNorm(in_dims))
+        self.transform = nn.Sequential(
+            nn.Linear(in_dims, in_dims), nn.GELU(), nn.LayerNorm(in_dims)
+        )
         self.bias = nn.Parameter(torch.zeros(vocab_size))
         self.loss_module = MODELS.build(loss)
 
@@ -46,6 +52,9 @@ class MLMHead(BaseModule):
         selected = labels != self.loss_module.ignore_index
         logits = self(fused[selected], feats.word_embeddings)  # (M, vocab)
         target = labels[selected]
-        acc = (logits.argmax(1) == target).float().mean() * 100 if target.numel() else \
-            logits.new_zeros(())
+        acc = (
+            (logits.argmax(1) == target).float().mean() * 100
+            if target.numel()
+            else logits.new_zeros(())
+        )
         return dict(loss_mlm=self.loss_module(logits, target), acc_mlm=acc.detach())

@@ -1,4 +1,5 @@
 """The matching head trained on multiple-choice options: pick the true caption among K."""
+
 from typing import Dict, List
 
 import torch
@@ -23,14 +24,17 @@ class OptionMatchingHead(ITMHead):
     def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
         """Returns ``loss_option`` and the diagnostic ``acc_option`` (percent)."""
         counts = feats.inputs['text_counts'].to(feats.video_tokens.device)
-        owner = torch.repeat_interleave(torch.arange(len(counts), device=counts.device),
-                                        counts)  # (sum K,) the clip of each option
-        fused = feats.fuse(feats.text_tokens, feats.text_mask,
-                           feats.video_tokens[owner])[:, 0]  # (sum K, D)
+        owner = torch.repeat_interleave(
+            torch.arange(len(counts), device=counts.device), counts
+        )  # (sum K,) the clip of each option
+        fused = feats.fuse(feats.text_tokens, feats.text_mask, feats.video_tokens[owner])[
+            :, 0
+        ]  # (sum K, D)
         margins = self.match_margin(fused).split(counts.tolist())
         answers = [int(s.answer) for s in data_samples]
         losses = [-margin.log_softmax(0)[answer] for margin, answer in zip(margins, answers)]
         correct = [int(margin.argmax()) == answer for margin, answer in zip(margins, answers)]
         acc = torch.tensor(100.0 * sum(correct) / len(correct))
-        return dict(loss_option=self.loss_module.loss_weight * torch.stack(losses).mean(),
-                    acc_option=acc)
+        return dict(
+            loss_option=self.loss_module.loss_weight * torch.stack(losses).mean(), acc_option=acc
+        )

@@ -1,4 +1,5 @@
 """A pre-norm transformer block with optional cross-attention, shared by the fusion encoders."""
+
 from typing import Optional
 
 import torch
@@ -16,26 +17,38 @@ class TransformerBlock(nn.Module):
         dropout: dropout on attention weights and residual branches.
     """
 
-    def __init__(self, dims: int, num_heads: int, mlp_ratio: float = 4.0,
-                 cross_attention: bool = False, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        dims: int,
+        num_heads: int,
+        mlp_ratio: float = 4.0,
+        cross_attention: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
         super().__init__()
         self.norm_self = nn.LayerNorm(dims)
         self.self_attn = nn.MultiheadAttention(dims, num_heads, dropout=dropout, batch_first=True)
         if cross_attention:
             self.norm_cross = nn.LayerNorm(dims)
             self.cross_attn = nn.MultiheadAttention(
-                dims, num_heads, dropout=dropout, batch_first=True)
+                dims, num_heads, dropout=dropout, batch_first=True
+            )
         else:
             self.cross_attn = None
         self.norm_mlp = nn.LayerNorm(dims)
         hidden = int(dims * mlp_ratio)
         self.mlp = nn.Sequential(
-            nn.Linear(dims, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dims))
+            nn.Linear(dims, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dims)
+        )
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, padding_mask: Optional[torch.Tensor] = None,
-                context: Optional[torch.Tensor] = None,
-                context_padding_mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        padding_mask: Optional[torch.Tensor] = None,
+        context: Optional[torch.Tensor] = None,
+        context_padding_mask: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
         """Run the block.
 
         Args:
@@ -48,11 +61,14 @@ class TransformerBlock(nn.Module):
             (B, L, D) updated sequence.
         """
         h = self.norm_self(x)
-        x = x + self.drop(self.self_attn(h, h, h, key_padding_mask=padding_mask,
-                                         need_weights=False)[0])
+        x = x + self.drop(
+            self.self_attn(h, h, h, key_padding_mask=padding_mask, need_weights=False)[0]
+        )
         if self.cross_attn is not None:
             h = self.norm_cross(x)
-            x = x + self.drop(self.cross_attn(h, context, context,
-                                              key_padding_mask=context_padding_mask,
-                                              need_weights=False)[0])
+            x = x + self.drop(
+                self.cross_attn(
+                    h, context, context, key_padding_mask=context_padding_mask, need_weights=False
+                )[0]
+            )
         return x + self.drop(self.mlp(self.norm_mlp(x)))

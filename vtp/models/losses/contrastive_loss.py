@@ -1,4 +1,5 @@
 """Symmetric InfoNCE between paired video and text embeddings (CLIP, https://arxiv.org/abs/2103.00020)."""
+
 from typing import Optional
 
 import torch
@@ -29,9 +30,13 @@ class InfoNCELoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self, video_embed: torch.Tensor, text_embed: torch.Tensor,
-                logit_scale: torch.Tensor,
-                clip_ids: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(
+        self,
+        video_embed: torch.Tensor,
+        text_embed: torch.Tensor,
+        logit_scale: torch.Tensor,
+        clip_ids: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
         """Compute the loss.
 
         Args:

@@ -1,4 +1,5 @@
 """Cross-entropy with a weight and an ignore index, for the matching and MLM heads."""
+
 import torch
 import torch.nn.functional as F
 from torch import nn

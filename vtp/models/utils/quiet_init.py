@@ -4,6 +4,7 @@ mmengine's ``BaseModule.init_weights`` ends, on the top-level module, by writing
 parameter (hundreds of lines for Video Swin + BERT) to the log. vtp's top-level modules log a
 single summary instead.
 """
+
 from mmengine.dist import master_only
 from mmengine.logging import MMLogger
 
@@ -18,4 +19,5 @@ class QuietInitMixin:
         trainable = sum(p.numel() for _, p in params if p.requires_grad)
         MMLogger.get_current_instance().info(
             f'{type(self).__name__}: initialised {len(params)} tensors, '
-            f'{count / 1e6:.2f}M parameters ({trainable / 1e6:.2f}M trainable)')
+            f'{count / 1e6:.2f}M parameters ({trainable / 1e6:.2f}M trainable)'
+        )
