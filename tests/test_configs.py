@@ -10,6 +10,9 @@ import torch
 from corpus_fixtures import CHINESE_VOCAB, QA_ANSWERS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
+from mmengine.evaluator import BaseMetric
+from mmengine.hooks import Hook
+from mmengine.model import BaseModel
 from toy_runs import ROOT, read_scalars, write_toy_config
 
 from vtp.registry import DATASETS, MODELS, RUNNERS
@@ -116,3 +119,84 @@ def test_paper_scale_configs_start_from_pretrained_weights(config: str) -> None:
     assert model.video_encoder.pretrained.startswith('https://download.openmmlab.com/mmaction/')
     assert model.text_encoder.pretrained in ('bert-base-uncased', 'bert-base-chinese')
     assert model.fusion.type == 'BertFusion'
+
+
+class _Line(BaseModel):
+    """A one-weight model: enough for a runner to step an optimizer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(1))
+
+    def forward(self, inputs: torch.Tensor, data_samples=None, mode: str = 'tensor'):
+        if mode == 'loss':
+            return dict(loss=(self.weight * inputs).sum())
+        return [dict() for _ in inputs]
+
+
+class _Ones(torch.utils.data.Dataset):
+    """Four samples of input 1; vtp's InfiniteSampler draws indices past the length."""
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, index: int) -> dict:
+        return dict(inputs=torch.ones(1))
+
+
+class _Count(BaseMetric):
+    def process(self, data_batch, data_samples) -> None:
+        self.results.append(0)
+
+    def compute_metrics(self, results: list) -> dict:
+        return dict(count=len(results))
+
+
+class _EvaluatedAt(Hook):
+    def __init__(self) -> None:
+        self.iters = []
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        self.iters.append(runner.iter)
+
+
+def test_a_config_sets_the_length_of_a_run_with_max_iters_alone(tmp_path: Path) -> None:
+    """A leaf that changes only ``train_cfg.max_iters`` moves the end of the cosine decay
+    (mmengine's Runner ends a scheduler without ``end`` at ``max_iters``) and evaluates once,
+    after the last iteration (the training loop's default ``val_interval``)."""
+    leaf = tmp_path / 'leaf.py'
+    base = ROOT / 'configs/retrieval/msrvtt_9k.py'
+    leaf.write_text(f"_base_ = ['{base}']\ntrain_cfg = dict(max_iters=1100)\n")
+    cfg = Config.fromfile(str(leaf))
+    evaluated_at = _EvaluatedAt()
+    runner = RUNNERS.get(cfg.runner_type)(
+        model=_Line(),
+        work_dir=str(tmp_path / 'work'),
+        train_dataloader=dict(
+            dataset=_Ones(),
+            sampler=dict(type='InfiniteSampler', shuffle=False),
+            batch_size=2,
+            collate_fn=dict(type='default_collate'),
+        ),
+        train_cfg=cfg.train_cfg,
+        optim_wrapper=cfg.optim_wrapper,
+        param_scheduler=cfg.param_scheduler,
+        val_dataloader=dict(
+            dataset=_Ones(),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            batch_size=2,
+            collate_fn=dict(type='default_collate'),
+        ),
+        val_cfg=dict(type='ValLoop'),
+        val_evaluator=[_Count()],
+        default_hooks=dict(checkpoint=None, logger=dict(type='LoggerHook', interval=1000)),
+        custom_hooks=[evaluated_at],
+        default_scope='vtp',
+    )
+    runner.train()
+    warmup, cosine = runner.param_schedulers
+    assert (warmup.end, cosine.begin, cosine.end) == (100, 100, 1100)
+    lr = runner.optim_wrapper.optimizer.param_groups[0]['lr']
+    eta_min = cfg.optim_wrapper.optimizer.lr * 0.01
+    assert eta_min < lr < 2 * eta_min  # one step short of the minimum, reached at iteration 1100
+    assert evaluated_at.iters == [1100]

@@ -5,4 +5,4 @@ _base_ = [
     '../_base_/schedules/pretrain_iter.py',
     '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(dataset={{_base_.cc3m}})
+train_dataloader = dict(dataset=_base_.cc3m)

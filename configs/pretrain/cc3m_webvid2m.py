@@ -10,7 +10,7 @@ train_dataloader = dict(
     sampler=dict(shuffle=False),
     dataset=dict(
         type='MixedDataset',
-        datasets=[{{_base_.cc3m}}, {{_base_.webvid2m}}],
+        datasets=[_base_.cc3m, _base_.webvid2m],
         ratios=[1, 1],
         names=['cc3m', 'webvid2m'],
     ),

@@ -8,7 +8,7 @@ _base_ = [
 model = dict(
     text_encoder=dict(pretrained='bert-base-chinese'), heads=dict(mlm=dict(vocab_size=21128))
 )
-train_dataloader = dict(dataset={{_base_.cnvid}})
+train_dataloader = dict(dataset=_base_.cnvid)
 # Zero-shot retrieval on MSRVTT needs English text: no evaluation for the Chinese model.
 val_dataloader = None
 val_evaluator = None

@@ -9,7 +9,5 @@ _base_ = [
 # MixedDataset shuffles each corpus itself and keeps every batch at the ratios.
 train_dataloader = dict(
     sampler=dict(shuffle=False),
-    dataset=dict(
-        type='MixedDataset', datasets=[{{_base_.coco}}, {{_base_.vg}}], names=['coco', 'vg']
-    ),
+    dataset=dict(type='MixedDataset', datasets=[_base_.coco, _base_.vg], names=['coco', 'vg']),
 )

@@ -2,23 +2,13 @@
 # dual encoder: no fusion, no matching, no MLM; all-MiniLM-L6-v2 keeps its 6 layers for text),
 # run for as many iterations as fit in the demo's training time on the 2-core CPU machine
 # (a step costs about 0.53 of a demo step). README "Results" compares the two.
-_base_ = ['./moving_shapes.py']
-model = dict(
-    fusion=None,
-    heads=dict(
-        _delete_=True, itc=dict(type='ITCHead', loss=dict(type='InfoNCELoss', loss_weight=1.0))
-    ),
-    test_cfg=dict(rerank_topk=0),
-)
-max_iters = 1350
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end={{_base_.warmup_iters}}),
-    dict(
-        type='CosineAnnealingLR',
-        by_epoch=False,
-        begin={{_base_.warmup_iters}},
-        end=max_iters,
-        eta_min_ratio=0.01,
-    ),
+_base_ = [
+    '../_base_/models/swin_minilm.py',
+    '../_base_/datasets/moving_shapes.py',
+    '../_base_/schedules/demo_pretrain_iter.py',
+    '../_base_/default_runtime.py',
 ]
+model = dict(
+    fusion=None, heads=dict(itc=_base_.itc_head), test_cfg=dict(reverse_probe=True, rerank_topk=0)
+)
+train_cfg = dict(max_iters=1350)

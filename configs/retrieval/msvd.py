@@ -6,12 +6,7 @@ _base_ = [
     '../_base_/schedules/finetune_iter.py',
     '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(dataset={{_base_.msvd_train}})
-val_dataloader = dict(dataset={{_base_.msvd_test}})
+train_dataloader = dict(dataset=_base_.msvd_train)
+val_dataloader = dict(dataset=_base_.msvd_test)
 test_dataloader = val_dataloader
-max_iters = 1000
-train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
-    dict(type='CosineAnnealingLR', by_epoch=False, begin=100, end=max_iters, eta_min_ratio=0.01),
-]
+train_cfg = dict(max_iters=1000)

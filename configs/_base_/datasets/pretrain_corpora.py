@@ -4,35 +4,12 @@
 # A config in configs/pretrain/ picks corpora for `train_dataloader.dataset`, alone or in a
 # MixedDataset with sampling ratios. Zero-shot MSRVTT 1k-A retrieval (the VindLU json layout)
 # is the evaluation.
-_base_ = ['./default_dataloaders.py']
-tokenizer = 'bert-base-uncased'
-num_frames = 4
-resize = 256
-crop_size = 224
-max_length = 40
-
-video_train_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='RandomCrop', size=crop_size),
-    dict(type='FlipVideo', prob=0.5),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
-    dict(type='MaskTokens', tokenizer=tokenizer, mask_prob=0.15),
-    dict(type='PackVideoTextInputs'),
-]
-# Images: LoadImage in place of the three video reading steps, then the same transforms.
-image_train_pipeline = [dict(type='LoadImage', num_frames=num_frames)] + video_train_pipeline[3:]
-video_test_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='CenterCrop', size=crop_size),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs'),
-]
+_base_ = ['./defaults.py', './pipeline_parts.py', './bert_224_parts.py']
+# what follows reading, for videos and images alike
+train_transforms = _base_.crop_train + _base_.flip + _base_.tokenize_one + _base_.mask + _base_.pack
+video_train_pipeline = _base_.read_train + train_transforms
+image_train_pipeline = _base_.read_image + train_transforms
+video_test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack
 
 coco = dict(
     type='CocoCaptionDataset',
@@ -74,24 +51,19 @@ howto100m = dict(
 # CNVid-3.5M: Chinese ASR text, a Chinese BERT vocabulary (21128 tokens), longer captions, and
 # no flip (FlipVideo swaps English side words only).
 chinese_tokenizer = 'bert-base-chinese'
-chinese_max_length = 50
 cnvid = dict(
     type='CNVidDataset',
     data_root='data/cnvid',
     ann_file='caption.jsonl',
     data_prefix=dict(video='videos'),
     min_duration=4.0,
-    pipeline=video_train_pipeline[:5]
+    pipeline=_base_.read_train
+    + _base_.crop_train
     + [
-        dict(
-            type='TokenizeText',
-            tokenizer=chinese_tokenizer,
-            max_length=chinese_max_length,
-            sample_one=True,
-        ),
+        dict(type='TokenizeText', tokenizer=chinese_tokenizer, max_length=50, sample_one=True),
         dict(type='MaskTokens', tokenizer=chinese_tokenizer, mask_prob=0.15),
-        dict(type='PackVideoTextInputs'),
-    ],
+    ]
+    + _base_.pack,
 )
 
 val_dataloader = dict(

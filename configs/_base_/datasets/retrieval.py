@@ -1,49 +1,19 @@
 # Text-video retrieval benchmarks as released (tools/data/<dataset>/README.md: where to get them
 # and the layout under data/). A config in configs/retrieval/ picks the train and test sets.
 # Test clips give `num_frames` frames at their segments' centres; every caption is a query.
-_base_ = ['./default_dataloaders.py']
-tokenizer = 'bert-base-uncased'
-num_frames = 4
-resize = 256
-crop_size = 224
-max_length = 40
-paragraph_length = 64  # DiDeMo: a video's descriptions joined into one query
-
-train_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='RandomCrop', size=crop_size),
-    dict(type='FlipVideo', prob=0.5),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length, sample_one=True),
-    dict(type='PackVideoTextInputs'),
-]
-test_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='CenterCrop', size=crop_size),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs'),
-]
-paragraph_train_pipeline = train_pipeline[:6] + [
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=paragraph_length),
-    dict(type='PackVideoTextInputs'),
-]
-paragraph_test_pipeline = test_pipeline[:5] + [
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=paragraph_length),
-    dict(type='PackVideoTextInputs'),
-]
-
-# Multiple choice (MSRVTT-MC, VindLU json): each clip's options are its texts.
-mc_test_pipeline = test_pipeline[:-1] + [
-    dict(
-        type='PackVideoTextInputs',
-        meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id'),
-    ),
-]
+# Evaluation scores all pairs with the dual encoder and re-scores each query's top
+# `rerank_topk` (a model setting) with the matching head, with and without dual softmax.
+_base_ = ['./defaults.py', './pipeline_parts.py', './bert_224_parts.py']
+train_pipeline = (
+    _base_.read_train + _base_.crop_train + _base_.flip + _base_.tokenize_one + _base_.pack
+)
+test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack
+# DiDeMo: a video's descriptions joined into one 64-token query
+tokenize_paragraph = [dict(type='TokenizeText', tokenizer=_base_.tokenizer, max_length=64)]
+paragraph_train_pipeline = (
+    _base_.read_train + _base_.crop_train + _base_.flip + tokenize_paragraph + _base_.pack
+)
+paragraph_test_pipeline = _base_.read_test + _base_.crop_test + tokenize_paragraph + _base_.pack
 
 msrvtt = dict(
     type='MSRVTTDataset',
@@ -55,14 +25,6 @@ msrvtt_9k = dict(msrvtt, split_file='MSRVTT_train.9k.csv', pipeline=train_pipeli
 msrvtt_7k = dict(msrvtt, split_file='MSRVTT_train.7k.csv', pipeline=train_pipeline)
 msrvtt_1k_test = dict(
     msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline, test_mode=True
-)
-msrvtt_mc_test = dict(
-    type='MultipleChoiceDataset',
-    data_root='data/msrvtt',
-    ann_file='annotations/msrvtt_mc_test.json',
-    data_prefix=dict(video='videos'),
-    pipeline=mc_test_pipeline,
-    test_mode=True,
 )
 didemo = dict(type='DiDeMoDataset', data_root='data/didemo', data_prefix=dict(video='videos'))
 didemo_train = dict(didemo, ann_file='train_data.json', pipeline=paragraph_train_pipeline)
@@ -91,3 +53,5 @@ vatex_test = dict(
 
 val_evaluator = [dict(type='RetrievalMetric', dsl_temperature=100.0)]
 test_evaluator = val_evaluator
+val_cfg = dict(type='RetrievalValLoop')
+test_cfg = dict(type='RetrievalTestLoop')

@@ -1,32 +1,11 @@
-# Open-ended video QA sets as released (tools/data/videoqa/README.md). No horizontal flips: an
-# answer such as "left" would become false. Accuracy counts every test question; answers outside
-# answer_list.json (built from the training split) count as wrong.
-_base_ = ['./default_dataloaders.py']
-tokenizer = 'bert-base-uncased'
-num_frames = 4
-resize = 256
-crop_size = 224
-max_length = 30
-qa_keys = ('sample_idx', 'video_id', 'text', 'answer', 'label', 'question_id', 'question_type')
-
-train_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='RandomCrop', size=crop_size),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs', meta_keys=qa_keys),
-]
-test_pipeline = [
-    dict(type='OpenVideo'),
-    dict(type='SampleFrames', num_frames=num_frames, test_mode=True),
-    dict(type='DecodeVideo'),
-    dict(type='Resize', scale=resize),
-    dict(type='CenterCrop', size=crop_size),
-    dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs', meta_keys=qa_keys),
-]
+# Open-ended video QA sets as released (tools/data/videoqa/README.md), questions of up to 30
+# tokens. No horizontal flips: an answer such as "left" would become false. Accuracy counts
+# every test question; answers outside answer_list.json (built from the training split) count
+# as wrong.
+_base_ = ['./defaults.py', './pipeline_parts.py', './bert_224_parts.py']
+tokenize_question = [dict(type='TokenizeText', tokenizer=_base_.tokenizer, max_length=30)]
+train_pipeline = _base_.read_train + _base_.crop_train + tokenize_question + _base_.pack_qa
+test_pipeline = _base_.read_test + _base_.crop_test + tokenize_question + _base_.pack_qa
 
 msrvtt_qa = dict(
     type='VideoQADataset',
@@ -46,3 +25,5 @@ msvd_qa = dict(
 )
 msvd_qa_train = dict(msvd_qa, ann_file='train_qa.json', pipeline=train_pipeline)
 msvd_qa_test = dict(msvd_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
+val_evaluator = dict(type='VideoQAMetric')
+test_evaluator = val_evaluator

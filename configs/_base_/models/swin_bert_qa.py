@@ -1,13 +1,8 @@
-# The open-ended QA model: the pre-training model (same class, so a pre-training or retrieval
-# checkpoint loads as it is) with an answer head on the fused [CLS] token of each question with
-# its clip; `predict` answers with it.
-_base_ = ['./swin_bert_pretrainer.py']
-num_answers = 1500
+# The open-ended QA model: an answer head on the fused [CLS] token of each question with its
+# clip; `predict` answers with it.
+_base_ = ['./swin_bert.py']
 model = dict(
-    heads=dict(
-        _delete_=True,
-        qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=num_answers),
-    ),
+    heads=dict(qa=dict(type='AnswerHead', in_dims=_base_.text_dims, num_answers=1500)),
     embed_dim=None,  # no contrastive head: the joint-space projections would go unused
     test_cfg=dict(predict_head='qa'),
 )

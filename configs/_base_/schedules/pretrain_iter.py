@@ -1,9 +1,8 @@
-# Iteration-based pre-training: AdamW, linear warm-up then cosine decay.
-max_iters = 100000
+# Iteration-based pre-training: AdamW, linear warm-up, then cosine decay until the last
+# iteration, and evaluation after it. The cosine schedule has no `end`: mmengine's Runner ends
+# it at `train_cfg.max_iters`, so a config changes the length with `train_cfg` alone.
 warmup_iters = 2000
-train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=100000)
 
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -14,11 +13,5 @@ optim_wrapper = dict(
 )
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
-    dict(
-        type='CosineAnnealingLR',
-        by_epoch=False,
-        begin=warmup_iters,
-        end=max_iters,
-        eta_min_ratio=0.01,
-    ),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_iters, eta_min_ratio=0.01),
 ]

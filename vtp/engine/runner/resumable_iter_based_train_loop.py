@@ -1,10 +1,12 @@
 """Iteration-based training loop that resumes the data stream without re-reading it."""
 
 import logging
+from typing import Dict, Optional, Union
 
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
+from torch.utils.data import DataLoader
 
 from vtp.registry import LOOPS
 
@@ -18,7 +20,26 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     loop moves the sampler to ``iter * batch_size`` and restarts the data iterator instead.
     The iterator is restarted before the ``before_train`` hooks run, so the random state
     restored by ``RNGStateHook`` there is the one training continues with.
+
+    Without ``val_interval`` it evaluates once, after the last iteration, so a config sets the
+    length of a run with ``max_iters`` alone; other arguments are mmengine's.
     """
+
+    def __init__(
+        self,
+        runner,
+        dataloader: Union[DataLoader, Dict],
+        max_iters: int,
+        val_interval: Optional[int] = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(
+            runner,
+            dataloader,
+            max_iters,
+            val_interval=max_iters if val_interval is None else val_interval,
+            **kwargs,
+        )
 
     def run(self):
         """Launch training."""

@@ -1,6 +1,7 @@
-# Dataloaders shared by the public data sets' base files: an endless, resumable, shuffled
-# training stream (vtp's InfiniteSampler) and ordered evaluation; a dataset file adds its
-# `dataset=` entries.
+# What every data set file starts from: an endless, resumable, shuffled training stream (vtp's
+# InfiniteSampler), ordered evaluation, and mmengine's evaluation loops (the retrieval files
+# choose vtp's re-ranking loops instead). A data set file adds its `dataset=` entries and
+# evaluators.
 train_dataloader = dict(
     batch_size=32,
     num_workers=8,
@@ -16,3 +17,5 @@ val_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
 )
 test_dataloader = val_dataloader
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

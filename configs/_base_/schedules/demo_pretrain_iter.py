@@ -1,0 +1,12 @@
+# `make demo`: the pre-training schedule at a higher learning rate for the small model trained
+# from scratch (a fifth of it for the pretrained text encoder), 700 iterations.
+_base_ = ['./pretrain_iter.py']
+warmup_iters = 50
+train_cfg = dict(max_iters=700)
+optim_wrapper = dict(
+    optimizer=dict(lr=5e-4), paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.2)})
+)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
+    dict(type='CosineAnnealingLR', by_epoch=False, begin=warmup_iters, eta_min_ratio=0.01),
+]
