@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from annotation_checks import check_error
-from video_files import BASE, STEP, write_mp4
 
 from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
 from vtp.registry import DATASETS
+from vtp.testing import BASE, STEP, check_annotation_error, write_mp4
 
 
 def build(
@@ -140,7 +139,7 @@ def test_no_sample_at_all_is_an_error(tmp_path):
     path = write_json(tmp_path, {'bad': asr((3, 1, 'x'))})
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize('ext', ['.webm', '.mkv'])
@@ -179,7 +178,7 @@ def test_bad_json_entry_names_file_line_and_field(tmp_path, bad, field):
     assert line > 30
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 @pytest.mark.parametrize('bad, field', BAD_ENTRIES)
@@ -188,7 +187,7 @@ def test_bad_jsonl_entry_names_file_line_and_field(tmp_path, bad, field):
     path = write_jsonl(tmp_path, {**VIDEOS, 'bad_video': bad}, blank_after=2)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, field)
+    check_annotation_error(excinfo, path, 5, field)
 
 
 def test_json_entry_not_an_object(tmp_path):
@@ -196,7 +195,7 @@ def test_json_entry_not_an_object(tmp_path):
     line = path.read_text(encoding='utf-8').splitlines().index('  "bad_video": [') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, '<entry>')
+    check_annotation_error(excinfo, path, line, '<entry>')
 
 
 def test_json_root_not_an_object(tmp_path):
@@ -204,7 +203,7 @@ def test_json_root_not_an_object(tmp_path):
     path.write_text(json.dumps([VIDEOS['short']]), encoding='utf-8')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -230,7 +229,7 @@ def test_bad_jsonl_line(tmp_path, text, field):
         f.write('\n' + text + '\n')  # line 4 blank, the bad line 5
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, field)
+    check_annotation_error(excinfo, path, 5, field)
 
 
 # --- CNVidDataset --------------------------------------------------------------------------

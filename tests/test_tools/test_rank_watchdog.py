@@ -9,7 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from toy_runs import ROOT, write_toy_config
+
+from vtp.testing import repo_root, write_toy_config
+
+ROOT = repo_root()
 
 FAILING_HOOK = '''
 import os
