@@ -1,9 +1,10 @@
 """Helpers for vtp's tests and for the tests of code built on vtp (plugins, ``projects/``).
 
-Toy model configs, tiny media files and corpora in their released formats, toy runs of the
-shipped configs. Nothing in ``vtp`` imports this package, and it needs no pytest: fixtures
-that wrap these helpers live in ``tests/conftest.py``. The toy runs need the source checkout
-(see :func:`repo_root`); the rest works from an installed vtp.
+Toy model configs, the contract tests of a fusion encoder, tiny media files and corpora in
+their released formats, toy runs of the shipped configs. Nothing in ``vtp`` imports this
+package, and it needs no pytest: fixtures that wrap these helpers live in
+``tests/conftest.py``. The toy runs need the source checkout (see :func:`repo_root`); the rest
+works from an installed vtp.
 """
 
 from .annotation_checks import check_annotation_error
@@ -27,6 +28,7 @@ from .corpus_fixtures import (
     write_video_qa,
     write_webvid,
 )
+from .fusion_contract import FusionContract
 from .toy_models import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS
 from .toy_runs import read_scalars, repo_root, run_tool, write_toy_config
 from .video_files import (
@@ -62,6 +64,7 @@ __all__ = [
     'BASE',
     'CHINESE_TEXTS',
     'CHINESE_VOCAB',
+    'FusionContract',
     'HEIGHT',
     'QA_ANSWERS',
     'ROTATION_MATRICES',
