@@ -1,4 +1,4 @@
-"""Tests for ``HowTo100MDataset`` and ``CNVidDataset``: windows of ASR segments, json and jsonl."""
+"""Tests for ``HowTo100MDataset``: windows of ASR segments, json and jsonl."""
 
 import json
 import os.path as osp
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
+from vtp.datasets import AnnotationError, HowTo100MDataset
 from vtp.registry import DATASETS
 from vtp.testing import BASE, STEP, check_annotation_error, write_mp4
 
@@ -232,8 +232,6 @@ def test_bad_jsonl_line(tmp_path, text, field):
     check_annotation_error(excinfo, path, 5, field)
 
 
-# --- CNVidDataset --------------------------------------------------------------------------
-
 CHINESE = {
     '视频一': asr(
         (0, 1.5, '把面粉倒进碗里'),
@@ -242,24 +240,6 @@ CHINESE = {
         (6, 7, '盖上盖子'),
     )
 }
-
-
-@pytest.mark.parametrize('writer', [write_json, write_jsonl])
-def test_cnvid_joins_chinese_text_without_spaces(tmp_path, writer):
-    dataset = build(writer(tmp_path, CHINESE), 'videos', type='CNVidDataset', min_duration=2)
-    assert isinstance(dataset, CNVidDataset)
-    assert spans(dataset) == [
-        ('视频一', 0.0, 3.0, '把面粉倒进碗里加一点水搅拌'),
-        ('视频一', 3.0, 7.0, '揉成光滑的面团盖上盖子'),
-    ]
-    assert dataset.get_data_info(0)['filename'] == osp.join('videos', '视频一.mp4')
-
-
-def test_cnvid_separator_can_be_set(tmp_path):
-    dataset = build(
-        write_json(tmp_path, CHINESE), type='CNVidDataset', min_duration=10, text_separator='，'
-    )
-    assert spans(dataset)[0][3] == '把面粉倒进碗里，加一点水搅拌，揉成光滑的面团，盖上盖子'
 
 
 def test_howto100m_separator_differs_from_cnvid(tmp_path):
