@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus_fixtures import write_corpora
-from toy_runs import ROOT
+
+from vtp.testing import repo_root, write_corpora
+
+ROOT = repo_root()
 
 
 @pytest.fixture(scope='session')
@@ -44,7 +46,8 @@ def moving_shapes_root(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope='session')
 def corpora_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tiny copies of every pre-training corpus (and MSRVTT test) in their released formats,
-    under ``<root>/data``, with local tokenizer folders in ``<root>`` (see corpus_fixtures)."""
+    under ``<root>/data``, with local tokenizer folders in ``<root>`` (see
+    ``vtp.testing.corpus_fixtures``)."""
     root = tmp_path_factory.mktemp('corpora')
     write_corpora(root)
     return root

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from corpus_fixtures import CHINESE_VOCAB, QA_ANSWERS
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.evaluator import BaseMetric
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
-from toy_runs import ROOT, read_scalars, write_toy_config
 
 from vtp.registry import DATASETS, MODELS, RUNNERS
+from vtp.testing import CHINESE_VOCAB, QA_ANSWERS, read_scalars, repo_root, write_toy_config
+
+ROOT = repo_root()
 
 CONFIGS = sorted(
     str(p.relative_to(ROOT)) for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.parts

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from toy_runs import read_scalars, run_tool, write_toy_config
+from vtp.testing import read_scalars, run_tool, write_toy_config
 
 PLUGIN = '''
 from mmengine.model import BaseModule

@@ -4,10 +4,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, CC3MDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 ROWS = [f'a picture of object {i}\thttps://example.com/{i}.jpg\n' for i in range(6)]
 
@@ -110,7 +110,7 @@ def test_no_row_downloaded_is_an_error(tmp_path):
     path = write_tsv(tmp_path, ''.join(ROWS))
     with pytest.raises(AnnotationError) as excinfo:
         build(root, path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_bad_row_names_file_line_and_field(tmp_path, training, row, field, probl
     path = write_tsv(tmp_path, 'caption\turl\n' + ''.join(ROWS[:3]) + '\n' + row + ROWS[3])
     with pytest.raises(AnnotationError) as excinfo:
         build(training, path)
-    check_error(excinfo, path, 6, field)
+    check_annotation_error(excinfo, path, 6, field)
     assert problem in str(excinfo.value)
 
 
@@ -203,9 +203,9 @@ def test_bad_bytes_in_the_tsv_or_a_caption_file(tmp_path, training):
     path.write_bytes(''.join(ROWS[:2]).encode('utf-8') + b'caf\xe9\turl\n')
     with pytest.raises(AnnotationError, match='not UTF-8: byte 0xe9 at byte 4') as excinfo:
         build(training, path)
-    check_error(excinfo, path, 3, '<bytes>')
+    check_annotation_error(excinfo, path, 3, '<bytes>')
     caption = training / '00000' / '000000004.txt'
     caption.write_bytes(b'a caption\x00\x00')
     with pytest.raises(AnnotationError, match='NUL byte') as excinfo:
         build(training)
-    check_error(excinfo, caption, 1, '<bytes>')
+    check_annotation_error(excinfo, caption, 1, '<bytes>')

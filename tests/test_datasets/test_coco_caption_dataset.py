@@ -5,11 +5,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
-from video_files import HEIGHT, WIDTH, write_jpg
 
 from vtp.datasets import AnnotationError, CocoCaptionDataset
 from vtp.registry import DATASETS
+from vtp.testing import HEIGHT, WIDTH, check_annotation_error, write_jpg
 
 
 def build(ann_file: Path, prefix: str = 'images', **kwargs) -> CocoCaptionDataset:
@@ -188,7 +187,7 @@ def test_2017_bad_annotation_names_file_line_and_field(tmp_path, bad, field):
     assert line > 20  # well below the images
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +207,7 @@ def test_2017_bad_image_names_file_line_and_field(tmp_path, bad, field):
     line = element_line(path, 'images', 1)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_2017_annotation_not_an_object(tmp_path):
@@ -218,7 +217,7 @@ def test_2017_annotation_not_an_object(tmp_path):
     line = path.read_text().splitlines().index('    "a caption without its record",') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, 'annotations')
+    check_annotation_error(excinfo, path, line, 'annotations')
 
 
 @pytest.mark.parametrize('key', ['images', 'annotations'])
@@ -233,14 +232,14 @@ def test_2017_list_that_is_not_a_list(tmp_path, key):
         for i, text in enumerate(path.read_text().splitlines(), 1)
         if text.strip().startswith(f'"{key}"')
     )
-    check_error(excinfo, path, line, key)
+    check_annotation_error(excinfo, path, line, key)
 
 
 def test_no_images_key(tmp_path):
     path = write_json(tmp_path, dict(annotations=[dict(image_id=1, caption='x')]))
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, 'images')
+    check_annotation_error(excinfo, path, 1, 'images')
 
 
 def test_invalid_json_names_its_line(tmp_path):
@@ -251,7 +250,7 @@ def test_invalid_json_names_its_line(tmp_path):
     path.write_text('\n'.join(lines[:cut]) + '\n    "caption": oops\n', encoding='utf-8')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, cut + 1, '<json>')
+    check_annotation_error(excinfo, path, cut + 1, '<json>')
 
 
 # --- Karpathy's dataset_coco.json -----------------------------------------------------------
@@ -279,7 +278,7 @@ def test_karpathy_no_image_in_splits_is_an_error(tmp_path):
     path = write_json(tmp_path, karpathy())
     with pytest.raises(AnnotationError) as excinfo:
         build(path, splits=('unknown',))
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 def test_karpathy_empty_sentence_loads(tmp_path):
@@ -314,7 +313,7 @@ def test_karpathy_bad_image_names_file_line_and_field(tmp_path, change, field):
     assert line > 40
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_karpathy_images_of_other_splits_are_not_checked(tmp_path):

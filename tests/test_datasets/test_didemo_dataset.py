@@ -6,10 +6,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, DiDeMoDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 VIDEO_A = '10015567@N08_3655084291_d8b58466fa.mov'
 VIDEO_B = '10044@N03_4476497017_e2ae8ab2ec.mp4'
@@ -149,7 +149,7 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     assert line > 10
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_entry_not_an_object(tmp_path):
@@ -157,7 +157,7 @@ def test_entry_not_an_object(tmp_path):
     line = path.read_text().splitlines().index('  "a bare description"') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, '<entry>')
+    check_annotation_error(excinfo, path, line, '<entry>')
 
 
 @pytest.mark.parametrize('content', [dict(video=VIDEO_A, description='x'), []])
@@ -165,4 +165,4 @@ def test_root_not_a_list_or_empty(tmp_path, content):
     path = write_json(tmp_path, content)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')

@@ -1,4 +1,4 @@
-"""Tests for ``HowTo100MDataset`` and ``CNVidDataset``: windows of ASR segments, json and jsonl."""
+"""Tests for ``HowTo100MDataset``: windows of ASR segments, json and jsonl."""
 
 import json
 import os.path as osp
@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from annotation_checks import check_error
-from video_files import BASE, STEP, write_mp4
 
-from vtp.datasets import AnnotationError, CNVidDataset, HowTo100MDataset
+from vtp.datasets import AnnotationError, HowTo100MDataset
 from vtp.registry import DATASETS
+from vtp.testing import BASE, STEP, check_annotation_error, write_mp4
 
 
 def build(
@@ -140,7 +139,7 @@ def test_no_sample_at_all_is_an_error(tmp_path):
     path = write_json(tmp_path, {'bad': asr((3, 1, 'x'))})
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize('ext', ['.webm', '.mkv'])
@@ -179,7 +178,7 @@ def test_bad_json_entry_names_file_line_and_field(tmp_path, bad, field):
     assert line > 30
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 @pytest.mark.parametrize('bad, field', BAD_ENTRIES)
@@ -188,7 +187,7 @@ def test_bad_jsonl_entry_names_file_line_and_field(tmp_path, bad, field):
     path = write_jsonl(tmp_path, {**VIDEOS, 'bad_video': bad}, blank_after=2)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, field)
+    check_annotation_error(excinfo, path, 5, field)
 
 
 def test_json_entry_not_an_object(tmp_path):
@@ -196,7 +195,7 @@ def test_json_entry_not_an_object(tmp_path):
     line = path.read_text(encoding='utf-8').splitlines().index('  "bad_video": [') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, '<entry>')
+    check_annotation_error(excinfo, path, line, '<entry>')
 
 
 def test_json_root_not_an_object(tmp_path):
@@ -204,7 +203,7 @@ def test_json_root_not_an_object(tmp_path):
     path.write_text(json.dumps([VIDEOS['short']]), encoding='utf-8')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -230,10 +229,8 @@ def test_bad_jsonl_line(tmp_path, text, field):
         f.write('\n' + text + '\n')  # line 4 blank, the bad line 5
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, field)
+    check_annotation_error(excinfo, path, 5, field)
 
-
-# --- CNVidDataset --------------------------------------------------------------------------
 
 CHINESE = {
     '视频一': asr(
@@ -243,24 +240,6 @@ CHINESE = {
         (6, 7, '盖上盖子'),
     )
 }
-
-
-@pytest.mark.parametrize('writer', [write_json, write_jsonl])
-def test_cnvid_joins_chinese_text_without_spaces(tmp_path, writer):
-    dataset = build(writer(tmp_path, CHINESE), 'videos', type='CNVidDataset', min_duration=2)
-    assert isinstance(dataset, CNVidDataset)
-    assert spans(dataset) == [
-        ('视频一', 0.0, 3.0, '把面粉倒进碗里加一点水搅拌'),
-        ('视频一', 3.0, 7.0, '揉成光滑的面团盖上盖子'),
-    ]
-    assert dataset.get_data_info(0)['filename'] == osp.join('videos', '视频一.mp4')
-
-
-def test_cnvid_separator_can_be_set(tmp_path):
-    dataset = build(
-        write_json(tmp_path, CHINESE), type='CNVidDataset', min_duration=10, text_separator='，'
-    )
-    assert spans(dataset)[0][3] == '把面粉倒进碗里，加一点水搅拌，揉成光滑的面团，盖上盖子'
 
 
 def test_howto100m_separator_differs_from_cnvid(tmp_path):

@@ -6,10 +6,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, MSRVTTDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 JSFUSION = (
     ',key,vid_key,video_id,sentence\n'
@@ -177,7 +177,7 @@ def test_split_csv_without_video_id_column(tmp_path, text):
     split = write_text(tmp_path, 'MSRVTT_train.9k.csv', text)
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, split, 1, 'video_id')
+    check_annotation_error(excinfo, split, 1, 'video_id')
 
 
 def test_listed_video_without_sentence_names_its_csv_line(tmp_path):
@@ -188,7 +188,7 @@ def test_listed_video_without_sentence_names_its_csv_line(tmp_path):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, split, 5, 'video_id')
+    check_annotation_error(excinfo, split, 5, 'video_id')
     assert 'video9999' in str(excinfo.value)
 
 
@@ -204,7 +204,7 @@ def test_row_without_video_id_names_its_csv_line(tmp_path, name, text, line):
     split = write_text(tmp_path, name, text)
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, split, line, 'video_id')
+    check_annotation_error(excinfo, split, line, 'video_id')
 
 
 def test_jsfusion_unquoted_comma_in_sentence(tmp_path):
@@ -215,7 +215,7 @@ def test_jsfusion_unquoted_comma_in_sentence(tmp_path):
     )
     with pytest.raises(AnnotationError, match='6 fields, expected 5') as excinfo:
         build(tmp_path / 'absent.json', split)
-    check_error(excinfo, split, 5, '<row>')
+    check_annotation_error(excinfo, split, 5, '<row>')
 
 
 def test_white_space_lines_of_the_training_list_are_skipped(tmp_path):
@@ -232,7 +232,7 @@ def test_jsfusion_row_without_sentence(tmp_path):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path / 'absent.json', split)
-    check_error(excinfo, split, 3, 'sentence')
+    check_annotation_error(excinfo, split, 3, 'sentence')
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_bad_sentence_names_file_line_and_field(tmp_path, bad, field):
     split = write_text(tmp_path, 'MSRVTT_train.9k.csv', 'video_id\nvideo0\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, ann, line, field)
+    check_annotation_error(excinfo, ann, line, field)
 
 
 def test_sentence_not_an_object(tmp_path):
@@ -266,7 +266,7 @@ def test_sentence_not_an_object(tmp_path):
     split = write_text(tmp_path, 'MSRVTT_train.9k.csv', 'video_id\nvideo0\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, ann, line, 'sentences')
+    check_annotation_error(excinfo, ann, line, 'sentences')
 
 
 def test_msrvtt_data_without_sentences(tmp_path):
@@ -274,4 +274,4 @@ def test_msrvtt_data_without_sentences(tmp_path):
     split = write_text(tmp_path, 'MSRVTT_train.9k.csv', 'video_id\nvideo0\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(ann, split)
-    check_error(excinfo, ann, 1, 'sentences')
+    check_annotation_error(excinfo, ann, 1, 'sentences')

@@ -9,10 +9,10 @@ import shlex
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, MSVDDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 CAPTIONS = {
     'vid_a_1_5': [['a', 'man', 'plays', 'guitar'], ['someone', 'is', 'playing']],
@@ -151,7 +151,7 @@ def test_split_id_missing_from_the_pickle_names_split_file_and_line(tmp_path):
     split = write_split(tmp_path, 'vid_a_1_5\nvid_b_0_9\n\nvid_unknown\nvid_c_3_8\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(write_pickle(tmp_path, CAPTIONS), split)
-    check_error(excinfo, split, 4, 'video_id')
+    check_annotation_error(excinfo, split, 4, 'video_id')
     assert 'vid_unknown' in str(excinfo.value)
 
 
@@ -170,7 +170,7 @@ def test_pickle_needing_any_global_is_refused(tmp_path, content, protocol):
     path = write_pickle(tmp_path, content, protocol)
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'v\n'))
-    check_error(excinfo, path, 1, '<pickle>')
+    check_annotation_error(excinfo, path, 1, '<pickle>')
 
 
 @pytest.mark.parametrize('payload', [WritesFile, RunsShell, RunsExec])
@@ -180,7 +180,7 @@ def test_malicious_pickle_is_refused_without_running_code(tmp_path, payload):
     assert not marker.exists()
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'v\n'))
-    check_error(excinfo, path, 1, '<pickle>')
+    check_annotation_error(excinfo, path, 1, '<pickle>')
     assert not marker.exists()
 
 
@@ -197,7 +197,7 @@ def test_unreadable_pickle(tmp_path, data):
     path.write_bytes(data)
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'v\n'))
-    check_error(excinfo, path, 1, '<pickle>')
+    check_annotation_error(excinfo, path, 1, '<pickle>')
 
 
 @pytest.mark.parametrize('content', [[['v', [['a']]]], 'v', None, 3])
@@ -205,7 +205,7 @@ def test_root_not_a_dict(tmp_path, content):
     path = write_pickle(tmp_path, content)
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'v\n'))
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -222,7 +222,7 @@ def test_caption_not_a_list_of_strings(tmp_path, captions, index):
     path = write_pickle(tmp_path, {'v': captions, 'w': [['fine']]})
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'w\nv\n'))
-    check_error(excinfo, path, 1, f'v[{index}]')
+    check_annotation_error(excinfo, path, 1, f'v[{index}]')
 
 
 @pytest.mark.parametrize('captions', [None, 5, 2.5])
@@ -232,14 +232,14 @@ def test_captions_of_a_video_not_a_list(tmp_path, captions):
     path = write_pickle(tmp_path, {'v': captions})
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'v\n'))
-    check_error(excinfo, path, 1, 'v')
+    check_annotation_error(excinfo, path, 1, 'v')
 
 
 def test_video_without_captions(tmp_path):
     path = write_pickle(tmp_path, {'v': [], 'w': [['a']]})
     with pytest.raises(AnnotationError) as excinfo:
         build(path, write_split(tmp_path, 'w\nv\n'))
-    check_error(excinfo, path, 1, 'v')
+    check_annotation_error(excinfo, path, 1, 'v')
 
 
 def test_bytes_after_the_pickle_are_an_error(tmp_path):
@@ -249,7 +249,7 @@ def test_bytes_after_the_pickle_are_an_error(tmp_path):
         pickle.dump({'vid_b': [['c']]}, f)
     with pytest.raises(AnnotationError, match='bytes after the end of the pickle') as excinfo:
         build(ann, write_split(tmp_path, 'vid_a\n'))
-    check_error(excinfo, ann, 1, '<pickle>')
+    check_annotation_error(excinfo, ann, 1, '<pickle>')
 
 
 def test_split_list_with_bom_crlf_and_bad_bytes(tmp_path):
@@ -260,4 +260,4 @@ def test_split_list_with_bom_crlf_and_bad_bytes(tmp_path):
     split.write_bytes(b'vid_a\r\n\r\nvid_\xb1\r\n')
     with pytest.raises(AnnotationError, match='not UTF-8: byte 0xb1') as excinfo:
         build(ann, split)
-    check_error(excinfo, split, 3, '<bytes>')
+    check_annotation_error(excinfo, split, 3, '<bytes>')

@@ -4,10 +4,10 @@ import json
 import os.path as osp
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 
 def build(path, prefix='videos'):
@@ -56,4 +56,4 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     line = path.read_text().splitlines().index('  {', 2) + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)

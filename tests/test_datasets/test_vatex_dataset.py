@@ -6,10 +6,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, VATEXDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 
 def build(ann_file, prefix: str = 'videos', **kwargs) -> VATEXDataset:
@@ -135,7 +135,7 @@ def test_listed_id_missing_from_the_annotation_is_an_error(tmp_path, listed, lin
     split = write_split(tmp_path, listed)
     with pytest.raises(AnnotationError, match="'another_id' is not in") as excinfo:
         build(path, split_file=str(split))
-    check_error(excinfo, split, line, 'video_id')
+    check_annotation_error(excinfo, split, line, 'video_id')
 
 
 @pytest.mark.parametrize(
@@ -162,7 +162,7 @@ def test_bad_entry_names_file_line_and_field(tmp_path, language, bad, field):
     assert line > 20
     with pytest.raises(AnnotationError) as excinfo:
         build(path, language=language)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_bad_listed_entry_with_split_file(tmp_path):
@@ -171,7 +171,7 @@ def test_bad_listed_entry_with_split_file(tmp_path):
     split = write_split(tmp_path, [video_id(2)])
     with pytest.raises(AnnotationError) as excinfo:
         build(path, split_file=str(split))
-    check_error(excinfo, path, entry_line(path, 1), 'enCap[1]')
+    check_annotation_error(excinfo, path, entry_line(path, 1), 'enCap[1]')
 
 
 def test_entry_not_an_object(tmp_path):
@@ -179,11 +179,11 @@ def test_entry_not_an_object(tmp_path):
     line = path.read_text().splitlines().index(f'  "{video_id(2)}"') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, '<entry>')
+    check_annotation_error(excinfo, path, line, '<entry>')
 
 
 def test_root_not_a_list(tmp_path):
     path = write_json(tmp_path, dict(videos=[entry(1)]))
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')

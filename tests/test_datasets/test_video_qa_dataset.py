@@ -5,10 +5,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 ANSWERS = ['red', 'left', 'two']
 
@@ -85,25 +85,25 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     line = path.read_text().splitlines().index('  {', 2) + 1  # the second element
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_mapping_errors(tmp_path):
     write(tmp_path, [dict(question='q', answer='red', video_id=3, id=0)], mapping='abc vid1\n')
     with pytest.raises(AnnotationError, match='3 is not in') as excinfo:
         build(tmp_path, mapping_file='youtube_mapping.txt')
-    check_error(excinfo, tmp_path / 'qa.json', 2, 'video_id')
+    check_annotation_error(excinfo, tmp_path / 'qa.json', 2, 'video_id')
     (tmp_path / 'youtube_mapping.txt').write_text('abc vid1\nbroken line here\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path, mapping_file='youtube_mapping.txt')
-    check_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
+    check_annotation_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
 
 
 def test_answer_list_must_be_a_list_of_strings(tmp_path):
     write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)], answers={'red': 0})
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path)
-    check_error(excinfo, tmp_path / 'answers.json', 1, '<root>')
+    check_annotation_error(excinfo, tmp_path / 'answers.json', 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -118,11 +118,11 @@ def test_answer_list_entries(tmp_path, answers, line, problem):
     (tmp_path / 'answers.json').write_text(json.dumps(answers, indent=1))
     with pytest.raises(AnnotationError, match=problem) as excinfo:
         build(tmp_path)
-    check_error(excinfo, tmp_path / 'answers.json', line, '<answer>')
+    check_annotation_error(excinfo, tmp_path / 'answers.json', line, '<answer>')
 
 
 def test_question_type_must_be_a_string(tmp_path):
     write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0, type=['what'])])
     with pytest.raises(AnnotationError) as excinfo:
         build(tmp_path)
-    check_error(excinfo, tmp_path / 'qa.json', 2, 'type')
+    check_annotation_error(excinfo, tmp_path / 'qa.json', 2, 'type')

@@ -5,10 +5,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, VideoTextJsonDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 
 def build(ann_file: Path, prefix: str = 'videos', **kwargs) -> VideoTextJsonDataset:
@@ -96,7 +96,7 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     assert line > 10  # the third entry starts well below the first line
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_root_not_a_list(tmp_path):
@@ -104,7 +104,7 @@ def test_root_not_a_list(tmp_path):
     path.write_text('\n{"video": "a.mp4", "caption": "c"}\n', encoding='utf-8')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 2, '<root>')
+    check_annotation_error(excinfo, path, 2, '<root>')
 
 
 def test_invalid_json_reports_decoder_line(tmp_path):
@@ -115,7 +115,7 @@ def test_invalid_json_reports_decoder_line(tmp_path):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 4, '<json>')
+    check_annotation_error(excinfo, path, 4, '<json>')
     assert isinstance(excinfo.value.__cause__, json.JSONDecodeError)
 
 
@@ -127,7 +127,7 @@ def test_missing_separator_between_entries(tmp_path):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 3, '<root>')
+    check_annotation_error(excinfo, path, 3, '<root>')
 
 
 def test_unterminated_list(tmp_path):
@@ -156,7 +156,7 @@ def test_json_that_would_be_misread_or_crash(tmp_path, second, problem):
     path.write_text(f'[\n  {ENTRY},\n  {second}\n]\n', encoding='utf-8')
     with pytest.raises(AnnotationError, match=problem) as excinfo:
         build(path)
-    check_error(excinfo, path, 3, '<json>')
+    check_annotation_error(excinfo, path, 3, '<json>')
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_bad_bytes_name_their_line(tmp_path, data, field, line):
     path.write_bytes(data)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_byte_order_mark_and_crlf(tmp_path):
@@ -183,6 +183,6 @@ def test_byte_order_mark_and_crlf(tmp_path):
     path.write_bytes(f'\ufeff[\r\n  {ENTRY},\r\n  {ENTRY[:-1]}, "caption": 5}}\r\n]'.encode())
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 3, '<json>')  # the duplicate key
+    check_annotation_error(excinfo, path, 3, '<json>')  # the duplicate key
     path.write_bytes(f'\ufeff[\r\n  {ENTRY}\r\n]'.encode())
     assert build(path).get_data_info(0)['text'] == ['c']

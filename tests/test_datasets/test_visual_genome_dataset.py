@@ -5,10 +5,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
 
 from vtp.datasets import AnnotationError, VisualGenomeDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 
 def build(ann_file: Path, prefix: Path, **kwargs) -> VisualGenomeDataset:
@@ -133,7 +133,7 @@ def test_no_image_with_regions_is_an_error(tmp_path):
     path = write_json(tmp_path, [image(1), image(2)])
     with pytest.raises(AnnotationError) as excinfo:
         build(path, tmp_path)
-    check_error(excinfo, path, 1, '<root>')
+    check_annotation_error(excinfo, path, 1, '<root>')
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):
     assert line > 30
     with pytest.raises(AnnotationError) as excinfo:
         build(path, tmp_path)
-    check_error(excinfo, path, line, field)
+    check_annotation_error(excinfo, path, line, field)
 
 
 def test_entry_not_an_object(tmp_path):
@@ -169,7 +169,7 @@ def test_entry_not_an_object(tmp_path):
     line = path.read_text().splitlines().index('  [') + 1
     with pytest.raises(AnnotationError) as excinfo:
         build(path, tmp_path)
-    check_error(excinfo, path, line, '<entry>')
+    check_annotation_error(excinfo, path, line, '<entry>')
 
 
 def test_root_not_a_list(tmp_path):
@@ -177,4 +177,4 @@ def test_root_not_a_list(tmp_path):
     path.write_text('\n' + json.dumps(dict(images=ENTRIES)), encoding='utf-8')
     with pytest.raises(AnnotationError) as excinfo:
         build(path, tmp_path)
-    check_error(excinfo, path, 2, '<root>')
+    check_annotation_error(excinfo, path, 2, '<root>')

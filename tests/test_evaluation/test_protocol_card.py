@@ -4,9 +4,11 @@ the README's table is exactly what tools/analysis/protocol_cards.py prints."""
 import importlib.util
 
 from mmengine.config import Config
-from toy_runs import ROOT
 
 from vtp.evaluation.protocol_card import format_card, protocol_card
+from vtp.testing import repo_root
+
+ROOT = repo_root()
 
 
 def load_tool():

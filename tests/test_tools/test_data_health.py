@@ -6,8 +6,16 @@ import re
 from pathlib import Path
 
 import pytest
-from corpus_fixtures import write_cc3m, write_msrvtt, write_tokenizers, write_webvid
-from toy_runs import read_scalars, run_tool, write_toy_config
+
+from vtp.testing import (
+    read_scalars,
+    run_tool,
+    write_cc3m,
+    write_msrvtt,
+    write_tokenizers,
+    write_toy_config,
+    write_webvid,
+)
 
 BROKEN = {
     1003: 'missing file',

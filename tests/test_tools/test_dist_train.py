@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toy_runs import ROOT, read_scalars, write_toy_config
+from vtp.testing import read_scalars, repo_root, write_toy_config
+
+ROOT = repo_root()
 
 
 def free_port() -> int:

@@ -9,23 +9,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_fixtures import write_msrvtt, write_tokenizers, write_webvid
 from mmengine.config import Config
-from toy_runs import read_scalars, run_tool, write_toy_config
-from video_files import (
+
+from vtp.registry import DATASETS
+from vtp.testing import (
     box_payload,
     corrupt_stream,
+    read_scalars,
+    run_tool,
     set_codec,
     set_display_matrix,
     write_audio_only_mp4,
     write_frames,
     write_init_segment,
     write_mp4,
+    write_msrvtt,
     write_rotated_mp4,
+    write_tokenizers,
+    write_toy_config,
+    write_webvid,
     zero_durations,
 )
-
-from vtp.registry import DATASETS
 
 NUM_CLIPS = 24  # 6 iterations of 4: one pass, each clip met once
 

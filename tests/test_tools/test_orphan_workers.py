@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 from typing import List
 
-from toy_runs import ROOT, write_toy_config
+from vtp.testing import repo_root, write_toy_config
+
+ROOT = repo_root()
 
 
 def children(pid: int) -> List[int]:

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from corpus_fixtures import QA_ANSWERS
-from toy_runs import run_tool, write_toy_config
+
+from vtp.testing import QA_ANSWERS, run_tool, write_toy_config
 
 
 @pytest.mark.parametrize(

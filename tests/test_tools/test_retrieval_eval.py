@@ -13,10 +13,12 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from test_dist_train import free_port
-from toy_runs import ROOT, run_tool, write_toy_config
 
 from vtp.registry import DATASETS, MODELS
+from vtp.testing import repo_root, run_tool, write_toy_config
 from vtp.utils.pretrained import load_state_dict
+
+ROOT = repo_root()
 
 
 def test_one_and_two_processes_give_identical_results(tmp_path: Path, corpora_root: Path):

@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from toy_runs import ROOT, read_scalars, run_tool, write_toy_config
+from vtp.testing import read_scalars, repo_root, run_tool, write_toy_config
+
+ROOT = repo_root()
 
 CONFIG = 'configs/pretrain/moving_shapes.py'
 

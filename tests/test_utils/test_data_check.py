@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 from mmengine.config import Config
-from toy_runs import ROOT
 
+from vtp.testing import repo_root
 from vtp.utils.data_check import missing_data
+
+ROOT = repo_root()
 
 
 def config(**loaders) -> Config:

@@ -21,16 +21,15 @@ from typing import Any, Callable, Tuple
 import pytest
 import torch
 from mmengine.model import BaseModel
-from toy_runs import run_tool, write_toy_config
 from transformers import BertConfig
 
 from vtp.engine.runner.vtp_runner import VTPRunner
 from vtp.registry import MODELS
+from vtp.testing import TOY_VIDEO, run_tool, write_toy_config
 from vtp.utils.pretrained import CheckpointError, load_checkpoint_file, load_state_dict
 
 FORMATS = ('zip', 'legacy', 'bare pickle')
 PAYLOADS = ('os.system', 'open', 'Path.touch', 'exec')
-TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
 
 
 class Payload:

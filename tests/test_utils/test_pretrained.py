@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from mmengine.logging import MessageHub
 from mmengine.runner.checkpoint import load_checkpoint
 from safetensors.torch import save_file
 
@@ -103,3 +104,30 @@ def test_mmengine_loads_through_the_safe_reader(tmp_path: Path) -> None:
     torch.save({'state_dict': source.state_dict()}, path, _use_new_zipfile_serialization=False)
     load_checkpoint(target, str(path))
     torch.testing.assert_close(target.weight, source.weight)
+
+
+RAN = []
+
+
+class Payload:
+    def __reduce__(self):
+        return (RAN.append, (True,))
+
+
+def test_stock_mmengine_checkpoint_reads_tensors_without_running_code(tmp_path: Path) -> None:
+    """mmengine's checkpoints pickle its own classes (``HistoryBuffer``) beside the tensors."""
+    hub = MessageHub.get_instance('vtp_test_stock_checkpoint')
+    hub.update_scalar('train/loss', 1.0)
+    path = tmp_path / 'stock.pth'
+    torch.save(
+        dict(
+            state_dict={'backbone.w': torch.arange(3.0)},
+            evil=Payload(),
+            message_hub=hub.state_dict(),
+        ),
+        path,
+    )
+    checkpoint = load_checkpoint_file(str(path))
+    assert torch.equal(checkpoint['state_dict']['backbone.w'], torch.arange(3.0))
+    assert not RAN
+    assert list(load_state_dict(str(path))) == ['backbone.w']

@@ -4,7 +4,10 @@ frame order and colour, phone videos with a display rotation, corrupt streams.""
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
-from video_files import (
+
+from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms import DecodeVideo, OpenVideo, SampleFrames
+from vtp.testing import (
     BAND,
     BASE,
     HEIGHT,
@@ -16,9 +19,6 @@ from video_files import (
     write_mp4,
     write_rotated_mp4,
 )
-
-from vtp.datasets.sample_error import SampleError
-from vtp.datasets.transforms import DecodeVideo, OpenVideo, SampleFrames
 
 
 def frame_ids(imgs: np.ndarray) -> list:

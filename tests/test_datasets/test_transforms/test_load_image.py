@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 from PIL import Image
-from video_files import HEIGHT, WIDTH, write_jpg
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import LoadImage
 from vtp.registry import TRANSFORMS
+from vtp.testing import HEIGHT, WIDTH, write_jpg
 
 
 def check_red_corner_on_grey(frame: np.ndarray, level: int) -> None:

@@ -3,15 +3,15 @@
 import struct
 
 import pytest
-from video_files import (
+
+from vtp.datasets.transforms.mp4_header import Mp4HeaderError, VideoTrack, read_mp4_header
+from vtp.testing import (
     ROTATION_MATRICES,
     set_decode_time,
     write_fragmented_mp4,
     write_mp4,
     write_rotated_mp4,
 )
-
-from vtp.datasets.transforms.mp4_header import Mp4HeaderError, VideoTrack, read_mp4_header
 
 
 def box(kind: bytes, *parts: bytes) -> bytes:

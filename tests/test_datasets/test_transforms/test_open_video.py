@@ -9,7 +9,11 @@ import sys
 
 import numpy as np
 import pytest
-from video_files import (
+
+from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms import DecodeVideo, OpenVideo
+from vtp.registry import TRANSFORMS
+from vtp.testing import (
     BASE,
     HEIGHT,
     STEP,
@@ -27,10 +31,6 @@ from video_files import (
     write_rotated_mp4,
     zero_durations,
 )
-
-from vtp.datasets.sample_error import SampleError
-from vtp.datasets.transforms import DecodeVideo, OpenVideo
-from vtp.registry import TRANSFORMS
 
 
 def test_opens_video(tmp_path):

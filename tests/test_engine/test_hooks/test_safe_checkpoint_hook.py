@@ -9,10 +9,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.fileio.backends.local_backend import LocalBackend
-from toy_runs import write_toy_config
 
 from vtp.engine.runner.vtp_runner import CheckpointWriteError
 from vtp.registry import RUNNERS
+from vtp.testing import write_toy_config
 
 
 def toy_config(tmp_path: Path, data_root: str, iters: int, max_keep_ckpts: int) -> Config:

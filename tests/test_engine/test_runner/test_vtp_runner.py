@@ -9,7 +9,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, load_matching
+from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, latest_checkpoint, load_matching
 
 
 class Model(nn.Module):
@@ -81,3 +81,10 @@ def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path,
         runner.visualizer.add_scalars({'loss': 1.0}, step=1)
         assert list((tmp_path / name / runner.timestamp).rglob('scalars.json'))
         assert (tmp_path / name) in Path(runner.logger.handlers[-1].baseFilename).parents
+
+
+def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:
+    assert latest_checkpoint(str(tmp_path)) is None
+    for name in ('iter_2.pth', 'iter_10.pth', 'iter_12.pth.tmp', 'last_checkpoint'):
+        (tmp_path / name).write_bytes(b'')
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')

@@ -6,11 +6,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.structures import BaseDataElement
 
 from vtp.registry import MODELS
-
-TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
-TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
-TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
-TOY_TEXT_DIMS = 32
+from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS
 
 VOCAB, EMBED, LENGTH = 30522, 16, 8
 LOSS_KEYS = {'loss_itc', 'logit_scale', 'loss_itm', 'acc_itm', 'loss_mlm', 'acc_mlm'}

@@ -5,10 +5,8 @@ import pytest
 import torch
 
 from vtp.registry import MODELS
+from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS
 from vtp.utils.pretrained import resolve_pretrained
-
-TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
-TOY_TEXT_DIMS = 32
 
 VOCAB = 30522
 

@@ -9,9 +9,7 @@ import torch
 from mmengine.logging import MMLogger
 
 from vtp.registry import MODELS
-
-TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
-TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
+from vtp.testing import TOY_VIDEO, TOY_VIDEO_DIMS
 
 
 def build_encoder(**kwargs):

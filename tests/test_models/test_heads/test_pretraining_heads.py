@@ -8,9 +8,7 @@ import torch.nn.functional as F
 
 from vtp.registry import MODELS
 from vtp.structures import VideoTextFeatures
-
-TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
-TOY_TEXT_DIMS = 32
+from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS
 
 VIDEO_DIMS, EMBED, VOCAB = 24, 16, 30522
 

@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from toy_runs import run_tool
+from vtp.testing import run_tool
 
 
 def test_answer_vocabulary_is_the_top_k_with_coverage(tmp_path: Path) -> None:

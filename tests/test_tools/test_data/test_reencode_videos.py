@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import decord
-from toy_runs import run_tool
-from video_files import BAND, UPRIGHT_HEIGHT, UPRIGHT_WIDTH, write_mp4, write_rotated_mp4
+
+from vtp.testing import BAND, UPRIGHT_HEIGHT, UPRIGHT_WIDTH, run_tool, write_mp4, write_rotated_mp4
 
 
 def test_reencodes_to_short_side_and_fps_and_resumes(tmp_path: Path) -> None:

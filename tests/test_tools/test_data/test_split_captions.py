@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from toy_runs import ROOT, run_tool
 
+from vtp.testing import repo_root, run_tool
+
+ROOT = repo_root()
 sys.path.insert(0, str(ROOT / 'tools' / 'data' / 'howto100m'))
 import split_captions  # noqa: E402
 

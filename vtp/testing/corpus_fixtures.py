@@ -14,7 +14,7 @@ import json
 import pickle
 from pathlib import Path
 
-from video_files import write_jpg, write_mp4
+from vtp.testing.video_files import write_jpg, write_mp4
 
 CHINESE_TEXTS = [
     '把面粉倒进碗里',

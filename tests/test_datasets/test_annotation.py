@@ -1,4 +1,5 @@
-"""Fuzz tests of every annotation parser in vtp: random rows and random bytes.
+"""Fuzz tests of every annotation parser in vtp (built on ``vtp.datasets.annotation`` and
+``annotation_table``): random rows and random bytes.
 
 For each parser (``TARGETS``), hypothesis writes annotation files in the released format from
 random texts (delimiters, quotes, line breaks, tabs, non-ASCII, white space at the ends) and

@@ -1,5 +1,6 @@
-"""One failed rank stops the others quickly with a message naming it, under a launcher that
-does not watch its processes (two gloo processes started by hand, as srun or mpirun would)."""
+"""Tests for the rank watchdog: one failed rank stops the others quickly with a message naming
+it, under a launcher that does not watch its processes (two gloo processes started by hand, as
+srun or mpirun would); what counts as a communication error; its settings."""
 
 import os
 import socket
@@ -9,7 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from toy_runs import ROOT, write_toy_config
+import torch.distributed as dist
+
+from vtp.testing import repo_root, write_toy_config
+from vtp.utils import rank_watchdog
+from vtp.utils.rank_watchdog import RankWatchdog, is_communication_error, start_rank_watchdog
+
+ROOT = repo_root()
 
 FAILING_HOOK = '''
 import os
@@ -118,3 +125,24 @@ def test_a_failed_rank_stops_the_other(
     waited = exited - float(stamp.read_text())
     print(f'{how} on rank {rank} ({phase}): the other rank exited {waited:.1f} s later')
     assert waited < (3 if how == 'raise' else 6) + 5, f'the surviving rank took {waited:.1f} s'
+
+
+def test_communication_errors_are_those_of_collectives():
+    assert is_communication_error(dist.DistError('store timeout'))
+    assert is_communication_error(
+        RuntimeError('[../gloo/transport/tcp/pair.cc:534] Connection closed')
+    )
+    assert is_communication_error(RuntimeError('NCCL error: unhandled system error'))
+    assert not is_communication_error(ValueError('bad caption in line 3'))
+
+
+@pytest.mark.parametrize('timeout, interval', [(2.0, 2.0), (1.0, 2.0), (5.0, 0.0)])
+def test_interval_must_be_positive_and_below_the_timeout(timeout, interval):
+    with pytest.raises(ValueError, match='0 < interval < timeout'):
+        RankWatchdog(timeout=timeout, interval=interval)
+
+
+def test_start_without_a_process_group_is_a_no_op():
+    assert not dist.is_initialized()
+    start_rank_watchdog(timeout=1.0, interval=0.5)
+    assert rank_watchdog._active is None

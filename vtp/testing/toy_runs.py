@@ -1,4 +1,8 @@
-"""Helpers for tests that run the tools: toy versions of the shipped configs, running a tool."""
+"""Helpers for tests that run the tools: toy versions of the shipped configs, running a tool.
+
+These need the source checkout of vtp (its ``configs/`` and ``tools/``), found by
+:func:`repo_root`: install vtp editable (``pip install -e .``) to run them.
+"""
 
 import glob
 import json
@@ -11,7 +15,25 @@ from typing import Optional
 
 from mmengine.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
+
+def repo_root() -> Path:
+    """The source checkout this ``vtp`` is imported from: the folder holding ``vtp/``,
+    ``configs/`` and ``tools/``.
+
+    Raises:
+        FileNotFoundError: ``vtp`` is imported from an installed copy (``pip install .``, not
+            ``-e``), which carries neither the shipped configs nor the tools.
+    """
+    root = Path(__file__).resolve().parents[2]
+    missing = [name for name in ('configs', 'tools') if not (root / name).is_dir()]
+    if missing:
+        raise FileNotFoundError(
+            f'vtp.testing needs the vtp source checkout, but {root} (where vtp is imported '
+            f'from) has no {" or ".join(f"{name}/" for name in missing)}: install vtp from its '
+            'checkout with `pip install -e .` to run the tests and tools'
+        )
+    return root
+
 
 # Config overrides that shrink any shipped config to a toy model on tiny data (a few seconds
 # per iteration budget on 2 cores). Written as a config file fragment so that subprocess tests
@@ -55,7 +77,7 @@ def write_toy_config(
     ``val_size`` clips); without it the config's own data paths are kept, relative to the
     working directory of the run. ``num_answers`` sizes an answer head (QA configs).
     """
-    base_path = ROOT / base
+    base_path = repo_root() / base
     base_cfg = Config.fromfile(str(base_path))
     head_sizes = dict(
         itm='itm=dict(in_dims=32)',
@@ -85,15 +107,16 @@ def write_toy_config(
 
 
 def run_tool(
-    *args: str, env: Optional[dict] = None, cwd: Path = ROOT, timeout: int = 300
+    *args: str, env: Optional[dict] = None, cwd: Optional[Path] = None, timeout: int = 300
 ) -> subprocess.CompletedProcess:
     """Run a script from tools/ (a path relative to the repository) with this interpreter in
-    ``cwd``; fail with its output on error."""
+    ``cwd`` (default: the repository root); fail with its output on error."""
     script, *rest = args
-    full_env = {**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})}
+    root = repo_root()
+    full_env = {**os.environ, 'PYTHONPATH': str(root), **(env or {})}
     result = subprocess.run(
-        [sys.executable, str(ROOT / script), *rest],
-        cwd=cwd,
+        [sys.executable, str(root / script), *rest],
+        cwd=root if cwd is None else cwd,
         env=full_env,
         capture_output=True,
         text=True,

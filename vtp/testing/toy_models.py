@@ -1,0 +1,14 @@
+"""Configs of the toy encoders that the model tests build with ``MODELS.build``.
+
+Both build in milliseconds on one CPU thread and load no weights. Treat the dicts as
+read-only: vary them with ``{**TOY_VIDEO, 'drop_path_rate': 0.0}``.
+"""
+
+# Video Swin of two stages (width 32, then 64) with 2x4x4 windows: a (B, 3, 2, 32, 32) clip
+# gives (B, 1 * 4 * 4, 64) tokens after its 2x4x4 patches and one 2x2 merge.
+TOY_VIDEO = dict(type='VideoSwinEncoder', arch='toy', window_size=(2, 4, 4))
+TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
+
+# BERT of two layers, width 32 and 2 heads, over the uncased WordPiece vocabulary (30522).
+TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
+TOY_TEXT_DIMS = 32
