@@ -5,6 +5,7 @@ import logging
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
+from torch import nn
 
 from vtp.registry import LOOPS
 
@@ -20,9 +21,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     restored by ``RNGStateHook`` there is the one training continues with.
     """
 
-    def run(self):
+    def run(self) -> nn.Module:
         """Launch training."""
-        sampler = getattr(self.dataloader, 'sampler', None)
+        sampler: object = getattr(self.dataloader, 'sampler', None)
         if self._iter > 0 and hasattr(sampler, 'set_start'):
             sampler.set_start(self._iter * self.dataloader.batch_size)
             self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
@@ -49,4 +50,4 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
-        return self.runner.model
+        return self.runner.model  # type: ignore[no-any-return]  # mmengine is untyped
