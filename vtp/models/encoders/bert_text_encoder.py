@@ -71,7 +71,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         from transformers.utils import logging as hf_logging
 
         verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # unannotated
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # transformers: untyped
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(
