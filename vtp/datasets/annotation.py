@@ -16,7 +16,7 @@ import io
 import json
 import reprlib
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional, Sequence, TextIO, Tuple, Type, Union
+from typing import Any, Iterator, List, Optional, Sequence, Set, TextIO, Tuple, Type, Union
 
 
 class AnnotationError(ValueError):
@@ -40,9 +40,9 @@ def brief(value: Any) -> str:
 
 
 def require(
-    record: dict,
+    record: dict[str, Any],
     field: str,
-    types: Union[Type, Tuple[Type, ...]],
+    types: Union[Type[Any], Tuple[Type[Any], ...]],
     path: str,
     line: int,
     allow_empty: bool = False,
@@ -147,13 +147,15 @@ def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict; a key given twice is an error (``json`` would keep the last)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
-        seen: set = set()
-        key = next(k for k, _ in pairs if k in seen or seen.add(k))
-        raise ValueError(f'duplicate key {brief(key)}')
+        seen: Set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f'duplicate key {brief(key)}')
+            seen.add(key)
     return obj
 
 
@@ -240,7 +242,9 @@ def iter_json_lines(path: str) -> Iterator[Tuple[int, Any]]:
         yield number, value
 
 
-def iter_objects(items: Any, path: str, field: str, line: int = 1) -> Iterator[Tuple[int, dict]]:
+def iter_objects(
+    items: Any, path: str, field: str, line: int = 1
+) -> Iterator[Tuple[int, dict[str, Any]]]:
     """Check that ``items`` (``(line, element)`` pairs from :func:`load_json_list` or
     :func:`load_json_object`, found at ``line``) is a list of JSON objects, and yield them."""
     if not isinstance(items, list):

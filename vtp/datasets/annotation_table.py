@@ -37,9 +37,13 @@ def iter_table(
         quotes: whether fields may be quoted (RFC 4180). Without, a quote is text and a row is
             one line, as in the CC3M TSV as released.
     """
-    quoting = csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE
     with open_text(path, newline='') as f:
-        reader = csv.reader(f, delimiter=delimiter, quoting=quoting, strict=True)
+        reader = csv.reader(
+            f,
+            delimiter=delimiter,
+            quoting=csv.QUOTE_MINIMAL if quotes else csv.QUOTE_NONE,
+            strict=True,
+        )
         end = 0  # the last line of the rows read so far
         try:
             line, first = _first_row(reader)

@@ -5,7 +5,7 @@ import pickle
 import random
 from array import array
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 import torch
@@ -35,7 +35,7 @@ def sample_rng(*keys: int) -> Iterator[None]:
         np.random.set_state(np_state)
 
 
-def serialize_records(records: Iterable[dict]) -> Tuple[np.ndarray, np.ndarray]:
+def serialize_records(records: Iterable[dict[str, Any]]) -> Tuple[np.ndarray, np.ndarray]:
     """Pickle records one at a time into one byte array and the end offset of each.
 
     The records are never held as Python objects all at once, so parsing a 10M-row
@@ -86,15 +86,16 @@ class BaseVideoTextDataset(BaseDataset):
     """
 
     extra_files: Tuple[str, ...] = ()
+    _fully_initialized: bool  # set by BaseDataset.__init__
 
     def __init__(
         self,
-        *args,
-        data_prefix: dict = dict(video=''),
-        pipeline: Sequence[Union[dict, Callable]] = (),
+        *args: Any,
+        data_prefix: dict[str, str] = dict(video=''),
+        pipeline: Sequence[Union[dict[str, Any], Callable[..., Any]]] = (),
         seed: Optional[int] = None,
         max_retries: int = 10,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if not kwargs.pop('serialize_data', True):
             raise ValueError(
@@ -115,11 +116,11 @@ class BaseVideoTextDataset(BaseDataset):
             if path and self.data_root:
                 setattr(self, name, osp.join(self.data_root, path))
 
-    def load_data_list(self) -> Iterable[dict]:
+    def load_data_list(self) -> Iterable[dict[str, Any]]:
         """The data-info dicts of the annotation file, one per sample (a list or a generator)."""
         return self.parse_annotations()
 
-    def parse_annotations(self) -> Iterable[dict]:
+    def parse_annotations(self) -> Iterable[dict[str, Any]]:
         """Read ``self.ann_file`` into data-info dicts; a generator keeps memory low."""
         raise NotImplementedError
 
@@ -127,14 +128,15 @@ class BaseVideoTextDataset(BaseDataset):
         """Parse the annotations into the serialized store; an empty result is an error."""
         if self._fully_initialized:
             return
-        self.data_list = []
+        self.data_list: List[dict[str, Any]] = []
         self.data_bytes, self.data_address = serialize_records(self.load_data_list())
         if len(self.data_address) == 0:
             raise AnnotationError(self.ann_file, 1, '<root>', 'no entries')
         if self._indices is not None:
             data_bytes, ends = self.data_bytes, self.data_address
+            # numpy's stubs declare an array a buffer only from Python 3.12 on.
             self.data_bytes, self.data_address = serialize_records(
-                pickle.loads(data_bytes[ends[i - 1] if i else 0 : ends[i]])
+                pickle.loads(data_bytes[ends[i - 1] if i else 0 : ends[i]])  # type: ignore[arg-type]
                 for i in self._subset_indices()
             )
         self._fully_initialized = True
@@ -156,7 +158,7 @@ class BaseVideoTextDataset(BaseDataset):
             if index not in tried:
                 return index
 
-    def _placeholder(self, index: int, donor: dict) -> dict:
+    def _placeholder(self, index: int, donor: dict[str, Any]) -> dict[str, Any]:
         """Stand-in for unreadable test sample ``index``: its own metainfo (ids, captions,
         answers, from the annotation) with ``missing=True``, and inputs shaped like a readable
         sample's (``donor``): a black clip and the donor's token rows repeated to the failed
@@ -173,25 +175,26 @@ class BaseVideoTextDataset(BaseDataset):
         inputs['video'] = torch.zeros_like(inputs['video'])
         return dict(inputs=inputs, data_samples=type(sample)(metainfo=meta))
 
-    def __getitem__(self, key: int) -> dict:
+    def __getitem__(self, key: int) -> dict[str, Any]:
         if not self._fully_initialized:
             self.full_init()
         if key < 0:
             key += len(self)
-        failures: List[dict] = []
+        failures: List[dict[str, str]] = []
         tried: Set[int] = set()
-        index: Optional[int] = key % len(self)
+        index = key % len(self)
         for attempt in range(self.max_retries + 1):
             keys = (self.seed, key, attempt) if attempt else (self.seed, key)
             try:
                 with sample_rng(*keys):
-                    data = self.prepare_data(index)
+                    data: Optional[dict[str, Any]] = self.prepare_data(index)
             except SampleError as e:
                 failures.append(dict(path=e.path, reason=e.reason))
                 tried.add(index)
-                index = self._replacement(key, attempt + 1, tried)
-                if index is None:
+                replacement = self._replacement(key, attempt + 1, tried)
+                if replacement is None:
                     break
+                index = replacement
                 continue
             if data is None:
                 raise RuntimeError(
@@ -213,10 +216,10 @@ def _num_texts(text: Union[str, Sequence[str], None]) -> int:
     return 1 if text is None or isinstance(text, str) else len(text)
 
 
-def set_sample_meta(data: dict, **meta) -> None:
+def set_sample_meta(data: dict[str, Any], **meta: Any) -> None:
     """Put ``meta`` in the packed data sample's metainfo, or in the results dict when the
     pipeline does not pack (datasets read with a bare pipeline)."""
-    sample = data.get('data_samples')
+    sample: object = data.get('data_samples')
     if hasattr(sample, 'set_metainfo'):
         sample.set_metainfo(meta)
     else:

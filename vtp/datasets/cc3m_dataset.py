@@ -3,7 +3,7 @@
 import math
 import os
 import os.path as osp
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterator
 
 from mmengine.logging import MMLogger
 
@@ -42,11 +42,11 @@ class CC3MDataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         ann_file: str = '',
-        data_prefix: dict = dict(img=''),
+        data_prefix: dict[str, str] = dict(img=''),
         samples_per_shard: int = 10000,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if samples_per_shard < 1:
             raise ValueError(f'samples_per_shard must be >= 1, got {samples_per_shard}')
@@ -57,7 +57,7 @@ class CC3MDataset(BaseVideoTextDataset):
         """TSV data row of img2dataset key ``key``: img2dataset numbers the images of shard
         ``s`` from ``s * 10**ceil(log10(samples_per_shard))``, so keys and rows differ when
         ``samples_per_shard`` is not a power of ten."""
-        stride = 10 ** math.ceil(math.log10(self.samples_per_shard))
+        stride: int = 10 ** math.ceil(math.log10(self.samples_per_shard))
         shard, index = divmod(key, stride)
         return shard * self.samples_per_shard + index
 
@@ -75,7 +75,7 @@ class CC3MDataset(BaseVideoTextDataset):
                     images[self.row_of(int(stem))] = entry.path
         return images
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         images = self._downloaded()
         if not self.ann_file:
             for row, image in sorted(images.items()):

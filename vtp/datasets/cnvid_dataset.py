@@ -1,5 +1,7 @@
 """CNVid-3.5M: Chinese narrated videos with ASR captions, read like HowTo100M."""
 
+from typing import Any
+
 from vtp.datasets.howto100m_dataset import HowTo100MDataset
 from vtp.registry import DATASETS
 
@@ -17,5 +19,5 @@ class CNVidDataset(HowTo100MDataset):
         **kwargs: :class:`HowTo100MDataset` arguments.
     """
 
-    def __init__(self, *args, text_separator: str = '', **kwargs) -> None:
+    def __init__(self, *args: Any, text_separator: str = '', **kwargs: Any) -> None:
         super().__init__(*args, text_separator=text_separator, **kwargs)

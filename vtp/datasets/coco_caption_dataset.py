@@ -1,7 +1,7 @@
 """COCO Captions image-text pairs, from the 2017 json or the Karpathy split json."""
 
 import os.path as osp
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_object, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -30,15 +30,15 @@ class CocoCaptionDataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         splits: Sequence[str] = ('train', 'restval'),
-        data_prefix: dict = dict(img=''),
-        **kwargs,
+        data_prefix: dict[str, str] = dict(img=''),
+        **kwargs: Any,
     ) -> None:
         self.splits = tuple(splits)
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         members = {
             key: (line, value)
@@ -50,7 +50,7 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             return self._parse_2017(members)
         return self._parse_karpathy(members['images'])
 
-    def _parse_2017(self, members: Dict) -> Iterator[dict]:
+    def _parse_2017(self, members: Dict[str, Any]) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['img']
         files: Dict[int, str] = {}
         for line, image in iter_objects(members['images'][1], path, 'images', members['images'][0]):
@@ -68,7 +68,7 @@ class CocoCaptionDataset(BaseVideoTextDataset):
         for image_id, texts in captions.items():
             yield dict(filename=osp.join(prefix, files[image_id]), text=texts, image_id=image_id)
 
-    def _parse_karpathy(self, images: Tuple[int, List]) -> Iterator[dict]:
+    def _parse_karpathy(self, images: Tuple[int, List[Any]]) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['img']
         for line, image in iter_objects(images[1], path, 'images', images[0]):
             if require(image, 'split', str, path, line) not in self.splits:

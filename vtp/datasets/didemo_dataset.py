@@ -1,7 +1,7 @@
 """DiDeMo paragraph-to-video retrieval."""
 
 import os.path as osp
-from typing import Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from vtp.datasets.annotation import iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -26,11 +26,11 @@ class DiDeMoDataset(BaseVideoTextDataset):
         **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
 
-    def __init__(self, *args, video_ext: Optional[str] = '.mp4', **kwargs) -> None:
+    def __init__(self, *args: Any, video_ext: Optional[str] = '.mp4', **kwargs: Any) -> None:
         self.video_ext = video_ext
         super().__init__(*args, **kwargs)
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         paragraphs: Dict[str, List[str]] = {}
         for line, moment in iter_objects(load_json_list(path), path, '<entry>'):

@@ -45,11 +45,11 @@ class HowTo100MDataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         min_duration: float = 4.0,
         video_ext: str = '.mp4',
         text_separator: str = ' ',
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if min_duration < 0:
             raise ValueError(f'min_duration must be >= 0, got {min_duration}')
@@ -58,7 +58,7 @@ class HowTo100MDataset(BaseVideoTextDataset):
         self.text_separator = text_separator
         super().__init__(*args, **kwargs)
 
-    def _videos(self) -> Iterator[Tuple[int, str, dict]]:
+    def _videos(self) -> Iterator[Tuple[int, str, dict[str, Any]]]:
         """``(line, video_id, segments)`` of the annotation file, in either layout."""
         path = self.ann_file
         if not path.endswith('.jsonl'):
@@ -72,7 +72,7 @@ class HowTo100MDataset(BaseVideoTextDataset):
                 )
             yield line, require(entry, 'video_id', str, path, line), entry
 
-    def _segments(self, line: int, entry: dict) -> List[Tuple[float, float, str]]:
+    def _segments(self, line: int, entry: dict[str, Any]) -> List[Tuple[float, float, str]]:
         path = self.ann_file
         if not isinstance(entry, dict):
             raise AnnotationError(path, line, '<entry>', f'expected an object, got {brief(entry)}')
@@ -103,10 +103,12 @@ class HowTo100MDataset(BaseVideoTextDataset):
             segments.append((times[0], times[1], text.strip()))
         return sorted(segments)
 
-    def _windows(self, segments: List[Tuple[float, float, str]]) -> List[list]:
+    def _windows(
+        self, segments: List[Tuple[float, float, str]]
+    ) -> List[List[Tuple[float, float, str]]]:
         """Merge consecutive segments into windows of at least ``min_duration`` seconds."""
-        windows: List[list] = []
-        current: list = []
+        windows: List[List[Tuple[float, float, str]]] = []
+        current: List[Tuple[float, float, str]] = []
         for segment in segments:
             current.append(segment)
             if current[-1][1] - current[0][0] >= self.min_duration:
@@ -119,7 +121,7 @@ class HowTo100MDataset(BaseVideoTextDataset):
                 windows.append(current)
         return windows
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         dropped = 0
         for line, video_id, entry in self._videos():
             segments = self._segments(line, entry)

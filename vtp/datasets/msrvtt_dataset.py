@@ -1,7 +1,7 @@
 """MSR-VTT retrieval splits in the CLIP4Clip layout (9k / 7k training, 1k-A test)."""
 
 import os.path as osp
-from typing import Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
 from vtp.datasets.annotation_table import iter_table, table_columns
@@ -32,11 +32,11 @@ class MSRVTTDataset(BaseVideoTextDataset):
 
     extra_files = ('split_file',)
 
-    def __init__(self, *args, split_file: str, **kwargs) -> None:
+    def __init__(self, *args: Any, split_file: str, **kwargs: Any) -> None:
         self.split_file = split_file
         super().__init__(*args, **kwargs)
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         if 'sentence' in table_columns(self.split_file):
             return self._test_pairs()
         return self._videos_with_captions()
@@ -50,12 +50,12 @@ class MSRVTTDataset(BaseVideoTextDataset):
             raise AnnotationError(self.split_file, line, 'video_id', 'empty')
         return video_id
 
-    def _test_pairs(self) -> Iterator[dict]:
+    def _test_pairs(self) -> Iterator[dict[str, Any]]:
         for line, (video_id, caption) in iter_table(self.split_file, ('video_id', 'sentence')):
             video_id = self._video_id(line, video_id)
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
-    def _videos_with_captions(self) -> Iterator[dict]:
+    def _videos_with_captions(self) -> Iterator[dict[str, Any]]:
         rows = list(iter_table(self.split_file, ('video_id',)))  # its errors first
         path = self.ann_file
         members = {

@@ -3,7 +3,7 @@
 import io
 import os.path as osp
 import pickle
-from typing import Iterator
+from typing import Any, Iterator, NoReturn
 
 from vtp.datasets.annotation import AnnotationError, brief, iter_lines
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -14,7 +14,7 @@ class _PlainUnpickler(pickle.Unpickler):
     """Reads pickles of builtin containers and strings only: it imports nothing, so a
     downloaded annotation file cannot run code."""
 
-    def find_class(self, module: str, name: str):
+    def find_class(self, module: str, name: str) -> NoReturn:
         raise pickle.UnpicklingError(
             f'refusing to load {module}.{name}: the annotation '
             'should hold only dicts, lists and strings'
@@ -41,12 +41,12 @@ class MSVDDataset(BaseVideoTextDataset):
 
     extra_files = ('split_file',)
 
-    def __init__(self, *args, split_file: str, video_ext: str = '.avi', **kwargs) -> None:
+    def __init__(self, *args: Any, split_file: str, video_ext: str = '.avi', **kwargs: Any) -> None:
         self.split_file = split_file
         self.video_ext = video_ext
         super().__init__(*args, **kwargs)
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         with open(path, 'rb') as f:
             data = f.read()

@@ -1,7 +1,7 @@
 """VATEX retrieval with English or Chinese captions."""
 
 import os.path as osp
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from vtp.datasets.annotation import (
     AnnotationError,
@@ -40,11 +40,11 @@ class VATEXDataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         language: str = 'en',
         split_file: Optional[str] = None,
         video_ext: str = '.mp4',
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         if language not in CAPTION_KEYS:
             raise ValueError(f'language must be one of {sorted(CAPTION_KEYS)}, got {language!r}')
@@ -53,7 +53,7 @@ class VATEXDataset(BaseVideoTextDataset):
         self.video_ext = video_ext
         super().__init__(*args, **kwargs)
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path, key = self.ann_file, CAPTION_KEYS[self.language]
         keep = None
         if self.split_file:
@@ -74,6 +74,7 @@ class VATEXDataset(BaseVideoTextDataset):
                 video_id=video_id,
             )
         if keep:  # listed ids the annotation lacks: a mismatched list would shrink the test set
+            assert self.split_file is not None  # keep was read from it
             video_id, line = next(iter(keep.items()))
             raise AnnotationError(
                 self.split_file,

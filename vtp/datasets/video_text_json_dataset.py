@@ -1,7 +1,7 @@
 """Video-text pairs in the mmaction2 / VindLU JSON layout (MSRVTT, and others)."""
 
 import os.path as osp
-from typing import List
+from typing import Any, List
 
 from vtp.datasets.annotation import AnnotationError, brief, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -17,7 +17,7 @@ class VideoTextJsonDataset(BaseVideoTextDataset):
     pipeline. A malformed entry stops the run at start-up with the file, line and field.
     """
 
-    def parse_annotations(self) -> List[dict]:
+    def parse_annotations(self) -> List[dict[str, Any]]:
         path = self.ann_file
         data_list = []
         for line, item in load_json_list(path):

@@ -2,7 +2,7 @@
 
 import os
 import os.path as osp
-from typing import Dict, Iterator, Sequence
+from typing import Any, Dict, Iterator, Sequence
 
 from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -28,10 +28,10 @@ class VisualGenomeDataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         image_dirs: Sequence[str] = ('VG_100K', 'VG_100K_2'),
-        data_prefix: dict = dict(img=''),
-        **kwargs,
+        data_prefix: dict[str, str] = dict(img=''),
+        **kwargs: Any,
     ) -> None:
         self.image_dirs = tuple(image_dirs)
         super().__init__(*args, data_prefix=data_prefix, **kwargs)
@@ -45,7 +45,7 @@ class VisualGenomeDataset(BaseVideoTextDataset):
                 folders.update((entry.name, folder) for entry in os.scandir(folder))
         return folders
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         folders = self._image_folders()
         default = osp.join(self.data_prefix['img'], self.image_dirs[0])

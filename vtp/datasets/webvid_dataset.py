@@ -2,7 +2,7 @@
 
 import os.path as osp
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from vtp.datasets.annotation import AnnotationError
 from vtp.datasets.annotation_table import iter_table
@@ -31,7 +31,7 @@ class WebVidDataset(BaseVideoTextDataset):
     when read, like a missing video.
     """
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['video']
         for line, (videoid, duration_text, page_dir, caption) in iter_table(path, COLUMNS):
             videoid, page_dir = videoid.strip(), page_dir.strip()

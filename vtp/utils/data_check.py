@@ -15,7 +15,7 @@ class DataNotFoundError(FileNotFoundError):
     """A config names an annotation file or media folder that does not exist."""
 
 
-def _dataset_paths(dataset: dict, key: str) -> Iterator[Tuple[str, str, bool]]:
+def _dataset_paths(dataset: object, key: str) -> Iterator[Tuple[str, str, bool]]:
     """``(path, config key, is_folder)`` for each local path ``dataset`` reads, joined to its
     ``data_root`` as the dataset joins them; wrapped datasets (``dataset``/``datasets``) too."""
     if not isinstance(dataset, dict):

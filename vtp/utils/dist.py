@@ -1,7 +1,7 @@
 """Distributed helpers. The one differentiable all-gather of vtp lives here."""
 
 import gc
-from typing import List
+from typing import Any, List
 
 import torch
 import torch.distributed as dist
@@ -40,14 +40,14 @@ class _AllGatherWithGrad(torch.autograd.Function):
     """All-gather whose backward gives each rank the gradient of its slice, summed over ranks."""
 
     @staticmethod
-    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+    def forward(ctx: Any, tensor: torch.Tensor) -> torch.Tensor:
         gathered = [torch.empty_like(tensor) for _ in range(dist.get_world_size())]
         dist.all_gather(gathered, tensor.contiguous())
         ctx.batch = tensor.shape[0]
         return torch.cat(gathered, dim=0)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
         grad = grad.contiguous()
         dist.all_reduce(grad)
         start = dist.get_rank() * ctx.batch
@@ -71,7 +71,8 @@ def all_gather_with_grad(tensor: torch.Tensor) -> torch.Tensor:
     """
     if get_world_size() == 1:
         return tensor
-    return _AllGatherWithGrad.apply(tensor)
+    # torch's Function.apply is unannotated.
+    return _AllGatherWithGrad.apply(tensor)  # type: ignore[no-any-return, no-untyped-call]
 
 
 def all_gather_no_grad(tensor: torch.Tensor) -> torch.Tensor:

@@ -17,10 +17,13 @@ import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Union
 
 import torch
 from mmengine.logging import MMLogger
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 PACKAGE_PREFIX = 'pkg://'
 
@@ -49,7 +52,7 @@ def resolve_pretrained(name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def load_tokenizer(name: str):
+def load_tokenizer(name: str) -> 'PreTrainedTokenizerBase':
     """A HF fast tokenizer for ``name`` (see :func:`resolve_pretrained`), cached per process."""
     from transformers import AutoTokenizer
 
@@ -73,16 +76,16 @@ class _Inert:
 
     origin = '?'
 
-    def __new__(cls, *args, **kwargs) -> '_Inert':
+    def __new__(cls, *args: Any, **kwargs: Any) -> '_Inert':
         return super().__new__(cls)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
     def __setstate__(self, state: Any) -> None:
         pass
 
-    def __call__(self, *args, **kwargs) -> '_Inert':
+    def __call__(self, *args: Any, **kwargs: Any) -> '_Inert':
         return type(self)()
 
     def __repr__(self) -> str:
@@ -117,7 +120,7 @@ def _tensor_only_pickle(replaced: List[str]) -> types.SimpleNamespace:
             replaced.append(origin)
             return type('_Inert', (_Inert,), dict(origin=origin))
 
-    def load(file, **kwargs) -> Any:
+    def load(file: BinaryIO, **kwargs: Any) -> Any:
         return TensorOnlyUnpickler(file, **kwargs).load()
 
     return types.SimpleNamespace(
@@ -175,7 +178,9 @@ def download_checkpoint(url: str) -> str:
     return path
 
 
-def _read_torch_file(path: str, name: str, map_location: Optional[Union[str, Callable]]) -> Any:
+def _read_torch_file(
+    path: str, name: str, map_location: Optional[Union[str, Callable[..., Any]]]
+) -> Any:
     """``torch.load`` weights-only; if a global is refused, again with the tensor-only pickle
     module. Either error is one :class:`CheckpointError` naming the file as ``name``.
 
@@ -240,19 +245,23 @@ def _is_torchscript(f: BinaryIO) -> bool:
         return False
     f.seek(0)
     with torch.serialization._open_zipfile_reader(f) as archive:
-        return torch.serialization._is_torchscript_zip(archive)
+        # torch's private helper is unannotated.
+        return torch.serialization._is_torchscript_zip(archive)  # type: ignore[no-any-return, no-untyped-call]
 
 
-def _unwrap(checkpoint: Dict) -> Dict:
+def _unwrap(checkpoint: Dict[str, Any]) -> Dict[str, Any]:
     """``checkpoint[key]`` for the first of ``state_dict``, ``model``, ``module`` that is a dict,
     else ``checkpoint``."""
     for key in ('state_dict', 'model', 'module'):
-        if isinstance(checkpoint.get(key), dict):
-            return checkpoint[key]
+        value = checkpoint.get(key)
+        if isinstance(value, dict):
+            return value
     return checkpoint
 
 
-def load_checkpoint_file(path: str, map_location: Optional[Union[str, Callable]] = 'cpu') -> Dict:
+def load_checkpoint_file(
+    path: str, map_location: Optional[Union[str, Callable[..., Any]]] = 'cpu'
+) -> Dict[str, Any]:
     """Read a checkpoint file without running code from it.
 
     An ``http(s)://`` URL is fetched once into torch's cache (:func:`download_checkpoint`).
@@ -321,7 +330,9 @@ def load_checkpoint_file(path: str, map_location: Optional[Union[str, Callable]]
     return checkpoint
 
 
-def load_from_vtp(filename: str, map_location: Optional[Union[str, Callable]] = None) -> Dict:
+def load_from_vtp(
+    filename: str, map_location: Optional[Union[str, Callable[..., Any]]] = None
+) -> Dict[str, Any]:
     """mmengine's checkpoint loader for every scheme: :func:`load_checkpoint_file`."""
     return load_checkpoint_file(osp.expanduser(filename), map_location)
 

@@ -55,7 +55,7 @@ class RankWatchdog:
         self.timeout, self.interval = timeout, interval
         self.rank, self.world_size = dist.get_rank(), dist.get_world_size()
         # The default group's store: the one rendezvous every launcher already provides.
-        self.store = dist.PrefixStore(
+        self.store = dist.distributed_c10d.PrefixStore(
             'vtp_rank_watchdog/', dist.distributed_c10d._get_default_store()
         )
         self.pid = os.getpid()

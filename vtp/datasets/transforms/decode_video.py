@@ -1,6 +1,6 @@
 """Decode the chosen frames of an opened video."""
 
-from typing import Dict
+from typing import Any, Dict
 
 from mmcv.transforms import BaseTransform
 
@@ -23,7 +23,7 @@ class DecodeVideo(BaseTransform):
     **Added Keys:** ``imgs`` (T, H, W, 3) uint8 RGB, ``img_shape`` (H, W)
     """
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         import decord
 
         reader = results.pop('video_reader')

@@ -1,7 +1,7 @@
 """Horizontal flip that keeps the text true: words naming a side are swapped with the frames."""
 
 import re
-from typing import Dict, List, Sequence, Tuple, Union
+from typing import Any, Dict, List, Sequence, Tuple, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -49,7 +49,7 @@ class FlipVideo(BaseTransform):
         )
 
     def _swap(self, text: str) -> str:
-        def replace(match: re.Match) -> str:
+        def replace(match: re.Match[str]) -> str:
             word = match.group(0)
             swapped = self.mapping[word.lower()]
             if word.isupper():
@@ -58,7 +58,7 @@ class FlipVideo(BaseTransform):
 
         return self.pattern.sub(replace, text) if self.pattern else text
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         flip = bool(np.random.rand() < self.prob)
         results['flipped'] = flip
         if flip:

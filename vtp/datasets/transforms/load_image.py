@@ -2,7 +2,7 @@
 
 import struct
 import warnings
-from typing import Callable, Dict, Sequence
+from typing import Any, Callable, Dict, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -85,7 +85,7 @@ class LoadImage(BaseTransform):
         self.num_frames = num_frames
         self.background = tuple(background)
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         path = results['filename']
         check_file(path)
         try:

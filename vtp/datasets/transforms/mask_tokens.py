@@ -1,6 +1,6 @@
 """BERT-style token masking for masked language modelling."""
 
-from typing import Dict
+from typing import Any, Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -30,7 +30,7 @@ class MaskTokens(BaseTransform):
         self.tokenizer = tokenizer
         self.mask_prob = mask_prob
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         tok = load_tokenizer(self.tokenizer)
         ids = results['input_ids']
         real = (results['attention_mask'] == 1) & ~np.isin(ids, tok.all_special_ids)

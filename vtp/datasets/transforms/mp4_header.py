@@ -308,7 +308,7 @@ def _fragmented_track(data: bytes, start: int, end: int) -> Tuple[int, _Fragment
         )
     stts = _find(data, start, end, b'stts')
     entries = _u32(data, stts[0] + 4, stts[1]) if stts else None
-    if entries and stts[0] + 8 + 8 * entries <= stts[1]:
+    if stts and entries and stts[0] + 8 + 8 * entries <= stts[1]:
         table = np.frombuffer(data, '>u4', count=2 * entries, offset=stts[0] + 8).astype(
             np.int64
         )  # (sample count, sample delta) pairs
@@ -339,8 +339,10 @@ def _check_fragments(moov: bytes, moofs: List[bytes]) -> None:
                 tracks[track_id] = track
     mvex = _child(moov, 0, len(moov), b'mvex')
     for kind, start, end in _boxes(moov, *mvex) if mvex else ():
-        if kind == b'trex' and start + 16 <= end and _u32(moov, start + 4, end) in tracks:
-            tracks[_u32(moov, start + 4, end)].default_duration = _u32(moov, start + 12, end)
+        if kind == b'trex' and start + 16 <= end:  # flags, track ID, index, duration
+            _, track_id, _, duration = struct.unpack_from('>4I', moov, start)
+            if track_id in tracks:
+                tracks[track_id].default_duration = duration
     runs = []  # (fragment number, track ID, first decode time, samples, duration)
     for number, moof in enumerate(moofs, 1):
         for kind, start, end in _boxes(moof, 0, len(moof)):
@@ -376,10 +378,10 @@ def _fragment_runs(
     boxes = list(_boxes(data, start, end))
     tfhd = next(((s, e) for kind, s, e in boxes if kind == b'tfhd'), None)
     track_id = _u32(data, tfhd[0] + 4, tfhd[1]) if tfhd else None
-    if track_id not in tracks:
+    if tfhd is None or track_id not in tracks:
         return []
     track = tracks[track_id]
-    flags = _u32(data, tfhd[0], tfhd[1]) & 0xFFFFFF
+    flags = struct.unpack_from('>I', data, tfhd[0])[0] & 0xFFFFFF  # in range: the track ID was read
     offset = tfhd[0] + 8 + 8 * (flags & 0x1) + 2 * (flags & 0x2)  # base offset, description
     duration = _u32(data, offset, tfhd[1]) if flags & 0x8 else track.default_duration
     tfdt = next(((s, e) for kind, s, e in boxes if kind == b'tfdt'), None)

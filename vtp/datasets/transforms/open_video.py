@@ -4,7 +4,7 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from mmcv.transforms import BaseTransform
 
@@ -108,7 +108,7 @@ class OpenVideo(BaseTransform):
     def __init__(self, num_threads: int = 1) -> None:
         self.num_threads = num_threads
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         import decord
 
         path = results['filename']

@@ -1,6 +1,6 @@
 """Crop the same random window from every frame."""
 
-from typing import Dict
+from typing import Any, Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -23,7 +23,7 @@ class RandomCrop(BaseTransform):
     def __init__(self, size: int) -> None:
         self.size = size
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         imgs = results['imgs']
         height, width = imgs.shape[1:3]
         if height < self.size or width < self.size:

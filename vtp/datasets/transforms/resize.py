@@ -1,6 +1,6 @@
 """Resize every frame of a clip."""
 
-from typing import Dict, Tuple, Union
+from typing import Any, Dict, Tuple, Union
 
 import cv2
 import numpy as np
@@ -24,9 +24,10 @@ class Resize(BaseTransform):
     def __init__(self, scale: Union[int, Tuple[int, int]]) -> None:
         self.scale = scale
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         imgs = results['imgs']
         height, width = imgs.shape[1:3]
+        size: Tuple[int, ...]  # (H, W)
         if isinstance(self.scale, int):
             ratio = self.scale / min(height, width)
             size = (max(1, round(height * ratio)), max(1, round(width * ratio)))

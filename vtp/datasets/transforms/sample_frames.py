@@ -1,7 +1,7 @@
 """Choose which frames of a clip to decode."""
 
 import math
-from typing import Dict
+from typing import Any, Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -41,7 +41,7 @@ class SampleFrames(BaseTransform):
         self.test_mode = test_mode
         self.repeat_short = repeat_short
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         total = results['total_frames']
         first, last = 0, total  # candidate frames [first, last)
         if results.get('start') is not None or results.get('end') is not None:

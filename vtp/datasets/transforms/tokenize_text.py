@@ -1,6 +1,6 @@
 """Tokenise captions with a Hugging Face tokenizer."""
 
-from typing import Dict
+from typing import Any, Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -35,7 +35,7 @@ class TokenizeText(BaseTransform):
         self.max_length = max_length
         self.sample_one = sample_one
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         text = results['text']
         captions = [text] if isinstance(text, str) else list(text)
         if self.sample_one and len(captions) > 1:

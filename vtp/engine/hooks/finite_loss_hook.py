@@ -2,11 +2,12 @@
 
 import math
 import os.path as osp
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
 
@@ -25,10 +26,10 @@ class FiniteLossHook(Hook):
 
     def after_train_iter(
         self,
-        runner,
+        runner: Runner,
         batch_idx: int,
-        data_batch: Optional[dict] = None,
-        outputs: Optional[dict] = None,
+        data_batch: Optional[dict[str, Any]] = None,
+        outputs: Optional[dict[str, Any]] = None,
     ) -> None:
         terms = {
             key: float(torch.as_tensor(value).detach())

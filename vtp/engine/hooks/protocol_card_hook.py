@@ -1,6 +1,7 @@
 """Log the evaluation protocol once, before the first evaluation."""
 
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from vtp.evaluation.protocol_card import format_card, protocol_card
 from vtp.registry import HOOKS
@@ -15,13 +16,13 @@ class ProtocolCardHook(Hook):
     def __init__(self) -> None:
         self.logged = False
 
-    def _log(self, runner) -> None:
+    def _log(self, runner: Runner) -> None:
         if not self.logged:
             runner.logger.info(format_card(protocol_card(runner.cfg)))
             self.logged = True
 
-    def before_val(self, runner) -> None:
+    def before_val(self, runner: Runner) -> None:
         self._log(runner)
 
-    def before_test(self, runner) -> None:
+    def before_test(self, runner: Runner) -> None:
         self._log(runner)

@@ -1,19 +1,22 @@
 """Save and restore the random state of the training process with each checkpoint."""
 
 import random
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
 
 
-def get_rng_state() -> Dict:
+def get_rng_state() -> Dict[str, Any]:
     """Python, NumPy, torch (and CUDA) generator states, as tensors and builtins only."""
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
-    state = dict(
+    legacy = np.random.get_state()
+    assert isinstance(legacy, tuple)  # the global generator is MT19937, whose state is a tuple
+    name, keys, pos, has_gauss, gauss = legacy
+    state: Dict[str, Any] = dict(
         python=random.getstate(),
         torch=torch.get_rng_state(),
         numpy=(name, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, gauss),
@@ -23,7 +26,7 @@ def get_rng_state() -> Dict:
     return state
 
 
-def set_rng_state(state: Dict) -> None:
+def set_rng_state(state: Dict[str, Any]) -> None:
     """Inverse of :func:`get_rng_state`."""
     random.setstate(state['python'])
     torch.set_rng_state(state['torch'])
@@ -46,24 +49,24 @@ class RNGStateHook(Hook):
     priority = 'VERY_LOW'
 
     def __init__(self) -> None:
-        self._loaded: Optional[Dict] = None
-        self._before_val: Optional[Dict] = None
+        self._loaded: Optional[Dict[str, Any]] = None
+        self._before_val: Optional[Dict[str, Any]] = None
 
-    def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
+    def before_save_checkpoint(self, runner: Runner, checkpoint: Dict[str, Any]) -> None:
         checkpoint['rng_state'] = get_rng_state()
 
-    def after_load_checkpoint(self, runner, checkpoint: Dict) -> None:
+    def after_load_checkpoint(self, runner: Runner, checkpoint: Dict[str, Any]) -> None:
         self._loaded = checkpoint.get('rng_state')
 
-    def before_train(self, runner) -> None:
+    def before_train(self, runner: Runner) -> None:
         if runner.iter > 0 and self._loaded is not None:
             set_rng_state(self._loaded)
         self._loaded = None
 
-    def before_val(self, runner) -> None:
+    def before_val(self, runner: Runner) -> None:
         self._before_val = get_rng_state()
 
-    def after_val(self, runner) -> None:
+    def after_val(self, runner: Runner) -> None:
         if self._before_val is not None:
             set_rng_state(self._before_val)
             self._before_val = None

@@ -1,7 +1,10 @@
 """Checkpointing that never deletes the last good checkpoint before a new one is complete."""
 
+from typing import Any
+
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
+from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
 
@@ -17,7 +20,9 @@ class SafeCheckpointHook(CheckpointHook):
     Arguments are ``CheckpointHook``'s.
     """
 
-    def _save_checkpoint_with_step(self, runner, step: int, meta: dict) -> None:
+    max_keep_ckpts: int  # set by CheckpointHook.__init__
+
+    def _save_checkpoint_with_step(self, runner: Runner, step: int, meta: dict[str, Any]) -> None:
         keep, self.max_keep_ckpts = self.max_keep_ckpts, -1  # the parent's pruning is off
         try:
             super()._save_checkpoint_with_step(runner, step, meta)

@@ -2,7 +2,7 @@
 one-line report."""
 
 import logging
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from mmengine.logging import MMLogger
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
@@ -31,12 +31,16 @@ class QuietOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     parameters each setting covers, and how many are frozen, instead.
     """
 
-    def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: Optional[dict] = None) -> None:
+    def __init__(
+        self, optim_wrapper_cfg: dict[str, Any], paramwise_cfg: Optional[dict[str, Any]] = None
+    ) -> None:
         paramwise_cfg = dict(paramwise_cfg or {})
         paramwise_cfg.setdefault('no_decay_names', NO_DECAY_NAMES)  # also: one group per tensor
         super().__init__(optim_wrapper_cfg, paramwise_cfg)
 
-    def add_params(self, params: List[dict], module: nn.Module, prefix: str = '', **kwargs) -> None:
+    def add_params(
+        self, params: List[dict[str, Any]], module: nn.Module, prefix: str = '', **kwargs: Any
+    ) -> None:
         super().add_params(params, module, prefix=prefix, **kwargs)
         if prefix:  # mmengine recurses through add_params; finish once, at the top
             return
@@ -55,7 +59,7 @@ class QuietOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             optim_wrapper = super().__call__(model)
         finally:
             logger.setLevel(level)
-        groups = {}
+        groups: dict[tuple[float, float], int] = {}
         for group in optim_wrapper.optimizer.param_groups:
             setting = (group['lr'], group.get('weight_decay', 0.0))
             groups[setting] = groups.get(setting, 0) + sum(p.numel() for p in group['params'])

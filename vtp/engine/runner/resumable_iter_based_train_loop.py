@@ -1,11 +1,12 @@
 """Iteration-based training loop that resumes the data stream without re-reading it."""
 
 import logging
-from typing import Dict, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
+from torch import nn
 from torch.utils.data import DataLoader
 
 from vtp.registry import LOOPS
@@ -27,11 +28,11 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
 
     def __init__(
         self,
-        runner,
-        dataloader: Union[DataLoader, Dict],
+        runner: Any,
+        dataloader: Union['DataLoader[Any]', Dict[str, Any]],
         max_iters: int,
         val_interval: Optional[int] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             runner,
@@ -41,9 +42,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             **kwargs,
         )
 
-    def run(self):
+    def run(self) -> nn.Module:
         """Launch training."""
-        sampler = getattr(self.dataloader, 'sampler', None)
+        sampler: object = getattr(self.dataloader, 'sampler', None)
         if self._iter > 0 and hasattr(sampler, 'set_start'):
             sampler.set_start(self._iter * self.dataloader.batch_size)
             self.dataloader_iterator = _InfiniteDataloaderIterator(self.dataloader)
@@ -70,4 +71,4 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                 self.runner.val_loop.run()
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
-        return self.runner.model
+        return self.runner.model  # type: ignore[no-any-return]  # mmengine is untyped

@@ -7,7 +7,7 @@ import re
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
 
 import mmengine
 import torch
@@ -119,8 +119,12 @@ class VTPRunner(Runner):
     """
 
     _timestamps: Set[str] = set()  # of the runners built in this process
+    # mmengine's attributes, set by Runner.__init__ and Runner.setup_env.
+    _timestamp: str
+    _resume: bool
+    _load_from: Optional[str]
 
-    def _log_env(self, env_cfg: Dict) -> None:
+    def _log_env(self, env_cfg: Dict[str, Any]) -> None:
         """One line of environment and one naming the config (saved in full in work_dir)."""
         device = torch.cuda.get_device_name() if torch.cuda.is_available() else 'CPU only'
         self.logger.info(
@@ -148,21 +152,21 @@ class VTPRunner(Runner):
 
     def train(self) -> torch.nn.Module:
         with self._watched():
-            return super().train()
+            return super().train()  # type: ignore[no-any-return]  # mmengine is untyped
 
-    def val(self) -> Dict:
+    def val(self) -> Dict[str, Any]:
         with self._watched():
-            return super().val()
+            return super().val()  # type: ignore[no-any-return]  # mmengine is untyped
 
-    def test(self) -> Dict:
+    def test(self) -> Dict[str, Any]:
         with self._watched():
-            return super().test()
+            return super().test()  # type: ignore[no-any-return]  # mmengine is untyped
 
     def get_hooks_info(self) -> str:
         """The hooks in the order they run, on one line."""
         return ', '.join(type(hook).__name__ for hook in self._hooks)
 
-    def setup_env(self, env_cfg: Dict) -> None:
+    def setup_env(self, env_cfg: Dict[str, Any]) -> None:
         """Initialise gloo ourselves on CPU-only machines, then let mmengine do the rest."""
         if self.distributed and not is_distributed() and not torch.cuda.is_available():
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
@@ -175,7 +179,9 @@ class VTPRunner(Runner):
             self._timestamp = f'{base}_{count}'
         VTPRunner._timestamps.add(self._timestamp)
 
-    def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
+    def wrap_model(
+        self, model_wrapper_cfg: Optional[Dict[str, Any]], model: torch.nn.Module
+    ) -> torch.nn.Module:
         """Wrap in DDP with ``device_ids=None`` when the model lives on the CPU."""
         if self.distributed and not torch.cuda.is_available() and not is_model_wrapper(model):
             model_wrapper_cfg = dict(
@@ -188,16 +194,19 @@ class VTPRunner(Runner):
             model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
             if issubclass(MODEL_WRAPPERS.get(model_wrapper_cfg['type']), DistributedDataParallel):
                 model_wrapper_cfg['device_ids'] = None
-        return super().wrap_model(model_wrapper_cfg, model)
+        # mmengine is untyped.
+        return super().wrap_model(model_wrapper_cfg, model)  # type: ignore[no-any-return]
 
     @staticmethod
     def build_dataloader(
-        dataloader: Union[DataLoader, Dict],
+        dataloader: Union[DataLoader[Any], Dict[str, Any]],
         seed: Optional[int] = None,
         diff_rank_seed: bool = False,
-    ) -> DataLoader:
+    ) -> DataLoader[Any]:
         """mmengine's dataloader, whose workers first bind their life to this process."""
-        loader = Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+        loader: DataLoader[Any] = Runner.build_dataloader(
+            dataloader, seed=seed, diff_rank_seed=diff_rank_seed
+        )
         if isinstance(loader, DataLoader) and loader.num_workers > 0:
             loader.worker_init_fn = partial(init_worker, user_init=loader.worker_init_fn)
         return loader
@@ -205,10 +214,10 @@ class VTPRunner(Runner):
     def load_checkpoint(
         self,
         filename: str,
-        map_location: Union[str, Callable] = 'cpu',
+        map_location: Union[str, Callable[..., Any]] = 'cpu',
         strict: bool = False,
         revise_keys: List[Tuple[str, str]] = [(r'^module.', '')],
-    ) -> Dict:
+    ) -> Dict[str, Any]:
         """Load a checkpoint without running code from it (see class docstring) into the
         model; a file that cannot be read safely raises :class:`vtp.utils.pretrained.
         CheckpointError`."""
@@ -248,14 +257,14 @@ class VTPRunner(Runner):
                 self._resume = False
         super().load_or_resume()
 
-    def call_hook(self, fn_name: str, **kwargs) -> None:
+    def call_hook(self, fn_name: str, **kwargs: Any) -> None:
         """Call hooks; after ``before_save_checkpoint`` make the checkpoint weights-only."""
         super().call_hook(fn_name, **kwargs)
         if fn_name == 'before_save_checkpoint':
             encode_checkpoint(kwargs['checkpoint'])
 
-    @master_only
-    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
+    @master_only  # type: ignore[untyped-decorator]  # mmengine is unannotated
+    def save_checkpoint(self, out_dir: str, filename: str, *args: Any, **kwargs: Any) -> None:
         """Write to ``<filename>.tmp`` and rename, so a checkpoint is complete or absent."""
         if not osp.isdir(out_dir):  # a remote backend: no local rename to make atomic
             super().save_checkpoint(out_dir, filename, *args, **kwargs)

@@ -46,14 +46,14 @@ def _decode(obj: Any) -> Any:
     return obj
 
 
-def encode_checkpoint(checkpoint: dict) -> None:
+def encode_checkpoint(checkpoint: dict[str, Any]) -> None:
     """In place: make ``meta`` and ``message_hub`` hold only tensors and builtins."""
     for key in ENCODED_KEYS:
         if key in checkpoint:
             checkpoint[key] = _encode(checkpoint[key])
 
 
-def decode_checkpoint(checkpoint: dict) -> None:
+def decode_checkpoint(checkpoint: dict[str, Any]) -> None:
     """In place: rebuild what :func:`encode_checkpoint` turned into tensors and dicts."""
     for key in ENCODED_KEYS:
         if key in checkpoint:

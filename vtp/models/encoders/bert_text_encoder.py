@@ -5,7 +5,7 @@ from a config for random init. The adapter stays small: vtp depends on transform
 copying BERT.
 """
 
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from mmengine.logging import MMLogger
@@ -58,10 +58,10 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         self,
         pretrained: Optional[str] = None,
         arch: str = 'base',
-        config: Optional[Dict] = None,
+        config: Optional[Dict[str, Any]] = None,
         pooling: str = 'cls',
         frozen_layers: int = -1,
-        init_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         if pooling not in ('cls', 'mean'):
@@ -71,7 +71,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         from transformers.utils import logging as hf_logging
 
         verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # transformers: untyped
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(

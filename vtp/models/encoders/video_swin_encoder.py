@@ -7,7 +7,7 @@ static videos, and a token / pooled output that the rest of vtp consumes.
 """
 
 import warnings
-from typing import Dict, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -50,13 +50,13 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
 
     def __init__(
         self,
-        arch: Union[str, Dict] = 'base',
+        arch: Union[str, Dict[str, Any]] = 'base',
         pretrained: Optional[str] = None,
         patch_size: Tuple[int, int, int] = (2, 4, 4),
         window_size: Tuple[int, int, int] = (8, 7, 7),
         drop_path_rate: float = 0.1,
         with_cp: bool = False,
-        init_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         arch = EXTRA_ARCHS.get(arch, arch) if isinstance(arch, str) else arch

@@ -8,13 +8,17 @@ modality type embedding of the single-stream form). Built on stock ``transformer
 """
 
 import inspect
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 
+from vtp.models.encoders.bert_text_encoder import BertTextEncoder
 from vtp.registry import MODELS
+
+if TYPE_CHECKING:
+    from transformers import BertConfig
 
 
 def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -22,12 +26,13 @@ def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
 
 
-def _cross_attention(config) -> nn.Module:
+def _cross_attention(config: 'BertConfig') -> nn.Module:
     """A new BERT cross-attention sub-layer (query from text, keys and values from video)."""
     from transformers.models.bert.modeling_bert import BertAttention
 
     takes_flag = 'is_cross_attention' in inspect.signature(BertAttention).parameters  # 5.x
-    return BertAttention(config, **({'is_cross_attention': True} if takes_flag else {}))
+    # transformers leaves BertAttention's constructor unannotated.
+    return BertAttention(config, **({'is_cross_attention': True} if takes_flag else {}))  # type: ignore[no-untyped-call]
 
 
 @MODELS.register_module()
@@ -55,11 +60,11 @@ class BertFusion(BaseModule):
 
     def __init__(
         self,
-        text_encoder: nn.Module,
+        text_encoder: BertTextEncoder,
         video_dims: int,
         num_layers: int = 3,
         single_stream: bool = False,
-        init_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         config = text_encoder.bert.config
@@ -69,7 +74,7 @@ class BertFusion(BaseModule):
         self.video_proj = nn.Linear(video_dims, self.embed_dims)
         if single_stream:
             self.type_embed = nn.Parameter(torch.zeros(2, self.embed_dims))
-            new = [self.video_proj]
+            new: List[nn.Module] = [self.video_proj]
         else:
             self.cross_attention = nn.ModuleList(
                 _cross_attention(config) for _ in range(num_layers)
@@ -107,9 +112,10 @@ class BertFusion(BaseModule):
         else:
             x, mask = text_tokens, text_mask
         mask = additive_mask(mask, x.dtype)  # (B, 1, 1, S)
+        # torch types a submodule's attribute as Tensor | Module; BertLayer's parts are modules.
         for i, layer in enumerate(self.layers):
-            x = layer.attention(x, attention_mask=mask)[0]
+            x = layer.attention(x, attention_mask=mask)[0]  # type: ignore[operator]
             if not self.single_stream:
                 x = self.cross_attention[i](x, encoder_hidden_states=video)[0]
-            x = layer.output(layer.intermediate(x), x)
+            x = layer.output(layer.intermediate(x), x)  # type: ignore[operator]
         return x[:, :length] if self.single_stream else x

@@ -1,6 +1,6 @@
 """Single-stream fusion: text and video tokens concatenated in one transformer (Base-VTP)."""
 
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from mmengine.model import BaseModule
@@ -34,7 +34,7 @@ class ConcatFusion(BaseModule):
         num_heads: int = 8,
         mlp_ratio: float = 4.0,
         dropout: float = 0.1,
-        init_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = text_dims
@@ -67,4 +67,4 @@ class ConcatFusion(BaseModule):
         padding = torch.cat([text_mask == 0, video_padding], dim=1)  # (B, L + N)
         for block in self.blocks:
             x = block(x, padding_mask=padding)
-        return self.norm(x[:, :length])
+        return self.norm(x[:, :length])  # type: ignore[no-any-return]  # Module call

@@ -1,6 +1,6 @@
 """Cross-attention fusion: text tokens attend to video tokens, layer by layer (ALBEF / VindLU)."""
 
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from mmengine.model import BaseModule
@@ -32,7 +32,7 @@ class CrossAttentionFusion(BaseModule):
         num_heads: int = 8,
         mlp_ratio: float = 4.0,
         dropout: float = 0.1,
-        init_cfg: Optional[Dict] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.embed_dims = text_dims
@@ -61,4 +61,4 @@ class CrossAttentionFusion(BaseModule):
         x = text_tokens
         for block in self.blocks:
             x = block(x, padding_mask=padding, context=context)
-        return self.norm(x)
+        return self.norm(x)  # type: ignore[no-any-return]  # Module call

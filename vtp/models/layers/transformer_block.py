@@ -30,7 +30,7 @@ class TransformerBlock(nn.Module):
         self.self_attn = nn.MultiheadAttention(dims, num_heads, dropout=dropout, batch_first=True)
         if cross_attention:
             self.norm_cross = nn.LayerNorm(dims)
-            self.cross_attn = nn.MultiheadAttention(
+            self.cross_attn: Optional[nn.MultiheadAttention] = nn.MultiheadAttention(
                 dims, num_heads, dropout=dropout, batch_first=True
             )
         else:
@@ -71,4 +71,5 @@ class TransformerBlock(nn.Module):
                     h, context, context, key_padding_mask=context_padding_mask, need_weights=False
                 )[0]
             )
-        return x + self.drop(self.mlp(self.norm_mlp(x)))
+        # torch types Module.__call__ as returning Any.
+        return x + self.drop(self.mlp(self.norm_mlp(x)))  # type: ignore[no-any-return]

@@ -7,12 +7,13 @@ single summary instead.
 
 from mmengine.dist import master_only
 from mmengine.logging import MMLogger
+from torch import nn
 
 
-class QuietInitMixin:
+class QuietInitMixin(nn.Module):
     """Mixin for an mmengine ``BaseModule``: one summary line instead of the per-parameter dump."""
 
-    @master_only
+    @master_only  # type: ignore[untyped-decorator]  # mmengine is unannotated
     def _dump_init_info(self) -> None:
         params = list(self.named_parameters())
         count = sum(p.numel() for _, p in params)
