@@ -8,7 +8,7 @@ _base_ = ['../pretrain/moving_shapes.py']
 model = dict(
     heads=dict(_delete_=True, itm=dict(type='OptionMatchingHead', in_dims={{_base_.text_dims}})),
     embed_dim=None,
-    test_cfg=dict(_delete_=True, option_weights=dict(itm=1.0)),
+    test_cfg=dict(_delete_=True, task='multiple_choice', option_weights=dict(itm=1.0)),
 )
 train_dataloader = dict(batch_size=8, dataset={{_base_.mc_train}})
 val_dataloader = dict(dataset={{_base_.mc_test}})

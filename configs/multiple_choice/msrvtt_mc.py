@@ -9,7 +9,9 @@ _base_ = [
     '../_base_/schedules/finetune_iter.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(test_cfg=dict(option_weights=dict(itc=1.0, itm=1.0)))
+model = dict(
+    test_cfg=dict(_delete_=True, task='multiple_choice', option_weights=dict(itc=1.0, itm=1.0))
+)
 train_dataloader = dict(dataset={{_base_.msrvtt_9k}})
 val_dataloader = dict(dataset={{_base_.msrvtt_mc_test}})
 test_dataloader = val_dataloader

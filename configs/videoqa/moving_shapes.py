@@ -9,7 +9,7 @@ model = dict(
         _delete_=True, qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=14)
     ),
     embed_dim=None,
-    test_cfg=dict(_delete_=True, predict_head='qa'),
+    test_cfg=dict(_delete_=True, task='qa', answer_head='qa'),
 )
 train_dataloader = dict(dataset={{_base_.qa_train}})
 val_dataloader = dict(dataset={{_base_.qa_test}})

@@ -63,10 +63,9 @@ test_evaluator = val_evaluator
 
 # Open-ended QA on the same clips (tools/data/moving_shapes/make_questions.py): the pipelines
 # without flips (an answer "left" would become false) and masking; used by configs/videoqa/.
-qa_keys = ('sample_idx', 'video_id', 'text', 'answer', 'label', 'question_id', 'question_type')
 qa_train_pipeline = train_pipeline[:5] + [
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs', meta_keys=qa_keys),
+    dict(type='PackVideoTextInputs'),
 ]
 qa_test_pipeline = test_pipeline[:5] + qa_train_pipeline[-2:]
 qa_train = dict(
@@ -82,7 +81,6 @@ qa_test = dict(qa_train, ann_file='test_qa.json', pipeline=qa_test_pipeline, tes
 
 # Multiple choice (make_questions.py): each clip's five captions; training flips (FlipVideo
 # swaps left/right in every option) and keeps all options.
-mc_keys = ('sample_idx', 'video_id', 'text', 'answer', 'question_id')
 mc_train = dict(
     type='MultipleChoiceDataset',
     data_root=data_root,
@@ -91,12 +89,12 @@ mc_train = dict(
     pipeline=train_pipeline[:6]
     + [
         dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-        dict(type='PackVideoTextInputs', meta_keys=mc_keys),
+        dict(type='PackVideoTextInputs'),
     ],
 )
 mc_test = dict(
     mc_train,
     ann_file='test_mc.json',
     test_mode=True,
-    pipeline=test_pipeline[:-1] + [dict(type='PackVideoTextInputs', meta_keys=mc_keys)],
+    pipeline=test_pipeline,
 )

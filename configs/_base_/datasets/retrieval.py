@@ -37,14 +37,6 @@ paragraph_test_pipeline = test_pipeline[:5] + [
     dict(type='PackVideoTextInputs'),
 ]
 
-# Multiple choice (MSRVTT-MC, VindLU json): each clip's options are its texts.
-mc_test_pipeline = test_pipeline[:-1] + [
-    dict(
-        type='PackVideoTextInputs',
-        meta_keys=('sample_idx', 'video_id', 'text', 'answer', 'question_id'),
-    ),
-]
-
 msrvtt = dict(
     type='MSRVTTDataset',
     data_root='data/msrvtt',
@@ -56,12 +48,13 @@ msrvtt_7k = dict(msrvtt, split_file='MSRVTT_train.7k.csv', pipeline=train_pipeli
 msrvtt_1k_test = dict(
     msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline, test_mode=True
 )
+# Multiple choice (MSRVTT-MC, VindLU json): each clip's options are its texts.
 msrvtt_mc_test = dict(
     type='MultipleChoiceDataset',
     data_root='data/msrvtt',
     ann_file='annotations/msrvtt_mc_test.json',
     data_prefix=dict(video='videos'),
-    pipeline=mc_test_pipeline,
+    pipeline=test_pipeline,
     test_mode=True,
 )
 didemo = dict(type='DiDeMoDataset', data_root='data/didemo', data_prefix=dict(video='videos'))

@@ -7,7 +7,6 @@ num_frames = 4
 resize = 256
 crop_size = 224
 max_length = 30
-qa_keys = ('sample_idx', 'video_id', 'text', 'answer', 'label', 'question_id', 'question_type')
 
 train_pipeline = [
     dict(type='OpenVideo'),
@@ -16,7 +15,7 @@ train_pipeline = [
     dict(type='Resize', scale=resize),
     dict(type='RandomCrop', size=crop_size),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs', meta_keys=qa_keys),
+    dict(type='PackVideoTextInputs'),
 ]
 test_pipeline = [
     dict(type='OpenVideo'),
@@ -25,7 +24,7 @@ test_pipeline = [
     dict(type='Resize', scale=resize),
     dict(type='CenterCrop', size=crop_size),
     dict(type='TokenizeText', tokenizer=tokenizer, max_length=max_length),
-    dict(type='PackVideoTextInputs', meta_keys=qa_keys),
+    dict(type='PackVideoTextInputs'),
 ]
 
 msrvtt_qa = dict(

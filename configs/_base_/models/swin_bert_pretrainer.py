@@ -30,5 +30,5 @@ model = dict(
             loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         ),
     ),
-    test_cfg=dict(reverse_probe=False),
+    test_cfg=dict(task='retrieval', reverse_probe=False),
 )

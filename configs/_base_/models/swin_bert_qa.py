@@ -9,5 +9,5 @@ model = dict(
         qa=dict(type='AnswerHead', in_dims={{_base_.text_dims}}, num_answers=num_answers),
     ),
     embed_dim=None,  # no contrastive head: the joint-space projections would go unused
-    test_cfg=dict(predict_head='qa'),
+    test_cfg=dict(_delete_=True, task='qa', answer_head='qa'),
 )

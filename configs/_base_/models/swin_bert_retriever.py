@@ -13,5 +13,5 @@ model = dict(
             loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         ),
     ),
-    test_cfg=dict(rerank_topk=128),
+    test_cfg=dict(task='retrieval', rerank_topk=128),
 )
