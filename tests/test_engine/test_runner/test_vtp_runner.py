@@ -9,6 +9,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from vtp.datasets import BaseVideoTextDataset
 from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, load_matching
 
 
@@ -81,3 +82,29 @@ def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path,
         runner.visualizer.add_scalars({'loss': 1.0}, step=1)
         assert list((tmp_path / name / runner.timestamp).rglob('scalars.json'))
         assert (tmp_path / name) in Path(runner.logger.handlers[-1].baseFilename).parents
+
+
+class Captions(BaseVideoTextDataset):
+    def load_data_list(self):
+        return [dict(text=f'caption {i}') for i in range(8)]
+
+
+@pytest.mark.parametrize(
+    'sampler',
+    [dict(type='DefaultSampler', shuffle=False), dict(type='InfiniteSampler', shuffle=True)],
+)
+def test_training_a_mixed_dataset_needs_the_unshuffled_infinite_sampler(tmp_path, sampler):
+    runner = VTPRunner(
+        model=LinearModel(),
+        work_dir=str(tmp_path),
+        default_scope='vtp',
+        train_dataloader=dict(
+            batch_size=2,
+            sampler=sampler,
+            dataset=dict(type='MixedDataset', datasets=[Captions(), Captions()], names=['a', 'b']),
+        ),
+        train_cfg=dict(by_epoch=False, max_iters=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+    )
+    with pytest.raises(ValueError, match=r"set train_dataloader.sampler=dict\(type='Infinite"):
+        runner.build_train_loop(dict(by_epoch=False, max_iters=1))
