@@ -13,5 +13,5 @@ _base_ = [
 model = dict(
     heads=dict(itm=dict(type='OptionMatchingHead', in_dims=_base_.text_dims)),
     embed_dim=None,
-    test_cfg=dict(option_weights=dict(itm=1.0)),
+    test_cfg=dict(task='multiple_choice', option_weights=dict(itm=1.0)),
 )

@@ -4,10 +4,13 @@
 #   python tools/test.py configs/multiple_choice/msrvtt_mc.py work_dirs/msrvtt_9k/iter_3500.pth
 # MSRVTT-MC has no training split: training fine-tunes for retrieval on MSR-VTT 9k.
 _base_ = [
-    '../_base_/models/swin_bert_retriever.py',
+    '../_base_/models/swin_bert.py',
     '../_base_/datasets/multiple_choice.py',
     '../_base_/schedules/finetune_iter.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(test_cfg=dict(option_weights=dict(itc=1.0, itm=1.0)))
+model = dict(
+    heads=dict(itc=_base_.itc_head, itm=_base_.itm_head),
+    test_cfg=dict(task='multiple_choice', option_weights=dict(itc=1.0, itm=1.0)),
+)
 train_cfg = dict(max_iters=3500)

@@ -23,5 +23,5 @@ model = dict(
         ),
         mlm=_base_.mlm_head,
     ),
-    test_cfg=dict(reverse_probe=True, rerank_topk=16),
+    test_cfg=dict(task='retrieval', reverse_probe=True, rerank_topk=16),
 )

@@ -9,6 +9,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 model = dict(
-    fusion=None, heads=dict(itc=_base_.itc_head), test_cfg=dict(reverse_probe=True, rerank_topk=0)
+    fusion=None,
+    heads=dict(itc=_base_.itc_head),
+    test_cfg=dict(task='retrieval', reverse_probe=True),
 )
 train_cfg = dict(max_iters=1350)

@@ -12,7 +12,7 @@ _base_ = [
 ]
 model = dict(
     heads=dict(itc=_base_.itc_head, itm=_base_.itm_head),
-    test_cfg=dict(reverse_probe=True, rerank_topk=16),
+    test_cfg=dict(task='retrieval', reverse_probe=True, rerank_topk=16),
 )
 val_evaluator = [
     dict(type='RetrievalMetric', dsl_temperature=100.0),

@@ -12,5 +12,5 @@ _base_ = [
 model = dict(
     heads=dict(qa=dict(type='AnswerHead', in_dims=_base_.text_dims, num_answers=14)),
     embed_dim=None,
-    test_cfg=dict(predict_head='qa'),
+    test_cfg=dict(task='qa', answer_head='qa'),
 )

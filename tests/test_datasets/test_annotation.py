@@ -318,7 +318,7 @@ def multiple_choice(root: Path, texts: list) -> Tuple[dict, Any]:
     write_json(root / 'ann.json', [dict(video='clip.mp4', caption=texts, answer=len(texts) - 1)])
     return (
         dict(type='MultipleChoiceDataset', ann_file='ann.json'),
-        [dict(text=[t.strip() for t in texts], answer=len(texts) - 1)],
+        [dict(text=[t.strip() for t in texts], label=len(texts) - 1)],
     )
 
 

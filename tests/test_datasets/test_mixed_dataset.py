@@ -1,12 +1,15 @@
 """Tests for ``MixedDataset``: exact ratios per batch and rank, full passes, determinism."""
 
 from collections import Counter
+from itertools import islice
 from unittest import mock
 
 import pytest
+from mmengine.dataset import DefaultSampler
 
-from vtp.datasets import BaseVideoTextDataset, MixedDataset
+from vtp.datasets import BaseVideoTextDataset, InfiniteSampler, MixedDataset
 from vtp.datasets.mixed_dataset import PERIOD, permute
+from vtp.datasets.samplers.dealt_keys import global_position, rank_position
 
 
 class Corpus(BaseVideoTextDataset):
@@ -95,3 +98,24 @@ def test_mapping_is_deterministic_and_seeded():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         mixed(**kwargs)
+
+
+def test_reads_the_positions_the_sampler_deals_to_each_rank():
+    """InfiniteSampler(shuffle=False) and MixedDataset share one dealing of keys to ranks."""
+    dataset = mixed(sizes=(40, 40), ratios=[1, 1], world_size=2)
+    for rank in range(2):
+        sampler = InfiniteSampler(dataset, shuffle=False, seed=0)
+        sampler.rank, sampler.world_size = rank, 2
+        sampler.set_start(3)
+        keys = list(islice(iter(sampler), 5))
+        assert [rank_position(k, 2) for k in keys] == [(p, rank) for p in range(3, 8)]
+        assert keys == [global_position(p, rank, 2) for p in range(3, 8)]
+
+
+def test_a_shuffling_sampler_is_an_error_saying_what_to_set():
+    dataset = mixed()
+    with pytest.raises(ValueError, match=r'got sampler InfiniteSampler\(shuffle=True\): set '):
+        InfiniteSampler(dataset, shuffle=True, seed=0)
+    with pytest.raises(ValueError, match=r'sampler DefaultSampler: set train_dataloader.sampler='):
+        dataset.check_sampler(DefaultSampler(dataset, shuffle=False))
+    dataset.check_sampler(InfiniteSampler(dataset, shuffle=False, seed=0))

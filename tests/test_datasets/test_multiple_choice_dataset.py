@@ -21,7 +21,7 @@ def build(path, prefix='videos'):
     )
 
 
-def test_loads_options_and_answer(tmp_path):
+def test_loads_options_and_true_option_as_label(tmp_path):
     path = tmp_path / 'mc.json'
     path.write_text(
         json.dumps(
@@ -34,7 +34,7 @@ def test_loads_options_and_answer(tmp_path):
     dataset = build(path)
     first = dataset.get_data_info(0)
     assert first['filename'] == osp.join('videos', 'video7.mp4')
-    assert (first['text'], first['answer'], first['question_id']) == (['a', 'b', 'c'], 2, 0)
+    assert (first['text'], first['label'], first['question_id']) == (['a', 'b', 'c'], 2, 0)
     assert dataset.get_data_info(1)['video_id'] == 'video9'
 
 

@@ -7,6 +7,8 @@ from mmengine.dist import get_dist_info
 from torch.utils.data import Dataset
 
 from vtp.datasets.base_video_text_dataset import set_sample_meta
+from vtp.datasets.samplers import InfiniteSampler
+from vtp.datasets.samplers.dealt_keys import global_position, rank_position
 from vtp.registry import DATASETS
 
 PERIOD = 1000  # slots per block of the interleaving pattern
@@ -67,13 +69,14 @@ class MixedDataset(Dataset):
     """Several datasets behind one stream of keys, each drawn at its configured ratio.
 
     Use it with ``InfiniteSampler(shuffle=False)``: the dataset shuffles, and the sampler's
-    keys, dealt round-robin to ranks, are positions in each rank's stream. Each rank's stream
-    cycles through blocks of ``PERIOD`` slots in which corpus ``c`` holds exactly its quota,
-    spread evenly, so every batch of every rank holds each corpus within one sample of its
-    share. The ``j``-th visit of corpus ``c`` (counted over all ranks) reads pass
-    ``j // N_c`` of that corpus in a pseudo-random order drawn for the pass: a corpus is
-    walked without repeats within a pass, and a corpus smaller than its share repeats in a
-    new order with new augmentation. The mapping has no state, so a resumed run (same number
+    keys, dealt round-robin to ranks (:func:`global_position`), are positions in each rank's
+    stream; another sampler is an error (:meth:`check_sampler`). Each rank's stream cycles
+    through blocks of ``PERIOD`` slots in which corpus ``c`` holds exactly its quota, spread
+    evenly, so every batch of every rank holds each corpus within one sample of its share.
+    The ``j``-th visit of corpus ``c`` (counted over all ranks) reads pass ``j // N_c`` of that
+    corpus in a pseudo-random order drawn for the pass: a corpus is walked without repeats
+    within a pass, and a corpus smaller than its share repeats in a new order with new
+    augmentation. The mapping has no state, so a resumed run (same number
     of processes) reads exactly what the uninterrupted one would have. Each corpus keeps its
     own pipeline (images enter as static videos, so batches mix images and videos). Data
     samples carry the corpus name in their ``corpus`` metainfo.
@@ -123,17 +126,32 @@ class MixedDataset(Dataset):
 
     def locate(self, key: int) -> Tuple[int, int]:
         """Stream key -> (corpus index, key of that corpus)."""
-        position, rank = divmod(key, self.world_size)  # position in rank's own stream
+        position, rank = rank_position(key, self.world_size)  # position in rank's own stream
         block, slot = divmod(position, PERIOD)
         corpus = int(self.pattern[slot])
-        visit = (
-            block * self.quotas[corpus] + int(self.rank_in_block[slot])
-        ) * self.world_size + rank
+        visit = global_position(
+            block * self.quotas[corpus] + int(self.rank_in_block[slot]), rank, self.world_size
+        )  # the rank's visit of the corpus, counted over all ranks
         size = self.sizes[corpus]
         corpus_pass, offset = divmod(visit, size)
         pass_key = _mix(_mix(self.seed, corpus), corpus_pass)
         keys = tuple(_mix(pass_key, r) for r in range(4))  # 4 Feistel rounds
         return corpus, corpus_pass * size + permute(offset, size, keys)
+
+    def check_sampler(self, sampler: object) -> None:
+        """Raise unless ``sampler`` deals stream positions in order (vtp's
+        ``InfiniteSampler(shuffle=False)``): shuffled keys, or a sampler of finite passes,
+        would silently break the per-batch ratios and the corpus passes."""
+        if isinstance(sampler, InfiniteSampler) and not sampler.shuffle:
+            return
+        what = type(sampler).__name__ + (
+            '(shuffle=True)' if isinstance(sampler, InfiniteSampler) else ''
+        )
+        raise ValueError(
+            f'MixedDataset shuffles its corpora itself and needs the stream positions in order, '
+            f"got sampler {what}: set train_dataloader.sampler=dict(type='InfiniteSampler', "
+            'shuffle=False)'
+        )
 
     def __getitem__(self, key: int) -> dict:
         corpus, corpus_key = self.locate(key)

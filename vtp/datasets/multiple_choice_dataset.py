@@ -14,7 +14,8 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
     MSRVTT-MC (``msrvtt_mc_test.json``: 2,990 clips, 5 options each).
 
     A sample is a clip with all its options as texts (``text``, in order) and the index of the
-    true one (``answer``); ``question_id`` is the entry's position in the file. Videos are
+    true one (``label``, the annotation's ``answer``); ``question_id`` is the entry's position
+    in the file. Videos are
     read from ``{data_prefix['video']}/{video}``.
     """
 
@@ -36,7 +37,7 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
             yield dict(
                 filename=osp.join(self.data_prefix['video'], video),
                 text=[o.strip() for o in options],
-                answer=answer,
+                label=answer,
                 question_id=index,
                 video_id=osp.splitext(video)[0],
             )

@@ -8,6 +8,8 @@ from typing import Dict, Iterator, Optional
 
 from mmengine.config import ConfigDict
 
+from vtp.structures import PredictSettings
+
 
 def _pipelines(dataset: dict) -> Iterator[list]:
     """The pipelines of a dataset config, and of the corpora of a mixed one."""
@@ -60,20 +62,20 @@ def protocol_card(cfg: ConfigDict) -> Dict[str, str]:
         re-scored by the matching head, or ``no``) and ``DSL`` (reported beside the plain
         numbers, or ``no``).
     """
-    test_cfg = cfg.model.get('test_cfg') or {}
+    settings = PredictSettings.from_cfg(cfg.model.get('test_cfg'))
     train = (cfg.get('train_dataloader') or {}).get('dataset')
     test = (cfg.get('test_dataloader') or cfg.get('val_dataloader') or {}).get('dataset')
     evaluators = cfg.get('test_evaluator') or cfg.get('val_evaluator') or []
     evaluators = [evaluators] if isinstance(evaluators, dict) else list(evaluators)
     dsl = [e['dsl_temperature'] for e in evaluators if e.get('dsl_temperature')]
-    if test_cfg.get('predict_head'):
+    if settings.task == 'qa':
         task = 'open-ended QA'
-    elif test_cfg.get('option_weights'):
-        weights = test_cfg['option_weights']
+    elif settings.task == 'multiple_choice':
+        weights = settings.option_weights
         task = 'multiple choice (' + ' + '.join(f'{w:g} x {k}' for k, w in weights.items()) + ')'
     else:
         task = 'retrieval'
-    rerank = test_cfg.get('rerank_topk', 0)
+    rerank = settings.rerank_topk
     return {
         'task': task,
         'train frames': _all_frames(train),

@@ -7,7 +7,7 @@ mc_train = dict(
     data_root=_base_.data_root,
     ann_file='train_mc.json',
     data_prefix=dict(video='videos'),
-    pipeline=_base_.read_train + _base_.crop_train + _base_.flip + _base_.tokenize + _base_.pack_mc,
+    pipeline=_base_.read_train + _base_.crop_train + _base_.flip + _base_.tokenize + _base_.pack,
 )
 train_dataloader = dict(batch_size=8, num_workers=2, dataset=mc_train)
 val_dataloader = dict(
@@ -15,7 +15,7 @@ val_dataloader = dict(
     dataset=dict(
         mc_train,
         ann_file='test_mc.json',
-        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack_mc,
+        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack,
         test_mode=True,
     ),
 )

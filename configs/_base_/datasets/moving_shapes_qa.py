@@ -8,7 +8,7 @@ qa_train = dict(
     answer_list='answer_list.json',
     video_template='{}',
     data_prefix=dict(video='videos'),
-    pipeline=_base_.read_train + _base_.crop_train + _base_.tokenize + _base_.pack_qa,
+    pipeline=_base_.read_train + _base_.crop_train + _base_.tokenize + _base_.pack,
 )
 train_dataloader = dict(num_workers=2, dataset=qa_train)
 val_dataloader = dict(
@@ -16,7 +16,7 @@ val_dataloader = dict(
     dataset=dict(
         qa_train,
         ann_file='test_qa.json',
-        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack_qa,
+        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack,
         test_mode=True,
     ),
 )

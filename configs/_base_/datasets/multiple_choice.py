@@ -22,7 +22,7 @@ val_dataloader = dict(
         data_root='data/msrvtt',
         ann_file='annotations/msrvtt_mc_test.json',
         data_prefix=dict(video='videos'),
-        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack_mc,
+        pipeline=_base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack,
         test_mode=True,
     )
 )

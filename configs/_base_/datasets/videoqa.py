@@ -4,8 +4,8 @@
 # as wrong.
 _base_ = ['./defaults.py', './pipeline_parts.py', './bert_224_parts.py']
 tokenize_question = [dict(type='TokenizeText', tokenizer=_base_.tokenizer, max_length=30)]
-train_pipeline = _base_.read_train + _base_.crop_train + tokenize_question + _base_.pack_qa
-test_pipeline = _base_.read_test + _base_.crop_test + tokenize_question + _base_.pack_qa
+train_pipeline = _base_.read_train + _base_.crop_train + tokenize_question + _base_.pack
+test_pipeline = _base_.read_test + _base_.crop_test + tokenize_question + _base_.pack
 
 msrvtt_qa = dict(
     type='VideoQADataset',

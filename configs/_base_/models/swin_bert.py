@@ -18,7 +18,6 @@ model = dict(
     text_encoder=dict(type='BertTextEncoder', pretrained='bert-base-uncased'),
     fusion=dict(type='BertFusion', video_dims=video_dims, num_layers=3),
     embed_dim=256,
-    test_cfg=dict(reverse_probe=False),
 )
 
 # The heads that fit these encoders; the task files pick theirs.

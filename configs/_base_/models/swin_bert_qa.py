@@ -4,5 +4,5 @@ _base_ = ['./swin_bert.py']
 model = dict(
     heads=dict(qa=dict(type='AnswerHead', in_dims=_base_.text_dims, num_answers=1500)),
     embed_dim=None,  # no contrastive head: the joint-space projections would go unused
-    test_cfg=dict(predict_head='qa'),
+    test_cfg=dict(task='qa', answer_head='qa'),
 )

@@ -5,6 +5,7 @@ from itertools import islice
 import pytest
 
 from vtp.datasets.samplers import InfiniteSampler
+from vtp.datasets.samplers.dealt_keys import global_position, rank_position
 from vtp.registry import DATA_SAMPLERS
 
 N = 7
@@ -99,3 +100,11 @@ def test_registered():
 def test_seed_none_is_synced_random_seed():
     sampler = InfiniteSampler(list(range(N)))
     assert isinstance(sampler.seed, int)
+
+
+@pytest.mark.parametrize('world_size', [1, 2, 3])
+def test_keys_are_dealt_by_the_shared_mapping(world_size):
+    for rank in range(world_size):
+        keys = take(make(shuffle=False, seed=0, rank=rank, world_size=world_size), 2 * N)
+        assert keys == [global_position(p, rank, world_size) for p in range(2 * N)]
+        assert [rank_position(k, world_size) for k in keys] == [(p, rank) for p in range(2 * N)]

@@ -5,6 +5,7 @@ import torch
 from mmengine.structures import BaseDataElement
 
 from vtp.datasets.transforms import PackVideoTextInputs
+from vtp.structures import VideoTextDataSample
 
 
 def sample(with_mlm: bool = True) -> dict:
@@ -72,9 +73,34 @@ def test_clip_identity_is_the_file_and_time_window():
     assert packed[0]['inputs']['clip_id'] != packed[1]['inputs']['clip_id']
 
 
-def test_custom_meta_keys_and_missing_ones_skipped():
-    packed = PackVideoTextInputs(meta_keys=('video_id', 'flipped', 'absent'))(sample())
-    assert set(packed['data_samples'].metainfo_keys()) == {'video_id', 'flipped'}
+def test_meta_keys_add_extras_to_the_known_fields_and_missing_ones_are_skipped():
+    packed = PackVideoTextInputs(meta_keys=('flipped', 'absent'))(sample())
+    assert set(packed['data_samples'].metainfo_keys()) == {
+        'sample_idx',
+        'video_id',
+        'text',
+        'filename',
+        'flipped',
+    }
+
+
+def test_packs_every_known_target_without_meta_keys():
+    qa = dict(
+        sample(),
+        text='what colour is it?',
+        answer='red',
+        label=0,
+        question_id=12,
+        question_type='what',
+        duration=3.0,  # not a sample field: left out
+    )
+    data_sample = PackVideoTextInputs()(qa)['data_samples']
+    assert isinstance(data_sample, VideoTextDataSample)
+    assert (data_sample.answer, data_sample.label, data_sample.question_id) == ('red', 0, 12)
+    assert data_sample.question_type == 'what' and 'duration' not in data_sample
+    mc = dict(sample(), text=['a', 'b', 'c'], label=2, question_id=0)
+    data_sample = PackVideoTextInputs()(mc)['data_samples']
+    assert (data_sample.text, data_sample.label) == (['a', 'b', 'c'], 2)
 
 
 def test_non_contiguous_frames():

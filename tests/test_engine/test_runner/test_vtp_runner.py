@@ -9,6 +9,7 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
+from vtp.datasets import BaseVideoTextDataset
 from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, latest_checkpoint, load_matching
 
 
@@ -88,3 +89,30 @@ def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:
     for name in ('iter_2.pth', 'iter_10.pth', 'iter_12.pth.tmp', 'last_checkpoint'):
         (tmp_path / name).write_bytes(b'')
     assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
+
+
+class Captions(BaseVideoTextDataset):
+    def load_data_list(self):
+        return [dict(text=f'caption {i}') for i in range(8)]
+
+
+@pytest.mark.parametrize(
+    'sampler',
+    [dict(type='DefaultSampler', shuffle=False), dict(type='InfiniteSampler', shuffle=True)],
+)
+def test_training_a_mixed_dataset_needs_the_unshuffled_infinite_sampler(tmp_path, sampler):
+    runner = VTPRunner(
+        model=LinearModel(),
+        work_dir=str(tmp_path),
+        default_scope='vtp',
+        train_dataloader=dict(
+            batch_size=2,
+            sampler=sampler,
+            dataset=dict(type='MixedDataset', datasets=[Captions(), Captions()], names=['a', 'b']),
+        ),
+        train_cfg=dict(by_epoch=False, max_iters=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+    )
+    with pytest.raises(ValueError, match=r"set train_dataloader.sampler=dict\(type='Infinite"):
+        runner.build_train_loop(dict(by_epoch=False, max_iters=1))
+

@@ -9,7 +9,7 @@ from vtp.registry import METRICS
 def test_accuracy_and_predictions():
     metric = METRICS.build(dict(type='MultipleChoiceMetric'))
     samples = [
-        dict(question_id=q, answer=a, pred_label=p, option_scores=torch.tensor(s))
+        dict(question_id=q, label=a, pred_label=p, option_scores=torch.tensor(s))
         for q, a, p, s in ((1, 0, 0, [0.9, 0.1]), (0, 1, 0, [0.6, 0.4]), (2, 1, 1, [0.2, 0.7]))
     ]
     metric.process([], samples)
@@ -27,7 +27,7 @@ def test_a_clip_that_could_not_be_read_is_wrong():
         [
             dict(
                 question_id=0,
-                answer=1,
+                label=1,
                 pred_label=1,
                 missing=True,
                 option_scores=torch.tensor([0.1, 0.9]),

@@ -198,7 +198,8 @@ def test_a_few_steps_reduce_the_loss():
 
 def test_choose_options_by_similarity_and_matching_score():
     """5 options per clip: the choice is the argmax of itc x similarity + itm x matching."""
-    model = MODELS.build(model_cfg(test_cfg=dict(option_weights=dict(itc=1.0, itm=0.5))))
+    test_cfg = dict(task='multiple_choice', option_weights=dict(itc=1.0, itm=0.5))
+    model = MODELS.build(model_cfg(test_cfg=test_cfg))
     model.eval()
     data = model.data_preprocessor(collated_batch(2, captions=[5, 5]), training=False)
     with torch.no_grad():
@@ -219,9 +220,10 @@ def test_choose_options_by_similarity_and_matching_score():
             assert sample.pred_label == int(expected.argmax())
 
 
-def test_predict_head_answers_instead_of_embedding():
+def test_qa_task_answers_instead_of_embedding():
     heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
-    model = MODELS.build(model_cfg(heads=heads, embed_dim=None, test_cfg=dict(predict_head='qa')))
+    test_cfg = dict(task='qa', answer_head='qa')
+    model = MODELS.build(model_cfg(heads=heads, embed_dim=None, test_cfg=test_cfg))
     assert model.video_proj is None and model.text_proj is None
     model.eval()
     data = model.data_preprocessor(collated_batch(3), training=False)
@@ -229,3 +231,41 @@ def test_predict_head_answers_instead_of_embedding():
         samples = model(**data, mode='predict')
     assert [0 <= s.pred_label < 7 for s in samples] == [True] * 3
     assert 'video_embed' not in samples[0]
+
+
+@pytest.mark.parametrize(
+    'test_cfg,match',
+    [
+        (
+            dict(rerank_top_k=16),
+            r"'rerank_top_k' not read by task 'retrieval', whose keys are "
+            r'task, rerank_topk, rerank_head, reverse_probe',
+        ),
+        (dict(option_weights=dict(itm=1.0)), r"'option_weights' not read by task 'retrieval'"),
+        (
+            dict(task='qa', rerank_topk=4),
+            r"'rerank_topk' not read by task 'qa', whose keys are "
+            r'task, answer_head',
+        ),
+        (dict(task='captioning'), r"task must be one of 'retrieval', 'qa', 'multiple_choice'"),
+        (dict(task='multiple_choice'), r'option_weights .* must weigh itc and/or itm'),
+        (dict(task='multiple_choice', option_weights=dict(itx=1.0)), r'must weigh itc'),
+        (dict(rerank_topk=-1), r'rerank_topk must be an int >= 0'),
+        (dict(task='qa', answer_head='answers'), r"answer_head='answers' .* heads: itc, itm, mlm"),
+        (dict(rerank_topk=8, rerank_head='match'), r"rerank_head='match' .* heads: itc, itm, mlm"),
+    ],
+)
+def test_test_cfg_is_validated_at_construction(test_cfg, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(model_cfg(test_cfg=test_cfg))
+
+
+def test_retrieval_is_the_default_task():
+    model = MODELS.build(model_cfg())
+    assert model.test_cfg.task == 'retrieval' and model.test_cfg.rerank_topk == 0
+    model.eval()
+    data = model.data_preprocessor(collated_batch(2, captions=[1, 3]), training=False)
+    with torch.no_grad():
+        samples = model(**data, mode='predict')
+    assert [tuple(s.text_embeds.shape) for s in samples] == [(1, EMBED), (3, EMBED)]
+    assert 'pred_label' not in samples[0]

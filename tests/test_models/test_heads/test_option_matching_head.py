@@ -2,10 +2,9 @@
 
 import torch
 import torch.nn.functional as F
-from mmengine.structures import BaseDataElement
 
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 
 D = 8
 
@@ -28,7 +27,7 @@ def features(texts: torch.Tensor, videos: torch.Tensor, counts) -> VideoTextFeat
 def test_loss_is_cross_entropy_over_each_clips_option_margins():
     head = MODELS.build(dict(type='OptionMatchingHead', in_dims=D))
     texts, videos = torch.randn(7, 3, D), torch.randn(2, 4, D)
-    samples = [BaseDataElement(metainfo=dict(answer=a)) for a in (2, 0)]
+    samples = [VideoTextDataSample(metainfo=dict(label=a)) for a in (2, 0)]
     losses = head.loss(features(texts, videos, [5, 2]), samples)
     assert set(losses) == {'loss_option', 'acc_option'}
     owner = torch.tensor([0] * 5 + [1] * 2)
@@ -45,7 +44,7 @@ def test_training_picks_the_true_options():
     torch.manual_seed(0)
     head = MODELS.build(dict(type='OptionMatchingHead', in_dims=D))
     texts, videos = torch.randn(12, 3, D), torch.randn(3, 4, D)
-    samples = [BaseDataElement(metainfo=dict(answer=a)) for a in (1, 3, 0)]
+    samples = [VideoTextDataSample(metainfo=dict(label=a)) for a in (1, 3, 0)]
     optimizer = torch.optim.Adam(head.parameters(), lr=0.05)
     for _ in range(100):
         losses = head.loss(features(texts, videos, [4, 4, 4]), samples)

@@ -1,5 +1,6 @@
 """An endless, resumable sampler whose keys carry the pass number for per-sample randomness."""
 
+from itertools import count
 from typing import Iterator, Optional, Sized
 
 import numpy as np
@@ -7,6 +8,7 @@ import torch
 from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
+from vtp.datasets.samplers.dealt_keys import global_position
 from vtp.registry import DATA_SAMPLERS
 
 
@@ -15,14 +17,17 @@ class InfiniteSampler(Sampler):
     """Yield dataset keys forever: pass ``p`` over the data yields ``p * N + index``.
 
     The global stream is one permutation of ``range(N)`` per pass (seeded by ``seed`` and
-    ``p``); rank ``r`` of ``W`` takes positions ``r, r + W, ...``. vtp datasets map a key to
-    ``key % N`` and seed the sample's augmentation with the key, so a sample's content depends
-    only on its position in the stream. Resuming at iteration ``i`` calls
+    ``p``); rank ``r`` of ``W`` takes positions ``r, r + W, ...`` (:func:`global_position`).
+    vtp datasets map a key to ``key % N`` and seed the sample's augmentation with the key, so a
+    sample's content depends only on its position in the stream. Resuming at iteration ``i`` calls
     :meth:`set_start` with ``i * batch_size`` and continues exactly where the run stopped,
     without loading the skipped samples.
 
+    A dataset that shuffles itself (:class:`MixedDataset`) checks the sampler with its
+    ``check_sampler``: it needs ``shuffle=False``.
+
     Args:
-        dataset: the dataset (only its length is used).
+        dataset: the dataset (its length, and its ``check_sampler`` when it has one).
         shuffle: permute each pass; otherwise indices come in order.
         seed: permutation seed, shared by all ranks; a synced random one when None.
     """
@@ -35,6 +40,8 @@ class InfiniteSampler(Sampler):
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed
         self.start = 0
+        if hasattr(dataset, 'check_sampler'):
+            dataset.check_sampler(self)
 
     def set_start(self, samples_per_rank: int) -> None:
         """Begin the next iteration after this rank's first ``samples_per_rank`` samples."""
@@ -48,14 +55,13 @@ class InfiniteSampler(Sampler):
         return torch.randperm(self.size, generator=generator)
 
     def __iter__(self) -> Iterator[int]:
-        position = self.start * self.world_size + self.rank
         epoch, order = -1, None
-        while True:
+        for local in count(self.start):
+            position = global_position(local, self.rank, self.world_size)
             pass_index, offset = divmod(position, self.size)
             if pass_index != epoch:
                 epoch, order = pass_index, self._permutation(pass_index).tolist()
             yield epoch * self.size + order[offset]
-            position += self.world_size
 
     def __len__(self) -> int:
         return self.size

@@ -6,11 +6,9 @@ from typing import Dict, Sequence
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine.structures import BaseDataElement
 
 from vtp.registry import TRANSFORMS
-
-INPUT_KEYS = ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels')
+from vtp.structures import INPUT_KEYS, META_FIELDS, VideoTextDataSample
 
 
 def clip_identity(results: Dict) -> int:
@@ -27,22 +25,21 @@ def clip_identity(results: Dict) -> int:
 
 @TRANSFORMS.register_module()
 class PackVideoTextInputs(BaseTransform):
-    """Collect frames and token tensors as ``inputs`` and the rest as data-sample metainfo.
+    """Collect frames and token tensors as ``inputs`` and the annotation as a data sample.
 
     **Required Keys:** ``imgs`` (T, H, W, 3) uint8, ``input_ids``, ``attention_mask``
 
     **Added Keys:** ``inputs`` (dict of tensors: ``video`` (T, H, W, 3) uint8, ``clip_id`` ()
-    int64 (:func:`clip_identity`) and any of ``input_ids``, ``attention_mask``,
-    ``mlm_input_ids``, ``mlm_labels`` (K, L)),
-    ``data_samples`` (``BaseDataElement`` with ``meta_keys`` as metainfo)
+    int64 (:func:`clip_identity`) and any of :data:`~vtp.structures.INPUT_KEYS` (K, L)),
+    ``data_samples`` (:class:`VideoTextDataSample` holding every annotation field of
+    :data:`~vtp.structures.FIELDS` present in the results: ids, texts, answers, labels, ...)
 
     Args:
-        meta_keys: result keys copied into the data sample's metainfo when present.
+        meta_keys: extra result keys, beyond the known fields, copied into the data sample's
+            metainfo when present (for a user's own metric or hook).
     """
 
-    def __init__(
-        self, meta_keys: Sequence[str] = ('sample_idx', 'video_id', 'text', 'filename')
-    ) -> None:
+    def __init__(self, meta_keys: Sequence[str] = ()) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: Dict) -> Dict:
@@ -53,5 +50,5 @@ class PackVideoTextInputs(BaseTransform):
         for key in INPUT_KEYS:
             if key in results:
                 inputs[key] = torch.from_numpy(results[key])
-        metainfo = {k: results[k] for k in self.meta_keys if k in results}
-        return dict(inputs=inputs, data_samples=BaseDataElement(metainfo=metainfo))
+        metainfo = {k: results[k] for k in META_FIELDS + self.meta_keys if k in results}
+        return dict(inputs=inputs, data_samples=VideoTextDataSample(metainfo=metainfo))

@@ -70,10 +70,10 @@ class DataHealthHook(Hook):
         batch_corpora: Counter = Counter()
         for sample in samples:
             tally.samples += 1
-            corpus = sample.metainfo.get('corpus')
+            corpus = sample.get('corpus')
             if corpus is not None:
                 batch_corpora[corpus] += 1
-            failures = sample.metainfo.get('failures', ())
+            failures = sample.get('failures', ())
             tally.replaced += bool(failures)
             tally.failures += len(failures)
             what = 'replaced a sample' if mode == 'train' else 'missing sample (counts as a miss)'

@@ -119,7 +119,7 @@ class _RetrievalLoopMixin:
         model = (
             self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         )
-        topk = model.test_cfg.get('rerank_topk', 0)
+        topk = model.test_cfg.rerank_topk
         metrics: Dict[str, float] = {}
         t2v = sim
         if topk > 0:

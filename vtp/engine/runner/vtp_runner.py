@@ -15,7 +15,7 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
-from mmengine.runner import Runner
+from mmengine.runner import BaseLoop, Runner
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
@@ -210,6 +210,15 @@ class VTPRunner(Runner):
         if isinstance(loader, DataLoader) and loader.num_workers > 0:
             loader.worker_init_fn = partial(init_worker, user_init=loader.worker_init_fn)
         return loader
+
+    def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+        """mmengine's train loop, after the training dataset (one with ``check_sampler``,
+        :class:`MixedDataset`) has accepted the sampler."""
+        loop = super().build_train_loop(loop)
+        dataset = loop.dataloader.dataset
+        if hasattr(dataset, 'check_sampler'):
+            dataset.check_sampler(loop.dataloader.sampler)
+        return loop
 
     def load_checkpoint(
         self,

@@ -5,16 +5,17 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.evaluator import BaseMetric
 
 from vtp.registry import METRICS
+from vtp.structures import VideoTextDataSample
 
 
 @METRICS.register_module()
 class MultipleChoiceMetric(BaseMetric):
-    """Accuracy of the argmax over each clip's options (``pred_label`` vs ``answer``); a clip
-    that could not be read (``missing``) counts as wrong.
+    """Accuracy of the argmax over each clip's options (``pred_label`` vs ``label``, the true
+    option); a clip that could not be read (``missing``) counts as wrong.
 
     Key: ``mc/acc`` (percent; chance is 100 / number of options). After evaluation,
-    ``predictions`` lists ``{question_id, answer, prediction, missing, correct, scores}`` for
-    ``tools/test.py --out``.
+    ``predictions`` lists ``{question_id, answer, prediction, missing, correct, scores}``
+    (``answer``: the true option's index) for ``tools/test.py --out``.
 
     Args:
         collect_device: ``'cpu'`` or ``'gpu'``.
@@ -29,14 +30,14 @@ class MultipleChoiceMetric(BaseMetric):
 
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
         """Store each clip's question id, true option, chosen option and option scores."""
-        for sample in data_samples:
+        for sample in map(VideoTextDataSample.from_dict, data_samples):
             self.results.append(
                 dict(
-                    question_id=sample['question_id'],
-                    answer=int(sample['answer']),
-                    prediction=int(sample['pred_label']),
+                    question_id=sample.question_id,
+                    answer=int(sample.label),
+                    prediction=int(sample.pred_label),
                     missing=sample.get('missing', False),
-                    scores=[round(float(s), 6) for s in sample['option_scores']],
+                    scores=[round(float(s), 6) for s in sample.option_scores],
                 )
             )
 

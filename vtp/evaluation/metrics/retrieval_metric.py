@@ -13,6 +13,7 @@ from mmengine.evaluator import BaseMetric
 from torch import Tensor
 
 from vtp.registry import METRICS
+from vtp.structures import VideoTextDataSample
 
 
 def _check_inputs(sim: Tensor, text_to_video: Tensor) -> None:
@@ -274,12 +275,12 @@ class RetrievalMetric(BaseMetric):
             data_samples (Sequence[dict]): The model's outputs, each with ``video_embed`` of
                 shape (D,), ``text_embeds`` of shape (K, D) and ``sample_idx``.
         """
-        for sample in data_samples:
-            video_embed = sample['video_embed'].detach().float().cpu().flatten()
-            text_embeds = sample['text_embeds'].detach().float().cpu()
+        for sample in map(VideoTextDataSample.from_dict, data_samples):
+            video_embed = sample.video_embed.detach().float().cpu().flatten()
+            text_embeds = sample.text_embeds.detach().float().cpu()
             self.results.append(
                 dict(
-                    sample_idx=int(sample['sample_idx']),
+                    sample_idx=int(sample.sample_idx),
                     missing=bool(sample.get('missing', False)),
                     video_embed=video_embed,
                     text_embeds=text_embeds.reshape(-1, video_embed.numel()),

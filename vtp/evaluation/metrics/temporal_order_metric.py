@@ -6,6 +6,7 @@ import torch
 from mmengine.evaluator import BaseMetric
 
 from vtp.registry import METRICS
+from vtp.structures import VideoTextDataSample
 
 
 @METRICS.register_module()
@@ -55,24 +56,24 @@ class TemporalOrderMetric(BaseMetric):
         Raises:
             KeyError: If a sample has no ``video_embed_reversed``.
         """
-        for sample in data_samples:
+        for sample in map(VideoTextDataSample.from_dict, data_samples):
             if 'video_embed_reversed' not in sample:
                 raise KeyError(
                     'TemporalOrderMetric needs `video_embed_reversed` in the data samples; enable '
                     "the reverse probe in the algorithm's test config: "
                     'test_cfg=dict(reverse_probe=True)'
                 )
-            video_embed = sample['video_embed'].detach().float().cpu().flatten()
-            reversed_embed = sample['video_embed_reversed'].detach().float().cpu().flatten()
-            text_embeds = sample['text_embeds'].detach().float().cpu()
+            video_embed = sample.video_embed.detach().float().cpu().flatten()
+            reversed_embed = sample.video_embed_reversed.detach().float().cpu().flatten()
+            text_embeds = sample.text_embeds.detach().float().cpu()
             text_embeds = text_embeds.reshape(-1, video_embed.numel())
             if len(text_embeds) == 0:
-                raise ValueError(f'sample {sample["sample_idx"]} has no caption embeddings')
+                raise ValueError(f'sample {sample.sample_idx} has no caption embeddings')
             forward_score = (text_embeds @ video_embed).mean()
             reversed_score = (text_embeds @ reversed_embed).mean()
             self.results.append(
                 dict(
-                    sample_idx=int(sample['sample_idx']),
+                    sample_idx=int(sample.sample_idx),
                     correct=bool(forward_score > reversed_score)
                     and not sample.get('missing', False),
                 )

@@ -6,6 +6,7 @@ from typing import Dict, List, Optional, Sequence
 from mmengine.evaluator import BaseMetric
 
 from vtp.registry import METRICS
+from vtp.structures import VideoTextDataSample
 
 
 @METRICS.register_module()
@@ -34,15 +35,15 @@ class VideoQAMetric(BaseMetric):
 
     def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
         """Store each question's id, type, question, answer and predicted label."""
-        for sample in data_samples:
+        for sample in map(VideoTextDataSample.from_dict, data_samples):
             self.results.append(
                 dict(
-                    question_id=sample['question_id'],
-                    question_type=sample['question_type'],
-                    question=sample['text'],
-                    answer=sample['answer'],
-                    label=int(sample['label']),
-                    pred_label=int(sample['pred_label']),
+                    question_id=sample.question_id,
+                    question_type=sample.question_type,
+                    question=sample.text,
+                    answer=sample.answer,
+                    label=int(sample.label),
+                    pred_label=int(sample.pred_label),
                     missing=sample.get('missing', False),
                 )
             )

@@ -10,7 +10,7 @@ from torch import nn
 
 from vtp.models.utils import QuietInitMixin
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import PredictSettings, VideoTextFeatures
 
 
 def _build(cfg: Union[Dict, nn.Module]) -> nn.Module:
@@ -40,7 +40,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
 
     ``loss`` computes the features once (:class:`VideoTextFeatures`) and sums what every head's
     ``loss`` returns; a new objective is a new registered head in ``heads``, with no edit here.
-    ``predict`` fills each data sample with the joint-space embeddings used by retrieval.
+    ``predict`` serves the task named in ``test_cfg`` (retrieval embeddings by default).
 
     Args:
         video_encoder: config of the video encoder (``forward(video) -> (tokens, pooled)``).
@@ -53,14 +53,11 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         embed_dim: width E of the joint embedding space; None for a model without one (a QA
             model whose heads read only fused tokens), whose embeddings are then None.
         data_preprocessor: config of the data preprocessor.
-        test_cfg: ``reverse_probe=True`` also embeds every clip played backwards (for the
-            temporal-order probe); ``rerank_topk=k`` (k > 0) keeps each sample's tokens so
-            that ``RetrievalValLoop`` / ``RetrievalTestLoop`` re-score the top k candidates of
-            every query with the matching head named by ``rerank_head`` (default ``'itm'``);
-            ``predict_head='qa'`` makes ``predict`` ask that head (e.g. an answer head)
-            instead of embedding for retrieval; ``option_weights=dict(itc=a, itm=b)`` makes
-            it choose among each clip's texts (multiple choice) by ``a`` x similarity +
-            ``b`` x matching score.
+        test_cfg: what ``predict`` does (:class:`PredictSettings`): ``task='retrieval'`` (the
+            default) embeds clips and captions (``rerank_topk``, ``rerank_head``,
+            ``reverse_probe``); ``task='qa'`` asks the head named by ``answer_head``;
+            ``task='multiple_choice'`` scores each clip's texts as options
+            (``option_weights``, ``rerank_head``). A key the task does not read is an error.
         init_cfg: mmengine init config.
     """
 
@@ -79,6 +76,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             data_preprocessor=_build(data_preprocessor or dict(type='VideoTextDataPreprocessor')),
             init_cfg=init_cfg,
         )
+        self.test_cfg = PredictSettings.from_cfg(test_cfg)
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
         self.fusion = _build_fusion(fusion, self.text_encoder) if fusion is not None else None
@@ -92,7 +90,22 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
             self.text_proj = nn.Linear(self.text_encoder.embed_dims, embed_dim)
         self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
-        self.test_cfg = dict(test_cfg or {})
+        self._check_task_heads()
+
+    def _check_task_heads(self) -> None:
+        """The heads ``test_cfg`` names for its task must exist."""
+        cfg = self.test_cfg
+        if cfg.task == 'qa':
+            key, head = 'answer_head', cfg.answer_head
+        elif cfg.rerank_topk or cfg.option_weights.get('itm'):
+            key, head = 'rerank_head', cfg.rerank_head
+        else:
+            return
+        if head not in self.heads:
+            raise ValueError(
+                f'model.test_cfg.{key}={head!r} (task {cfg.task!r}) is not one of the heads: '
+                f'{", ".join(self.heads)}'
+            )
 
     def forward(
         self,
@@ -154,29 +167,35 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         return losses
 
     def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
-        """The task head's predictions (``test_cfg.predict_head``), or retrieval embeddings.
+        """Fill the data samples with the predictions of ``test_cfg.task``.
 
-        A head named by ``test_cfg.predict_head`` gets the shared features and fills the data
-        samples (one text per clip). Otherwise clips and their captions (K_i per clip) are
-        embedded for retrieval.
+        ``'retrieval'``: :meth:`embed_for_retrieval`; ``'qa'``: the head named by
+        ``test_cfg.answer_head`` gets the shared features (one text per clip) and sets its
+        predictions; ``'multiple_choice'``: :meth:`choose_options`.
+        """
+        task = self.test_cfg.task
+        if task == 'qa':
+            head = self.heads[self.test_cfg.answer_head]
+            return head.predict(self.extract_feat(inputs), data_samples)
+        if task == 'multiple_choice':
+            return self.choose_options(inputs, data_samples)
+        return self.embed_for_retrieval(inputs, data_samples)
+
+    def embed_for_retrieval(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+        """Embed clips and their captions (K_i per clip) for retrieval.
 
         Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E); with
         ``test_cfg.reverse_probe``, ``video_embed_reversed`` (E,); with ``test_cfg.rerank_topk``,
         ``video_tokens`` (N, Dv), ``text_tokens`` (K_i, L, D) and ``text_mask`` (K_i, L).
         """
-        if self.test_cfg.get('predict_head'):
-            head = self.heads[self.test_cfg['predict_head']]
-            return head.predict(self.extract_feat(inputs), data_samples)
-        if self.test_cfg.get('option_weights'):
-            return self.choose_options(inputs, data_samples)
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()
         text_embeds = text_embed.split(counts)
         reversed_embed = None
-        if self.test_cfg.get('reverse_probe', False):
+        if self.test_cfg.reverse_probe:
             _, reversed_embed = self.embed_video(inputs['video'].flip(2))
-        keep_tokens = self.test_cfg.get('rerank_topk', 0) > 0
+        keep_tokens = self.test_cfg.rerank_topk > 0
         if keep_tokens:
             text_tokens, text_mask = (
                 text_tokens.split(counts),
@@ -199,7 +218,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         matching head's score (weights from ``test_cfg.option_weights``; a zero weight skips
         that part). Sets ``option_scores`` (K_i,) and ``pred_label`` on each data sample.
         """
-        weights = self.test_cfg['option_weights']
+        weights = self.test_cfg.option_weights
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()
@@ -232,7 +251,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         Returns:
             (M,) ``logit(match) - logit(no match)`` of the head ``test_cfg.rerank_head``.
         """
-        head = self.heads[self.test_cfg.get('rerank_head', 'itm')]
+        head = self.heads[self.test_cfg.rerank_head]
         return head.match_margin(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])
 
     def similarity_scale(self) -> float:

@@ -6,8 +6,7 @@ import torch
 from mmengine.model import BaseDataPreprocessor
 
 from vtp.registry import MODELS
-
-TEXT_KEYS = ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels')
+from vtp.structures import INPUT_KEYS
 
 
 @MODELS.register_module()
@@ -43,7 +42,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         video = video.to(self.device, non_blocking=self._non_blocking)
         video = video.permute(0, 4, 1, 2, 3).float()  # (B, C, T, H, W)
         inputs = dict(video=(video - self.mean) / self.std)
-        for key in TEXT_KEYS:
+        for key in INPUT_KEYS:
             if key in batch:
                 inputs[key] = torch.cat(batch[key]).to(self.device)  # (sum K, L)
         inputs['text_counts'] = torch.tensor([len(ids) for ids in batch['input_ids']])

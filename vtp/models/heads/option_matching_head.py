@@ -14,7 +14,7 @@ class OptionMatchingHead(ITMHead):
     """:class:`ITMHead` (same classifier, so it loads a matching head's weights and scores
     options the same way) trained listwise: each clip's K options are fused with it, and a
     cross-entropy over their match margins (``logit(match) - logit(no match)``) pushes the
-    true option (the data sample's ``answer``) above the others, the wrong options acting as
+    true option (the data sample's ``label``) above the others, the wrong options acting as
     hard negatives that differ from the truth in one detail.
 
     Batches hold K_i texts per clip (``inputs['text_counts']``), as a multiple-choice dataset
@@ -31,7 +31,7 @@ class OptionMatchingHead(ITMHead):
             :, 0
         ]  # (sum K, D)
         margins = self.match_margin(fused).split(counts.tolist())
-        answers = [int(s.answer) for s in data_samples]
+        answers = [int(s.label) for s in data_samples]
         losses = [-margin.log_softmax(0)[answer] for margin, answer in zip(margins, answers)]
         correct = [int(margin.argmax()) == answer for margin, answer in zip(margins, answers)]
         acc = torch.tensor(100.0 * sum(correct) / len(correct))
