@@ -13,7 +13,7 @@ model = dict(
     # clips, so the hardest "negative" in a batch is often a paraphrase of the positive (a
     # false negative); at the paper temperature (0.07) the matching head stayed at the
     # all-"no match" accuracy (66.7%) for the first 200 iterations; at 0.3 it ends at 76%, and
-    # with loss weight 2 at 88% (README "Results").
+    # with loss weight 2 at 88% (docs/user_guides/5_results_and_benchmarks.md).
     heads=dict(
         itc=_base_.itc_head,
         itm=dict(

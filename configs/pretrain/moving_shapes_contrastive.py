@@ -1,7 +1,8 @@
 # Ablation of `make demo`: the same model, data and schedule with only the contrastive head (a
 # dual encoder: no fusion, no matching, no MLM; all-MiniLM-L6-v2 keeps its 6 layers for text),
 # run for as many iterations as fit in the demo's training time on the 2-core CPU machine
-# (a step costs about 0.53 of a demo step). README "Results" compares the two.
+# (a step costs about 0.53 of a demo step). docs/user_guides/5_results_and_benchmarks.md
+# compares the two.
 _base_ = [
     '../_base_/models/swin_minilm.py',
     '../_base_/datasets/moving_shapes.py',

@@ -40,8 +40,8 @@ def test_every_file_and_folder_a_dataset_reads_is_checked(tmp_path: Path) -> Non
     )
     assert missing_data(cfg, ['train_dataloader']) == (
         f'data file not found: {tmp_path / "webvid.csv"} (set by train_dataloader.dataset.'
-        f"datasets[0].ann_file='{tmp_path / 'webvid.csv'}'); see the Data section of "
-        'README.md for how to get it'
+        f"datasets[0].ann_file='{tmp_path / 'webvid.csv'}'); see docs/user_guides/"
+        '2_data_preparation.md for how to get it'
     )
     (tmp_path / 'webvid.csv').write_text('')
     problem = missing_data(cfg, ['train_dataloader'])  # a split list (extra_files)

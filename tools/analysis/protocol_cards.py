@@ -1,11 +1,12 @@
-"""Print the protocol card of every benchmark config as a Markdown table (the README's).
+"""Print the protocol card of every benchmark config as a Markdown table (the one in
+docs/user_guides/3_train_test.md).
 
     python tools/analysis/protocol_cards.py
 
 Each row is read from the config itself (:func:`vtp.evaluation.protocol_card.protocol_card`):
 frames and sampling at train and test time, crop size, splits, re-ranking and DSL, so the
 table cannot drift from what the configs do. ``tests/test_evaluation/test_protocol_card.py``
-checks that the README holds exactly this table.
+checks that the guide holds exactly this table.
 """
 
 from pathlib import Path

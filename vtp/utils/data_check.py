@@ -51,7 +51,7 @@ def missing_data(cfg: Config, loaders: Sequence[str]) -> Optional[str]:
             where = (
                 f'see {docs}'
                 if docs and osp.isfile(osp.join(REPO, docs))
-                else 'see the Data section of README.md'
+                else 'see docs/user_guides/2_data_preparation.md'
             )
             kind = 'folder' if folder else 'file'
             return f'data {kind} not found: {path} (set by {key}); {where} for how to get it'
