@@ -233,6 +233,21 @@ def test_qa_task_answers_instead_of_embedding():
     assert 'video_embed' not in samples[0]
 
 
+def test_retrieval_without_joint_space_names_embed_dim():
+    heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
+    model = MODELS.build(model_cfg(heads=heads, embed_dim=None)).eval()
+    data = model.data_preprocessor(collated_batch(2), training=False)
+    with torch.no_grad(), pytest.raises(ValueError, match=r"task='retrieval' .* model.embed_dim"):
+        model(**data, mode='predict')
+
+
+@pytest.mark.parametrize('mode', ['loss', 'predict'])
+def test_loss_and_predict_need_the_data_samples(mode):
+    model = MODELS.build(model_cfg())
+    with pytest.raises(ValueError, match=f"mode='{mode}' needs the data_samples"):
+        model(inputs={}, mode=mode)
+
+
 @pytest.mark.parametrize(
     'test_cfg,match',
     [

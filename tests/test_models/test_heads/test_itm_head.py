@@ -80,3 +80,11 @@ def test_batch_of_one_raises():
     head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
     with pytest.raises(ValueError):
         head.loss(make_features(random_ids(batch=1)), [])
+
+
+def test_model_without_joint_embeddings_is_an_error_naming_embed_dim():
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    feats = make_features(random_ids())
+    feats.video_embed = feats.text_embed = None
+    with pytest.raises(ValueError, match='model.embed_dim'):
+        head.loss(feats, [])
