@@ -10,15 +10,6 @@ ROOT = repo_root()
 PACKAGE = ROOT / 'vtp'
 # vtp.testing holds the helpers of the tests: every test that imports one exercises it.
 HELPERS = PACKAGE / 'testing'
-# Modules whose tests still live in a grouped file, waiting for their split (empty this list).
-NOT_YET_MIRRORED = {
-    # the three heads are tested together in test_pretraining_heads.py until their rewrite
-    'vtp/models/heads/itc_head.py',
-    'vtp/models/heads/itm_head.py',
-    'vtp/models/heads/mlm_head.py',
-    # the structures are being rewritten
-    'vtp/structures/video_text_features.py',
-}
 
 
 def library_modules() -> list:
@@ -40,19 +31,9 @@ def test_every_module_has_its_mirrored_test_file():
     missing = [
         f'{module.relative_to(ROOT)} -> {mirrored_test(module).relative_to(ROOT)}'
         for module in library_modules()
-        if str(module.relative_to(ROOT)) not in NOT_YET_MIRRORED
-        and not mirrored_test(module).is_file()
+        if not mirrored_test(module).is_file()
     ]
     assert not missing, 'modules without their test file:\n' + '\n'.join(missing)
-
-
-def test_not_yet_mirrored_lists_only_modules_still_without_a_test_file():
-    stale = [
-        name
-        for name in NOT_YET_MIRRORED
-        if not (ROOT / name).is_file() or mirrored_test(ROOT / name).is_file()
-    ]
-    assert not stale, f'remove from NOT_YET_MIRRORED: {sorted(stale)}'
 
 
 def test_mirror_maps_a_module_to_its_test_path():

@@ -1,6 +1,6 @@
 """Draw from several corpora in one run, in configured proportions, resumably."""
 
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.dist import get_dist_info
@@ -37,7 +37,7 @@ def quotas_for(ratios: Sequence[float], period: int) -> List[int]:
         if quotas.sum() >= period:
             break
         quotas[c] += 1
-    return quotas.tolist()
+    return [int(q) for q in quotas]
 
 
 def _mix(value: int, key: int) -> int:
@@ -65,7 +65,7 @@ def permute(index: int, size: int, keys: Tuple[int, ...]) -> int:
 
 
 @DATASETS.register_module()
-class MixedDataset(Dataset):
+class MixedDataset(Dataset[Dict[str, Any]]):
     """Several datasets behind one stream of keys, each drawn at its configured ratio.
 
     Use it with ``InfiniteSampler(shuffle=False)``: the dataset shuffles, and the sampler's
@@ -92,7 +92,7 @@ class MixedDataset(Dataset):
 
     def __init__(
         self,
-        datasets: Sequence[Union[Dict, Dataset]],
+        datasets: Sequence[Union[Dict[str, Any], Dataset[Dict[str, Any]]]],
         ratios: Optional[Sequence[float]] = None,
         names: Optional[Sequence[str]] = None,
         seed: int = 0,
@@ -100,7 +100,8 @@ class MixedDataset(Dataset):
         self.datasets = [DATASETS.build(d) if isinstance(d, dict) else d for d in datasets]
         if not self.datasets:
             raise ValueError('MixedDataset needs at least one dataset')
-        sizes = [len(d) for d in self.datasets]
+        # torch's Dataset declares no __len__; the datasets mixed have one.
+        sizes = [len(d) for d in self.datasets]  # type: ignore[arg-type]
         ratios = list(sizes if ratios is None else ratios)
         if len(ratios) != len(self.datasets) or any(r <= 0 for r in ratios):
             raise ValueError(
@@ -153,7 +154,7 @@ class MixedDataset(Dataset):
             'shuffle=False)'
         )
 
-    def __getitem__(self, key: int) -> dict:
+    def __getitem__(self, key: int) -> Dict[str, Any]:
         corpus, corpus_key = self.locate(key)
         data = self.datasets[corpus][corpus_key]
         set_sample_meta(data, corpus=self.names[corpus])

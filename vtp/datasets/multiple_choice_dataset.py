@@ -1,7 +1,7 @@
 """Multiple-choice video QA (MSRVTT-MC): pick the caption of a clip among five options."""
 
 import os.path as osp
-from typing import Iterator
+from typing import Any, Iterator
 
 from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -19,7 +19,7 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
     read from ``{data_prefix['video']}/{video}``.
     """
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         for index, (line, item) in enumerate(iter_objects(load_json_list(path), path, '<entry>')):
             video = require(item, 'video', str, path, line)

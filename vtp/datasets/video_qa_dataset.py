@@ -1,7 +1,7 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA) with a fixed answer vocabulary."""
 
 import os.path as osp
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from vtp.datasets.annotation import (
     AnnotationError,
@@ -54,11 +54,11 @@ class VideoQADataset(BaseVideoTextDataset):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         answer_list: str,
         video_template: str = 'video{}.mp4',
         mapping_file: Optional[str] = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         self.answer_list = answer_list
         self.video_template = video_template
@@ -81,7 +81,7 @@ class VideoQADataset(BaseVideoTextDataset):
             names[int(fields[1][3:])] = fields[0]
         return names
 
-    def parse_annotations(self) -> Iterator[dict]:
+    def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         labels = load_answer_list(self.answer_list)
         self._metainfo['answers'] = list(labels)

@@ -4,14 +4,14 @@ Papers differ in frames, resolution, split, re-ranking and DSL, each worth point
 card reads them from the config itself (never from a hand-written description that can drift).
 """
 
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from mmengine.config import ConfigDict
 
 from vtp.structures import PredictSettings
 
 
-def _pipelines(dataset: dict) -> Iterator[list]:
+def _pipelines(dataset: Dict[str, Any]) -> Iterator[List[Dict[str, Any]]]:
     """The pipelines of a dataset config, and of the corpora of a mixed one."""
     if dataset.get('pipeline'):
         yield dataset['pipeline']
@@ -19,11 +19,11 @@ def _pipelines(dataset: dict) -> Iterator[list]:
         yield from _pipelines(part)
 
 
-def _find(pipeline: list, *types: str) -> Optional[dict]:
+def _find(pipeline: List[Dict[str, Any]], *types: str) -> Optional[Dict[str, Any]]:
     return next((t for t in pipeline if t.get('type') in types), None)
 
 
-def _frames(pipeline: list) -> str:
+def _frames(pipeline: List[Dict[str, Any]]) -> str:
     """``'4 (random in segments) at 224 px'``: frames, their sampling and the crop size."""
     sample = _find(pipeline, 'SampleFrames')
     crop = _find(pipeline, 'RandomCrop', 'CenterCrop')
@@ -38,13 +38,13 @@ def _frames(pipeline: list) -> str:
     return f'{frames} at {crop["size"]} px' if crop is not None else frames
 
 
-def _all_frames(dataset: Optional[dict]) -> str:
+def _all_frames(dataset: Optional[Dict[str, Any]]) -> str:
     """The frames of every corpus of ``dataset`` (distinct descriptions joined by ``+``)."""
     described = dict.fromkeys(_frames(p) for p in _pipelines(dataset or {}))
     return ' + '.join(described) or '-'
 
 
-def _split(dataset: Optional[dict]) -> str:
+def _split(dataset: Optional[Dict[str, Any]]) -> str:
     if not dataset:
         return '-'
     if dataset.get('datasets'):

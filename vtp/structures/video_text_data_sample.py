@@ -27,10 +27,10 @@ class Field:
     """
 
     kind: str
-    types: Tuple[Type, ...]
+    types: Tuple[Type[Any], ...]
     doc: str
     ndim: Optional[int] = None
-    items: Optional[Type] = None
+    items: Optional[Type[Any]] = None
 
 
 INT, TEXT, TENSOR = (Integral,), (str,), (torch.Tensor,)
@@ -131,7 +131,7 @@ class VideoTextDataSample(BaseDataElement):
         self,
         value: Any,
         name: str,
-        dtype: Optional[Union[Type, Tuple[Type, ...]]] = None,
+        dtype: Optional[Union[Type[Any], Tuple[Type[Any], ...]]] = None,
         field_type: str = 'data',
     ) -> None:
         """mmengine's ``set_field``, checking known fields and keeping them in their kind."""

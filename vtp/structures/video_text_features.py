@@ -1,7 +1,7 @@
 """The feature bundle that the algorithm computes once per batch and every head reads."""
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import torch
 
@@ -12,10 +12,12 @@ class VideoTextFeatures:
 
     Attributes:
         video_tokens: (B, N, Dv) visual tokens.
-        video_embed: (B, E) L2-normalised video embeddings in the joint space.
+        video_embed: (B, E) L2-normalised video embeddings in the joint space (None for a model
+            without one).
         text_tokens: (B, L, D) text token features of the unmasked texts.
         text_mask: (B, L) 1 for real tokens, 0 for padding.
-        text_embed: (B, E) L2-normalised text embeddings in the joint space.
+        text_embed: (B, E) L2-normalised text embeddings in the joint space (None for a model
+            without one).
         inputs: the preprocessed batch (``input_ids``, ``mlm_input_ids``, ``mlm_labels``, ...).
         fuse: ``fuse(text_tokens (B, L, D), text_mask (B, L), video_tokens (B, N, Dv))`` ->
             (B, L, D) fused tokens.
@@ -25,10 +27,10 @@ class VideoTextFeatures:
     """
 
     video_tokens: torch.Tensor
-    video_embed: torch.Tensor
+    video_embed: Optional[torch.Tensor]
     text_tokens: torch.Tensor
     text_mask: torch.Tensor
-    text_embed: torch.Tensor
+    text_embed: Optional[torch.Tensor]
     inputs: Dict[str, torch.Tensor]
     fuse: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     encode_text: Callable[[torch.Tensor, torch.Tensor], Tuple[torch.Tensor, torch.Tensor]]

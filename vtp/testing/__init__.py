@@ -1,10 +1,10 @@
 """Helpers for vtp's tests and for the tests of code built on vtp (plugins, ``projects/``).
 
-Toy model configs, the contract tests of a fusion encoder, tiny media files and corpora in
-their released formats, toy runs of the shipped configs. Nothing in ``vtp`` imports this
-package, and it needs no pytest: fixtures that wrap these helpers live in
-``tests/conftest.py``. The toy runs need the source checkout (see :func:`repo_root`); the rest
-works from an installed vtp.
+Toy model configs, the contract tests of a fusion encoder, a feature bundle for the heads'
+tests, tiny media files and corpora in their released formats, toy runs of the shipped
+configs. Nothing in ``vtp`` imports this package, and it needs no pytest: fixtures that wrap
+these helpers live in ``tests/conftest.py``. The toy runs need the source checkout (see
+:func:`repo_root`); the rest works from an installed vtp.
 """
 
 from .annotation_checks import check_annotation_error
@@ -29,7 +29,8 @@ from .corpus_fixtures import (
     write_webvid,
 )
 from .fusion_contract import FusionContract
-from .toy_models import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS
+from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
+from .toy_models import TOY_TEXT, TOY_TEXT_DIMS, TOY_TEXT_VOCAB, TOY_VIDEO, TOY_VIDEO_DIMS
 from .toy_runs import read_scalars, repo_root, run_tool, write_toy_config
 from .video_files import (
     BAND,
@@ -64,6 +65,8 @@ __all__ = [
     'BASE',
     'CHINESE_TEXTS',
     'CHINESE_VOCAB',
+    'FEATURES_EMBED_DIMS',
+    'FEATURES_VIDEO_DIMS',
     'FusionContract',
     'HEIGHT',
     'QA_ANSWERS',
@@ -71,6 +74,7 @@ __all__ = [
     'STEP',
     'TOY_TEXT',
     'TOY_TEXT_DIMS',
+    'TOY_TEXT_VOCAB',
     'TOY_VIDEO',
     'TOY_VIDEO_DIMS',
     'UPRIGHT_HEIGHT',
@@ -82,6 +86,8 @@ __all__ = [
     'corrupt_stream',
     'fragment_box',
     'grey_frames',
+    'make_features',
+    'random_ids',
     'read_scalars',
     'repo_root',
     'run_tool',

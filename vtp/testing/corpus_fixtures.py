@@ -13,6 +13,7 @@ import csv
 import json
 import pickle
 from pathlib import Path
+from typing import Any, Dict, List
 
 from vtp.testing.video_files import write_jpg, write_mp4
 
@@ -106,7 +107,7 @@ def write_webvid(root: Path, num: int = 6) -> None:
             )
 
 
-def asr_captions(texts: list) -> dict:
+def asr_captions(texts: List[str]) -> Dict[str, Dict[str, Any]]:
     """Two videos of 4 s (16 frames at 4 fps) with 1 s ASR segments."""
     return {
         f'vid{v}': dict(
@@ -118,7 +119,7 @@ def asr_captions(texts: list) -> dict:
     }
 
 
-def write_asr_corpus(root: Path, texts: list) -> None:
+def write_asr_corpus(root: Path, texts: List[str]) -> None:
     captions = asr_captions(texts)
     for video_id in captions:
         write_mp4(root / 'videos' / f'{video_id}.mp4', num_frames=16, fps=4)
@@ -235,7 +236,7 @@ def write_vatex(root: Path) -> None:
 QA_ANSWERS = ['red', 'blue', 'two', 'dog', 'cat']
 
 
-def write_video_qa(root: Path, videos: list, mapping: bool = False) -> None:
+def write_video_qa(root: Path, videos: List[str], mapping: bool = False) -> None:
     """train_qa.json / test_qa.json as MSRVTT-QA / MSVD-QA release them, an answer list of the
     training answers (``QA_ANSWERS``), and (MSVD-QA) ``youtube_mapping.txt``."""
     for split, offset in (('train', 0), ('test', 1)):
@@ -274,7 +275,8 @@ def write_msvd_qa(root: Path) -> None:
 
 def write_tokenizers(root: Path) -> None:
     """Local ``bert-base-uncased`` and ``bert-base-chinese`` (``CHINESE_VOCAB``) folders."""
-    from transformers import BertTokenizerFast
+    # transformers 5 declares BertTokenizerFast only as a runtime alias of BertTokenizer.
+    from transformers import BertTokenizerFast  # type: ignore[attr-defined]
 
     from vtp.utils.pretrained import load_tokenizer
 

@@ -8,7 +8,7 @@ set ``fusion_cfg`` (text width 32, video width 64) to run these checks on a new 
         fusion_cfg = dict(type='ConcatFusion', text_dims=32, video_dims=64, num_layers=1)
 """
 
-from typing import Tuple
+from typing import Any, Dict, Tuple
 
 import torch
 from torch import nn
@@ -21,10 +21,11 @@ TEXT_DIMS, VIDEO_DIMS = 32, 64
 class FusionContract:
     """Shape, padding invariance, per-sample video dependence and gradients of a fusion."""
 
-    fusion_cfg: dict
+    fusion_cfg: Dict[str, Any]
 
     def build_fusion(self) -> nn.Module:
-        return MODELS.build(self.fusion_cfg).eval()
+        fusion: nn.Module = MODELS.build(self.fusion_cfg)
+        return fusion.eval()
 
     @staticmethod
     def inputs(
@@ -38,7 +39,7 @@ class FusionContract:
         video = torch.randn(batch, num_video, VIDEO_DIMS)
         return text, mask, video
 
-    def test_output_shape(self):
+    def test_output_shape(self) -> None:
         fusion = self.build_fusion()
         assert fusion.embed_dims == TEXT_DIMS
         text, mask, video = self.inputs()
@@ -47,7 +48,7 @@ class FusionContract:
         assert out.shape == (3, 6, TEXT_DIMS)
         assert torch.isfinite(out).all()
 
-    def test_padding_does_not_change_real_positions(self):
+    def test_padding_does_not_change_real_positions(self) -> None:
         fusion = self.build_fusion()
         text, mask, video = self.inputs()
         padded = mask == 0
@@ -60,7 +61,7 @@ class FusionContract:
         torch.testing.assert_close(out_other[real], out[real])
         assert not torch.allclose(out_other[padded], out[padded])
 
-    def test_padding_invariance_with_gradients(self):
+    def test_padding_invariance_with_gradients(self) -> None:
         """The same check on the training path (autograd on, no fast attention kernel)."""
         fusion = self.build_fusion()
         text, mask, video = self.inputs()
@@ -71,10 +72,11 @@ class FusionContract:
         torch.testing.assert_close(out_other[mask.bool()], out[mask.bool()].detach())
         # no gradient reaches padded inputs from real outputs
         out[mask.bool()].sum().backward()
+        assert text.grad is not None
         assert torch.count_nonzero(text.grad[mask == 0]) == 0
         assert torch.count_nonzero(text.grad[mask.bool()]) > 0
 
-    def test_output_depends_on_the_video(self):
+    def test_output_depends_on_the_video(self) -> None:
         fusion = self.build_fusion()
         text, mask, video = self.inputs()
         other_video = video.clone()
@@ -87,7 +89,7 @@ class FusionContract:
         torch.testing.assert_close(out_other[0], out[0])
         torch.testing.assert_close(out_other[2], out[2])
 
-    def test_every_parameter_gets_a_gradient(self):
+    def test_every_parameter_gets_a_gradient(self) -> None:
         fusion = self.build_fusion().train()
         text, mask, video = self.inputs()
         fusion(text, mask, video)[:, 0].sum().backward()

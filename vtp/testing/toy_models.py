@@ -12,3 +12,4 @@ TOY_VIDEO_DIMS = 64  # width of the toy's last stage (2 x 32)
 # BERT of two layers, width 32 and 2 heads, over the uncased WordPiece vocabulary (30522).
 TOY_TEXT = dict(type='BertTextEncoder', arch='toy')
 TOY_TEXT_DIMS = 32
+TOY_TEXT_VOCAB = 30522

@@ -11,7 +11,7 @@ import os.path as osp
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
@@ -107,8 +107,8 @@ def write_toy_config(
 
 
 def run_tool(
-    *args: str, env: Optional[dict] = None, cwd: Optional[Path] = None, timeout: int = 300
-) -> subprocess.CompletedProcess:
+    *args: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     """Run a script from tools/ (a path relative to the repository) with this interpreter in
     ``cwd`` (default: the repository root); fail with its output on error."""
     script, *rest = args
@@ -130,7 +130,7 @@ def run_tool(
     return result
 
 
-def read_scalars(work_dir: str) -> list:
+def read_scalars(work_dir: str) -> List[Dict[str, Any]]:
     """Every line of every run's scalars.json in ``work_dir``, in run order."""
     rows = []
     for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):

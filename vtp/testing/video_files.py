@@ -3,7 +3,7 @@ rotated kinds of mp4 that web corpora and phones produce."""
 
 import struct
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, Union
 
 import av
 import numpy as np
@@ -74,7 +74,7 @@ def write_fragmented_mp4(
     return write_frames(path, grey_frames(num_frames), fps, movflags, keyframe_interval=4)
 
 
-def fragment_box(data: bytes, fragment: int, kind: bytes) -> Tuple[int, int]:
+def fragment_box(data: Union[bytes, bytearray], fragment: int, kind: bytes) -> Tuple[int, int]:
     """Bounds of the payload of the first box ``kind`` in movie fragment ``fragment`` (1 is
     the first ``moof``) of a one-track file, found by type codes."""
     at = -1
@@ -141,7 +141,7 @@ def write_rotated_mp4(
     return str(path)
 
 
-def box_payload(data: bytes, kind: bytes, last: bool = True) -> Tuple[int, int]:
+def box_payload(data: Union[bytes, bytearray], kind: bytes, last: bool = True) -> Tuple[int, int]:
     """Bounds of the payload of the (last or first) box ``kind`` in ``data``, found by its
     type code: enough for the one-track files written here."""
     at = (data.rfind if last else data.find)(kind) - 4

@@ -1,7 +1,7 @@
 """An endless, resumable sampler whose keys carry the pass number for per-sample randomness."""
 
 from itertools import count
-from typing import Iterator, Optional, Sized
+from typing import Iterator, List, Optional, Sized
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ from vtp.registry import DATA_SAMPLERS
 
 
 @DATA_SAMPLERS.register_module()
-class InfiniteSampler(Sampler):
+class InfiniteSampler(Sampler[int]):
     """Yield dataset keys forever: pass ``p`` over the data yields ``p * N + index``.
 
     The global stream is one permutation of ``range(N)`` per pass (seeded by ``seed`` and
@@ -55,7 +55,8 @@ class InfiniteSampler(Sampler):
         return torch.randperm(self.size, generator=generator)
 
     def __iter__(self) -> Iterator[int]:
-        epoch, order = -1, None
+        epoch = -1
+        order: List[int] = []  # the permutation of pass `epoch`
         for local in count(self.start):
             position = global_position(local, self.rank, self.world_size)
             pass_index, offset = divmod(position, self.size)

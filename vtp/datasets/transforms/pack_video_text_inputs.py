@@ -1,7 +1,7 @@
 """Pack a processed sample into model inputs and a data sample."""
 
 import hashlib
-from typing import Dict, Sequence
+from typing import Any, Dict, Sequence
 
 import numpy as np
 import torch
@@ -11,7 +11,7 @@ from vtp.registry import TRANSFORMS
 from vtp.structures import INPUT_KEYS, META_FIELDS, VideoTextDataSample
 
 
-def clip_identity(results: Dict) -> int:
+def clip_identity(results: Dict[str, Any]) -> int:
     """A stable int64 identity of the sample's clip: its media file and time window (the
     sample index when there is no file). Two samples of the same clip (two captions of one
     video in one batch) share it, so losses can tell them apart from true negatives."""
@@ -42,7 +42,7 @@ class PackVideoTextInputs(BaseTransform):
     def __init__(self, meta_keys: Sequence[str] = ()) -> None:
         self.meta_keys = tuple(meta_keys)
 
-    def transform(self, results: Dict) -> Dict:
+    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         inputs = dict(
             video=torch.from_numpy(np.ascontiguousarray(results['imgs'])),
             clip_id=torch.tensor(clip_identity(results)),

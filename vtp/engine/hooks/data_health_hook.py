@@ -1,10 +1,11 @@
 """Report replaced (broken) samples and per-corpus sample counts; stop on too many failures."""
 
 from collections import Counter
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
 
@@ -17,7 +18,7 @@ class _Tally:
         self.replaced = 0  # of which stand in for a broken one
         self.failures = 0  # failed reads (a replacement can fail too)
         self.files: Dict[str, str] = {}  # broken file -> reason
-        self.corpora: Counter = Counter()
+        self.corpora: Counter[str] = Counter()
 
     def merge(self, other: '_Tally') -> None:
         self.samples += other.samples
@@ -63,11 +64,13 @@ class DataHealthHook(Hook):
         self.strict_eval = strict_eval
         self.tallies = {mode: _Tally() for mode in ('train', 'val', 'test')}
 
-    def _record(self, runner, mode: str, data_batch: Optional[dict]) -> Counter:
+    def _record(
+        self, runner: Runner, mode: str, data_batch: Optional[Dict[str, Any]]
+    ) -> Counter[str]:
         """Count one batch; log files seen failing for the first time. Returns corpus counts."""
         tally = self.tallies[mode]
-        samples: Sequence = (data_batch or {}).get('data_samples') or []
-        batch_corpora: Counter = Counter()
+        samples: Sequence[Any] = (data_batch or {}).get('data_samples') or []
+        batch_corpora: Counter[str] = Counter()
         for sample in samples:
             tally.samples += 1
             corpus = sample.get('corpus')
@@ -88,10 +91,10 @@ class DataHealthHook(Hook):
 
     def after_train_iter(
         self,
-        runner,
+        runner: Runner,
         batch_idx: int,
-        data_batch: Optional[dict] = None,
-        outputs: Optional[dict] = None,
+        data_batch: Optional[Dict[str, Any]] = None,
+        outputs: Optional[Dict[str, Any]] = None,
     ) -> None:
         corpora = self._record(runner, 'train', data_batch)
         total = sum(corpora.values())
@@ -108,35 +111,35 @@ class DataHealthHook(Hook):
 
     def after_val_iter(
         self,
-        runner,
+        runner: Runner,
         batch_idx: int,
-        data_batch: Optional[dict] = None,
-        outputs: Optional[Sequence] = None,
+        data_batch: Optional[Dict[str, Any]] = None,
+        outputs: Optional[Sequence[Any]] = None,
     ) -> None:
         self._record(runner, 'val', data_batch)
 
     def after_test_iter(
         self,
-        runner,
+        runner: Runner,
         batch_idx: int,
-        data_batch: Optional[dict] = None,
-        outputs: Optional[Sequence] = None,
+        data_batch: Optional[Dict[str, Any]] = None,
+        outputs: Optional[Sequence[Any]] = None,
     ) -> None:
         self._record(runner, 'test', data_batch)
 
-    def before_val_epoch(self, runner) -> None:
+    def before_val_epoch(self, runner: Runner) -> None:
         self.tallies['val'] = _Tally()
 
-    def before_test_epoch(self, runner) -> None:
+    def before_test_epoch(self, runner: Runner) -> None:
         self.tallies['test'] = _Tally()
 
-    def after_train_epoch(self, runner) -> None:
+    def after_train_epoch(self, runner: Runner) -> None:
         self._summarise(runner, 'train', runner.train_dataloader.dataset)
 
-    def after_val_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+    def after_val_epoch(self, runner: Runner, metrics: Optional[Dict[str, float]] = None) -> None:
         self._summarise(runner, 'val', runner.val_dataloader.dataset)
 
-    def after_test_epoch(self, runner, metrics: Optional[Dict[str, float]] = None) -> None:
+    def after_test_epoch(self, runner: Runner, metrics: Optional[Dict[str, float]] = None) -> None:
         self._summarise(runner, 'test', runner.test_dataloader.dataset)
 
     def summary(self, mode: str) -> _Tally:
@@ -146,7 +149,7 @@ class DataHealthHook(Hook):
             total.merge(tally)
         return total
 
-    def _summarise(self, runner, mode: str, dataset) -> None:
+    def _summarise(self, runner: Runner, mode: str, dataset: object) -> None:
         tally = self.summary(mode)
         line = f'data ({mode}): {tally.samples} samples, {self._describe(tally, mode)}'
         ratios = getattr(dataset, 'corpus_ratios', None)

@@ -1,15 +1,23 @@
 """Retrieval evaluation that scales: dual-encoder scores for all pairs, the cross-encoder for the
 top k candidates of each query only, split across processes."""
 
-from typing import Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
+from mmengine.evaluator import Evaluator
 from mmengine.model import is_model_wrapper
-from mmengine.runner import TestLoop, ValLoop, autocast
+from mmengine.runner import Runner, TestLoop, ValLoop, autocast
+from torch.utils.data import DataLoader
 
 from vtp.evaluation.metrics.retrieval_metric import exclude_missing, retrieval_summary, similarity
 from vtp.registry import LOOPS
+from vtp.structures import VideoTextDataSample
+
+if TYPE_CHECKING:
+    from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
+
+Scorer = Callable[[int, torch.Tensor], torch.Tensor]
 
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
 
@@ -17,8 +25,8 @@ BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
 def rerank(
     sim: torch.Tensor,
     topk: int,
-    score_t2v: Callable[[int, torch.Tensor], torch.Tensor],
-    score_v2t: Callable[[int, torch.Tensor], torch.Tensor],
+    score_t2v: Scorer,
+    score_v2t: Scorer,
     rank: int = 0,
     world_size: int = 1,
     sim_weight: float = 1.0,
@@ -86,13 +94,18 @@ class _RetrievalLoopMixin:
     """
 
     phase = 'val'
+    # mmengine's attributes, set by ValLoop.__init__ and TestLoop.__init__.
+    runner: Runner
+    dataloader: DataLoader[Any]
+    evaluator: Evaluator
+    fp16: bool
 
-    def run(self) -> dict:
+    def run(self) -> Dict[str, Any]:
         runner, phase = self.runner, self.phase
         runner.call_hook(f'before_{phase}')
         runner.call_hook(f'before_{phase}_epoch')
         runner.model.eval()
-        kept: List[dict] = []
+        kept: List[Dict[str, Any]] = []
         for idx, data_batch in enumerate(self.dataloader):
             runner.call_hook(f'before_{phase}_iter', batch_idx=idx, data_batch=data_batch)
             with torch.no_grad(), autocast(enabled=self.fp16):
@@ -102,21 +115,23 @@ class _RetrievalLoopMixin:
             runner.call_hook(
                 f'after_{phase}_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs
             )
-        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+        # torch's Dataset declares no __len__; the loop's datasets have one.
+        size = len(self.dataloader.dataset)  # type: ignore[arg-type]
+        metrics: Dict[str, Any] = self.evaluator.evaluate(size)
         with torch.no_grad(), autocast(enabled=self.fp16):
             metrics.update(self._rank(kept))
         runner.call_hook(f'after_{phase}_epoch', metrics=metrics)
         runner.call_hook(f'after_{phase}')
         return metrics
 
-    def _rank(self, kept: List[dict]) -> Dict[str, float]:
+    def _rank(self, kept: List[Dict[str, Any]]) -> Dict[str, float]:
         """Gather the kept samples, re-rank if asked, and set ``predictions``."""
         rank, world_size = get_dist_info()
         if world_size > 1:
             kept = [s for part in all_gather_object(kept) for s in part]
         samples = sorted({s['sample_idx']: s for s in kept}.values(), key=lambda s: s['sample_idx'])
         sim, text_to_video, missing = similarity(samples)  # (T, V), (T,), (V,)
-        model = (
+        model: 'VideoTextPretrainer' = (
             self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         )
         topk = model.test_cfg.rerank_topk
@@ -146,7 +161,7 @@ class _RetrievalLoopMixin:
         return metrics
 
 
-def _keep(sample) -> dict:
+def _keep(sample: VideoTextDataSample) -> Dict[str, Any]:
     """What the loop needs of one predicted data sample, on the CPU."""
     text = sample.get('text', [])
     kept = dict(
@@ -166,7 +181,7 @@ def _keep(sample) -> dict:
     return kept
 
 
-def _scorers(model, samples: List[dict]) -> Tuple[Callable, Callable]:
+def _scorers(model: 'VideoTextPretrainer', samples: List[Dict[str, Any]]) -> Tuple[Scorer, Scorer]:
     """``score_t2v`` and ``score_v2t`` for :func:`rerank`, running ``model.match_scores``."""
     if 'video_tokens' not in samples[0]:
         raise RuntimeError(

@@ -211,7 +211,7 @@ class VTPRunner(Runner):
             loader.worker_init_fn = partial(init_worker, user_init=loader.worker_init_fn)
         return loader
 
-    def build_train_loop(self, loop: Union[BaseLoop, Dict]) -> BaseLoop:
+    def build_train_loop(self, loop: Union[BaseLoop, Dict[str, Any]]) -> BaseLoop:
         """mmengine's train loop, after the training dataset (one with ``check_sampler``,
         :class:`MixedDataset`) has accepted the sampler."""
         loop = super().build_train_loop(loop)

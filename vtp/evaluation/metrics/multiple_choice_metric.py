@@ -1,6 +1,6 @@
 """Multiple-choice accuracy: the share of clips whose true option scores highest."""
 
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 
@@ -26,9 +26,9 @@ class MultipleChoiceMetric(BaseMetric):
 
     def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.predictions: List[dict] = []
+        self.predictions: List[Dict[str, Any]] = []
 
-    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Store each clip's question id, true option, chosen option and option scores."""
         for sample in map(VideoTextDataSample.from_dict, data_samples):
             self.results.append(
@@ -41,7 +41,7 @@ class MultipleChoiceMetric(BaseMetric):
                 )
             )
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+    def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         if not results:
             raise ValueError(f'{type(self).__name__} got no results to evaluate')
         for r in results:

@@ -5,7 +5,7 @@ tested and reused without the mmengine evaluation machinery.
 """
 
 from collections import abc
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -169,7 +169,7 @@ def retrieval_summary(
     return metrics
 
 
-def similarity(samples: List[dict]) -> Tuple[Tensor, Tensor, Tensor]:
+def similarity(samples: List[Dict[str, Any]]) -> Tuple[Tensor, Tensor, Tensor]:
     """Caption-video similarities of test samples (each ``video_embed`` (E,) and
     ``text_embeds`` (K, E), ordered by ``sample_idx``; ``missing`` when it could not be read).
 
@@ -267,7 +267,7 @@ class RetrievalMetric(BaseMetric):
             raise ValueError(f'topk must be a non-empty sequence of positive ints, got {topk!r}')
         self.topk = tuple(int(k) for k in topk)
 
-    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Store each sample's embeddings on the CPU.
 
         Args:
@@ -287,7 +287,7 @@ class RetrievalMetric(BaseMetric):
                 )
             )
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+    def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         """Rank all captions against all videos and summarise both directions.
 
         Args:

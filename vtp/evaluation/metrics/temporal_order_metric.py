@@ -1,6 +1,6 @@
 """Temporal-order probe: do a clip's captions match it better forwards than played backwards?"""
 
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -44,7 +44,7 @@ class TemporalOrderMetric(BaseMetric):
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
 
-    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Score each clip forwards and backwards and store whether forwards wins.
 
         Args:
@@ -79,7 +79,7 @@ class TemporalOrderMetric(BaseMetric):
                 )
             )
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+    def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         """Compute the temporal-order accuracy.
 
         Args:

@@ -1,7 +1,7 @@
 """Open-ended video QA accuracy, over all questions and by question type."""
 
 from collections import defaultdict
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 
@@ -31,9 +31,9 @@ class VideoQAMetric(BaseMetric):
 
     def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.predictions: List[dict] = []
+        self.predictions: List[Dict[str, Any]] = []
 
-    def process(self, data_batch: object, data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
         """Store each question's id, type, question, answer and predicted label."""
         for sample in map(VideoTextDataSample.from_dict, data_samples):
             self.results.append(
@@ -48,7 +48,7 @@ class VideoQAMetric(BaseMetric):
                 )
             )
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+    def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         if not results:
             raise ValueError(f'{type(self).__name__} got no results to evaluate')
         answers = (self.dataset_meta or {}).get('answers')

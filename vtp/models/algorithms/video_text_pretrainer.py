@@ -1,7 +1,7 @@
 """The video-text model: encoders, an optional fusion encoder and a set of heads, wired together."""
 
 import inspect
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
 
 import torch
 import torch.nn.functional as F
@@ -10,23 +10,44 @@ from torch import nn
 
 from vtp.models.utils import QuietInitMixin
 from vtp.registry import MODELS
-from vtp.structures import PredictSettings, VideoTextFeatures
+from vtp.structures import PredictSettings, VideoTextDataSample, VideoTextFeatures
+
+T = TypeVar('T')
 
 
-def _build(cfg: Union[Dict, nn.Module]) -> nn.Module:
+def _build(cfg: Union[Dict[str, Any], nn.Module]) -> nn.Module:
     return cfg if isinstance(cfg, nn.Module) else MODELS.build(cfg)
 
 
-def _build_fusion(cfg: Union[Dict, nn.Module], text_encoder: nn.Module) -> nn.Module:
+def _build_fusion(cfg: Union[Dict[str, Any], nn.Module], text_encoder: nn.Module) -> nn.Module:
     """Build the fusion encoder, giving it the text encoder when its constructor takes one
     (a fusion made of the text encoder's own layers, :class:`BertFusion`)."""
     if isinstance(cfg, nn.Module):
         return cfg
     cls = cfg['type'] if inspect.isclass(cfg['type']) else MODELS.get(cfg['type'])
     takes_text_encoder = cls is not None and 'text_encoder' in inspect.signature(cls).parameters
-    return MODELS.build(
+    fusion: nn.Module = MODELS.build(
         cfg, default_args=dict(text_encoder=text_encoder) if takes_text_encoder else None
     )
+    return fusion
+
+
+def _declared(module: nn.Module, name: str, kind: Type[T]) -> T:
+    """``module.<name>``, an attribute the model's contract requires to be a ``kind``."""
+    value = getattr(module, name, None)
+    if not isinstance(value, kind):
+        raise TypeError(
+            f'{type(module).__name__}.{name} must be a {kind.__name__}, got {type(value).__name__}'
+        )
+    return value
+
+
+def _joint(embed: Optional[torch.Tensor], task: str) -> torch.Tensor:
+    """The (B, E) joint embeddings that ``task`` needs, which a model without ``embed_dim``
+    lacks."""
+    if embed is None:
+        raise ValueError(f'test_cfg.task={task!r} needs joint embeddings: set model.embed_dim')
+    return embed
 
 
 def _project(proj: Optional[nn.Linear], pooled: torch.Tensor) -> Optional[torch.Tensor]:
@@ -63,14 +84,14 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
 
     def __init__(
         self,
-        video_encoder: Union[Dict, nn.Module],
-        text_encoder: Union[Dict, nn.Module],
-        heads: Dict[str, Union[Dict, nn.Module]],
-        fusion: Optional[Union[Dict, nn.Module]] = None,
+        video_encoder: Union[Dict[str, Any], nn.Module],
+        text_encoder: Union[Dict[str, Any], nn.Module],
+        heads: Dict[str, Union[Dict[str, Any], nn.Module]],
+        fusion: Optional[Union[Dict[str, Any], nn.Module]] = None,
         embed_dim: Optional[int] = 256,
-        data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
-        test_cfg: Optional[Dict] = None,
-        init_cfg: Optional[Dict] = None,
+        data_preprocessor: Optional[Union[Dict[str, Any], nn.Module]] = None,
+        test_cfg: Optional[Dict[str, Any]] = None,
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(
             data_preprocessor=_build(data_preprocessor or dict(type='VideoTextDataPreprocessor')),
@@ -87,8 +108,8 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             )
         self.video_proj = self.text_proj = None
         if embed_dim is not None:
-            self.video_proj = nn.Linear(self.video_encoder.embed_dims, embed_dim)
-            self.text_proj = nn.Linear(self.text_encoder.embed_dims, embed_dim)
+            self.video_proj = nn.Linear(_declared(self.video_encoder, 'embed_dims', int), embed_dim)
+            self.text_proj = nn.Linear(_declared(self.text_encoder, 'embed_dims', int), embed_dim)
         self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
         self._check_task_heads()
 
@@ -110,25 +131,34 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     def forward(
         self,
         inputs: Dict[str, torch.Tensor],
-        data_samples: Optional[List] = None,
+        data_samples: Optional[List[VideoTextDataSample]] = None,
         mode: str = 'tensor',
-    ):
-        """Dispatch to ``loss``, ``predict`` or ``_forward`` (``mode='tensor'``)."""
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
+    ) -> Union[
+        Dict[str, torch.Tensor],
+        List[VideoTextDataSample],
+        Tuple[Optional[torch.Tensor], Optional[torch.Tensor]],
+    ]:
+        """Dispatch to ``loss``, ``predict`` (both need the data samples) or ``_forward``
+        (``mode='tensor'``)."""
         if mode == 'tensor':
             return self._forward(inputs)
-        raise RuntimeError(f'invalid mode {mode!r}: use "loss", "predict" or "tensor"')
+        if mode not in ('loss', 'predict'):
+            raise RuntimeError(f'invalid mode {mode!r}: use "loss", "predict" or "tensor"')
+        if data_samples is None:
+            raise ValueError(f'mode={mode!r} needs the data_samples of the batch')
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        return self.predict(inputs, data_samples)
 
-    def embed_video(self, video: torch.Tensor) -> tuple:
-        """(B, C, T, H, W) -> ((B, N, Dv) tokens, (B, E) normalised embeddings)."""
+    def embed_video(self, video: torch.Tensor) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """(B, C, T, H, W) -> ((B, N, Dv) tokens, (B, E) normalised embeddings or None)."""
         tokens, pooled = self.video_encoder(video)
         return tokens, _project(self.video_proj, pooled)
 
-    def embed_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple:
-        """(B, L) ids and mask -> ((B, L, D) tokens, (B, E) normalised embeddings)."""
+    def embed_text(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """(B, L) ids and mask -> ((B, L, D) tokens, (B, E) normalised embeddings or None)."""
         tokens, pooled = self.text_encoder(input_ids, attention_mask)
         return tokens, _project(self.text_proj, pooled)
 
@@ -137,7 +167,8 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     ) -> torch.Tensor:
         if self.fusion is None:
             raise RuntimeError('a head asked for fusion but the model has no `fusion` encoder')
-        return self.fusion(text_tokens, text_mask, video_tokens)
+        fused: torch.Tensor = self.fusion(text_tokens, text_mask, video_tokens)
+        return fused
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> VideoTextFeatures:
         """Encode a batch of paired clips and texts (one text per clip) into the shared bundle."""
@@ -152,21 +183,26 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             inputs=inputs,
             fuse=self._fuse,
             encode_text=self.text_encoder,
-            word_embeddings=self.text_encoder.word_embeddings,
+            word_embeddings=_declared(self.text_encoder, 'word_embeddings', nn.Embedding),
         )
 
-    def loss(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, inputs: Dict[str, torch.Tensor], data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Sum of the heads' loss dicts (keys namespaced by each head)."""
         feats = self.extract_feat(inputs)
         losses: Dict[str, torch.Tensor] = {}
         for name, head in self.heads.items():
-            for key, value in head.loss(feats, data_samples).items():
+            # torch types a submodule's attribute as Tensor | Module; a head's methods are unseen.
+            for key, value in head.loss(feats, data_samples).items():  # type: ignore[operator]
                 if key in losses:
                     raise KeyError(f'head {name!r} returns {key!r}, already returned by another')
                 losses[key] = value
         return losses
 
-    def predict(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+    def predict(
+        self, inputs: Dict[str, torch.Tensor], data_samples: List[VideoTextDataSample]
+    ) -> List[VideoTextDataSample]:
         """Fill the data samples with the predictions of ``test_cfg.task``.
 
         ``'retrieval'``: :meth:`embed_for_retrieval`; ``'qa'``: the head named by
@@ -176,12 +212,18 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         task = self.test_cfg.task
         if task == 'qa':
             head = self.heads[self.test_cfg.answer_head]
-            return head.predict(self.extract_feat(inputs), data_samples)
+            # torch types a submodule's attribute as Tensor | Module; a head's methods are unseen.
+            samples: List[VideoTextDataSample] = head.predict(  # type: ignore[operator]
+                self.extract_feat(inputs), data_samples
+            )
+            return samples
         if task == 'multiple_choice':
             return self.choose_options(inputs, data_samples)
         return self.embed_for_retrieval(inputs, data_samples)
 
-    def embed_for_retrieval(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+    def embed_for_retrieval(
+        self, inputs: Dict[str, torch.Tensor], data_samples: List[VideoTextDataSample]
+    ) -> List[VideoTextDataSample]:
         """Embed clips and their captions (K_i per clip) for retrieval.
 
         Sets on each data sample ``video_embed`` (E,), ``text_embeds`` (K_i, E); with
@@ -190,17 +232,16 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         """
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
+        video_embed = _joint(video_embed, 'retrieval')
         counts = inputs['text_counts'].tolist()
-        text_embeds = text_embed.split(counts)
+        text_embeds = torch.split(_joint(text_embed, 'retrieval'), counts)
         reversed_embed = None
         if self.test_cfg.reverse_probe:
             _, reversed_embed = self.embed_video(inputs['video'].flip(2))
         keep_tokens = self.test_cfg.rerank_topk > 0
         if keep_tokens:
-            text_tokens, text_mask = (
-                text_tokens.split(counts),
-                inputs['attention_mask'].split(counts),
-            )
+            text_token_chunks = torch.split(text_tokens, counts)
+            text_mask_chunks = torch.split(inputs['attention_mask'], counts)
         for i, sample in enumerate(data_samples):
             sample.video_embed = video_embed[i]
             sample.text_embeds = text_embeds[i]
@@ -208,17 +249,19 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
                 sample.video_embed_reversed = reversed_embed[i]
             if keep_tokens:
                 sample.video_tokens = video_tokens[i]
-                sample.text_tokens, sample.text_mask = text_tokens[i], text_mask[i]
+                sample.text_tokens, sample.text_mask = text_token_chunks[i], text_mask_chunks[i]
         return data_samples
 
-    def choose_options(self, inputs: Dict[str, torch.Tensor], data_samples: List) -> List:
+    def choose_options(
+        self, inputs: Dict[str, torch.Tensor], data_samples: List[VideoTextDataSample]
+    ) -> List[VideoTextDataSample]:
         """Score each clip's K_i texts (its options) and pick the best.
 
         The score of an option is ``itc`` x its similarity with the clip plus ``itm`` x the
         matching head's score (weights from ``test_cfg.option_weights``; a zero weight skips
         that part). Sets ``option_scores`` (K_i,) and ``pred_label`` on each data sample.
         """
-        weights = self.test_cfg.option_weights
+        weights, task = self.test_cfg.option_weights, self.test_cfg.task
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         counts = inputs['text_counts'].tolist()
@@ -228,12 +271,13 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         )  # (sum K,)
         scores = text_tokens.new_zeros(len(owner))
         if weights.get('itc', 0):
+            text_embed, video_embed = _joint(text_embed, task), _joint(video_embed, task)
             scores += weights['itc'] * (text_embed * video_embed[owner]).sum(-1)
         if weights.get('itm', 0):
             scores += weights['itm'] * self.match_scores(
                 text_tokens, inputs['attention_mask'], video_tokens[owner]
             )
-        for sample, option_scores in zip(data_samples, scores.split(counts)):
+        for sample, option_scores in zip(data_samples, torch.split(scores, counts)):
             sample.option_scores = option_scores
             sample.pred_label = int(option_scores.argmax())
         return data_samples
@@ -252,19 +296,26 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             (M,) ``logit(match) - logit(no match)`` of the head ``test_cfg.rerank_head``.
         """
         head = self.heads[self.test_cfg.rerank_head]
-        return head.match_margin(self._fuse(text_tokens, text_mask, video_tokens)[:, 0])
+        # torch types a submodule's attribute as Tensor | Module; a head's methods are unseen.
+        margin: torch.Tensor = head.match_margin(  # type: ignore[operator]
+            self._fuse(text_tokens, text_mask, video_tokens)[:, 0]
+        )
+        return margin
 
     def similarity_scale(self) -> float:
         """The contrastive head's learned inverse temperature (1 without one): similarity x
         this is the contrastive logit, a log-odds like the matching head's logit margin, so
         re-ranking adds the two on one scale."""
         for head in self.heads.values():
-            if hasattr(head, 'logit_scale'):
-                return float(head.logit_scale)
+            scale = getattr(head, 'logit_scale', None)
+            if scale is not None:
+                return float(scale)
         return 1.0
 
-    def _forward(self, inputs: Dict[str, torch.Tensor]) -> tuple:
-        """((B, E) video embeddings, (sum K, E) text embeddings)."""
+    def _forward(
+        self, inputs: Dict[str, torch.Tensor]
+    ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+        """((B, E) video embeddings, (sum K, E) text embeddings), None without ``embed_dim``."""
         _, video_embed = self.embed_video(inputs['video'])
         _, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         return video_embed, text_embed

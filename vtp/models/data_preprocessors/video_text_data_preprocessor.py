@@ -1,6 +1,6 @@
 """Batch video-text samples: normalise frames to (B, C, T, H, W) and stack token ids."""
 
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import torch
 from mmengine.model import BaseDataPreprocessor
@@ -35,7 +35,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         self.register_buffer('mean', torch.tensor(mean).view(1, -1, 1, 1, 1), persistent=False)
         self.register_buffer('std', torch.tensor(std).view(1, -1, 1, 1, 1), persistent=False)
 
-    def forward(self, data: Dict, training: bool = False) -> Dict:
+    def forward(self, data: Dict[str, Any], training: bool = False) -> Dict[str, Any]:
         """``{'inputs': {key: [per-sample tensor]}, 'data_samples': [...]}`` -> batched tensors."""
         batch = data['inputs']
         video = torch.stack(batch['video'])  # (B, T, H, W, C) uint8

@@ -1,13 +1,13 @@
 """Open-ended QA head: classify the fused question-clip [CLS] token over an answer vocabulary."""
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 
 
 @MODELS.register_module()
@@ -31,8 +31,8 @@ class AnswerHead(BaseModule):
         in_dims: int,
         num_answers: int,
         hidden_dims: Optional[int] = None,
-        loss: Dict = dict(type='CrossEntropyLoss', ignore_index=-1),
-        init_cfg: Optional[Dict] = None,
+        loss: Dict[str, Any] = dict(type='CrossEntropyLoss', ignore_index=-1),
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         hidden_dims = hidden_dims or 2 * in_dims
@@ -46,9 +46,11 @@ class AnswerHead(BaseModule):
 
     def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
         """(B, D) fused [CLS] tokens -> (B, K) answer logits."""
-        return self.classifier(fused_cls)
+        return self.classifier(fused_cls)  # type: ignore[no-any-return]  # Module call
 
-    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_qa`` and the diagnostic ``acc_qa`` (percent of in-vocabulary
         questions answered right)."""
         logits = self(feats.fused_positives[:, 0])  # (B, K)
@@ -62,7 +64,9 @@ class AnswerHead(BaseModule):
         return dict(loss_qa=self.loss_module(logits, labels), acc_qa=acc.detach())
 
     @torch.no_grad()
-    def predict(self, feats: VideoTextFeatures, data_samples: List) -> List:
+    def predict(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> List[VideoTextDataSample]:
         """Sets ``pred_label`` (int) and ``pred_score`` (its softmax probability)."""
         probs = self(feats.fused_positives[:, 0]).softmax(dim=1)  # (B, K)
         scores, labels = probs.max(dim=1)

@@ -1,14 +1,14 @@
 """Video-text contrastive (VTC) head: symmetric InfoNCE with a learnable temperature."""
 
 import math
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 
 
 @MODELS.register_module()
@@ -28,8 +28,8 @@ class ITCHead(BaseModule):
         temperature: float = 0.07,
         learnable_temperature: bool = True,
         max_logit_scale: float = 100.0,
-        loss: Dict = dict(type='InfoNCELoss'),
-        init_cfg: Optional[Dict] = None,
+        loss: Dict[str, Any] = dict(type='InfoNCELoss'),
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         log_scale = torch.tensor(math.log(1.0 / temperature))
@@ -45,7 +45,9 @@ class ITCHead(BaseModule):
         """() inverse temperature, clamped to ``max_logit_scale``."""
         return self.log_logit_scale.exp().clamp(max=self.max_logit_scale)
 
-    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itc`` and the diagnostic ``logit_scale``."""
         scale = self.logit_scale
         loss = self.loss_module(

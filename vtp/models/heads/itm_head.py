@@ -1,13 +1,13 @@
 """Video-text matching (VTM) head with hard negatives mined from contrastive similarities."""
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 from vtp.utils.dist import all_gather_no_grad, all_gather_with_grad, get_rank
 
 
@@ -33,8 +33,8 @@ class ITMHead(BaseModule):
         self,
         in_dims: int,
         negative_temperature: float = 0.07,
-        loss: Dict = dict(type='CrossEntropyLoss'),
-        init_cfg: Optional[Dict] = None,
+        loss: Dict[str, Any] = dict(type='CrossEntropyLoss'),
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.classifier = nn.Linear(in_dims, 2)
@@ -43,20 +43,25 @@ class ITMHead(BaseModule):
 
     def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
         """(M, D) fused [CLS] tokens -> (M, 2) logits of (no match, match)."""
-        return self.classifier(fused_cls)
+        return self.classifier(fused_cls)  # type: ignore[no-any-return]  # Module call
 
     def match_margin(self, fused_cls: torch.Tensor) -> torch.Tensor:
         """(M, D) fused [CLS] tokens -> (M,) ``logit(match) - logit(no match)``, the score that
         ranks candidates (re-ranking, multiple-choice options)."""
-        logits = self(fused_cls)  # (M, 2)
+        logits: torch.Tensor = self(fused_cls)  # (M, 2)
         return logits[:, 1] - logits[:, 0]
 
     @torch.no_grad()
     def _sample_negatives(self, feats: VideoTextFeatures) -> Tuple[torch.Tensor, torch.Tensor]:
         """Global indices of one hard negative text and one hard negative clip per local pair."""
-        batch = feats.video_embed.shape[0]
-        all_video = all_gather_no_grad(feats.video_embed)  # (W*B, E)
-        all_text = all_gather_no_grad(feats.text_embed)  # (W*B, E)
+        video_embed, text_embed = feats.video_embed, feats.text_embed
+        if video_embed is None or text_embed is None:
+            raise ValueError(
+                'ITMHead draws negatives by joint-space similarity: set model.embed_dim'
+            )
+        batch = video_embed.shape[0]
+        all_video = all_gather_no_grad(video_embed)  # (W*B, E)
+        all_text = all_gather_no_grad(text_embed)  # (W*B, E)
         ids = feats.inputs['input_ids']
         all_ids = all_gather_no_grad(ids)  # (W*B, L)
         if all_ids.shape[0] < 2:
@@ -73,9 +78,11 @@ class ITMHead(BaseModule):
             logits = (sim / self.negative_temperature).masked_fill(blocked, float('-inf'))
             return torch.multinomial(logits.softmax(dim=1).float(), 1).squeeze(1)  # (B,)
 
-        return draw(feats.video_embed @ all_text.t()), draw(feats.text_embed @ all_video.t())
+        return draw(video_embed @ all_text.t()), draw(text_embed @ all_video.t())
 
-    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itm`` and the diagnostic ``acc_itm`` (percent)."""
         neg_text, neg_video = self._sample_negatives(feats)
         all_text_tokens = all_gather_with_grad(feats.text_tokens)  # (W*B, L, D)
@@ -88,7 +95,7 @@ class ITMHead(BaseModule):
         )  # (2B, N, Dv)
         cls = torch.cat([feats.fused_positives[:, 0], neg_fused[:, 0]])  # (3B, D)
         logits = self(cls)  # (3B, 2)
-        batch = feats.video_embed.shape[0]
+        batch = feats.video_tokens.shape[0]
         labels = torch.zeros(3 * batch, dtype=torch.long, device=logits.device)
         labels[:batch] = 1
         acc = (logits.argmax(1) == labels).float().mean() * 100

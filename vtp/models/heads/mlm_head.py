@@ -1,6 +1,6 @@
 """Masked language modelling (MLM) head on the fused tokens, tied to the word embeddings."""
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 
 
 @MODELS.register_module()
@@ -30,8 +30,8 @@ class MLMHead(BaseModule):
         self,
         in_dims: int,
         vocab_size: int,
-        loss: Dict = dict(type='CrossEntropyLoss'),
-        init_cfg: Optional[Dict] = None,
+        loss: Dict[str, Any] = dict(type='CrossEntropyLoss'),
+        init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.transform = nn.Sequential(
@@ -44,7 +44,9 @@ class MLMHead(BaseModule):
         """(M, D) fused token features -> (M, vocab) logits."""
         return F.linear(self.transform(tokens), word_embeddings.weight, self.bias)
 
-    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_mlm`` and the diagnostic ``acc_mlm`` (percent of masked tokens)."""
         labels = feats.inputs['mlm_labels']  # (B, L), -100 where not masked
         tokens, _ = feats.encode_text(feats.inputs['mlm_input_ids'], feats.text_mask)

@@ -6,7 +6,7 @@ import torch
 
 from vtp.models.heads.itm_head import ITMHead
 from vtp.registry import MODELS
-from vtp.structures import VideoTextFeatures
+from vtp.structures import VideoTextDataSample, VideoTextFeatures
 
 
 @MODELS.register_module()
@@ -21,7 +21,9 @@ class OptionMatchingHead(ITMHead):
     in training mode gives them.
     """
 
-    def loss(self, feats: VideoTextFeatures, data_samples: List) -> Dict[str, torch.Tensor]:
+    def loss(
+        self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
+    ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_option`` and the diagnostic ``acc_option`` (percent)."""
         counts = feats.inputs['text_counts'].to(feats.video_tokens.device)
         owner = torch.repeat_interleave(
@@ -30,7 +32,7 @@ class OptionMatchingHead(ITMHead):
         fused = feats.fuse(feats.text_tokens, feats.text_mask, feats.video_tokens[owner])[
             :, 0
         ]  # (sum K, D)
-        margins = self.match_margin(fused).split(counts.tolist())
+        margins = torch.split(self.match_margin(fused), counts.tolist())
         answers = [int(s.label) for s in data_samples]
         losses = [-margin.log_softmax(0)[answer] for margin, answer in zip(margins, answers)]
         correct = [int(margin.argmax()) == answer for margin, answer in zip(margins, answers)]

@@ -1,0 +1,90 @@
+"""Tests for ``ITMHead``: matching on the fused [CLS] token with mined hard negatives."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from vtp.registry import MODELS
+from vtp.testing import FEATURES_EMBED_DIMS, TOY_TEXT_DIMS, make_features, random_ids
+
+
+def test_loss_keys_and_gradients():
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    feats = make_features(random_ids())
+    out = head.loss(feats, [])
+    assert set(out) == {'loss_itm', 'acc_itm'}
+    assert 0.0 <= out['acc_itm'].item() <= 100.0
+    assert not out['acc_itm'].requires_grad
+    out['loss_itm'].backward()
+    assert head.classifier.weight.grad is not None
+    assert feats.video_tokens.grad is not None
+    assert torch.count_nonzero(feats.video_tokens.grad) > 0
+
+
+def test_negatives_skip_own_and_identical_texts():
+    # rows 0/1 and 3/4 carry the same text and the same embeddings: an unmasked hard-negative
+    # sampler would pick the duplicate almost always.
+    ids = random_ids(batch=6)
+    ids[1] = ids[0]
+    ids[4] = ids[3]
+    base = F.normalize(torch.randn(6, FEATURES_EMBED_DIMS), dim=-1)
+    base[1], base[4] = base[0], base[3]
+    feats = make_features(ids, text_embed=base, video_embed=base.clone())
+    same = (ids[:, None] == ids[None]).all(-1)  # (6, 6), includes the diagonal
+    rows = torch.arange(6)
+    for temperature, draws in ((0.07, 200), (10.0, 100)):
+        head = MODELS.build(
+            dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, negative_temperature=temperature)
+        )
+        drawn = torch.zeros(6, 6, dtype=torch.bool)
+        for _ in range(draws):
+            neg_text, neg_video = head._sample_negatives(feats)
+            for neg in (neg_text, neg_video):
+                assert neg.shape == (6,) and neg.dtype == torch.long
+                assert not same[rows, neg].any(), neg
+                drawn[rows, neg] = True
+    # near-uniform sampling reaches every allowed negative: only identical texts are blocked
+    assert torch.equal(drawn, ~same)
+
+
+def test_negatives_skip_other_captions_of_the_same_clip():
+    # rows 0, 2 and 5 are one clip with three different captions, and their embeddings are
+    # the closest pairs: without clip identity the sampler would pick them almost always.
+    ids = random_ids(batch=6)
+    base = F.normalize(torch.randn(6, FEATURES_EMBED_DIMS), dim=-1)
+    base[2], base[5] = base[0] + 0.01, base[0] - 0.01
+    feats = make_features(
+        ids, text_embed=F.normalize(base, dim=-1), video_embed=F.normalize(base, dim=-1)
+    )
+    clips = torch.tensor([3, 8, 3, 9, 4, 3])
+    feats.inputs['clip_ids'] = clips
+    same_clip = clips[:, None] == clips[None]
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    rows = torch.arange(6)
+    for _ in range(200):
+        for neg in head._sample_negatives(feats):
+            assert not same_clip[rows, neg].any(), neg
+
+
+def test_negatives_fall_back_when_all_texts_identical():
+    ids = random_ids(batch=3)
+    ids[:] = ids[0]
+    feats = make_features(ids)
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    for _ in range(50):
+        for neg in head._sample_negatives(feats):
+            assert (neg != torch.arange(3)).all()
+
+
+def test_batch_of_one_raises():
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    with pytest.raises(ValueError):
+        head.loss(make_features(random_ids(batch=1)), [])
+
+
+def test_model_without_joint_embeddings_is_an_error_naming_embed_dim():
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    feats = make_features(random_ids())
+    feats.video_embed = feats.text_embed = None
+    with pytest.raises(ValueError, match='model.embed_dim'):
+        head.loss(feats, [])
