@@ -9,6 +9,12 @@ from mmcv.transforms import BaseTransform
 from vtp.registry import TRANSFORMS
 
 
+def short_side_size(height: int, width: int, short_side: int) -> Tuple[int, int]:
+    """(H, W) of a ``height`` x ``width`` frame resized to ``short_side`` on its shorter side."""
+    ratio = short_side / min(height, width)
+    return max(1, round(height * ratio)), max(1, round(width * ratio))
+
+
 @TRANSFORMS.register_module()
 class Resize(BaseTransform):
     """Resize frames to a fixed (H, W), or the short side to ``scale`` keeping the aspect ratio.
@@ -29,8 +35,7 @@ class Resize(BaseTransform):
         height, width = imgs.shape[1:3]
         size: Tuple[int, ...]  # (H, W)
         if isinstance(self.scale, int):
-            ratio = self.scale / min(height, width)
-            size = (max(1, round(height * ratio)), max(1, round(width * ratio)))
+            size = short_side_size(height, width, self.scale)
         else:
             size = tuple(self.scale)
         if size != (height, width):
