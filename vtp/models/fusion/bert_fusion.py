@@ -128,8 +128,8 @@ class BertFusion(BaseModule):
             mask = torch.cat([text_mask, text_mask.new_ones(video.shape[:2])], 1)  # (B, L + N)
         else:
             x, mask = text_tokens, text_mask
-        # the mask in the form the attention implementation takes (additive for 'eager', boolean
-        # or None without padding for 'sdpa'): (B, 1, S, S) or None
+        # the mask in the form the attention implementation takes: (B, 1, S, S) additive for
+        # 'eager', boolean for 'sdpa'; None when no text is padded
         mask = create_bidirectional_mask(config=self.config, inputs_embeds=x, attention_mask=mask)
         run_layer = (
             functools.partial(checkpoint_call, self._run_layer)
