@@ -1,11 +1,16 @@
-"""Tests for ``BertTextEncoder``: toy shapes, loading saved and packaged models, tied embeddings
-and name resolution."""
+"""Tests for ``BertTextEncoder``: toy shapes, loading saved and packaged models, tied embeddings,
+name resolution and the speed switches (fused attention, checkpointing, compile)."""
 
 import pytest
 import torch
+from torch._dynamo.testing import CompileCounter
 
 from vtp.registry import MODELS
 from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS
+from vtp.testing.switch_checks import (
+    assert_bf16_outputs_and_grads_close,
+    assert_same_outputs_and_grads,
+)
 from vtp.utils.pretrained import resolve_pretrained
 
 VOCAB = 30522
@@ -138,3 +143,71 @@ def test_frozen_layers_freeze_embeddings_and_lower_layers():
         if n.startswith('bert.encoder.layer.1.')
     )
     assert all(p.requires_grad for p in MODELS.build(TOY_TEXT).parameters())
+
+
+def build_pair(**kwargs):
+    """A toy encoder without ``kwargs`` and one with them, with the same weights."""
+    reference = MODELS.build(TOY_TEXT)
+    candidate = MODELS.build({**TOY_TEXT, **kwargs})
+    candidate.load_state_dict(reference.state_dict())
+    return reference, candidate
+
+
+def padded_ids_and_mask():
+    """(3, 9) ids with 4 and 7 padding positions in samples 0 and 2."""
+    ids, mask = ids_and_mask(batch=3, length=9)
+    mask[0, 5:] = 0
+    mask[2, 2:] = 0
+    return ids, mask
+
+
+def test_fused_attention_chooses_sdpa_else_eager(tmp_path):
+    assert MODELS.build(TOY_TEXT).bert.config._attn_implementation == 'sdpa'
+    eager = MODELS.build({**TOY_TEXT, 'fused_attention': False})
+    assert eager.bert.config._attn_implementation == 'eager'
+    eager.bert.save_pretrained(str(tmp_path))
+    for fused, implementation in ((True, 'sdpa'), (False, 'eager')):
+        loaded = MODELS.build(
+            dict(type='BertTextEncoder', pretrained=str(tmp_path), fused_attention=fused)
+        )
+        assert loaded.bert.config._attn_implementation == implementation
+    with pytest.raises(ValueError, match='fused_attention'):
+        MODELS.build({**TOY_TEXT, 'config': dict(attn_implementation='eager')})
+
+
+def test_fused_attention_matches_eager_on_padded_texts():
+    # eval: transformers' eager and sdpa attention draw their dropout differently
+    eager, fused = build_pair(fused_attention=False)
+    assert_same_outputs_and_grads(
+        eager.eval(), fused.eval(), padded_ids_and_mask(), atol=1e-5, rtol=1e-4
+    )
+
+
+def test_fused_attention_matches_eager_under_bf16_autocast():
+    eager, fused = build_pair(fused_attention=False)
+    assert_bf16_outputs_and_grads_close(
+        eager.eval(), fused.eval(), padded_ids_and_mask(), rtol_outputs=2e-2, rtol_grads=1e-1
+    )
+
+
+def test_checkpointing_recomputes_each_layer_and_keeps_loss_and_gradients():
+    reference, candidate = build_pair(checkpointing=True)
+    calls = []
+    for layer in candidate.bert.encoder.layer:
+        layer.intermediate.register_forward_pre_hook(lambda *_: calls.append(1))
+    # training mode: the recomputed dropout masks must be the forward's
+    assert_same_outputs_and_grads(
+        reference.train(), candidate.train(), padded_ids_and_mask(), atol=1e-6, rtol=1e-5
+    )
+    assert len(calls) == 2 * 2  # each of the 2 layers: once in forward, once in backward
+
+
+def test_compile_compiles_the_forward():
+    counter = CompileCounter()
+    reference, compiled = build_pair(compile=dict(backend=counter))
+    assert compiled.state_dict().keys() == reference.state_dict().keys()
+    ids, mask = padded_ids_and_mask()
+    with torch.no_grad():
+        expected, actual = reference.eval()(ids, mask), compiled.eval()(ids, mask)
+    assert counter.frame_count > 0
+    torch.testing.assert_close(actual, expected)

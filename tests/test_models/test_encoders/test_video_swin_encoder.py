@@ -1,15 +1,23 @@
 """Tests for ``VideoSwinEncoder``: shapes, images as static clips, safe checkpoint loading
-(mmaction2 recognizer, safetensors, inflated 2D Swin) and a quiet ``init_weights``."""
+(mmaction2 recognizer, safetensors, inflated 2D Swin), a quiet ``init_weights`` and the speed
+switches (fused attention, checkpointing, compile)."""
 
 import logging
 import pickle
 
 import pytest
 import torch
+from mmaction.models.backbones.swin import WindowAttention3D
 from mmengine.logging import MMLogger
+from torch._dynamo.testing import CompileCounter
 
+from vtp.models.layers import FusedWindowAttention3D
 from vtp.registry import MODELS
 from vtp.testing import TOY_VIDEO, TOY_VIDEO_DIMS
+from vtp.testing.switch_checks import (
+    assert_bf16_outputs_and_grads_close,
+    assert_same_outputs_and_grads,
+)
 
 
 def build_encoder(**kwargs):
@@ -255,3 +263,98 @@ def test_recognizer_checkpoint_by_url_is_downloaded_once(tmp_path, monkeypatch):
         for key, value in source.backbone.state_dict().items():
             torch.testing.assert_close(target.backbone.state_dict()[key], value, rtol=0, atol=0)
     assert downloads == [url]
+
+
+# Two blocks per stage, so each stage runs a shifted-window block. A (2, 3, 6, 40, 40) clip gives
+# 3 x 10 x 10 patches, padded to 4 x 12 x 12 for the 2 x 4 x 4 windows (18 windows per clip),
+# then 3 x 5 x 5 padded to 4 x 8 x 8: both stages pad and pass a shifted-window mask.
+SHIFTED = {**TOY_VIDEO, 'arch': dict(embed_dims=32, depths=[2, 2], num_heads=[2, 2])}
+
+
+def shifted_clips() -> torch.Tensor:
+    return torch.randn(2, 3, 6, 40, 40)
+
+
+def build_pair(**kwargs):
+    """An encoder without ``kwargs`` and one with them, with the same weights."""
+    reference = MODELS.build({**SHIFTED, 'drop_path_rate': 0.0})
+    candidate = MODELS.build({**SHIFTED, 'drop_path_rate': 0.0, **kwargs})
+    candidate.load_state_dict(reference.state_dict())
+    return reference, candidate
+
+
+def window_attentions(encoder):
+    return [block.attn for stage in encoder.backbone.layers for block in stage.blocks]
+
+
+def test_fused_attention_is_the_default_and_replaces_every_window_attention():
+    assert all(type(a) is FusedWindowAttention3D for a in window_attentions(MODELS.build(SHIFTED)))
+    eager = MODELS.build({**SHIFTED, 'fused_attention': False})
+    assert all(type(a) is WindowAttention3D for a in window_attentions(eager))
+
+
+def test_fused_and_eager_checkpoints_load_into_each_other():
+    eager = MODELS.build({**SHIFTED, 'fused_attention': False})
+    fused = MODELS.build(SHIFTED)
+    assert eager.state_dict().keys() == fused.state_dict().keys()
+    fused.load_state_dict(eager.state_dict())  # strict
+    for key, value in eager.state_dict().items():
+        assert torch.equal(fused.state_dict()[key], value), key
+    other = MODELS.build({**SHIFTED, 'fused_attention': False})
+    other.load_state_dict(fused.state_dict())  # strict
+
+
+def test_the_shifted_clip_pads_and_masks_in_every_stage():
+    encoder = MODELS.build(SHIFTED)
+    masks = []
+    for attn in window_attentions(encoder):
+        attn.register_forward_pre_hook(
+            lambda _, args, kwargs: masks.append(kwargs['mask']), with_kwargs=True
+        )
+    with torch.no_grad():
+        encoder(shifted_clips())
+    # blocks 1 of each stage are shifted: (nW, N, N) masks of 18 and then 8 windows of 32
+    assert [m is None for m in masks] == [True, False, True, False]
+    assert masks[1].shape == (18, 32, 32) and masks[3].shape == (8, 32, 32)
+    assert (masks[1] != 0).any() and (masks[3] != 0).any()
+
+
+def test_fused_attention_matches_eager_in_fp32():
+    eager, fused = build_pair()
+    assert_same_outputs_and_grads(
+        eager.train(), fused.train(), (shifted_clips(),), atol=1e-5, rtol=1e-4
+    )
+
+
+def test_fused_attention_matches_eager_under_bf16_autocast():
+    eager, fused = build_pair()
+    assert_bf16_outputs_and_grads_close(
+        eager.train(), fused.train(), (shifted_clips(),), rtol_outputs=2e-2, rtol_grads=1e-1
+    )
+
+
+def test_checkpointing_recomputes_each_block_and_keeps_loss_and_gradients():
+    reference = MODELS.build({**SHIFTED, 'drop_path_rate': 0.3})  # replayed random drops
+    candidate = MODELS.build({**SHIFTED, 'drop_path_rate': 0.3, 'checkpointing': True})
+    candidate.load_state_dict(reference.state_dict())
+    calls = []
+    for stage in candidate.backbone.layers:
+        for block in stage.blocks:
+            block.mlp.register_forward_pre_hook(lambda *_: calls.append(1))
+    assert_same_outputs_and_grads(
+        reference.train(), candidate.train(), (shifted_clips(),), atol=1e-6, rtol=1e-5
+    )
+    assert len(calls) == 2 * 4  # each of the 4 blocks: once in forward, once in backward
+
+
+# mmaction2's cached shift-mask function is traced as a plain function: it is pure.
+@pytest.mark.filterwarnings('ignore:Dynamo detected a call to a `functools.lru_cache`')
+def test_compile_compiles_the_forward():
+    counter = CompileCounter()
+    reference, compiled = build_pair(compile=dict(backend=counter))
+    assert compiled.state_dict().keys() == reference.state_dict().keys()
+    x = shifted_clips()
+    with torch.no_grad():
+        expected, actual = reference.eval()(x), compiled.eval()(x)
+    assert counter.frame_count > 0
+    torch.testing.assert_close(actual, expected)

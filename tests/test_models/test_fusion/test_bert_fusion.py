@@ -1,12 +1,16 @@
-"""Tests for ``BertFusion``: the text encoder's own upper layers become the fusion encoder."""
+"""Tests for ``BertFusion``: the text encoder's own upper layers become the fusion encoder; its
+speed switches (``vtp.testing.switch_checks.FusionSwitchChecks``)."""
 
 from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from transformers import BertConfig, BertModel
 
 from vtp.registry import MODELS
+from vtp.testing import TOY_TEXT
+from vtp.testing.switch_checks import FusionSwitchChecks
 
 VIDEO_DIMS = 64
 BERT = dict(
@@ -122,3 +126,42 @@ def test_new_weights_only_for_what_video_adds(checkpoint: Path):
 def test_the_text_encoder_keeps_at_least_one_layer(checkpoint: Path, num_layers: int):
     with pytest.raises(ValueError, match='keep at least one for text'):
         build(checkpoint, num_layers)
+
+
+class TestBertFusionSwitches(FusionSwitchChecks):
+    fusion_cfg = dict(type='BertFusion', video_dims=VIDEO_DIMS, num_layers=2)
+    # a toy text encoder of 3 layers: the fusion takes the upper 2
+    text_cfg = {**TOY_TEXT, 'config': dict(num_hidden_layers=3)}
+
+    def build_switched(self, **switches):
+        torch.manual_seed(0)
+        text_encoder = MODELS.build(self.text_cfg)
+        return MODELS.build({**self.fusion_cfg, 'text_encoder': text_encoder, **switches})
+
+
+class TestSingleStreamBertFusionSwitches(TestBertFusionSwitches):
+    fusion_cfg = {**TestBertFusionSwitches.fusion_cfg, 'single_stream': True}
+
+
+def test_fusion_attention_is_chosen_apart_from_the_text_encoders(monkeypatch):
+    text_encoder = MODELS.build(
+        {**TOY_TEXT, 'config': dict(num_hidden_layers=3), 'fused_attention': False}
+    )
+    fusion = MODELS.build(
+        dict(type='BertFusion', text_encoder=text_encoder, video_dims=VIDEO_DIMS, num_layers=2)
+    )
+    assert text_encoder.bert.config._attn_implementation == 'eager'
+    for layer in fusion.layers:
+        assert layer.attention.self.config._attn_implementation == 'sdpa'
+    for attention in fusion.cross_attention:
+        assert attention.self.config._attn_implementation == 'sdpa'
+    calls = []
+    sdpa = F.scaled_dot_product_attention
+    monkeypatch.setattr(
+        F, 'scaled_dot_product_attention', lambda *a, **k: calls.append(1) or sdpa(*a, **k)
+    )
+    ids, mask, video = inputs()
+    tokens, _ = text_encoder(ids, mask)
+    assert not calls
+    fusion(tokens, mask, video)
+    assert len(calls) == 2 * 2  # self- and cross-attention of each fusion layer

@@ -1,9 +1,17 @@
-"""Tests for ``CrossAttentionFusion``: the fusion contract of ``vtp.testing.FusionContract``."""
+"""Tests for ``CrossAttentionFusion``: the fusion contract of ``vtp.testing.FusionContract``
+and its speed switches (``vtp.testing.switch_checks.FusionSwitchChecks``)."""
 
 from vtp.testing import FusionContract
+from vtp.testing.switch_checks import FusionSwitchChecks
 
 
 class TestCrossAttentionFusion(FusionContract):
     fusion_cfg = dict(
         type='CrossAttentionFusion', text_dims=32, video_dims=64, num_layers=1, num_heads=2
+    )
+
+
+class TestCrossAttentionFusionSwitches(FusionSwitchChecks):
+    fusion_cfg = dict(
+        type='CrossAttentionFusion', text_dims=32, video_dims=64, num_layers=2, num_heads=2
     )

@@ -5,14 +5,14 @@ from a config for random init. The adapter stays small: vtp depends on transform
 copying BERT.
 """
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from torch import nn
 
-from vtp.models.utils import QuietInitMixin
+from vtp.models.utils import QuietInitMixin, checkpoint_modules, compile_module
 from vtp.registry import MODELS
 from vtp.utils.pretrained import resolve_pretrained
 
@@ -51,6 +51,13 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             all-MiniLM-L6-v2 are trained).
         frozen_layers: freeze the embeddings and the first ``frozen_layers`` transformer
             layers (-1: train everything; 0: freeze only the embeddings).
+        fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
+            ``attn_implementation='sdpa'``, fused kernels); False uses transformers' ``'eager'``
+            attention, which forms every (heads, L, L) attention matrix. Same weights.
+        checkpointing: recompute each BERT layer's activations in backward instead of storing
+            them (less memory, about one more forward of compute).
+        compile: ``torch.compile`` this encoder's forward: True, or a dict of
+            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
         init_cfg: mmengine init config.
     """
 
@@ -61,6 +68,9 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         config: Optional[Dict[str, Any]] = None,
         pooling: str = 'cls',
         frozen_layers: int = -1,
+        fused_attention: bool = True,
+        checkpointing: bool = False,
+        compile: Union[bool, Dict[str, Any]] = False,
         init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -70,26 +80,40 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         from transformers import BertConfig, BertModel
         from transformers.utils import logging as hf_logging
 
+        attn_implementation = 'sdpa' if fused_attention else 'eager'
         verbosity = hf_logging.get_verbosity()
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # transformers: untyped
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(
-                    resolve_pretrained(pretrained), add_pooling_layer=False
+                    resolve_pretrained(pretrained),
+                    add_pooling_layer=False,
+                    attn_implementation=attn_implementation,
                 )
                 MMLogger.get_current_instance().info(f'BertTextEncoder: loaded {pretrained}')
             else:
                 if arch not in ARCHS:
                     raise KeyError(f'BertTextEncoder: unknown arch {arch!r}, use {sorted(ARCHS)}')
-                self.bert = BertModel(
-                    BertConfig(**{**ARCHS[arch], **(config or {})}), add_pooling_layer=False
-                )
+                if 'attn_implementation' in (config or {}):
+                    raise ValueError(
+                        'BertTextEncoder: choose the attention with fused_attention, not '
+                        'config.attn_implementation'
+                    )
+                fields = {
+                    **ARCHS[arch],
+                    **(config or {}),
+                    'attn_implementation': attn_implementation,
+                }
+                self.bert = BertModel(BertConfig(**fields), add_pooling_layer=False)
         finally:
             hf_logging.set_verbosity(verbosity)
         self.embed_dims = self.bert.config.hidden_size
         if frozen_layers >= 0:
             for module in [self.bert.embeddings, *self.bert.encoder.layer[:frozen_layers]]:
                 module.requires_grad_(False)
+        if checkpointing:
+            checkpoint_modules(self.bert.encoder.layer)
+        compile_module(self, compile)
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
@@ -98,6 +122,8 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         """Remove the top ``num_layers`` transformer layers and return them (with their
         pretrained weights), for a fusion encoder built from them (ALBEF / VindLU): the text
         encoder keeps the layers below, so a text-only forward never runs the ones given away.
+        The fusion encoder calls the parts of each layer itself, under its own switches
+        (attention implementation, checkpointing, compile).
         """
         layers = self.bert.encoder.layer
         if not 0 < num_layers < len(layers):

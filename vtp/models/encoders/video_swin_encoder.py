@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 
-from vtp.models.utils import QuietInitMixin
+from vtp.models.layers import FusedWindowAttention3D
+from vtp.models.utils import QuietInitMixin, checkpoint_modules, compile_module
 from vtp.registry import MODELS
 from vtp.utils.pretrained import load_state_dict
 
@@ -44,7 +45,15 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         patch_size: (t, h, w) patch size.
         window_size: (t, h, w) attention window.
         drop_path_rate: stochastic depth rate.
-        with_cp: gradient checkpointing in every block.
+        fused_attention: window attention on ``F.scaled_dot_product_attention`` (fused
+            kernels; the relative-position bias and the shifted-window mask go in as one
+            additive mask broadcast over the clips); False runs mmaction2's own attention,
+            which forms every (heads, N, N) attention matrix. Same parameters and state-dict
+            keys either way.
+        checkpointing: recompute each Swin block's activations in backward instead of storing
+            them (less memory, about one more forward of compute).
+        compile: ``torch.compile`` this encoder's forward: True, or a dict of
+            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
         init_cfg: mmengine init config.
     """
 
@@ -55,7 +64,9 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         patch_size: Tuple[int, int, int] = (2, 4, 4),
         window_size: Tuple[int, int, int] = (8, 7, 7),
         drop_path_rate: float = 0.1,
-        with_cp: bool = False,
+        fused_attention: bool = True,
+        checkpointing: bool = False,
+        compile: Union[bool, Dict[str, Any]] = False,
         init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -68,12 +79,18 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
             patch_size=patch_size,
             window_size=window_size,
             drop_path_rate=drop_path_rate,
-            with_cp=with_cp,
             out_indices=(num_stages - 1,),
         )
         self.pretrained = pretrained
         self.temporal_patch = patch_size[0]
         self.embed_dims = self.backbone.num_features[-1]
+        blocks = [block for stage in self.backbone.layers for block in stage.blocks]
+        if fused_attention:
+            for block in blocks:
+                block.attn = FusedWindowAttention3D.from_window_attention(block.attn)
+        if checkpointing:
+            checkpoint_modules(blocks)
+        compile_module(self, compile)
 
     def init_weights(self) -> None:
         """Random init from mmaction2's scheme, then the checkpoint if one is given."""

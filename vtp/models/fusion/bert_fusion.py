@@ -7,32 +7,28 @@ starts from scratch (the video projection, and a cross-attention sub-layer per l
 modality type embedding of the single-stream form). Built on stock ``transformers`` modules.
 """
 
-import inspect
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+import copy
+import functools
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 import torch
 from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.models.encoders.bert_text_encoder import BertTextEncoder
+from vtp.models.utils import checkpoint_call, compile_module
 from vtp.registry import MODELS
 
 if TYPE_CHECKING:
     from transformers import BertConfig
 
 
-def additive_mask(mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """(B, S) 1 for real tokens -> (B, 1, 1, S) additive attention mask (0 or the dtype's min)."""
-    return (1.0 - mask[:, None, None, :].to(dtype)) * torch.finfo(dtype).min
-
-
 def _cross_attention(config: 'BertConfig') -> nn.Module:
     """A new BERT cross-attention sub-layer (query from text, keys and values from video)."""
     from transformers.models.bert.modeling_bert import BertAttention
 
-    takes_flag = 'is_cross_attention' in inspect.signature(BertAttention).parameters  # 5.x
     # transformers leaves BertAttention's constructor unannotated.
-    return BertAttention(config, **({'is_cross_attention': True} if takes_flag else {}))  # type: ignore[no-untyped-call]
+    return BertAttention(config, is_cross_attention=True)  # type: ignore[no-untyped-call]
 
 
 @MODELS.register_module()
@@ -55,6 +51,14 @@ class BertFusion(BaseModule):
         num_layers: layers taken from the top of the text encoder (3 of BERT-base's 12 as
             VindLU and UMT, 6 as ALBEF).
         single_stream: joint self-attention over text and video instead of cross-attention.
+        fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
+            ``'sdpa'``, fused kernels) in the given layers and the new cross-attention; False
+            uses transformers' ``'eager'`` attention. Independent of the text encoder's
+            choice; same weights.
+        checkpointing: recompute each fusion layer's activations in backward instead of
+            storing them (less memory, about one more forward of compute).
+        compile: ``torch.compile`` this module's forward: True, or a dict of
+            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
         init_cfg: mmengine init config.
     """
 
@@ -64,13 +68,23 @@ class BertFusion(BaseModule):
         video_dims: int,
         num_layers: int = 3,
         single_stream: bool = False,
+        fused_attention: bool = True,
+        checkpointing: bool = False,
+        compile: Union[bool, Dict[str, Any]] = False,
         init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
-        config = text_encoder.bert.config
+        # transformers' attention modules look up their implementation in their config at
+        # every call: the layers taken from the text encoder get this fusion's own config
+        config = copy.deepcopy(text_encoder.bert.config)
+        config._attn_implementation = 'sdpa' if fused_attention else 'eager'
+        self.config = config
         self.embed_dims = config.hidden_size
         self.single_stream = single_stream
+        self.checkpointing = checkpointing
         self.layers = text_encoder.split_layers(num_layers)
+        for layer in self.layers:
+            layer.attention.self.config = config  # type: ignore[union-attr]
         self.video_proj = nn.Linear(video_dims, self.embed_dims)
         if single_stream:
             self.type_embed = nn.Parameter(torch.zeros(2, self.embed_dims))
@@ -87,6 +101,7 @@ class BertFusion(BaseModule):
                     nn.init.zeros_(m.bias)
         if single_stream:
             nn.init.normal_(self.type_embed, std=config.initializer_range)
+        compile_module(self, compile)
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained layers, BERT's init for the new ones)."""
@@ -104,6 +119,8 @@ class BertFusion(BaseModule):
         Returns:
             (B, L, D) fused text tokens; position 0 is the [CLS] summary of the pair.
         """
+        from transformers.masking_utils import create_bidirectional_mask
+
         video = self.video_proj(video_tokens)  # (B, N, D)
         if self.single_stream:
             length = text_tokens.shape[1]
@@ -111,11 +128,27 @@ class BertFusion(BaseModule):
             mask = torch.cat([text_mask, text_mask.new_ones(video.shape[:2])], 1)  # (B, L + N)
         else:
             x, mask = text_tokens, text_mask
-        mask = additive_mask(mask, x.dtype)  # (B, 1, 1, S)
-        # torch types a submodule's attribute as Tensor | Module; BertLayer's parts are modules.
-        for i, layer in enumerate(self.layers):
-            x = layer.attention(x, attention_mask=mask)[0]  # type: ignore[operator]
-            if not self.single_stream:
-                x = self.cross_attention[i](x, encoder_hidden_states=video)[0]
-            x = layer.output(layer.intermediate(x), x)  # type: ignore[operator]
+        # the mask in the form the attention implementation takes: (B, 1, S, S) additive for
+        # 'eager', boolean for 'sdpa'; None when no text is padded
+        mask = create_bidirectional_mask(config=self.config, inputs_embeds=x, attention_mask=mask)
+        run_layer = (
+            functools.partial(checkpoint_call, self._run_layer)
+            if self.checkpointing
+            else self._run_layer
+        )
+        for i in range(len(self.layers)):
+            x = run_layer(i, x, mask, video)
         return x[:, :length] if self.single_stream else x
+
+    def _run_layer(
+        self, index: int, x: torch.Tensor, mask: Optional[torch.Tensor], video: torch.Tensor
+    ) -> torch.Tensor:
+        """Fusion layer ``index``: self-attention over (B, S, D) ``x`` (mask from
+        ``create_bidirectional_mask``), cross-attention to (B, N, D) ``video`` in the
+        cross-attention form, then the MLP; returns (B, S, D)."""
+        # torch types a submodule's attribute as Tensor | Module; BertLayer's parts are modules.
+        layer = self.layers[index]
+        x = layer.attention(x, attention_mask=mask)[0]  # type: ignore[operator]
+        if not self.single_stream:
+            x = self.cross_attention[index](x, encoder_hidden_states=video)[0]
+        return layer.output(layer.intermediate(x), x)  # type: ignore[no-any-return,operator]

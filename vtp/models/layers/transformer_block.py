@@ -15,6 +15,10 @@ class TransformerBlock(nn.Module):
         mlp_ratio: MLP hidden width / D.
         cross_attention: add a cross-attention sub-layer over a context of width D.
         dropout: dropout on attention weights and residual branches.
+        fused_attention: attend with ``F.scaled_dot_product_attention`` (fused kernels; the
+            ``need_weights=False`` path of ``nn.MultiheadAttention``); False forms the
+            (B, heads, L, S) attention weights explicitly (its ``need_weights=True`` path), as
+            a reference. Same parameters either way.
     """
 
     def __init__(
@@ -24,8 +28,10 @@ class TransformerBlock(nn.Module):
         mlp_ratio: float = 4.0,
         cross_attention: bool = False,
         dropout: float = 0.0,
+        fused_attention: bool = True,
     ) -> None:
         super().__init__()
+        self.fused_attention = fused_attention
         self.norm_self = nn.LayerNorm(dims)
         self.self_attn = nn.MultiheadAttention(dims, num_heads, dropout=dropout, batch_first=True)
         if cross_attention:
@@ -62,13 +68,19 @@ class TransformerBlock(nn.Module):
         """
         h = self.norm_self(x)
         x = x + self.drop(
-            self.self_attn(h, h, h, key_padding_mask=padding_mask, need_weights=False)[0]
+            self.self_attn(
+                h, h, h, key_padding_mask=padding_mask, need_weights=not self.fused_attention
+            )[0]
         )
         if self.cross_attn is not None:
             h = self.norm_cross(x)
             x = x + self.drop(
                 self.cross_attn(
-                    h, context, context, key_padding_mask=context_padding_mask, need_weights=False
+                    h,
+                    context,
+                    context,
+                    key_padding_mask=context_padding_mask,
+                    need_weights=not self.fused_attention,
                 )[0]
             )
         # torch types Module.__call__ as returning Any.
