@@ -9,13 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from test_dist_train import free_port
 
 from vtp.registry import DATASETS, MODELS
-from vtp.testing import repo_root, run_tool, write_toy_config
+from vtp.testing import repo_root, run_tool, write_frames, write_toy_config
 from vtp.utils.pretrained import load_state_dict
 
 ROOT = repo_root()
@@ -86,6 +87,12 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
     embeddings, with the missing clip never retrieved and its own caption and clip misses."""
     root = tmp_path / 'root'
     shutil.copytree(corpora_root, root)
+    # Distinct clips (the fixture's are all the same grey ramp): with equal embeddings every
+    # score would tie, and which tied score is larger would be float rounding, not the metric.
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        frames = list(rng.integers(0, 256, (12, 48, 64, 3), dtype=np.uint8))
+        write_frames(root / f'data/msrvtt/videos/video{7000 + i}.mp4', frames, 8)
     toy = write_toy_config(
         tmp_path / 'toy.py', 'configs/retrieval/msrvtt_9k.py', iters=2, ckpt_interval=2
     )
