@@ -115,4 +115,3 @@ def test_training_a_mixed_dataset_needs_the_unshuffled_infinite_sampler(tmp_path
     )
     with pytest.raises(ValueError, match=r"set train_dataloader.sampler=dict\(type='Infinite"):
         runner.build_train_loop(dict(by_epoch=False, max_iters=1))
-

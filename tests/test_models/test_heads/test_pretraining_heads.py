@@ -224,3 +224,24 @@ def test_mlm_without_masked_tokens_is_zero():
     out = head.loss(feats, [])
     assert out['loss_mlm'].item() == 0.0
     out['loss_mlm'].backward()
+
+
+# ------------------------------------------------------------------------------ bf16 autocast
+
+
+def test_heads_return_fp32_losses_under_bf16_autocast():
+    """Under CPU bf16 autocast the encoders, fusion and head layers run in bf16; every loss
+    (and its logits: see the loss tests) comes back fp32 and back-propagates."""
+    heads = dict(
+        itc=MODELS.build(dict(type='ITCHead')),
+        itm=MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS)),
+        mlm=MODELS.build(dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=VOCAB)),
+    )
+    embeds = [F.normalize(torch.randn(4, EMBED), dim=-1).bfloat16() for _ in range(2)]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        feats = make_features(random_ids(), *embeds)
+        assert heads['itm'](feats.text_tokens[:, 0]).dtype == torch.bfloat16  # autocast is on
+        losses = {k: v for head in heads.values() for k, v in head.loss(feats, []).items()}
+    assert {k: v.dtype for k, v in losses.items()} == dict.fromkeys(losses, torch.float32)
+    sum(v for k, v in losses.items() if k.startswith('loss_')).backward()
+    assert heads['itc'].log_logit_scale.grad is not None
