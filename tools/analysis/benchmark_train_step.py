@@ -30,6 +30,7 @@ the peak from ``--peak-tflops`` or the published dense bf16 peak of the GPU.
 
 import argparse
 import copy
+import ctypes
 import gc
 import inspect
 import re
@@ -144,6 +145,17 @@ def build(cfg: Config, arguments: Dict, amp: bool, device: str) -> Tuple:
     if amp:
         optim_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
     return model, build_optim_wrapper(model, optim_cfg)
+
+
+def release_freed_memory(device: str) -> None:
+    """Give what the previous variant freed back to the device or the OS, so that it counts
+    neither for nor against the next one (glibc's ``malloc_trim`` on Linux)."""
+    gc.collect()
+    torch._dynamo.reset()
+    if device.startswith('cuda'):
+        torch.cuda.empty_cache()
+    elif sys.platform == 'linux':
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
 
 
 def rss_kib(field: str) -> int:
@@ -298,10 +310,7 @@ def main() -> None:
     flops, rows = None, []
     for name, variant in variants.items():
         warmup = args.warmup
-        gc.collect()
-        if cuda:
-            torch.cuda.empty_cache()
-        torch._dynamo.reset()
+        release_freed_memory(args.device)
         base_rss = rss_kib('VmRSS') if sys.platform == 'linux' else 0
         model, wrapper = build(cfg, variant['model'], variant['amp'], args.device)
         if flops is None:
