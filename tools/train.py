@@ -23,7 +23,9 @@ def parse_args() -> argparse.Namespace:
         const='auto',
         help='resume from CKPT, or from the newest checkpoint in the work dir',
     )
-    parser.add_argument('--amp', action='store_true', help='mixed precision (bf16 autocast)')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision: bf16 autocast, on GPU or CPU'
+    )
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -2,6 +2,7 @@
 
 import glob
 import json
+import math
 import os
 import os.path as osp
 import signal
@@ -9,6 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import torch
+from mmengine.config import Config
 
 from vtp.testing import read_scalars, repo_root, run_tool, write_toy_config
 
@@ -85,3 +89,17 @@ def test_kill_and_resume_matches_uninterrupted_run(tmp_path: Path, moving_shapes
     full, resumed = final_loss(full_dir), final_loss(killed_dir)
     for key, value in full.items():
         assert abs(resumed[key] - value) <= 1e-5 * max(1.0, abs(value)), (key, resumed, full)
+
+
+def test_train_with_amp_runs_in_bf16_on_cpu(tmp_path: Path, moving_shapes_root: str) -> None:
+    """``--amp`` is bf16 autocast without loss scaling, on CPU as on GPU."""
+    config = write_toy_config(tmp_path / 'toy.py', CONFIG, moving_shapes_root, iters=2)
+    work_dir = tmp_path / 'work'
+    run_tool('tools/train.py', str(config), '--work-dir', str(work_dir), '--amp')
+    dumped = Config.fromfile(str(work_dir / 'toy.py'))
+    assert dumped.optim_wrapper.type == 'AmpOptimWrapper'
+    assert dumped.optim_wrapper.dtype == 'bfloat16'
+    rows = [r for r in read_scalars(str(work_dir)) if 'loss_itc' in r]
+    assert len(rows) == 2 and all(math.isfinite(r['loss']) for r in rows)
+    checkpoint = torch.load(work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)
+    assert 'loss_scaler' not in checkpoint['optimizer']

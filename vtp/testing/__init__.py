@@ -2,8 +2,9 @@
 
 Toy model configs, the contract tests of a fusion encoder, a feature bundle for the heads'
 tests, tiny media files and corpora in their released formats, toy runs of the shipped
-configs. Nothing in ``vtp`` imports this package, and it needs no pytest: fixtures that wrap
-these helpers live in ``tests/conftest.py``. The toy runs need the source checkout (see
+configs, random training batches of any size (also used by the training-step benchmark).
+Nothing in ``vtp`` imports this package, and it needs no pytest: fixtures that wrap these
+helpers live in ``tests/conftest.py``. The toy runs need the source checkout (see
 :func:`repo_root`); the rest works from an installed vtp.
 """
 
@@ -30,6 +31,7 @@ from .corpus_fixtures import (
 )
 from .fusion_contract import FusionContract
 from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
+from .synthetic_batch import synthetic_batch
 from .toy_models import TOY_TEXT, TOY_TEXT_DIMS, TOY_TEXT_VOCAB, TOY_VIDEO, TOY_VIDEO_DIMS
 from .toy_runs import read_scalars, repo_root, run_tool, write_toy_config
 from .video_files import (
@@ -95,6 +97,7 @@ __all__ = [
     'set_decode_time',
     'set_display_matrix',
     'set_sample_count',
+    'synthetic_batch',
     'upright_picture',
     'write_asr_corpus',
     'write_audio_only_mp4',

@@ -73,3 +73,10 @@ def test_training_learns_and_predict_fills_samples():
 def test_output_shape(num_answers):
     head = MODELS.build(dict(type='AnswerHead', in_dims=D, num_answers=num_answers))
     assert head(torch.randn(3, D)).shape == (3, num_answers)
+
+
+def test_loss_is_fp32_under_bf16_autocast():
+    head = MODELS.build(dict(type='AnswerHead', in_dims=D, num_answers=K))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(features(torch.randn(4, 3, D)), samples([0, 4, -1, 2]))
+    assert losses['loss_qa'].dtype == torch.float32

@@ -53,3 +53,11 @@ def test_training_picks_the_true_options():
         optimizer.step()
     assert float(losses['acc_option']) == 100.0
     assert float(losses['loss_option'].detach()) < 0.1
+
+
+def test_loss_is_fp32_under_bf16_autocast():
+    head = MODELS.build(dict(type='OptionMatchingHead', in_dims=D))
+    samples = [VideoTextDataSample(metainfo=dict(label=a)) for a in (2, 0)]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(features(torch.randn(7, 3, D), torch.randn(2, 4, D), [5, 2]), samples)
+    assert losses['loss_option'].dtype == torch.float32

@@ -90,3 +90,21 @@ def test_info_nce_with_a_clip_twice_treats_both_copies_as_positive():
     # distinct clips reduce to the plain (diagonal) loss
     distinct = float(loss(video, text, scale, torch.arange(5)))
     assert math.isclose(distinct, float(loss(video, text, scale)), rel_tol=1e-6)
+
+
+def test_info_nce_logits_and_loss_are_fp32_under_bf16_autocast():
+    """bf16 embeddings from an autocast forward: the logits are computed in fp32 (equal to
+    the fp32 computation on the same values), where a bf16 matmul would be off by ~0.1."""
+    loss = MODELS.build(dict(type='InfoNCELoss'))
+    video, text = unit(8, 16, seed=7).bfloat16(), unit(8, 16, seed=8).bfloat16()
+    scale = torch.tensor(100.0)
+    reference = loss.logits(video.float(), text.float(), scale)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        logits = loss.logits(video, text, scale)
+        value = loss(video, text, scale)
+        bf16_error = (scale * (video @ text.t()) - reference[0]).abs().max()
+    assert [t.dtype for t in logits] == [torch.float32, torch.float32]
+    torch.testing.assert_close(logits, reference)
+    assert value.dtype == torch.float32
+    torch.testing.assert_close(value, loss(video.float(), text.float(), scale))
+    assert bf16_error > 1e-2  # what the fp32 path avoids

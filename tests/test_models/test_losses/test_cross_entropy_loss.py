@@ -30,3 +30,13 @@ def test_cross_entropy_weight_and_ignore_index():
     expected = F.cross_entropy(logits[keep], target[keep])
     torch.testing.assert_close(plain(logits, target), expected)
     torch.testing.assert_close(weighted(logits, target), 2.5 * expected)
+
+
+def test_cross_entropy_of_bf16_logits_is_fp32():
+    logits = torch.randn(6, 4).bfloat16()
+    target = torch.tensor([0, 3, 1, 2, 0, 1])
+    loss = MODELS.build(dict(type='CrossEntropyLoss'))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss(logits, target)
+    assert value.dtype == torch.float32
+    torch.testing.assert_close(value, F.cross_entropy(logits.float(), target))

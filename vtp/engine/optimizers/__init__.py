@@ -1,3 +1,4 @@
+from .amp_optim_wrapper import AmpOptimWrapper
 from .quiet_optim_wrapper_constructor import QuietOptimWrapperConstructor
 
-__all__ = ['QuietOptimWrapperConstructor']
+__all__ = ['AmpOptimWrapper', 'QuietOptimWrapperConstructor']

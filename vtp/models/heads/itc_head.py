@@ -15,6 +15,9 @@ from vtp.structures import VideoTextDataSample, VideoTextFeatures
 class ITCHead(BaseModule):
     """Contrastive alignment of the joint video and text embeddings.
 
+    The temperature is an fp32 parameter, and the loss computes the scaled similarities and
+    their log-softmax in fp32 under autocast too (:meth:`InfoNCELoss.logits`).
+
     Args:
         temperature: initial softmax temperature.
         learnable_temperature: learn the temperature (as a log inverse temperature).

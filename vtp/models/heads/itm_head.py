@@ -75,8 +75,8 @@ class ITMHead(BaseModule):
         blocked[torch.arange(batch), own] = True
 
         def draw(sim: torch.Tensor) -> torch.Tensor:
-            logits = (sim / self.negative_temperature).masked_fill(blocked, float('-inf'))
-            return torch.multinomial(logits.softmax(dim=1).float(), 1).squeeze(1)  # (B,)
+            logits = (sim.float() / self.negative_temperature).masked_fill(blocked, float('-inf'))
+            return torch.multinomial(logits.softmax(dim=1), 1).squeeze(1)  # (B,)
 
         return draw(video_embed @ all_text.t()), draw(text_embed @ all_video.t())
 

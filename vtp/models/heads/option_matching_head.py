@@ -32,7 +32,9 @@ class OptionMatchingHead(ITMHead):
         fused = feats.fuse(feats.text_tokens, feats.text_mask, feats.video_tokens[owner])[
             :, 0
         ]  # (sum K, D)
-        margins = torch.split(self.match_margin(fused), counts.tolist())
+        margins = torch.split(
+            self.match_margin(fused).float(), counts.tolist()
+        )  # fp32 under autocast
         answers = [int(s.label) for s in data_samples]
         losses = [-margin.log_softmax(0)[answer] for margin, answer in zip(margins, answers)]
         correct = [int(margin.argmax()) == answer for margin, answer in zip(margins, answers)]

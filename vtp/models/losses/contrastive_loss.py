@@ -1,6 +1,6 @@
 """Symmetric InfoNCE between paired video and text embeddings (CLIP, https://arxiv.org/abs/2103.00020)."""
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +30,30 @@ class InfoNCELoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
+    def logits(
+        self, video_embed: torch.Tensor, text_embed: torch.Tensor, logit_scale: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Scaled similarities of the local pairs with the global batch, in fp32.
+
+        Computed in fp32 whatever the autocast state: bf16 rounds a cosine in [0.5, 1) to a
+        multiple of 2^-9, an error of up to 0.1 in a logit at an inverse temperature of 100.
+
+        Args:
+            video_embed: (B, D) L2-normalised local video embeddings.
+            text_embed: (B, D) L2-normalised local text embeddings, row i paired with video i.
+            logit_scale: () inverse temperature (already exponentiated).
+
+        Returns:
+            logits_v2t: (B, W*B) fp32 logits of each local video against every text.
+            logits_t2v: (B, W*B) fp32 logits of each local text against every video.
+        """
+        with torch.autocast(video_embed.device.type, enabled=False):
+            video_embed, text_embed = video_embed.float(), text_embed.float()
+            all_video = all_gather_with_grad(video_embed)  # (W*B, D)
+            all_text = all_gather_with_grad(text_embed)  # (W*B, D)
+            scale = logit_scale.float()
+            return scale * video_embed @ all_text.t(), scale * text_embed @ all_video.t()
+
     def forward(
         self,
         video_embed: torch.Tensor,
@@ -37,7 +61,7 @@ class InfoNCELoss(nn.Module):
         logit_scale: torch.Tensor,
         clip_ids: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
-        """Compute the loss.
+        """Compute the loss (in fp32, see :meth:`logits`).
 
         Args:
             video_embed: (B, D) L2-normalised local video embeddings.
@@ -46,17 +70,14 @@ class InfoNCELoss(nn.Module):
             clip_ids: (B,) identity of each pair's clip; None treats all pairs as distinct.
 
         Returns:
-            () the weighted loss.
+            () the weighted fp32 loss.
         """
-        all_video = all_gather_with_grad(video_embed)  # (W*B, D)
-        all_text = all_gather_with_grad(text_embed)  # (W*B, D)
+        logits_v2t, logits_t2v = self.logits(video_embed, text_embed, logit_scale)  # (B, W*B)
         batch = video_embed.shape[0]
-        logits_v2t = logit_scale * video_embed @ all_text.t()  # (B, W*B)
-        logits_t2v = logit_scale * text_embed @ all_video.t()  # (B, W*B)
         if clip_ids is None:
             targets = torch.arange(batch, device=video_embed.device) + get_rank() * batch
         else:
             same = clip_ids[:, None] == all_gather_no_grad(clip_ids)[None]  # (B, W*B)
-            targets = same.to(logits_v2t.dtype) / same.sum(1, keepdim=True)
+            targets = same.float() / same.sum(1, keepdim=True)
         loss = (F.cross_entropy(logits_v2t, targets) + F.cross_entropy(logits_t2v, targets)) / 2
         return self.loss_weight * loss

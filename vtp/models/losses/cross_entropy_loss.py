@@ -9,7 +9,8 @@ from vtp.registry import MODELS
 
 @MODELS.register_module()
 class CrossEntropyLoss(nn.Module):
-    """Mean cross-entropy over the targets that are not ``ignore_index``.
+    """Mean cross-entropy over the targets that are not ``ignore_index``, computed in fp32
+    (bf16 or fp16 logits from an autocast forward are cast up first).
 
     Args:
         loss_weight: factor on the loss.
@@ -29,8 +30,9 @@ class CrossEntropyLoss(nn.Module):
             target: (M,) class indices, ``ignore_index`` where there is no target.
 
         Returns:
-            () the weighted loss; 0 (with gradient) when every target is ignored.
+            () the weighted fp32 loss; 0 (with gradient) when every target is ignored.
         """
+        logits = logits.float()
         if not (target != self.ignore_index).any():
             return logits.sum() * 0.0
         return self.loss_weight * F.cross_entropy(logits, target, ignore_index=self.ignore_index)

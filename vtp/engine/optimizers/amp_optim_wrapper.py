@@ -1,0 +1,76 @@
+"""Mixed-precision training on CUDA and on CPU: autocast to bf16 (default) or fp16."""
+
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator
+
+import torch
+from mmengine.device import get_device
+from mmengine.optim import OptimWrapper
+from torch import nn
+
+from vtp.registry import OPTIM_WRAPPERS
+
+DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
+
+
+@OPTIM_WRAPPERS.register_module()
+class AmpOptimWrapper(OptimWrapper):
+    """mmengine's ``OptimWrapper`` with the forward pass under ``torch.autocast``.
+
+    In vtp's scope this replaces mmengine's ``AmpOptimWrapper``, which refuses to build without
+    a GPU and scales the loss even in bf16. Parameters, gradients and the optimizer state stay
+    fp32; matrix products run in ``dtype``; the heads compute their losses and logits in fp32.
+    bf16 keeps fp32's exponent range, so its gradients need no loss scaling; fp16 (for GPUs
+    without bf16, such as V100 and T4) uses dynamic loss scaling (``torch.amp.GradScaler``),
+    whose state is saved with the optimizer's.
+
+    Args:
+        dtype: ``'bfloat16'`` or ``'float16'``.
+        **kwargs: the arguments of ``OptimWrapper`` (``optimizer``, ``clip_grad``, ...).
+    """
+
+    def __init__(self, dtype: str = 'bfloat16', **kwargs: Any) -> None:
+        if dtype not in DTYPES:
+            raise ValueError(f'optim_wrapper.dtype must be one of {list(DTYPES)}, got {dtype!r}')
+        super().__init__(**kwargs)
+        self.cast_dtype = DTYPES[dtype]
+        self.loss_scaler = torch.amp.GradScaler(get_device()) if dtype == 'float16' else None
+
+    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
+        """Back-propagate ``loss`` (scaled first in fp16)."""
+        if self.loss_scaler is not None:
+            loss = self.loss_scaler.scale(loss)
+        super().backward(loss, **kwargs)
+
+    def step(self, **kwargs: Any) -> None:
+        """Clip (on unscaled gradients) and update; in fp16 skip a step whose gradients
+        overflowed and adapt the scale."""
+        if self.loss_scaler is None:
+            super().step(**kwargs)
+            return
+        if self.clip_grad_kwargs:
+            self.loss_scaler.unscale_(self.optimizer)
+            self._clip_grad()
+        self.loss_scaler.step(self.optimizer, **kwargs)
+        self.loss_scaler.update()
+
+    def state_dict(self) -> Dict[str, Any]:
+        """The optimizer's state, plus ``loss_scaler`` in fp16."""
+        state: Dict[str, Any] = super().state_dict()
+        if self.loss_scaler is not None:
+            state['loss_scaler'] = self.loss_scaler.state_dict()
+        return state
+
+    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+        """Load the optimizer's state, and the loss scale in fp16 (a bf16 run ignores it)."""
+        scaler_state = state_dict.pop('loss_scaler', None)
+        if self.loss_scaler is not None and scaler_state is not None:
+            self.loss_scaler.load_state_dict(scaler_state)
+        super().load_state_dict(state_dict)
+
+    @contextmanager
+    def optim_context(self, model: nn.Module) -> Iterator[None]:
+        """Autocast to ``dtype`` on the device of the model's parameters."""
+        device_type = next(model.parameters()).device.type
+        with super().optim_context(model), torch.autocast(device_type, dtype=self.cast_dtype):
+            yield
