@@ -32,7 +32,14 @@ from .corpus_fixtures import (
 from .fusion_contract import FusionContract
 from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
 from .synthetic_batch import synthetic_batch
-from .toy_models import TOY_TEXT, TOY_TEXT_DIMS, TOY_TEXT_VOCAB, TOY_VIDEO, TOY_VIDEO_DIMS
+from .toy_models import (
+    TOY_TEXT,
+    TOY_TEXT_DIMS,
+    TOY_TEXT_VOCAB,
+    TOY_VIDEO,
+    TOY_VIDEO_DIMS,
+    toy_pretrainer,
+)
 from .toy_runs import read_scalars, repo_root, run_tool, write_toy_config
 from .video_files import (
     BAND,
@@ -98,6 +105,7 @@ __all__ = [
     'set_display_matrix',
     'set_sample_count',
     'synthetic_batch',
+    'toy_pretrainer',
     'upright_picture',
     'write_asr_corpus',
     'write_audio_only_mp4',

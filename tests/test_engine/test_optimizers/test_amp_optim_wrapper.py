@@ -11,7 +11,12 @@ from torch import nn
 import vtp.models  # noqa: F401  (fills the registries)
 from vtp.engine.optimizers import AmpOptimWrapper
 from vtp.registry import MODELS, OPTIM_WRAPPERS
-from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS, synthetic_batch
+from vtp.testing import (
+    TOY_TEXT,
+    TOY_VIDEO,
+    synthetic_batch,
+    toy_pretrainer,
+)
 
 
 def build(dtype: Optional[str] = None, model: Optional[nn.Module] = None, **kwargs):
@@ -56,24 +61,7 @@ def toy_model() -> nn.Module:
     """The toy pre-training model without dropout, so that both runs draw the same numbers."""
     text = {**TOY_TEXT, 'config': dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)}
     model = MODELS.build(
-        dict(
-            type='VideoTextPretrainer',
-            video_encoder={**TOY_VIDEO, 'drop_path_rate': 0.0},
-            text_encoder=text,
-            fusion=dict(
-                type='CrossAttentionFusion',
-                text_dims=TOY_TEXT_DIMS,
-                video_dims=TOY_VIDEO_DIMS,
-                num_layers=1,
-                num_heads=2,
-            ),
-            heads=dict(
-                itc=dict(type='ITCHead'),
-                itm=dict(type='ITMHead', in_dims=TOY_TEXT_DIMS),
-                mlm=dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=30522),
-            ),
-            embed_dim=16,
-        )
+        toy_pretrainer(video_encoder={**TOY_VIDEO, 'drop_path_rate': 0.0}, text_encoder=text)
     )
     model.init_weights()
     return model

@@ -6,33 +6,10 @@ from mmengine.dataset import pseudo_collate
 from mmengine.structures import BaseDataElement
 
 from vtp.registry import MODELS
-from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS
+from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS, TOY_VIDEO, TOY_VIDEO_DIMS, toy_pretrainer
 
 VOCAB, EMBED, LENGTH = 30522, 16, 8
 LOSS_KEYS = {'loss_itc', 'logit_scale', 'loss_itm', 'acc_itm', 'loss_mlm', 'acc_mlm'}
-
-
-def model_cfg(**overrides) -> dict:
-    cfg = dict(
-        type='VideoTextPretrainer',
-        video_encoder=TOY_VIDEO,
-        text_encoder=TOY_TEXT,
-        fusion=dict(
-            type='CrossAttentionFusion',
-            text_dims=TOY_TEXT_DIMS,
-            video_dims=TOY_VIDEO_DIMS,
-            num_layers=1,
-            num_heads=2,
-        ),
-        heads=dict(
-            itc=dict(type='ITCHead'),
-            itm=dict(type='ITMHead', in_dims=TOY_TEXT_DIMS),
-            mlm=dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=VOCAB),
-        ),
-        embed_dim=EMBED,
-    )
-    cfg.update(overrides)
-    return cfg
 
 
 def text_tensors(num_captions: int, gen: torch.Generator) -> dict:
@@ -63,7 +40,7 @@ def collated_batch(batch: int = 3, captions=None, seed: int = 0) -> dict:
 
 
 def test_loss_keys_and_every_parameter_gets_a_gradient():
-    model = MODELS.build(model_cfg())
+    model = MODELS.build(toy_pretrainer())
     model.init_weights()
     data = model.data_preprocessor(collated_batch(3), training=True)
     losses = model(**data, mode='loss')
@@ -78,7 +55,7 @@ def test_loss_keys_and_every_parameter_gets_a_gradient():
 
 
 def test_predict_sets_embeddings_per_sample():
-    model = MODELS.build(model_cfg(test_cfg=dict(reverse_probe=True))).eval()
+    model = MODELS.build(toy_pretrainer(test_cfg=dict(reverse_probe=True))).eval()
     data = model.data_preprocessor(collated_batch(captions=[2, 1, 3]))
     with torch.no_grad():
         samples = model(**data, mode='predict')
@@ -97,7 +74,7 @@ def test_predict_sets_embeddings_per_sample():
 
 
 def test_predict_without_reverse_probe():
-    model = MODELS.build(model_cfg()).eval()
+    model = MODELS.build(toy_pretrainer()).eval()
     data = model.data_preprocessor(collated_batch(captions=[1, 2]))
     with torch.no_grad():
         samples = model(**data, mode='predict')
@@ -105,7 +82,7 @@ def test_predict_without_reverse_probe():
 
 
 def test_tensor_mode_returns_video_and_text_embeddings():
-    model = MODELS.build(model_cfg()).eval()
+    model = MODELS.build(toy_pretrainer()).eval()
     data = model.data_preprocessor(collated_batch(captions=[2, 1]))
     with torch.no_grad():
         out = model(**data, mode='tensor')
@@ -116,7 +93,7 @@ def test_tensor_mode_returns_video_and_text_embeddings():
 
 
 def test_bad_mode_raises():
-    model = MODELS.build(model_cfg())
+    model = MODELS.build(toy_pretrainer())
     data = model.data_preprocessor(collated_batch(2))
     with pytest.raises(RuntimeError, match='invalid mode'):
         model(**data, mode='train')
@@ -124,7 +101,7 @@ def test_bad_mode_raises():
 
 def test_duplicate_loss_keys_raise():
     model = MODELS.build(
-        model_cfg(heads=dict(itc=dict(type='ITCHead'), itc_again=dict(type='ITCHead')))
+        toy_pretrainer(heads=dict(itc=dict(type='ITCHead'), itc_again=dict(type='ITCHead')))
     )
     data = model.data_preprocessor(collated_batch(2), training=True)
     with pytest.raises(KeyError, match='loss_itc'):
@@ -140,11 +117,11 @@ def test_fusion_width_must_match_text_encoder():
         num_heads=2,
     )
     with pytest.raises(ValueError, match='48'):
-        MODELS.build(model_cfg(fusion=fusion))
+        MODELS.build(toy_pretrainer(fusion=fusion))
 
 
 def test_heads_needing_fusion_fail_clearly_without_it():
-    model = MODELS.build(model_cfg(fusion=None))
+    model = MODELS.build(toy_pretrainer(fusion=None))
     data = model.data_preprocessor(collated_batch(2), training=True)
     with pytest.raises(RuntimeError, match='fusion'):
         model(**data, mode='loss')
@@ -152,14 +129,14 @@ def test_heads_needing_fusion_fail_clearly_without_it():
 
 def test_modules_can_be_passed_built():
     text_encoder = MODELS.build(TOY_TEXT)
-    model = MODELS.build(model_cfg(text_encoder=text_encoder))
+    model = MODELS.build(toy_pretrainer(text_encoder=text_encoder))
     assert model.text_encoder is text_encoder
 
 
 def test_a_few_steps_reduce_the_loss():
     torch.manual_seed(0)
     model = MODELS.build(
-        model_cfg(
+        toy_pretrainer(
             video_encoder=dict(TOY_VIDEO, drop_path_rate=0.0),
             text_encoder=dict(
                 TOY_TEXT, config=dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
@@ -199,7 +176,7 @@ def test_a_few_steps_reduce_the_loss():
 def test_choose_options_by_similarity_and_matching_score():
     """5 options per clip: the choice is the argmax of itc x similarity + itm x matching."""
     test_cfg = dict(task='multiple_choice', option_weights=dict(itc=1.0, itm=0.5))
-    model = MODELS.build(model_cfg(test_cfg=test_cfg))
+    model = MODELS.build(toy_pretrainer(test_cfg=test_cfg))
     model.eval()
     data = model.data_preprocessor(collated_batch(2, captions=[5, 5]), training=False)
     with torch.no_grad():
@@ -223,7 +200,7 @@ def test_choose_options_by_similarity_and_matching_score():
 def test_qa_task_answers_instead_of_embedding():
     heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
     test_cfg = dict(task='qa', answer_head='qa')
-    model = MODELS.build(model_cfg(heads=heads, embed_dim=None, test_cfg=test_cfg))
+    model = MODELS.build(toy_pretrainer(heads=heads, embed_dim=None, test_cfg=test_cfg))
     assert model.video_proj is None and model.text_proj is None
     model.eval()
     data = model.data_preprocessor(collated_batch(3), training=False)
@@ -235,7 +212,7 @@ def test_qa_task_answers_instead_of_embedding():
 
 def test_retrieval_without_joint_space_names_embed_dim():
     heads = dict(qa=dict(type='AnswerHead', in_dims=TOY_TEXT_DIMS, num_answers=7))
-    model = MODELS.build(model_cfg(heads=heads, embed_dim=None)).eval()
+    model = MODELS.build(toy_pretrainer(heads=heads, embed_dim=None)).eval()
     data = model.data_preprocessor(collated_batch(2), training=False)
     with torch.no_grad(), pytest.raises(ValueError, match=r"task='retrieval' .* model.embed_dim"):
         model(**data, mode='predict')
@@ -243,7 +220,7 @@ def test_retrieval_without_joint_space_names_embed_dim():
 
 @pytest.mark.parametrize('mode', ['loss', 'predict'])
 def test_loss_and_predict_need_the_data_samples(mode):
-    model = MODELS.build(model_cfg())
+    model = MODELS.build(toy_pretrainer())
     with pytest.raises(ValueError, match=f"mode='{mode}' needs the data_samples"):
         model(inputs={}, mode=mode)
 
@@ -259,11 +236,11 @@ def test_loss_and_predict_need_the_data_samples(mode):
 def test_test_cfg_is_validated_at_construction(test_cfg, match):
     """The settings themselves (``PredictSettings``) and the heads they name."""
     with pytest.raises(ValueError, match=match):
-        MODELS.build(model_cfg(test_cfg=test_cfg))
+        MODELS.build(toy_pretrainer(test_cfg=test_cfg))
 
 
 def test_retrieval_is_the_default_task():
-    model = MODELS.build(model_cfg())
+    model = MODELS.build(toy_pretrainer())
     assert model.test_cfg.task == 'retrieval' and model.test_cfg.rerank_topk == 0
     model.eval()
     data = model.data_preprocessor(collated_batch(2, captions=[1, 3]), training=False)
