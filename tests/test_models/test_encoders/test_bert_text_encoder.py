@@ -145,6 +145,22 @@ def test_frozen_layers_freeze_embeddings_and_lower_layers():
     assert all(p.requires_grad for p in MODELS.build(TOY_TEXT).parameters())
 
 
+def test_frozen_parts_stay_in_eval_mode_and_build_no_graph():
+    encoder = MODELS.build({**TOY_TEXT, 'frozen_layers': 1})
+    keys = set(MODELS.build(TOY_TEXT).state_dict())
+    assert set(encoder.state_dict()) == keys  # nothing registered twice
+    encoder.train()
+    assert not encoder.bert.embeddings.training and not encoder.bert.encoder.layer[0].training
+    assert encoder.bert.encoder.layer[1].training
+    ids = torch.randint(1000, 2000, (2, 5))
+    mask = torch.ones_like(ids)
+    everything = MODELS.build({**TOY_TEXT, 'frozen_layers': 2}).train()
+    tokens, _ = everything(ids, mask)
+    assert not tokens.requires_grad  # no autograd graph through frozen layers
+    # no dropout in frozen parts: a fully frozen encoder is deterministic while training
+    torch.testing.assert_close(everything(ids, mask)[0], tokens, rtol=0, atol=0)
+
+
 def build_pair(**kwargs):
     """A toy encoder without ``kwargs`` and one with them, with the same weights."""
     reference = MODELS.build(TOY_TEXT)

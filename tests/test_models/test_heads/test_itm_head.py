@@ -88,3 +88,40 @@ def test_model_without_joint_embeddings_is_an_error_naming_embed_dim():
     feats.video_embed = feats.text_embed = None
     with pytest.raises(ValueError, match='model.embed_dim'):
         head.loss(feats, [])
+
+
+def test_num_pairs_matches_a_subset_with_the_same_negatives():
+    # with one seed the negatives drawn for the first pairs are the same; the head then fuses
+    # 3 x num_pairs pairs whose logits are those rows of the full head's
+    fusion = MODELS.build(
+        dict(
+            type='CrossAttentionFusion',
+            text_dims=TOY_TEXT_DIMS,
+            video_dims=24,
+            num_layers=1,
+            num_heads=2,
+        )
+    ).eval()
+    batch, n = 6, 2
+    feats = make_features(random_ids(batch=batch), fusion=fusion)
+    fused_pairs = []
+
+    def counting_fuse(text, mask, video):
+        fused_pairs.append(text.shape[0])
+        return fusion(text, mask, video)
+
+    feats.fuse = counting_fuse
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    logits = []
+    head.classifier.register_forward_hook(lambda module, args, out: logits.append(out))
+    for num_pairs in (None, n):
+        head.num_pairs = num_pairs
+        feats._fused_positives.clear()
+        torch.manual_seed(0)
+        head.loss(feats, [])
+    assert fused_pairs == [batch, 2 * batch, n, 2 * n]
+    full, subset = logits
+    rows = torch.cat([torch.arange(n) + k * batch for k in range(3)])
+    torch.testing.assert_close(subset, full[rows])
+    with pytest.raises(ValueError, match='num_pairs'):
+        MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, num_pairs=0))

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from vtp.registry import MODELS
@@ -46,3 +47,24 @@ def test_without_masked_tokens_is_zero():
     out = head.loss(feats, [])
     assert out['loss_mlm'].item() == 0.0
     out['loss_mlm'].backward()
+
+
+def test_num_samples_predicts_the_first_samples_only():
+    text_encoder = MODELS.build(TOY_TEXT).eval()
+    feats = make_features(random_ids(batch=5), text_encoder=text_encoder)
+    feats.fuse.eval()
+    head = MODELS.build(dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=TOY_TEXT_VOCAB))
+    logits = []
+    head.transform.register_forward_hook(lambda module, args, out: logits.append(out))
+    head.loss(feats, [])
+    head.num_samples = 2
+    head.loss(feats, [])
+    full, subset = logits
+    # every text has its token 1 masked, the last text also token 2: the first two texts
+    # give the first two masked positions of the full batch
+    assert subset.shape[0] == 2 and full.shape[0] == 6
+    torch.testing.assert_close(subset, full[:2])
+    with pytest.raises(ValueError, match='num_samples'):
+        MODELS.build(
+            dict(type='MLMHead', in_dims=TOY_TEXT_DIMS, vocab_size=TOY_TEXT_VOCAB, num_samples=0)
+        )

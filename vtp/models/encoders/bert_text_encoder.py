@@ -5,7 +5,7 @@ from a config for random init. The adapter stays small: vtp depends on transform
 copying BERT.
 """
 
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import MMLogger
@@ -50,7 +50,8 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             ``'mean'`` (mean of the real tokens, as sentence-transformers models such as
             all-MiniLM-L6-v2 are trained).
         frozen_layers: freeze the embeddings and the first ``frozen_layers`` transformer
-            layers (-1: train everything; 0: freeze only the embeddings).
+            layers (-1: train everything; 0: freeze only the embeddings). Frozen parts stay in
+            eval mode (no dropout) while the model trains, and build no autograd graph.
         fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
             ``attn_implementation='sdpa'``, fused kernels); False uses transformers' ``'eager'``
             attention, which forms every (heads, L, L) attention matrix. Same weights.
@@ -108,12 +109,24 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         finally:
             hf_logging.set_verbosity(verbosity)
         self.embed_dims = self.bert.config.hidden_size
-        if frozen_layers >= 0:
-            for module in [self.bert.embeddings, *self.bert.encoder.layer[:frozen_layers]]:
-                module.requires_grad_(False)
+        # a plain list: the modules stay registered (and in the state dict) under self.bert only
+        self._frozen: List[nn.Module] = (
+            [self.bert.embeddings, *self.bert.encoder.layer[:frozen_layers]]
+            if frozen_layers >= 0
+            else []
+        )
+        for module in self._frozen:
+            module.requires_grad_(False)
         if checkpointing:
             checkpoint_modules(self.bert.encoder.layer)
         compile_module(self, compile)
+
+    def train(self, mode: bool = True) -> 'BertTextEncoder':
+        """Set the training mode; frozen parts stay in eval mode."""
+        super().train(mode)
+        for module in self._frozen:
+            module.eval()
+        return self
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""

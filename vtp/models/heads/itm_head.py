@@ -25,6 +25,9 @@ class ITMHead(BaseModule):
     Args:
         in_dims: width D of the fused tokens.
         negative_temperature: temperature of the hard-negative sampling distribution.
+        num_pairs: match only the first ``num_pairs`` local pairs (the batch is shuffled, so a
+            random subset), still drawing their negatives from the whole global batch: the
+            head's fusion cost (3 pairs each) scales with it. None: every pair.
         loss: config of the classification loss.
         init_cfg: mmengine init config.
     """
@@ -33,12 +36,16 @@ class ITMHead(BaseModule):
         self,
         in_dims: int,
         negative_temperature: float = 0.07,
+        num_pairs: Optional[int] = None,
         loss: Dict[str, Any] = dict(type='CrossEntropyLoss'),
         init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        if num_pairs is not None and num_pairs < 1:
+            raise ValueError(f'ITMHead: num_pairs must be None or at least 1, got {num_pairs}')
         self.classifier = nn.Linear(in_dims, 2)
         self.negative_temperature = negative_temperature
+        self.num_pairs = num_pairs
         self.loss_module = MODELS.build(loss)
 
     def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
@@ -85,18 +92,24 @@ class ITMHead(BaseModule):
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itm`` and the diagnostic ``acc_itm`` (percent)."""
         neg_text, neg_video = self._sample_negatives(feats)
+        batch = feats.video_tokens.shape[0]
+        n = batch if self.num_pairs is None else min(self.num_pairs, batch)
         all_text_tokens = all_gather_with_grad(feats.text_tokens)  # (W*B, L, D)
         all_text_mask = all_gather_no_grad(feats.text_mask)  # (W*B, L)
         all_video_tokens = all_gather_with_grad(feats.video_tokens)  # (W*B, N, Dv)
+        text_tokens, text_mask = feats.text_tokens[:n], feats.text_mask[:n]
+        video_tokens = feats.video_tokens[:n]
+        if n == batch:  # every positive: the fusion shared with other heads
+            positives = feats.fused_positives[:, 0]
+        else:
+            positives = feats.fuse(text_tokens, text_mask, video_tokens)[:, 0]
         neg_fused = feats.fuse(
-            torch.cat([all_text_tokens[neg_text], feats.text_tokens]),  # (2B, L, D)
-            torch.cat([all_text_mask[neg_text], feats.text_mask]),
-            torch.cat([feats.video_tokens, all_video_tokens[neg_video]]),
-        )  # (2B, N, Dv)
-        cls = torch.cat([feats.fused_positives[:, 0], neg_fused[:, 0]])  # (3B, D)
-        logits = self(cls)  # (3B, 2)
-        batch = feats.video_tokens.shape[0]
-        labels = torch.zeros(3 * batch, dtype=torch.long, device=logits.device)
-        labels[:batch] = 1
+            torch.cat([all_text_tokens[neg_text[:n]], text_tokens]),  # (2n, L, D)
+            torch.cat([all_text_mask[neg_text[:n]], text_mask]),
+            torch.cat([video_tokens, all_video_tokens[neg_video[:n]]]),
+        )  # (2n, N, Dv)
+        logits = self(torch.cat([positives, neg_fused[:, 0]]))  # (3n, 2)
+        labels = torch.zeros(3 * n, dtype=torch.long, device=logits.device)
+        labels[:n] = 1
         acc = (logits.argmax(1) == labels).float().mean() * 100
         return dict(loss_itm=self.loss_module(logits, labels), acc_itm=acc.detach())

@@ -22,6 +22,9 @@ class MLMHead(BaseModule):
     Args:
         in_dims: width D of the fused tokens (= the word embedding width).
         vocab_size: vocabulary size of the tied word embeddings.
+        num_samples: predict the masked tokens of only the first ``num_samples`` local samples
+            (the batch is shuffled, so a random subset): the cost of re-encoding and fusing
+            the masked texts scales with it. None: every sample.
         loss: config of the classification loss (``ignore_index`` marks unmasked tokens).
         init_cfg: mmengine init config.
     """
@@ -30,10 +33,14 @@ class MLMHead(BaseModule):
         self,
         in_dims: int,
         vocab_size: int,
+        num_samples: Optional[int] = None,
         loss: Dict[str, Any] = dict(type='CrossEntropyLoss'),
         init_cfg: Optional[Dict[str, Any]] = None,
     ) -> None:
         super().__init__(init_cfg=init_cfg)
+        if num_samples is not None and num_samples < 1:
+            raise ValueError(f'MLMHead: num_samples must be None or at least 1, got {num_samples}')
+        self.num_samples = num_samples
         self.transform = nn.Sequential(
             nn.Linear(in_dims, in_dims), nn.GELU(), nn.LayerNorm(in_dims)
         )
@@ -48,9 +55,11 @@ class MLMHead(BaseModule):
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_mlm`` and the diagnostic ``acc_mlm`` (percent of masked tokens)."""
-        labels = feats.inputs['mlm_labels']  # (B, L), -100 where not masked
-        tokens, _ = feats.encode_text(feats.inputs['mlm_input_ids'], feats.text_mask)
-        fused = feats.fuse(tokens, feats.text_mask, feats.video_tokens)  # (B, L, D)
+        n = self.num_samples  # None slices every sample
+        labels = feats.inputs['mlm_labels'][:n]  # (n, L), -100 where not masked
+        text_mask = feats.text_mask[:n]
+        tokens, _ = feats.encode_text(feats.inputs['mlm_input_ids'][:n], text_mask)
+        fused = feats.fuse(tokens, text_mask, feats.video_tokens[:n])  # (n, L, D)
         selected = labels != self.loss_module.ignore_index
         logits = self(fused[selected], feats.word_embeddings)  # (M, vocab)
         target = labels[selected]
