@@ -14,7 +14,7 @@ train_pipeline = (
 test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack
 
 train_dataloader = dict(
-    num_workers=2,
+    _base_.train_loader,
     dataset=dict(
         type='WebVidDataset',
         data_root=_base_.data_root,

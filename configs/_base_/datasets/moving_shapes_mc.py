@@ -9,7 +9,7 @@ mc_train = dict(
     data_prefix=dict(video='videos'),
     pipeline=_base_.read_train + _base_.crop_train + _base_.flip + _base_.tokenize + _base_.pack,
 )
-train_dataloader = dict(batch_size=8, num_workers=2, dataset=mc_train)
+train_dataloader = dict(_base_.train_loader, batch_size=8, dataset=mc_train)
 val_dataloader = dict(
     num_workers=2,
     dataset=dict(

