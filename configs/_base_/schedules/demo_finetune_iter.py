@@ -6,7 +6,8 @@ train_cfg = dict(max_iters=300)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     dtype='bfloat16',
-    optimizer=dict(lr=2e-4), paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.2)})
+    optimizer=dict(lr=2e-4),
+    paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.2)}),
 )
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
