@@ -25,8 +25,8 @@ class ITMHead(BaseModule):
     Args:
         in_dims: width D of the fused tokens.
         negative_temperature: temperature of the hard-negative sampling distribution.
-        num_pairs: match only the first ``num_pairs`` local pairs (the batch is shuffled, so a
-            random subset), still drawing their negatives from the whole global batch: the
+        num_pairs: match only the first ``num_pairs`` local pairs (a random subset when the
+            sampler shuffles), still drawing their negatives from the whole global batch: the
             head's fusion cost (3 pairs each) scales with it. None: every pair.
         loss: config of the classification loss.
         init_cfg: mmengine init config.

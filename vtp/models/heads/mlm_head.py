@@ -23,8 +23,8 @@ class MLMHead(BaseModule):
         in_dims: width D of the fused tokens (= the word embedding width).
         vocab_size: vocabulary size of the tied word embeddings.
         num_samples: predict the masked tokens of only the first ``num_samples`` local samples
-            (the batch is shuffled, so a random subset): the cost of re-encoding and fusing
-            the masked texts scales with it. None: every sample.
+            (a random subset when the sampler shuffles): the cost of re-encoding and fusing the
+            masked texts scales with it. None: every sample.
         loss: config of the classification loss (``ignore_index`` marks unmasked tokens).
         init_cfg: mmengine init config.
     """
