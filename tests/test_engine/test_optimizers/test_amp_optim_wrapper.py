@@ -60,7 +60,15 @@ def test_cpu_without_native_bf16_is_named_once_in_the_log(monkeypatch, native):
         assert warnings == []
     else:
         assert len(warnings) == 1 and 'no native bf16' in warnings[0]
-        assert "optim_wrapper.type='OptimWrapper'" in warnings[0]
+        assert 'optim_wrapper.dtype=float32' in warnings[0]
+
+
+def test_float32_turns_autocast_off():
+    model = nn.Linear(4, 2)
+    wrapper = build('float32', model)
+    assert wrapper.loss_scaler is None
+    with wrapper.optim_context(model):
+        assert model(torch.randn(3, 4)).dtype == torch.float32
 
 
 def test_fp16_scales_the_loss_and_saves_the_scale():
@@ -74,7 +82,9 @@ def test_fp16_scales_the_loss_and_saves_the_scale():
 
 
 def test_unknown_dtype_names_the_key_and_the_choices():
-    with pytest.raises(ValueError, match=r"optim_wrapper.dtype .*'bfloat16', 'float16'.*'fp8'"):
+    with pytest.raises(
+        ValueError, match=r"optim_wrapper.dtype .*'bfloat16', 'float16', 'float32'.*'fp8'"
+    ):
         build('fp8')
 
 

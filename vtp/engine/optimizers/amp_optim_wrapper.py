@@ -11,7 +11,7 @@ from torch import nn
 
 from vtp.registry import OPTIM_WRAPPERS
 
-DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16}
+DTYPES = {'bfloat16': torch.bfloat16, 'float16': torch.float16, 'float32': torch.float32}
 
 
 def native_cpu_bf16() -> bool:
@@ -34,7 +34,8 @@ class AmpOptimWrapper(OptimWrapper):
     than fp32: the first step says so in the log.
 
     Args:
-        dtype: ``'bfloat16'`` or ``'float16'``.
+        dtype: ``'bfloat16'``, ``'float16'``, or ``'float32'`` (no autocast: a config that
+            sets this wrapper trains in full precision with ``optim_wrapper.dtype=float32``).
         **kwargs: the arguments of ``OptimWrapper`` (``optimizer``, ``clip_grad``, ...).
     """
 
@@ -89,7 +90,10 @@ class AmpOptimWrapper(OptimWrapper):
                 MMLogger.get_current_instance().warning(
                     'AmpOptimWrapper: this CPU has no native bf16 (AVX512-BF16 or AMX), so '
                     'autocast emulates it and may be slower than fp32; set '
-                    "optim_wrapper.type='OptimWrapper' to train in fp32"
+                    'optim_wrapper.dtype=float32 to train in fp32'
                 )
-        with super().optim_context(model), torch.autocast(device_type, dtype=self.cast_dtype):
+        autocast = torch.autocast(
+            device_type, dtype=self.cast_dtype, enabled=self.cast_dtype != torch.float32
+        )
+        with super().optim_context(model), autocast:
             yield
