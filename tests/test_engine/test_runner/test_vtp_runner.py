@@ -84,6 +84,29 @@ def test_runners_built_in_the_same_second_log_to_their_own_directories(tmp_path,
         assert (tmp_path / name) in Path(runner.logger.handlers[-1].baseFilename).parents
 
 
+def test_env_cfg_num_threads_sets_torch_threads(tmp_path, monkeypatch):
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261203_080000')
+    try:
+        VTPRunner(
+            model=LinearModel(),
+            work_dir=str(tmp_path / 'one'),
+            default_scope='vtp',
+            env_cfg=dict(num_threads=1),
+        )
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+    with pytest.raises(ValueError, match='env_cfg.num_threads must be a positive int'):
+        VTPRunner(
+            model=LinearModel(),
+            work_dir=str(tmp_path / 'zero'),
+            default_scope='vtp',
+            env_cfg=dict(num_threads=0),
+        )
+    assert torch.get_num_threads() == threads
+
+
 def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:
     assert latest_checkpoint(str(tmp_path)) is None
     for name in ('iter_2.pth', 'iter_10.pth', 'iter_12.pth.tmp', 'last_checkpoint'):

@@ -108,6 +108,10 @@ class VTPRunner(Runner):
     - In distributed runs one failed rank stops the others within seconds, naming it (see
       :mod:`vtp.utils.rank_watchdog`; ``env_cfg.rank_watchdog``: its ``timeout`` and
       ``interval`` in seconds, or None to turn it off).
+    - ``env_cfg.num_threads`` sets the training process's torch threads (``torch.
+      set_num_threads``; None keeps torch's default, one per core). On a small CPU machine one
+      thread beside one loader worker can beat every core on the model, the loading between
+      steps.
     - Runners built in one process within the same second get distinct timestamps
       (``20261202_212307``, ``20261202_212307_1``, ...). mmengine names its logger, visualizer
       and message hub after the timestamp and hands an existing one back, so the second run
@@ -172,6 +176,11 @@ class VTPRunner(Runner):
             timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
             torch_dist.init_process_group(backend='gloo', timeout=timedelta(seconds=timeout))
         super().setup_env(env_cfg)
+        num_threads = env_cfg.get('num_threads')
+        if num_threads is not None:
+            if not isinstance(num_threads, int) or num_threads < 1:
+                raise ValueError(f'env_cfg.num_threads must be a positive int, got {num_threads!r}')
+            torch.set_num_threads(num_threads)
         self._rank_watchdog_cfg = env_cfg.get('rank_watchdog', {})
         base, count = self._timestamp, 0
         while self._timestamp in VTPRunner._timestamps:  # same order on every rank
