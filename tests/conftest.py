@@ -65,16 +65,15 @@ TOY_RERANK_TOPK = 2
 
 
 @pytest.fixture(scope='session')
-def toy_retrieval(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) -> Dict[str, Any]:
+def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) -> Dict[str, Any]:
     """A toy retrieval model (random weights saved as a checkpoint) over the 5 MSR-VTT test
     clips of ``corpora_root``, redrawn distinct (the fixture's are all one grey ramp, which
-    would tie every score), and what ``tools/test.py --out`` reports for it with re-ranking
-    of the top ``TOY_RERANK_TOPK``, clips embedded one per batch.
+    would tie every score).
 
     Returns ``root`` (run tools there: paths are relative to it), ``config``,
-    ``checkpoint``, ``ann_file`` (the test annotation) and ``result`` (the --out JSON).
+    ``checkpoint`` and ``ann_file`` (the test annotation).
     """
-    root = tmp_path_factory.mktemp('toy_retrieval') / 'root'
+    root = tmp_path_factory.mktemp('toy_gallery') / 'root'
     shutil.copytree(corpora_root, root)
     rng = np.random.default_rng(0)
     for i in range(5):
@@ -85,11 +84,26 @@ def toy_retrieval(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) 
     torch.manual_seed(0)
     checkpoint = root / 'toy.pth'
     torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), checkpoint)
+    dataset = cfg.test_dataloader.dataset
+    return dict(
+        root=root,
+        config=str(config),
+        checkpoint=str(checkpoint),
+        ann_file=str(root / dataset.data_root / dataset.ann_file),
+    )
+
+
+@pytest.fixture(scope='session')
+def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
+    """:func:`toy_gallery` and what ``tools/test.py --out`` reports for it with re-ranking
+    of the top ``TOY_RERANK_TOPK``, clips embedded one per batch: ``result`` (the --out
+    JSON)."""
+    root = toy_gallery['root']
     out = root / 'test.json'
     run_tool(
         'tools/test.py',
-        str(config),
-        str(checkpoint),
+        toy_gallery['config'],
+        toy_gallery['checkpoint'],
         '--work-dir',
         str(root / 'test'),
         '--out',
@@ -99,11 +113,4 @@ def toy_retrieval(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) 
         f'model.test_cfg.rerank_topk={TOY_RERANK_TOPK}',
         cwd=root,
     )
-    dataset = cfg.test_dataloader.dataset
-    return dict(
-        root=root,
-        config=str(config),
-        checkpoint=str(checkpoint),
-        ann_file=str(root / dataset.data_root / dataset.ann_file),
-        result=json.loads(out.read_text()),
-    )
+    return dict(toy_gallery, result=json.loads(out.read_text()))

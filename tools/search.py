@@ -4,7 +4,8 @@
 
 The index is exact inner product by default (``--index ivf`` / ``ivfpq`` for large
 galleries). ``--rerank-topk K`` re-scores each query's top K with the model's matching head,
-by the rule of the retrieval test loop (the K clips are decoded again for their tokens).
+by the rule of the retrieval test loop (the K clips are decoded again for their tokens);
+the results below the top K keep their similarity order and show their similarity.
 Needs faiss-cpu (``requirements/optional.txt``).
 """
 
@@ -97,19 +98,28 @@ def main() -> None:
             matches = []
             for rank, (value, c) in enumerate(zip(best.values.tolist(), best.indices.tolist()), 1):
                 row = rows[found[c]]
+                rescored = c < args.rerank_topk
+                similarity = float(sim[0, c])
                 matches.append(
                     dict(
                         rank=rank,
                         path=row['path'],
                         video_id=row['video_id'],
-                        score=value,
-                        similarity=float(sim[0, c]),
+                        # below the re-ranked top k, the rank follows the similarity
+                        score=value if rescored or not args.rerank_topk else similarity,
+                        similarity=similarity,
+                        reranked=rescored,
                     )
                 )
             results.append(dict(text=text, matches=matches))
             print(f'{text}')
             for m in matches:
-                print(f'  {m["rank"]:>3}  {m["score"]:8.4f}  {m["path"]}')
+                note = (
+                    '  (similarity, not re-ranked)'
+                    if args.rerank_topk and not m['reranked']
+                    else ''
+                )
+                print(f'  {m["rank"]:>3}  {m["score"]:8.4f}  {m["path"]}{note}')
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
             json.dump(results, f, indent=2, ensure_ascii=False)

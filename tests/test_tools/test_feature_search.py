@@ -49,7 +49,7 @@ def test_search_ranks_as_tools_test_and_reruns_skip_written_shards(toy_retrieval
     queries.write_text(''.join(p['caption'] + '\n' for p in predictions))
     for rerank in (TOY_RERANK_TOPK, 0):
         result = tmp_path / f'search{rerank}.json'
-        run_tool(
+        printed = run_tool(
             'tools/search.py',
             toy_retrieval['config'],
             toy_retrieval['checkpoint'],
@@ -73,13 +73,19 @@ def test_search_ranks_as_tools_test_and_reruns_skip_written_shards(toy_retrieval
         assert r1 == toy_retrieval['result']['metrics'][prefix + 't2v_R1']
         if rerank:  # tools/test.py keeps the re-ranked top 10
             assert ranked == [p['top10'] for p in predictions]
+        matches = [m for r in json.loads(result.read_text()) for m in r['matches']]
+        below = [m for m in matches if m['rank'] > rerank]  # shown by their similarity
+        assert len(below) == len(matches) - rerank * len(predictions)
+        assert all(m['score'] == m['similarity'] and not m['reranked'] for m in below)
+        assert printed.stdout.count('(similarity, not re-ranked)') == (len(below) if rerank else 0)
+        assert all(-1.01 < m['similarity'] < 1.01 for m in matches)
 
 
-def test_two_processes_split_the_shards(toy_retrieval, tmp_path):
+def test_two_processes_split_the_shards(toy_gallery, tmp_path):
     out = tmp_path / 'features'
     logs = [
         extract(
-            toy_retrieval,
+            toy_gallery,
             out,
             '--shard-size',
             '2',

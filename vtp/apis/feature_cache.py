@@ -22,7 +22,8 @@ def stale_parts(stored: Dict[str, str], wanted: Dict[str, str]) -> List[str]:
 
 def save_video_features(path: str, key: Dict[str, str], features: VideoFeatures) -> None:
     """Write ``features`` with their ``key`` (see :meth:`VideoTextInferencer.fingerprint`);
-    a temporary file is renamed, so the cache is complete or absent."""
+    a temporary file is renamed (and removed if writing fails), so the cache is complete or
+    absent."""
     payload = dict(
         format=FORMAT,
         key=dict(key),
@@ -40,8 +41,13 @@ def save_video_features(path: str, key: Dict[str, str], features: VideoFeatures)
     )
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     partial = f'{path}.tmp'
-    torch.save(payload, partial)
-    os.replace(partial, path)
+    try:
+        torch.save(payload, partial)
+        os.replace(partial, path)
+    except BaseException:
+        if osp.exists(partial):
+            os.remove(partial)
+        raise
 
 
 def load_video_features(path: str, key: Dict[str, str]) -> Optional[VideoFeatures]:
