@@ -1,6 +1,6 @@
-"""VideoTextInferencer: the cache fingerprint changes with the config, the weights or a file
-(and only the part that changed); ``rank`` validates ``topk``; a model object needs its
-config."""
+"""VideoTextInferencer, through FeatureExtractor (its smallest concrete subclass): the cache
+fingerprint changes with the config, the weights or a file (and only the part that changed);
+``rank`` validates ``topk``; a model object needs its config."""
 
 import copy
 import os
@@ -8,15 +8,13 @@ import os
 import pytest
 import torch
 
-from vtp.apis import VideoTextInferencer
+from vtp.apis import FeatureExtractor
 from vtp.apis.video_text_inferencer import load_config
 
 
 @pytest.fixture(scope='module')
 def inferencer(toy_gallery):
-    return VideoTextInferencer(
-        toy_gallery['config'], toy_gallery['checkpoint'], show_progress=False
-    )
+    return FeatureExtractor(toy_gallery['config'], toy_gallery['checkpoint'], show_progress=False)
 
 
 def changed(a, b):
@@ -38,13 +36,13 @@ def test_fingerprint_changes_with_config_weights_and_files(inferencer, toy_galle
 
     cfg = load_config(toy_gallery['config'])
     cfg.test_dataloader.dataset.pipeline[1]['num_frames'] = 2
-    other_cfg = VideoTextInferencer(inferencer.model, config=cfg, show_progress=False)
+    other_cfg = FeatureExtractor(inferencer.model, config=cfg, show_progress=False)
     assert changed(base, other_cfg.fingerprint(items)) == ['config']
 
     model = copy.deepcopy(inferencer.model)
     with torch.no_grad():
         next(model.parameters()).add_(1e-3)
-    other_weights = VideoTextInferencer(model, config=toy_gallery['config'], show_progress=False)
+    other_weights = FeatureExtractor(model, config=toy_gallery['config'], show_progress=False)
     assert changed(base, other_weights.fingerprint(items)) == ['weights']
 
 
@@ -59,4 +57,4 @@ def test_rank_validates_topk_and_sorts_by_similarity(inferencer):
 
 def test_a_model_object_needs_its_config(inferencer):
     with pytest.raises(ValueError, match='needs `config`'):
-        VideoTextInferencer(copy.deepcopy(inferencer.model))
+        FeatureExtractor(copy.deepcopy(inferencer.model))
