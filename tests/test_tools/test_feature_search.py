@@ -1,0 +1,103 @@
+"""tools/extract_features.py then tools/search.py: every test caption as a query ranks the
+clips exactly as tools/test.py does, with and without re-ranking; a rerun skips written
+shards; two processes split the shards."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import TOY_RERANK_TOPK
+
+from vtp.testing import run_tool
+
+pytest.importorskip('faiss')
+
+
+def extract(toy, out: Path, *extra: str, env=None):
+    return run_tool(
+        'tools/extract_features.py',
+        toy['config'],
+        toy['checkpoint'],
+        '--ann',
+        toy['ann_file'],
+        '--out',
+        str(out),
+        '--batch-size',
+        '1',
+        '--num-workers',
+        '0',
+        *extra,
+        cwd=toy['root'],
+        env=env,
+    )
+
+
+def test_search_ranks_as_tools_test_and_reruns_skip_written_shards(toy_retrieval, tmp_path):
+    out = tmp_path / 'features'
+    first = extract(toy_retrieval, out, '--shard-size', '2', '--dtype', 'float32')
+    assert '5 videos in 3 shards; 3 mine, 0 already written' in first.stdout
+    assert sorted(p.name for p in out.iterdir()) == ['manifest.json'] + [
+        f'shard_0000{i}.{ext}' for i in range(3) for ext in ('csv', 'npy')
+    ]
+    (out / 'shard_00001.csv').unlink()  # as if killed while writing shard 1
+    again = extract(toy_retrieval, out, '--shard-size', '2', '--dtype', 'float32')
+    assert '3 mine, 2 already written' in again.stdout
+
+    predictions = toy_retrieval['result']['predictions']
+    queries = tmp_path / 'queries.txt'
+    queries.write_text(''.join(p['caption'] + '\n' for p in predictions))
+    for rerank in (TOY_RERANK_TOPK, 0):
+        result = tmp_path / f'search{rerank}.json'
+        printed = run_tool(
+            'tools/search.py',
+            toy_retrieval['config'],
+            toy_retrieval['checkpoint'],
+            '--features',
+            str(out),
+            '--query-file',
+            str(queries),
+            '--topk',
+            '10',
+            '--rerank-topk',
+            str(rerank),
+            '--batch-size',
+            '1',
+            '--out',
+            str(result),
+            cwd=toy_retrieval['root'],
+        )
+        ranked = [[m['video_id'] for m in r['matches']] for r in json.loads(result.read_text())]
+        r1 = 100 * sum(top[0] == p['video_id'] for top, p in zip(ranked, predictions)) / 5
+        prefix = 'retrieval/rerank_' if rerank else 'retrieval/'
+        assert r1 == toy_retrieval['result']['metrics'][prefix + 't2v_R1']
+        if rerank:  # tools/test.py keeps the re-ranked top 10
+            assert ranked == [p['top10'] for p in predictions]
+        matches = [m for r in json.loads(result.read_text()) for m in r['matches']]
+        below = [m for m in matches if m['rank'] > rerank]  # shown by their similarity
+        assert len(below) == len(matches) - rerank * len(predictions)
+        assert all(m['score'] == m['similarity'] and not m['reranked'] for m in below)
+        assert printed.stdout.count('(similarity, not re-ranked)') == (len(below) if rerank else 0)
+        assert all(-1.01 < m['similarity'] < 1.01 for m in matches)
+
+
+def test_two_processes_split_the_shards(toy_gallery, tmp_path):
+    out = tmp_path / 'features'
+    logs = [
+        extract(
+            toy_gallery,
+            out,
+            '--shard-size',
+            '2',
+            env={'RANK': str(rank), 'WORLD_SIZE': '2'},
+        ).stdout
+        for rank in (1, 0)
+    ]
+    assert '5 videos in 3 shards; 1 mine' in logs[0] and '2 mine, 0 already' in logs[1]
+    assert sorted(p.name for p in out.glob('*.csv')) == [f'shard_0000{i}.csv' for i in range(3)]
+    rows = [
+        line.split(',')[1]
+        for p in sorted(out.glob('*.csv'))
+        for line in p.read_text().splitlines()[1:]
+    ]
+    assert [os.path.basename(r) for r in rows] == [f'video{7000 + i}.mp4' for i in range(5)]

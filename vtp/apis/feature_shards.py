@@ -1,0 +1,163 @@
+"""The output of ``tools/extract_features.py``: clip embeddings in shards that processes fill
+independently and a rerun skips once written.
+
+``OUT/manifest.json`` says what the features were computed from; shard ``i`` holds gallery
+videos ``[i * shard_size, (i + 1) * shard_size)`` as ``shard_0000i.npy`` ((V_i, E) embeddings
+of its readable videos, float16 by default) and ``shard_0000i.csv`` (one row per video:
+``index`` in the gallery, ``path``, ``video_id``, ``start``, ``end``, ``duration`` in seconds,
+``frames`` used, ``row`` in the ``.npy`` or empty, and ``error`` for an unreadable one). The
+table is written last, so a shard with its table is complete.
+"""
+
+import csv
+import json
+import os
+import os.path as osp
+from typing import Any, Callable, Dict, List, Sequence, Tuple
+
+import numpy as np
+
+MANIFEST = 'manifest.json'
+COLUMNS = ('index', 'path', 'video_id', 'start', 'end', 'duration', 'frames', 'row', 'error')
+DTYPES = ('float16', 'float32')
+
+
+def shard_name(index: int) -> str:
+    return f'shard_{index:05d}'
+
+
+def shard_ranges(num_items: int, shard_size: int) -> List[range]:
+    """The gallery positions of each shard, in order."""
+    if shard_size < 1:
+        raise ValueError(f'shard_size must be >= 1, got {shard_size}')
+    return [range(s, min(s + shard_size, num_items)) for s in range(0, num_items, shard_size)]
+
+
+def shards_of_rank(num_shards: int, rank: int, world_size: int) -> List[int]:
+    """The shards process ``rank`` of ``world_size`` extracts: ``rank, rank + world_size, ...``
+    (every shard exactly once over the processes)."""
+    if not 0 <= rank < world_size:
+        raise ValueError(f'rank must be in [0, {world_size}), got {rank}')
+    return list(range(rank, num_shards, world_size))
+
+
+def _atomic_write(path: str, write: Callable[[Any], None], binary: bool = False) -> None:
+    """``write(file)`` into a temporary file renamed to ``path``: complete or absent."""
+    partial = f'{path}.tmp{os.getpid()}'
+    if binary:
+        with open(partial, 'wb') as f:
+            write(f)
+    else:
+        with open(partial, 'w', newline='', encoding='utf-8') as text:
+            write(text)
+    os.replace(partial, path)
+
+
+def check_manifest(out_dir: str, manifest: Dict[str, Any]) -> None:
+    """Write ``manifest`` in ``out_dir``, or check that the one there is the same: a folder
+    holding features of another config, checkpoint, gallery or shard layout is an error
+    (its shards would be mixed with new ones)."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = osp.join(out_dir, MANIFEST)
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as f:
+            old = json.load(f)
+        differ = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
+        if differ:
+            raise ValueError(
+                f'{out_dir} holds features computed differently ({", ".join(differ)} differ '
+                f'from {path}): choose another --out, or delete it to start again'
+            )
+        return
+    _atomic_write(path, lambda f: json.dump(manifest, f, indent=2))
+
+
+def shard_done(out_dir: str, index: int) -> bool:
+    return osp.isfile(osp.join(out_dir, shard_name(index) + '.csv'))
+
+
+def write_shard(
+    out_dir: str, index: int, results: Sequence[Dict[str, Any]], dtype: str = 'float16'
+) -> Tuple[int, int]:
+    """Write one shard from per-video results (``embed`` (E,) with ``duration`` and
+    ``frames``, or ``error``; each with ``index`` in the gallery and ``item``).
+
+    Returns:
+        ``(readable, unreadable)`` video counts.
+    """
+    if dtype not in DTYPES:
+        raise ValueError(f'dtype must be one of {DTYPES}, got {dtype!r}')
+    read = [r for r in results if 'embed' in r]
+    embeds = np.stack([r['embed'].numpy() for r in read]) if read else np.zeros((0, 0))
+    name = osp.join(out_dir, shard_name(index))
+    _atomic_write(name + '.npy', lambda f: np.save(f, embeds.astype(dtype)), binary=True)
+    rows, row = [], 0
+    for r in sorted(results, key=lambda r: int(r['index'])):
+        item = r['item']
+        ok = 'embed' in r
+        rows.append(
+            dict(
+                index=r['index'],
+                path=item['filename'],
+                video_id=item.get('video_id', ''),
+                start=item.get('start', ''),
+                end=item.get('end', ''),
+                duration=f'{r["duration"]:.3f}' if ok else '',
+                frames=' '.join(map(str, r['frames'])) if ok else '',
+                row=row if ok else '',
+                error=r.get('error', ''),
+            )
+        )
+        row += ok
+
+    def write_table(f: Any) -> None:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+    _atomic_write(name + '.csv', write_table)
+    return len(read), len(results) - len(read)
+
+
+def read_features(out_dir: str) -> Tuple[np.ndarray, List[Dict[str, str]]]:
+    """Every readable video's embedding and table row, in gallery order.
+
+    Returns:
+        ``(embeds (V, E) float32, rows)``; ``rows[i]`` describes ``embeds[i]``.
+
+    Raises:
+        FileNotFoundError: no manifest, or shards not yet written (named).
+    """
+    path = osp.join(out_dir, MANIFEST)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: run tools/extract_features.py first')
+    with open(path, encoding='utf-8') as f:
+        manifest = json.load(f)
+    num_shards = len(shard_ranges(manifest['num_items'], manifest['shard_size']))
+    missing = [shard_name(i) for i in range(num_shards) if not shard_done(out_dir, i)]
+    if missing:
+        raise FileNotFoundError(
+            f'{out_dir}: {len(missing)} of {num_shards} shards not written yet '
+            f'({", ".join(missing[:5])}{", ..." if len(missing) > 5 else ""})'
+        )
+    embeds, rows = [], []
+    for i in range(num_shards):
+        name = osp.join(out_dir, shard_name(i))
+        with open(name + '.csv', newline='', encoding='utf-8') as f:
+            rows += [r for r in csv.DictReader(f) if r['row'] != '']
+        shard = np.load(name + '.npy')
+        if len(shard):
+            embeds.append(shard.astype(np.float32))
+    if not embeds:
+        raise ValueError(f'{out_dir}: no readable video in any shard')
+    return np.concatenate(embeds), rows
+
+
+def failures(out_dir: str) -> List[Dict[str, str]]:
+    """The table rows of the videos that could not be read, over all written shards."""
+    found = []
+    for name in sorted(os.listdir(out_dir)):
+        if name.startswith('shard_') and name.endswith('.csv'):
+            with open(osp.join(out_dir, name), newline='', encoding='utf-8') as f:
+                found += [r for r in csv.DictReader(f) if r['error']]
+    return found
