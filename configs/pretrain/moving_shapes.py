@@ -15,7 +15,7 @@ model = dict(
     # all-"no match" accuracy (66.7%) for the first 200 iterations; at 0.3 it ends at 76%, and
     # with loss weight 2 at 88% (docs/user_guides/5_results_and_benchmarks.md).
     # Matching and MLM see a random part of each batch of 32 (16 pairs, 8 texts): with all of
-    # it a step cost 2.9x the contrastive head's alone, with this 2.0x (bf16, batches in memory).
+    # it a step cost 3.1x the contrastive head's alone, with this 1.55x (bf16, batches in memory).
     heads=dict(
         itc=_base_.itc_head,
         itm=dict(
