@@ -15,7 +15,14 @@ import torch
 from mmengine.config import Config
 
 from vtp.registry import MODELS
-from vtp.testing import repo_root, run_tool, write_corpora, write_frames, write_toy_config
+from vtp.testing import (
+    TOY_RERANK_TOPK,
+    repo_root,
+    run_tool,
+    write_corpora,
+    write_frames,
+    write_toy_config,
+)
 
 ROOT = repo_root()
 
@@ -59,9 +66,6 @@ def corpora_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp('corpora')
     write_corpora(root)
     return root
-
-
-TOY_RERANK_TOPK = 2
 
 
 @pytest.fixture(scope='session')

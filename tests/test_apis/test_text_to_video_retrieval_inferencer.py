@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 import torch
-from conftest import TOY_RERANK_TOPK
 
 from vtp.apis import TextToVideoRetrievalInferencer
 from vtp.evaluation.metrics.retrieval_metric import rank_summary, t2v_ranks
+from vtp.testing import TOY_RERANK_TOPK
 
 
 def full_scores(results, video_ids):

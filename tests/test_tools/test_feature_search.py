@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import TOY_RERANK_TOPK
 
-from vtp.testing import run_tool
+from vtp.testing import TOY_RERANK_TOPK, run_tool
 
 pytest.importorskip('faiss')
 

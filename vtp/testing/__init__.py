@@ -40,7 +40,7 @@ from .toy_models import (
     TOY_VIDEO_DIMS,
     toy_pretrainer,
 )
-from .toy_runs import read_scalars, repo_root, run_tool, write_toy_config
+from .toy_runs import TOY_RERANK_TOPK, read_scalars, repo_root, run_tool, write_toy_config
 from .video_files import (
     BAND,
     BASE,
@@ -70,6 +70,7 @@ from .video_files import (
 )
 
 __all__ = [
+    'TOY_RERANK_TOPK',
     'BAND',
     'BASE',
     'CHINESE_TEXTS',

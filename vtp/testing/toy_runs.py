@@ -38,6 +38,8 @@ def repo_root() -> Path:
 # Config overrides that shrink any shipped config to a toy model on tiny data (a few seconds
 # per iteration budget on 2 cores). Written as a config file fragment so that subprocess tests
 # can inherit from the real config with `_base_`.
+# candidates per query that the toy retrieval runs of the tests re-rank with the matching head
+TOY_RERANK_TOPK = 2
 TOY_MODEL = """
 model = dict(
     video_encoder=dict(arch='toy', window_size=(2, 4, 4), pretrained=None),
