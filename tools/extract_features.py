@@ -15,7 +15,7 @@ import time
 
 import torch
 from mmengine.config import DictAction
-from rich.progress import track
+from tqdm import tqdm
 
 from vtp.apis import FeatureExtractor
 from vtp.apis.feature_shards import (
@@ -85,7 +85,7 @@ def main() -> None:
     size = extractor.batch_size
     batches = [(i, s) for i in todo for s in range(0, len(shards[i]), size)]
     results: dict = {i: [] for i in todo}
-    progress = track(batches, f'rank {rank}', disable=not batches)
+    progress = tqdm(batches, f'rank {rank}', disable=not batches)
     loaders = {i: extractor.video_batches([items[j] for j in shards[i]], size) for i in todo}
     for shard, _ in progress:
         batch = next(loaders[shard])

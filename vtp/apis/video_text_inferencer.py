@@ -12,9 +12,9 @@ from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 from mmengine.logging import MMLogger
 from mmengine.utils import import_modules_from_strings
-from rich.progress import track
 from torch import nn
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from vtp.apis.video_items import (
     Item,
@@ -227,9 +227,10 @@ class VideoTextInferencer(BaseInferencer):
     ) -> VideoFeatures:
         """Embed every video of ``items``; unreadable ones are logged and listed."""
         results: List[Dict[str, Any]] = []
-        batches = self.video_batches(items, batch_size or self.batch_size)
-        total = -(-len(items) // (batch_size or self.batch_size))
-        for batch in track(batches, 'videos', total=total, disable=not self.show_progress):
+        size = batch_size or self.batch_size
+        batches = self.video_batches(items, size)
+        total = -(-len(items) // size)
+        for batch in tqdm(batches, 'videos', total=total, disable=not self.show_progress):
             results += self.embed_video_batch(batch)
         return video_features(results, self.logger)
 
