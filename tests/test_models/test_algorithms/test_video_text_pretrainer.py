@@ -248,3 +248,35 @@ def test_retrieval_is_the_default_task():
         samples = model(**data, mode='predict')
     assert [tuple(s.text_embeds.shape) for s in samples] == [(1, EMBED), (3, EMBED)]
     assert 'pred_label' not in samples[0]
+
+
+def test_paused_heads_are_left_out_of_the_loss_and_get_no_gradient():
+    model = MODELS.build(toy_pretrainer())
+    model.init_weights()
+    data = model.data_preprocessor(collated_batch(3), training=True)
+    model.pause_heads(['itm', 'mlm'])
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_itc', 'logit_scale'}
+    model.parse_losses(losses)[0].backward()
+    graded = {
+        n.split('.')[1]
+        for n, p in model.heads.named_parameters(prefix='heads')
+        if p.grad is not None
+    }
+    assert graded == {'itc'}
+    model.pause_heads(())
+    assert set(model(**data, mode='loss')) == LOSS_KEYS
+
+
+@pytest.mark.parametrize(
+    'names, error, match',
+    [
+        (['itx'], KeyError, "cannot pause \\['itx'\\]"),
+        (['itc', 'itm', 'mlm'], ValueError, 'every head'),
+    ],
+)
+def test_pausing_unknown_or_every_head_raises(names, error, match):
+    model = MODELS.build(toy_pretrainer())
+    with pytest.raises(error, match=match):
+        model.pause_heads(names)
+    assert model.paused_heads == frozenset()

@@ -1,7 +1,7 @@
 """The video-text model: encoders, an optional fusion encoder and a set of heads, wired together."""
 
 import inspect
-from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar, Union
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Type, TypeVar, Union
 
 import torch
 import torch.nn.functional as F
@@ -111,7 +111,19 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             self.video_proj = nn.Linear(_declared(self.video_encoder, 'embed_dims', int), embed_dim)
             self.text_proj = nn.Linear(_declared(self.text_encoder, 'embed_dims', int), embed_dim)
         self.heads = nn.ModuleDict({name: _build(cfg) for name, cfg in heads.items()})
+        self.paused_heads: FrozenSet[str] = frozenset()
         self._check_task_heads()
+
+    def pause_heads(self, names: Iterable[str]) -> None:
+        """Leave out the named heads from :meth:`loss` (and their cost) until the next call;
+        ``pause_heads(())`` turns every head back on. Prediction is unaffected."""
+        paused = frozenset(names)
+        unknown = sorted(paused - set(self.heads))
+        if unknown:
+            raise KeyError(f'cannot pause {unknown}: the heads are {", ".join(self.heads)}')
+        if paused == set(self.heads):
+            raise ValueError('cannot pause every head: the training step would have no loss')
+        self.paused_heads = paused
 
     def _check_task_heads(self) -> None:
         """The heads ``test_cfg`` names for its task must exist."""
@@ -189,10 +201,12 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     def loss(
         self, inputs: Dict[str, torch.Tensor], data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
-        """Sum of the heads' loss dicts (keys namespaced by each head)."""
+        """Sum of the heads' loss dicts (keys namespaced by each head), paused heads left out."""
         feats = self.extract_feat(inputs)
         losses: Dict[str, torch.Tensor] = {}
         for name, head in self.heads.items():
+            if name in self.paused_heads:
+                continue
             # torch types a submodule's attribute as Tensor | Module; a head's methods are unseen.
             for key, value in head.loss(feats, data_samples).items():  # type: ignore[operator]
                 if key in losses:

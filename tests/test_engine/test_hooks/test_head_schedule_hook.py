@@ -1,0 +1,70 @@
+"""``HeadScheduleHook``: heads train from their start iteration on, resumed runs included."""
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+from mmengine.model import MMDistributedDataParallel
+
+from vtp.registry import HOOKS, MODELS
+from vtp.testing import toy_pretrainer
+
+
+def runner(model, iteration: int = 0) -> SimpleNamespace:
+    return SimpleNamespace(model=model, iter=iteration, logger=logging.getLogger('test'))
+
+
+def paused_per_iteration(hook, model, iterations) -> list:
+    run = runner(model)
+    paused = []
+    for iteration in iterations:
+        run.iter = iteration
+        hook.before_train_iter(run, iteration)
+        paused.append(sorted(model.paused_heads))
+    return paused
+
+
+def test_heads_start_at_their_iteration_and_the_switch_is_logged(caplog):
+    model = MODELS.build(toy_pretrainer())
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=2, mlm=3)))
+    hook.before_train(runner(model))
+    with caplog.at_level(logging.INFO, logger='test'):
+        paused = paused_per_iteration(hook, model, range(5))
+    assert paused == [['itm', 'mlm'], ['itm', 'mlm'], ['mlm'], [], []]
+    assert [r.getMessage() for r in caplog.records] == [
+        'iteration 1: training heads itc',
+        'iteration 3: training heads itc, itm',
+        'iteration 4: training heads itc, itm, mlm',
+    ]
+
+
+def test_a_resumed_run_pauses_what_the_uninterrupted_run_paused_at_that_iteration():
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=5, mlm=5)))
+    uninterrupted = paused_per_iteration(hook, MODELS.build(toy_pretrainer()), range(10))
+    fresh = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=5, mlm=5)))
+    resumed = paused_per_iteration(fresh, MODELS.build(toy_pretrainer()), range(3, 10))
+    assert resumed == uninterrupted[3:]
+    fresh_late = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=5, mlm=5)))
+    assert paused_per_iteration(fresh_late, MODELS.build(toy_pretrainer()), [7]) == [[]]
+
+
+@pytest.mark.parametrize('start', [-1, 1.5, True, '10'])
+def test_start_must_be_an_iteration(start):
+    with pytest.raises(ValueError, match=r"start_iters\['itm'\] must be an iteration >= 0"):
+        HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=start)))
+
+
+def test_unknown_head_is_named_before_training():
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itmm=10)))
+    with pytest.raises(
+        KeyError, match=r"\['itmm'\], which are not heads of the model: itc, itm, mlm"
+    ):
+        hook.before_train(runner(MODELS.build(toy_pretrainer())))
+
+
+def test_ddp_without_find_unused_parameters_is_refused():
+    wrapped = MMDistributedDataParallel.__new__(MMDistributedDataParallel)
+    wrapped.find_unused_parameters = False
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=10)))
+    with pytest.raises(ValueError, match='find_unused_parameters=True'):
+        hook.before_train(runner(wrapped))
