@@ -15,6 +15,7 @@ from .transforms import *  # noqa: F401,F403
 from .vatex_dataset import VATEXDataset
 from .video_qa_dataset import VideoQADataset
 from .video_text_json_dataset import VideoTextJsonDataset
+from .video_text_shard_dataset import VideoTextShardDataset
 from .visual_genome_dataset import VisualGenomeDataset
 from .webvid_dataset import WebVidDataset
 
@@ -34,6 +35,7 @@ __all__ = [
     'VATEXDataset',
     'VideoQADataset',
     'VideoTextJsonDataset',
+    'VideoTextShardDataset',
     'VisualGenomeDataset',
     'WebVidDataset',
 ]

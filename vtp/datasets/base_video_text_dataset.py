@@ -147,6 +147,11 @@ class BaseVideoTextDataset(BaseDataset):
             return list(range(min(self._indices, num)))
         return [i % num for i in self._indices]
 
+    def stream_index(self, key: int) -> int:
+        """Index of the sample stream key ``key`` reads: ``key % len(self)`` (the sampler
+        shuffles); a dataset that orders its samples itself maps keys its own way."""
+        return key % len(self)
+
     def _replacement(self, key: int, attempt: int, tried: Set[int]) -> Optional[int]:
         """Index of the ``attempt``-th replacement for stream key ``key``, never one already
         tried for it; None when every sample has been tried."""
@@ -182,7 +187,7 @@ class BaseVideoTextDataset(BaseDataset):
             key += len(self)
         failures: List[dict[str, str]] = []
         tried: Set[int] = set()
-        index = key % len(self)
+        index = self.stream_index(key)
         for attempt in range(self.max_retries + 1):
             keys = (self.seed, key, attempt) if attempt else (self.seed, key)
             try:
@@ -202,7 +207,7 @@ class BaseVideoTextDataset(BaseDataset):
                     f'({self.get_data_info(index)})'
                 )
             if failures and self.test_mode:
-                data = self._placeholder(key % len(self), data)
+                data = self._placeholder(self.stream_index(key), data)
             if failures:
                 set_sample_meta(data, failures=failures)
             return data

@@ -7,7 +7,7 @@ from mmengine.dist import get_dist_info
 from torch.utils.data import Dataset
 
 from vtp.datasets.base_video_text_dataset import set_sample_meta
-from vtp.datasets.samplers import InfiniteSampler
+from vtp.datasets.samplers import check_positions_in_order
 from vtp.datasets.samplers.dealt_keys import global_position, rank_position
 from vtp.registry import DATASETS
 
@@ -76,7 +76,9 @@ class MixedDataset(Dataset[Dict[str, Any]]):
     The ``j``-th visit of corpus ``c`` (counted over all ranks) reads pass ``j // N_c`` of that
     corpus in a pseudo-random order drawn for the pass: a corpus is walked without repeats
     within a pass, and a corpus smaller than its share repeats in a new order with new
-    augmentation. The mapping has no state, so a resumed run (same number
+    augmentation. A corpus that orders its samples itself (``orders_itself``: a tar-shard
+    corpus read front to back, :class:`VideoTextShardDataset`) gets the visit count as its
+    stream key instead. The mapping has no state, so a resumed run (same number
     of processes) reads exactly what the uninterrupted one would have. Each corpus keeps its
     own pipeline (images enter as static videos, so batches mix images and videos). Data
     samples carry the corpus name in their ``corpus`` metainfo.
@@ -112,6 +114,7 @@ class MixedDataset(Dataset[Dict[str, Any]]):
         if len(names) != len(self.datasets) or len(set(names)) != len(names):
             raise ValueError(f'MixedDataset: need one distinct name per dataset, got {names}')
         self.names, self.sizes, self.seed = names, sizes, seed
+        self.orders_itself = [bool(getattr(d, 'orders_itself', False)) for d in self.datasets]
         self.corpus_ratios = {n: r / sum(ratios) for n, r in zip(names, ratios)}
         self.world_size = get_dist_info()[1]
         self.quotas = quotas_for(ratios, PERIOD)
@@ -133,6 +136,8 @@ class MixedDataset(Dataset[Dict[str, Any]]):
         visit = global_position(
             block * self.quotas[corpus] + int(self.rank_in_block[slot]), rank, self.world_size
         )  # the rank's visit of the corpus, counted over all ranks
+        if self.orders_itself[corpus]:
+            return corpus, visit
         size = self.sizes[corpus]
         corpus_pass, offset = divmod(visit, size)
         pass_key = _mix(_mix(self.seed, corpus), corpus_pass)
@@ -143,16 +148,7 @@ class MixedDataset(Dataset[Dict[str, Any]]):
         """Raise unless ``sampler`` deals stream positions in order (vtp's
         ``InfiniteSampler(shuffle=False)``): shuffled keys, or a sampler of finite passes,
         would silently break the per-batch ratios and the corpus passes."""
-        if isinstance(sampler, InfiniteSampler) and not sampler.shuffle:
-            return
-        what = type(sampler).__name__ + (
-            '(shuffle=True)' if isinstance(sampler, InfiniteSampler) else ''
-        )
-        raise ValueError(
-            f'MixedDataset shuffles its corpora itself and needs the stream positions in order, '
-            f"got sampler {what}: set train_dataloader.sampler=dict(type='InfiniteSampler', "
-            'shuffle=False)'
-        )
+        check_positions_in_order(sampler, 'MixedDataset')
 
     def __getitem__(self, key: int) -> Dict[str, Any]:
         corpus, corpus_key = self.locate(key)

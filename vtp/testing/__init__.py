@@ -31,6 +31,7 @@ from .corpus_fixtures import (
 )
 from .fusion_contract import FusionContract
 from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
+from .shard_fixtures import shard_name, write_shard_corpus
 from .synthetic_batch import synthetic_batch
 from .toy_models import (
     TOY_TEXT,
@@ -105,6 +106,7 @@ __all__ = [
     'set_decode_time',
     'set_display_matrix',
     'set_sample_count',
+    'shard_name',
     'synthetic_batch',
     'toy_pretrainer',
     'upright_picture',
@@ -124,6 +126,7 @@ __all__ = [
     'write_msvd',
     'write_msvd_qa',
     'write_rotated_mp4',
+    'write_shard_corpus',
     'write_tokenizers',
     'write_toy_config',
     'write_vatex',

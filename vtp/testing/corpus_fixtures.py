@@ -15,6 +15,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Dict, List
 
+from vtp.testing.shard_fixtures import write_shard_corpus
 from vtp.testing.video_files import write_jpg, write_mp4
 
 CHINESE_TEXTS = [
@@ -286,6 +287,19 @@ def write_tokenizers(root: Path) -> None:
     BertTokenizerFast(vocab_file=str(vocab_file)).save_pretrained(str(root / 'bert-base-chinese'))
 
 
+def write_shard_corpora(data: Path) -> None:
+    """``data/webvid_shards`` (clips) and ``data/cc3m_shards`` (images): two tar shards each,
+    with the manifest ``tools/data/make_shards.py`` writes."""
+    for name, extension, write in (
+        ('webvid_shards', 'mp4', write_mp4),
+        ('cc3m_shards', 'jpg', write_jpg),
+    ):
+        media = data / f'{name}.{extension}'
+        write(media)
+        write_shard_corpus(data / name, [3, 2], media={extension: media.read_bytes()})
+        media.unlink()
+
+
 def write_corpora(root: Path) -> None:
     """Every corpus under ``root/data``, and the tokenizer folders in ``root``."""
     data = root / 'data'
@@ -303,6 +317,7 @@ def write_corpora(root: Path) -> None:
     ):
         (data / name).mkdir(parents=True, exist_ok=True)
         writer(data / name)
+    write_shard_corpora(data)
     for name, texts in (
         ('howto100m', [f'step {i} of the recipe' for i in range(6)]),
         ('cnvid', CHINESE_TEXTS),

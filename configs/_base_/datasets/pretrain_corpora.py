@@ -39,6 +39,21 @@ webvid2m = dict(
     data_prefix=dict(video='videos'),
     pipeline=video_train_pipeline,
 )
+# The same corpora as WebDataset-layout tar shards (tools/data/make_shards.py, or video2dataset
+# and img2dataset downloads with a manifest from `make_shards.py --count`); a shard dataset
+# orders its samples itself: use it with InfiniteSampler(shuffle=False).
+webvid2m_shards = dict(
+    type='VideoTextShardDataset',
+    data_root='data/webvid_shards',
+    manifest='manifest.json',
+    pipeline=video_train_pipeline,
+)
+cc3m_shards = dict(
+    type='VideoTextShardDataset',
+    data_root='data/cc3m_shards',
+    manifest='manifest.json',
+    pipeline=image_train_pipeline,
+)
 howto100m = dict(
     type='HowTo100MDataset',
     data_root='data/howto100m',

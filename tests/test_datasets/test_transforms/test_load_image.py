@@ -236,3 +236,13 @@ def test_decompression_bomb_is_a_sample_error(tmp_path):
     with pytest.raises(SampleError) as info:
         LoadImage()(dict(filename=str(path)))
     assert (info.value.path, info.value.reason) == (str(path), 'undecodable image')
+
+
+def test_bytes_in_memory_load_as_the_file(tmp_path):
+    path = write_jpg(tmp_path / 'image.jpg', level=100)
+    data = open(path, 'rb').read()
+    from_file = LoadImage()(dict(filename=path))['imgs']
+    from_bytes = LoadImage()(dict(filename='s.tar/k.jpg', media_bytes=data))['imgs']
+    np.testing.assert_array_equal(from_file, from_bytes)
+    with pytest.raises(SampleError, match='s.tar/k.jpg: undecodable image'):
+        LoadImage()(dict(filename='s.tar/k.jpg', media_bytes=data[:40]))

@@ -196,3 +196,24 @@ def test_fragmented_video_decodes(tmp_path, movflags, decoder):
     imgs = DecodeVideo()({**results, 'frame_inds': frame_inds})['imgs']
     levels = imgs[:, 24:].astype(np.float64).mean(axis=(1, 2, 3))  # below the red square
     assert np.rint((levels - BASE) / STEP).tolist() == frame_inds
+
+
+@pytest.mark.parametrize('decoder', ['decord', 'pyav'])
+def test_bytes_in_memory_decode_as_the_file(tmp_path, decoder):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    data = open(path, 'rb').read()
+    frames = []
+    for results in (dict(filename=path), dict(filename='shard.tar/k.mp4', media_bytes=data)):
+        results = OpenVideo(decoder=decoder)(dict(results, frame_inds=np.array([0, 5, 11])))
+        frames.append(DecodeVideo()(results)['imgs'])
+    assert frames[0].shape == (3, HEIGHT, WIDTH, 3)
+    np.testing.assert_array_equal(frames[0], frames[1])
+
+
+@pytest.mark.parametrize('decoder', ['decord', 'pyav'])
+def test_broken_bytes_are_a_sample_error_naming_the_member(tmp_path, decoder):
+    data = open(write_mp4(tmp_path / 'clip.mp4'), 'rb').read()
+    for content, reason in ((b'', 'empty file'), (data[: len(data) // 2], 'undecodable video')):
+        with pytest.raises(SampleError) as info:
+            OpenVideo(decoder=decoder)(dict(filename='s.tar/k.mp4', media_bytes=content))
+        assert (info.value.path, info.value.reason) == ('s.tar/k.mp4', reason)

@@ -53,3 +53,17 @@ def test_a_sampler_that_cannot_seek_has_its_batches_read_and_skipped():
 def test_a_fresh_run_starts_at_the_first_batch():
     batches, _ = train_from(0, seekable, max_iters=2)
     assert batches == [[0, 1], [2, 3]]
+
+
+class LaneSamples(Samples):
+    """Samples that record the dataloader layout the loop gives them."""
+
+    def set_loader_layout(self, batch_size: int, num_workers: int) -> None:
+        self.layout = (batch_size, num_workers)
+
+
+def test_a_dataset_reading_in_lanes_gets_the_loader_layout_before_the_workers_start():
+    samples = LaneSamples(8)
+    loader = DataLoader(samples, batch_size=4, sampler=seekable(samples), num_workers=0)
+    ResumableIterBasedTrainLoop(MagicMock(val_loop=None), loader, max_iters=1)
+    assert samples.layout == (4, 0)

@@ -1,3 +1,3 @@
-from .infinite_sampler import InfiniteSampler
+from .infinite_sampler import InfiniteSampler, check_positions_in_order
 
-__all__ = ['InfiniteSampler']
+__all__ = ['InfiniteSampler', 'check_positions_in_order']

@@ -66,3 +66,20 @@ class InfiniteSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return self.size
+
+
+def check_positions_in_order(sampler: object, owner: str) -> None:
+    """Raise unless ``sampler`` deals stream positions in order
+    (``InfiniteSampler(shuffle=False)``), as ``owner``, a dataset that orders its samples
+    itself, needs: shuffled keys, or a sampler of finite passes, would silently break its order
+    and its passes."""
+    if isinstance(sampler, InfiniteSampler) and not sampler.shuffle:
+        return
+    what = type(sampler).__name__ + (
+        '(shuffle=True)' if isinstance(sampler, InfiniteSampler) else ''
+    )
+    raise ValueError(
+        f'{owner} shuffles its samples itself and needs the stream positions in order, '
+        f"got sampler {what}: set train_dataloader.sampler=dict(type='InfiniteSampler', "
+        'shuffle=False)'
+    )

@@ -9,7 +9,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from vtp.datasets.sample_error import SampleError
-from vtp.datasets.transforms.open_video import check_file
+from vtp.datasets.transforms.open_video import media_source
 from vtp.registry import TRANSFORMS
 
 EXIF_ORIENTATION = 0x0112
@@ -68,7 +68,10 @@ class LoadImage(BaseTransform):
     or undecodable file, or one over PIL's decompression-bomb limit, raises
     :class:`SampleError`.
 
-    **Required Keys:** ``filename``
+    The picture is the file ``filename``, or the bytes ``media_bytes`` when the dataset read
+    them from a tar shard (``filename`` then names the member in messages).
+
+    **Required Keys:** ``filename``; ``media_bytes`` (optional)
 
     **Added Keys:** ``imgs`` (T, H, W, 3) uint8 RGB, ``img_shape`` (H, W), ``frame_inds`` (T,)
 
@@ -86,12 +89,11 @@ class LoadImage(BaseTransform):
         self.background = tuple(background)
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        path = results['filename']
-        check_file(path)
+        path, source = media_source(results)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')  # PIL's notes on corrupt EXIF and the like
-                with Image.open(path) as image:
+                with Image.open(source) as image:
                     image.load()
                     frame = rgb_values(image, self.background)  # (H, W, 3)
                     orientation = image.getexif().get(EXIF_ORIENTATION)

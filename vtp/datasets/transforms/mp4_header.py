@@ -14,7 +14,7 @@ apart (``moov`` > ``mvhd``, ``trak`` > ``tkhd``, ``mdhd``, ``hdlr``, ``stsd``, `
 import math
 import struct
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -100,8 +100,9 @@ class Mp4Header:
     has_fragments: bool
 
 
-def read_mp4_header(path: str) -> Optional[Mp4Header]:
-    """Read the header of ``path``; None if the file is no ISO base media file (mkv, avi,
+def read_mp4_header(path: Union[str, BinaryIO]) -> Optional[Mp4Header]:
+    """Read the header of ``path`` (a file name, or a seekable binary file such as the bytes of
+    a shard member in a ``BytesIO``); None if the file is no ISO base media file (mkv, avi,
     garbage: the decoder decides about those).
 
     Raises:
@@ -109,8 +110,12 @@ def read_mp4_header(path: str) -> Optional[Mp4Header]:
             end), the video sample tables contradict each other, or a movie fragment's sample
             count or timing is corrupt (see :func:`_check_fragments`).
     """
-    with open(path, 'rb') as f:
-        found = _read_top_level(f)
+    if isinstance(path, str):
+        with open(path, 'rb') as f:
+            found = _read_top_level(f)
+    else:
+        found = _read_top_level(path)
+        path.seek(0)
     if found is None:
         return None
     moov, moofs = found

@@ -1,10 +1,11 @@
 """Open a video file with decord."""
 
+import io
 import math
 import os
 import re
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, BinaryIO, Dict, Iterator, Optional, Tuple, Union
 
 from mmcv.transforms import BaseTransform
 
@@ -41,6 +42,20 @@ def check_file(path: str) -> None:
         raise SampleError(path, 'missing file') from None
     if size == 0:
         raise SampleError(path, 'empty file')
+
+
+def media_source(results: Dict[str, Any]) -> Tuple[str, Union[str, BinaryIO]]:
+    """``(name, source)`` of a sample's media: the file ``filename``, checked by
+    :func:`check_file`, or, when the dataset read the bytes itself (a member of a tar shard),
+    ``media_bytes`` in a ``BytesIO``, ``filename`` then naming it in messages only."""
+    path: str = results['filename']
+    data: Optional[bytes] = results.get('media_bytes')
+    if data is None:
+        check_file(path)
+        return path, path
+    if not data:
+        raise SampleError(path, 'empty file')
+    return path, io.BytesIO(data)
 
 
 def first_line(error: BaseException) -> str:
@@ -80,15 +95,18 @@ def open_failure(path: str, error: Exception, header: Optional[Mp4Header]) -> Sa
     return SampleError(path, 'undecodable video', message)
 
 
-def open_pyav(path: str, header: Optional[Mp4Header]) -> PyAVReader:
-    """A :class:`PyAVReader` of ``path`` (checked by :func:`check_header` if an mp4), or the
-    :class:`SampleError` saying why not."""
+def open_pyav(
+    path: str, header: Optional[Mp4Header], source: Union[str, BinaryIO, None] = None
+) -> PyAVReader:
+    """A :class:`PyAVReader` of ``source`` (``path`` by default; checked by
+    :func:`check_header` if an mp4), or the :class:`SampleError`, naming ``path``, saying why
+    not."""
     import av
 
     rotation = header.video_tracks[0].rotation or 0 if header else 0
     try:
         with native_stderr_silenced():
-            reader = PyAVReader(path, rotation)
+            reader = PyAVReader(path if source is None else source, rotation)
     except UnusableVideo as e:
         raise SampleError(path, e.reason, e.detail) from None
     except av.error.FFmpegError as e:
@@ -128,7 +146,10 @@ class OpenVideo(BaseTransform):
     frames share one time stamp is ``'zero duration'``, and a stream that decodes to no
     picture is ``'undecodable frames'`` (from ``DecodeVideo``).
 
-    **Required Keys:** ``filename``
+    The video is the file ``filename``, or, when the dataset read it from a tar shard, the bytes
+    ``media_bytes`` (decoded in memory; ``filename`` names the member in messages).
+
+    **Required Keys:** ``filename``; ``media_bytes`` (optional)
 
     **Added Keys:** ``video_reader``, ``total_frames``, ``avg_fps``
 
@@ -146,10 +167,9 @@ class OpenVideo(BaseTransform):
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         import decord
 
-        path = results['filename']
-        check_file(path)
+        path, source = media_source(results)
         try:
-            header = read_mp4_header(path)
+            header = read_mp4_header(source)
         except Mp4HeaderError as e:
             raise SampleError(path, 'undecodable video', str(e)) from None
         except OSError as e:  # a folder, no permission, a failing disk or network mount
@@ -157,14 +177,14 @@ class OpenVideo(BaseTransform):
         if header is not None:
             check_header(path, header)
         if self.decoder == 'pyav':
-            reader = open_pyav(path, header)
+            reader = open_pyav(path, header, source)
             results['video_reader'] = reader
             results['total_frames'] = len(reader)
             results['avg_fps'] = reader.fps
             return results
         try:
             with native_stderr_silenced():
-                reader = decord.VideoReader(path, num_threads=self.num_threads)
+                reader = decord.VideoReader(source, num_threads=self.num_threads)
         except (decord.DECORDError, RuntimeError, AssertionError) as e:
             raise open_failure(path, e, header) from None
         if len(reader) == 0:

@@ -8,7 +8,7 @@ decoded frame bit-exact, and converts only the asked frames to RGB, optionally s
 the same pass (libswscale, area averaging).
 """
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, BinaryIO, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class PyAVReader:
     packet headers of the whole stream once (no decoding), as decord does to build its index.
 
     Args:
-        path: the video file.
+        path: the video file, or a binary file object holding it (bytes in memory).
         rotation: degrees (0, 90, 180, 270) to turn the stored picture clockwise, from the
             display matrix of the file; frames come out upright.
 
@@ -44,10 +44,10 @@ class PyAVReader:
             (``'zero duration'``).
     """
 
-    def __init__(self, path: str, rotation: int = 0) -> None:
+    def __init__(self, path: Union[str, BinaryIO], rotation: int = 0) -> None:
         import av
 
-        self.container = av.open(path)
+        self.container = av.open(path, 'r')
         if not self.container.streams.video:
             self.container.close()
             raise UnusableVideo('no video stream')

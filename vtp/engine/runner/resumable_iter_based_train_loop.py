@@ -22,6 +22,10 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
     The iterator is restarted before the ``before_train`` hooks run, so the random state
     restored by ``RNGStateHook`` there is the one training continues with.
 
+    A dataset that reads its samples in lanes, one per rank and worker
+    (``VideoTextShardDataset``), is given the dataloader's batch size and worker count
+    (``set_loader_layout``) before the workers start.
+
     Without ``val_interval`` it evaluates once, after the last iteration, so a config sets the
     length of a run with ``max_iters`` alone; other arguments are mmengine's.
     """
@@ -34,9 +38,22 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         val_interval: Optional[int] = None,
         **kwargs: Any,
     ) -> None:
+        # built here, so that the dataset gets its layout before the workers start
+        loader: DataLoader[Any] = (
+            runner.build_dataloader(
+                dataloader,
+                seed=runner.seed,
+                diff_rank_seed=runner._randomness_cfg.get('diff_rank_seed', False),
+            )
+            if isinstance(dataloader, dict)
+            else dataloader
+        )
+        set_layout = getattr(loader.dataset, 'set_loader_layout', None)
+        if set_layout is not None:
+            set_layout(loader.batch_size, loader.num_workers)
         super().__init__(
             runner,
-            dataloader,
+            loader,
             max_iters,
             val_interval=max_iters if val_interval is None else val_interval,
             **kwargs,

@@ -1,0 +1,49 @@
+"""Tests for listing and opening shards: brace patterns, list files, manifests, URLs."""
+
+import json
+import sys
+
+import pytest
+
+from vtp.datasets.shard_files import expand_braces, join, list_shards, open_binary, read_manifest
+
+
+def test_brace_ranges_keep_zero_padding_and_lists_combine():
+    assert expand_braces('s-{00008..00011}.tar') == [f's-{i:05d}.tar' for i in range(8, 12)]
+    assert expand_braces('{a,b}/{1..2}.tar') == ['a/1.tar', 'a/2.tar', 'b/1.tar', 'b/2.tar']
+    assert expand_braces('plain.tar') == ['plain.tar']
+
+
+def test_list_file_lines_are_relative_to_the_list(tmp_path):
+    (tmp_path / 'part').mkdir()
+    (tmp_path / 'part' / 'shards.txt').write_text('# train\na.tar\n\n/abs/b.tar\ns3://x/c.tar\n')
+    assert list_shards('part/shards.txt', str(tmp_path)) == [
+        str(tmp_path / 'part' / 'a.tar'),
+        '/abs/b.tar',
+        's3://x/c.tar',
+    ]
+    assert list_shards(['x-{0..1}.tar', 'y.tar'], 'r') == ['r/x-0.tar', 'r/x-1.tar', 'r/y.tar']
+    assert join('s3://bucket/corpus/', 'a.tar') == 's3://bucket/corpus/a.tar'
+
+
+def test_manifest_names_are_relative_to_its_folder(tmp_path):
+    path = tmp_path / 'manifest.json'
+    path.write_text(json.dumps(dict(shards=[dict(shard='a.tar', samples=3)])))
+    assert read_manifest(str(path)) == {str(tmp_path / 'a.tar'): 3}
+    path.write_text(json.dumps(dict(shards=[dict(name='a.tar')])))
+    with pytest.raises(ValueError, match='manifest.json: not a shard manifest'):
+        read_manifest(str(path))
+
+
+def test_urls_go_through_fsspec():
+    fsspec = pytest.importorskip('fsspec')
+    with fsspec.open('memory://vtp-test/a.bin', 'wb') as f:
+        f.write(b'bytes')
+    with open_binary('memory://vtp-test/a.bin') as f:
+        assert f.read() == b'bytes'
+
+
+def test_a_url_without_fsspec_names_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'fsspec', None)
+    with pytest.raises(ImportError, match=r'reading s3://b/a.tar needs fsspec \(pip install'):
+        open_binary('s3://b/a.tar')

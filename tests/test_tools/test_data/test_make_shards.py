@@ -1,0 +1,58 @@
+"""tools/data/make_shards.py: a corpus of files to shards read back identically, resumable."""
+
+import json
+import os
+from pathlib import Path
+
+from vtp.datasets import VideoTextShardDataset, WebVidDataset
+from vtp.datasets.tar_samples import TarSamples
+from vtp.testing import run_tool, write_shard_corpus, write_webvid
+
+
+def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path) -> None:
+    write_webvid(tmp_path, num=7)
+    os.remove(tmp_path / 'videos' / '000001_000051' / '1004.mp4')  # a dead link
+    corpus = dict(
+        type='WebVidDataset',
+        data_root=str(tmp_path),
+        ann_file='results_2M_train.csv',
+        data_prefix=dict(video='videos'),
+    )
+    config = tmp_path / 'corpus.py'
+    config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
+    out = tmp_path / 'shards'
+    args = ('tools/data/make_shards.py', str(config), '--out-dir', str(out))
+    first = run_tool(*args, '--samples-per-shard', '3', '--workers', '2')
+    assert '1004.mp4' in first.stderr and '6 samples written' in first.stdout
+    manifest = json.loads((out / 'manifest.json').read_text())
+    assert [s['samples'] for s in manifest['shards']] == [3, 2, 1]
+
+    files = WebVidDataset(**{k: v for k, v in corpus.items() if k != 'type'})
+    expected = [files.get_data_info(i) for i in range(7) if i != 4]
+    shards = VideoTextShardDataset(data_root=str(out), manifest='manifest.json', shuffle=False)
+    read = [shards[i] for i in range(len(shards))]
+    assert [r['text'] for r in read] == [e['text'] for e in expected]
+    assert [r['media_bytes'] for r in read] == [Path(e['filename']).read_bytes() for e in expected]
+    _, members = TarSamples(str(out / 'shard-00000.tar')).read()
+    meta = json.loads(members['json'])
+    assert (meta['video_id'], meta['texts']) == ('1000', [expected[0]['text']])
+    assert [r['video_id'] for r in read] == [f'{i:09d}' for i in range(7) if i != 4]
+
+    (out / 'shard-00000.tar').write_bytes(b'kept')  # finished shards are not redone
+    second = run_tool(*args, '--samples-per-shard', '3')
+    assert '3 already done' in second.stdout
+    assert (out / 'shard-00000.tar').read_bytes() == b'kept'
+
+
+def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path) -> None:
+    write_shard_corpus(tmp_path, [2, 0, 3], manifest=False)
+    result = run_tool(
+        'tools/data/make_shards.py', '--count', str(tmp_path / 'shard-{00000..00002}.tar')
+    )
+    assert '5 samples in 3 shards' in result.stdout
+    manifest = json.loads((tmp_path / 'manifest.json').read_text())
+    assert [(s['shard'], s['samples']) for s in manifest['shards']] == [
+        ('shard-00000.tar', 2),
+        ('shard-00001.tar', 0),
+        ('shard-00002.tar', 3),
+    ]

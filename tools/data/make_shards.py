@@ -1,0 +1,163 @@
+"""Turn a corpus vtp reads (the dataset of a config) into WebDataset-layout tar shards.
+
+Sample ``i`` of the dataset (annotation order) becomes ``KEY.EXT`` (its media file's bytes,
+unchanged), ``KEY.txt`` (its caption; the first one when it has several) and ``KEY.json``
+(its annotation: ids, every caption, the source path), with ``KEY`` its index zero-padded.
+Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard N``), so
+shards are independent: they are written in parallel (``--workers``), each to a temporary
+name renamed when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the
+finished shards. Samples whose media is missing or empty are left out and listed in the
+stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
+``VideoTextShardDataset(manifest='manifest.json')`` reads it. Re-encode videos first with
+``tools/data/reencode_videos.py`` to make them smaller.
+
+    python tools/data/make_shards.py configs/pretrain/webvid2m.py --out-dir data/webvid_shards \
+        --samples-per-shard 1000 --workers 8
+
+``--count`` writes the manifest of shards written by another tool (video2dataset,
+img2dataset), counting their samples:
+
+    python tools/data/make_shards.py --count 'data/webvid/{00000..00099}.tar'
+"""
+
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+from multiprocessing import get_context
+from typing import Any, Dict, List, Optional, Tuple
+
+from mmengine.config import Config
+from tqdm import tqdm
+
+from vtp.datasets import BaseVideoTextDataset
+from vtp.datasets.shard_files import list_shards
+from vtp.datasets.shard_writer import Sample, write_manifest, write_shard
+from vtp.datasets.tar_samples import count_samples
+from vtp.registry import DATASETS
+
+DATASET: Optional[BaseVideoTextDataset] = None  # the corpus, shared with forked workers
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', nargs='?', help='config whose dataset is written as shards')
+    parser.add_argument('--out-dir', help='folder of the shards and manifest.json')
+    parser.add_argument(
+        '--split', default='train', choices=['train', 'val', 'test'], help='which dataloader'
+    )
+    parser.add_argument('--samples-per-shard', type=int, default=1000)
+    parser.add_argument('--workers', type=int, default=1, help='shards written in parallel')
+    parser.add_argument('--count', help='brace pattern or list of existing shards to count')
+    args = parser.parse_args()
+    if args.count is None and (args.config is None or args.out_dir is None):
+        parser.error('give CONFIG and --out-dir, or --count SHARDS')
+    if args.samples_per_shard < 1:
+        parser.error('--samples-per-shard must be >= 1')
+    return args
+
+
+def build_dataset(config: str, split: str) -> BaseVideoTextDataset:
+    """The config's dataset for ``split``, reading records only (no pipeline)."""
+    cfg = Config.fromfile(config)
+    dataset_cfg = cfg[f'{split}_dataloader']['dataset']
+    if dataset_cfg['type'] in ('MixedDataset', 'VideoTextShardDataset'):
+        sys.exit(f'{config}: {dataset_cfg["type"]} is not one corpus of files; pick a corpus')
+    dataset = DATASETS.build(dict(dataset_cfg, pipeline=[]))
+    assert isinstance(dataset, BaseVideoTextDataset)
+    return dataset
+
+
+def to_sample(index: int, info: Dict[str, Any], width: int) -> Tuple[Optional[Sample], str]:
+    """(the sample of record ``info``, ''), or (None, why it was left out)."""
+    path = info['filename']
+    if info.get('start') is not None or info.get('end') is not None:
+        return None, f'{path}: a clip of a longer video (start/end) cannot be sharded yet'
+    try:
+        with open(path, 'rb') as f:
+            media = f.read()
+    except OSError as e:
+        return None, f'{path}: {e.strerror or e}'
+    if not media:
+        return None, f'{path}: empty file'
+    texts = info.get('text')
+    texts = [texts] if isinstance(texts, str) else list(texts or [])
+    meta = {k: v for k, v in info.items() if isinstance(v, (str, int, float)) and k != 'text'}
+    meta['texts'] = texts
+    extension = osp.splitext(path)[1].lstrip('.').lower() or 'bin'
+    files = dict(txt=(texts[0] if texts else '').encode('utf-8'), json=json.dumps(meta).encode())
+    files[extension] = media
+    return (f'{index:0{width}d}', files), ''
+
+
+def write_one(task: Tuple[int, int, int, str]) -> Tuple[int, int, List[str]]:
+    """Write shard ``shard`` (samples ``first`` to ``stop - 1``); (shard, samples, failures)."""
+    shard, first, stop, out_dir = task
+    assert DATASET is not None
+    width = max(9, len(str(len(DATASET))))
+    samples: List[Sample] = []
+    failed: List[str] = []
+    for index in range(first, stop):
+        sample, why = to_sample(index, DATASET.get_data_info(index), width)
+        if sample is None:
+            failed.append(why)
+        else:
+            samples.append(sample)
+    name = osp.join(out_dir, f'shard-{shard:05d}')
+    count = write_shard(f'{name}.tar', samples)
+    with open(f'{name}_stats.json', 'w') as f:
+        json.dump(dict(samples=count, failed=failed), f)
+    return shard, count, failed
+
+
+def make_shards(args: argparse.Namespace) -> None:
+    global DATASET
+    DATASET = build_dataset(args.config, args.split)
+    os.makedirs(args.out_dir, exist_ok=True)
+    size, per_shard = len(DATASET), args.samples_per_shard
+    tasks = []
+    for shard in range((size + per_shard - 1) // per_shard):
+        name = osp.join(args.out_dir, f'shard-{shard:05d}')
+        if not (osp.exists(f'{name}.tar') and osp.exists(f'{name}_stats.json')):
+            tasks.append(
+                (shard, shard * per_shard, min(size, (shard + 1) * per_shard), args.out_dir)
+            )
+    total = (size + per_shard - 1) // per_shard
+    print(f'{size} samples in {total} shards of {per_shard}; {total - len(tasks)} already done')
+    with get_context('fork').Pool(args.workers) as pool:
+        for _ in tqdm(pool.imap_unordered(write_one, tasks), 'shards', total=len(tasks)):
+            pass
+    counts, failed = [], []
+    for shard in range(total):
+        with open(osp.join(args.out_dir, f'shard-{shard:05d}_stats.json')) as f:
+            stats = json.load(f)
+        counts.append((f'shard-{shard:05d}.tar', stats['samples']))
+        failed += stats['failed']
+    path = write_manifest(args.out_dir, counts)
+    print(f'{sum(n for _, n in counts)} samples written; manifest: {path}')
+    if failed:
+        print(f'{len(failed)} samples left out:', *failed[:20], sep='\n  ', file=sys.stderr)
+
+
+def count_shards(pattern: str, workers: int) -> None:
+    paths = list_shards(pattern)
+    folder = osp.dirname(paths[0])
+    if any(osp.dirname(p) != folder for p in paths):
+        sys.exit(f'{pattern}: the shards of one manifest must share a folder')
+    with get_context('fork').Pool(workers) as pool:
+        counts = list(tqdm(pool.imap(count_samples, paths), 'shards', total=len(paths)))
+    path = write_manifest(folder, [(osp.basename(p), n) for p, n in zip(paths, counts)])
+    print(f'{sum(counts)} samples in {len(paths)} shards; manifest: {path}')
+
+
+def main() -> None:
+    args = parse_args()
+    if args.count is not None:
+        count_shards(args.count, args.workers)
+    else:
+        make_shards(args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,99 @@
+"""Name, list and open tar shards on local disk or behind any fsspec URL."""
+
+import itertools
+import json
+import os.path as osp
+import re
+from typing import IO, Any, Dict, List, Sequence, Union
+
+BRACES = re.compile(r'\{([^{}]*)\}')
+RANGE = re.compile(r'^(\d+)\.\.(\d+)$')
+MANIFEST = 'manifest.json'
+
+
+def is_url(path: str) -> bool:
+    """Whether ``path`` needs fsspec (``s3://``, ``gs://``, ``http(s)://``, ...): a scheme
+    other than ``file://``."""
+    return '://' in path and not path.startswith('file://')
+
+
+def open_binary(path: str) -> IO[bytes]:
+    """Open ``path`` (a local file, ``file://`` or any URL fsspec serves) for binary reading.
+
+    fsspec is imported only for a URL; without it the error names the package to install.
+    """
+    if not is_url(path):
+        return open(path.removeprefix('file://'), 'rb')
+    try:
+        import fsspec
+    except ImportError:
+        raise ImportError(
+            f'reading {path} needs fsspec (pip install fsspec, plus s3fs for s3://, gcsfs for '
+            'gs://, aiohttp for http(s)://)'
+        ) from None
+    file: IO[bytes] = fsspec.open(path, 'rb').open()
+    return file
+
+
+def join(root: str, path: str) -> str:
+    """``path`` under ``root`` unless it is absolute or a URL."""
+    if not root or osp.isabs(path) or '://' in path:
+        return path
+    return f'{root.rstrip("/")}/{path}' if is_url(root) else osp.join(root, path)
+
+
+def expand_braces(pattern: str) -> List[str]:
+    """All names a brace pattern stands for, in order: ``{00000..00099}`` is a zero-padded
+    numeric range (padded to the width of its first bound when that starts with 0) and
+    ``{a,b}`` a list; several braces give every combination, the last varying fastest."""
+    parts = BRACES.split(pattern)  # literal, brace, literal, brace, ..., literal
+    choices: List[List[str]] = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            choices.append([part])
+            continue
+        numbers = RANGE.match(part)
+        if numbers is None:
+            choices.append(part.split(','))
+            continue
+        first, last = numbers.groups()
+        width = len(first) if first.startswith('0') else 0
+        step = 1 if int(last) >= int(first) else -1
+        values = range(int(first), int(last) + step, step)
+        choices.append([str(v).zfill(width) for v in values])
+    return [''.join(combination) for combination in itertools.product(*choices)]
+
+
+def list_shards(shards: Union[str, Sequence[str]], root: str = '') -> List[str]:
+    """The shard paths or URLs of ``shards``: a brace pattern, a list file (``.txt``: one
+    shard per line, relative to the list's folder; blank lines and ``#`` comments skipped) or
+    a sequence of either; relative paths are joined to ``root``."""
+    items = [shards] if isinstance(shards, str) else list(shards)
+    found: List[str] = []
+    for item in items:
+        path = join(root, item)
+        if not path.endswith('.txt'):
+            found += expand_braces(path)
+            continue
+        with open_binary(path) as f:
+            lines = f.read().decode('utf-8').splitlines()
+        folder = path.rsplit('/', 1)[0] if '/' in path else ''
+        found += [join(folder, s.strip()) for s in lines if s.strip() and s[0] != '#']
+    if not found:
+        raise ValueError(f'no shards listed by {shards!r}')
+    return found
+
+
+def read_manifest(path: str) -> Dict[str, int]:
+    """Shard path or URL -> sample count, from a manifest written by
+    ``tools/data/make_shards.py``: JSON ``{"shards": [{"shard": NAME, "samples": N}, ...]}``,
+    names relative to the manifest's folder."""
+    with open_binary(path) as f:
+        manifest: Dict[str, Any] = json.loads(f.read().decode('utf-8'))
+    folder = path.rsplit('/', 1)[0] if '/' in path else ''
+    try:
+        return {join(folder, s['shard']): int(s['samples']) for s in manifest['shards']}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(
+            f'{path}: not a shard manifest ({{"shards": [{{"shard", "samples"}}, ...]}}): {e!r}'
+        ) from None
