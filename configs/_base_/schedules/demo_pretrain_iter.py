@@ -1,11 +1,11 @@
 # `make demo`: the pre-training schedule for the small model trained from scratch beside the
-# pretrained text encoder (a third of its learning rate), 900 iterations in bf16 autocast (vtp's
+# pretrained text encoder (a third of its learning rate), 1400 iterations in bf16 autocast (vtp's
 # AmpOptimWrapper; losses and contrastive logits stay fp32). On the 2-core development CPU
 # (AVX512-BF16) bf16 makes a step about 2.4x faster than fp32; at 5e-4 and 1e-3 the contrastive
 # loss fell more slowly than at 3e-4 (docs/user_guides/5_results_and_benchmarks.md).
 _base_ = ['./pretrain_iter.py']
 warmup_iters = 50
-train_cfg = dict(max_iters=900)
+train_cfg = dict(max_iters=1400)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     dtype='bfloat16',
