@@ -101,9 +101,10 @@ def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) ->
 def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
     """:func:`toy_gallery` and what ``tools/test.py --out`` reports for it with re-ranking
     of the top ``TOY_RERANK_TOPK``, clips embedded one per batch: ``result`` (the --out
-    JSON)."""
+    JSON) and ``show_dir`` (its --show-dir pictures)."""
     root = toy_gallery['root']
     out = root / 'test.json'
+    show_dir = root / 'show'
     run_tool(
         'tools/test.py',
         toy_gallery['config'],
@@ -112,9 +113,11 @@ def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
         str(root / 'test'),
         '--out',
         str(out),
+        '--show-dir',
+        str(show_dir),
         '--cfg-options',
         'test_dataloader.batch_size=1',
         f'model.test_cfg.rerank_topk={TOY_RERANK_TOPK}',
         cwd=root,
     )
-    return dict(toy_gallery, result=json.loads(out.read_text()))
+    return dict(toy_gallery, result=json.loads(out.read_text()), show_dir=show_dir)

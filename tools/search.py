@@ -6,7 +6,8 @@ The index is exact inner product by default (``--index ivf`` / ``ivfpq`` for lar
 galleries). ``--rerank-topk K`` re-scores each query's top K with the model's matching head,
 by the rule of the retrieval test loop (the K clips are decoded again for their tokens);
 the results below the top K keep their similarity order and show their similarity.
-Needs faiss-cpu (``requirements/optional.txt``).
+``--show-dir DIR`` draws each query's results (a PNG strip of frames with scores, and an
+``index.html`` linking them). Needs faiss-cpu (``requirements/optional.txt``).
 """
 
 import argparse
@@ -21,6 +22,8 @@ from vtp.apis.feature_index import INDEX_KINDS, build_index, search
 from vtp.apis.feature_shards import read_features
 from vtp.apis.video_text_inferencer import load_config
 from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
+from vtp.visualization import ClipThumbnails, ResultPage, clip_row
+from vtp.visualization.result_strip import THUMB_SIZE
 
 
 def parse_args() -> argparse.Namespace:
@@ -38,6 +41,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--pq-m', type=int, default=16, help='IVF-PQ sub-vectors')
     parser.add_argument('--batch-size', type=int, help='texts or clips per forward pass')
     parser.add_argument('--out', help='write the results as JSON')
+    parser.add_argument('--show-dir', help='draw the results here (PNG strips, index.html)')
+    parser.add_argument('--show-frames', type=int, default=4, help='frames drawn per clip')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
     return parser.parse_args()
 
@@ -49,6 +54,22 @@ def item_of(row: Dict[str, str]) -> Dict[str, Any]:
         if row[key] != '':
             item[key] = float(row[key])
     return item
+
+
+def show(
+    results: List[Dict[str, Any]], items: List[List[Dict[str, Any]]], out_dir: str, frames: int
+) -> None:
+    """A strip per query of its results' frames and scores (``items``: the clips of each
+    query's matches), and the page linking them."""
+    page = ResultPage(out_dir, 'tools/search.py results', frames)
+    thumbnails = ClipThumbnails(frames, THUMB_SIZE)
+    for result, clips in zip(results, items):
+        strip = [
+            clip_row(thumbnails, item, m['rank'], m['score'], m['path'])
+            for m, item in zip(result['matches'], clips)
+        ]
+        page.add(result['text'], strip)
+    print(f'pictures of the results: {page.write()}')
 
 
 def main() -> None:
@@ -80,6 +101,7 @@ def main() -> None:
             raise SystemExit(f'error: cannot read clips to re-rank: {videos.failures}')
         tokens = dict(zip(needed, videos.tokens))
     results: List[Dict[str, Any]] = []
+    shown: List[List[Dict[str, Any]]] = []  # the clips of each query's matches
     with torch.no_grad():
         for q, text in enumerate(queries):
             found = [int(i) for i in ids[q] if i >= 0]
@@ -112,6 +134,7 @@ def main() -> None:
                     )
                 )
             results.append(dict(text=text, matches=matches))
+            shown.append([item_of(rows[found[c]]) for c in best.indices.tolist()])
             print(f'{text}')
             for m in matches:
                 note = (
@@ -120,6 +143,8 @@ def main() -> None:
                     else ''
                 )
                 print(f'  {m["rank"]:>3}  {m["score"]:8.4f}  {m["path"]}{note}')
+    if args.show_dir:
+        show(results, shown, args.show_dir, args.show_frames)
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
             json.dump(results, f, indent=2, ensure_ascii=False)
