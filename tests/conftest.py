@@ -121,3 +121,39 @@ def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
         cwd=root,
     )
     return dict(toy_gallery, result=json.loads(out.read_text()), show_dir=show_dir)
+
+
+@pytest.fixture(scope='session')
+def toy_features(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
+    """:func:`toy_gallery` with its test clips' features written by
+    ``tools/extract_features.py`` (float32): ``features`` (the folder)."""
+    features = toy_gallery['root'] / 'features'
+    run_tool(
+        'tools/extract_features.py',
+        toy_gallery['config'],
+        toy_gallery['checkpoint'],
+        '--ann',
+        toy_gallery['ann_file'],
+        '--out',
+        str(features),
+        '--dtype',
+        'float32',
+        '--num-workers',
+        '0',
+        cwd=toy_gallery['root'],
+    )
+    return dict(toy_gallery, features=str(features))
+
+
+@pytest.fixture(scope='module')
+def toy_searcher(toy_features: Dict[str, Any]) -> Any:
+    """A ``FeatureSearch`` over :func:`toy_features` (needs faiss-cpu), to use from
+    ``toy_features['root']`` (its clip and tokenizer paths are relative to it)."""
+    from vtp.apis import FeatureExtractor, FeatureSearch
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(toy_features['root'])
+        extractor = FeatureExtractor(
+            toy_features['config'], toy_features['checkpoint'], batch_size=1, show_progress=False
+        )
+        return FeatureSearch(extractor, toy_features['features'])
