@@ -101,9 +101,10 @@ def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) ->
 def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
     """:func:`toy_gallery` and what ``tools/test.py --out`` reports for it with re-ranking
     of the top ``TOY_RERANK_TOPK``, clips embedded one per batch: ``result`` (the --out
-    JSON)."""
+    JSON) and ``show_dir`` (its --show-dir pictures)."""
     root = toy_gallery['root']
     out = root / 'test.json'
+    show_dir = root / 'show'
     run_tool(
         'tools/test.py',
         toy_gallery['config'],
@@ -112,9 +113,47 @@ def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
         str(root / 'test'),
         '--out',
         str(out),
+        '--show-dir',
+        str(show_dir),
         '--cfg-options',
         'test_dataloader.batch_size=1',
         f'model.test_cfg.rerank_topk={TOY_RERANK_TOPK}',
         cwd=root,
     )
-    return dict(toy_gallery, result=json.loads(out.read_text()))
+    return dict(toy_gallery, result=json.loads(out.read_text()), show_dir=show_dir)
+
+
+@pytest.fixture(scope='session')
+def toy_features(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
+    """:func:`toy_gallery` with its test clips' features written by
+    ``tools/extract_features.py`` (float32): ``features`` (the folder)."""
+    features = toy_gallery['root'] / 'features'
+    run_tool(
+        'tools/extract_features.py',
+        toy_gallery['config'],
+        toy_gallery['checkpoint'],
+        '--ann',
+        toy_gallery['ann_file'],
+        '--out',
+        str(features),
+        '--dtype',
+        'float32',
+        '--num-workers',
+        '0',
+        cwd=toy_gallery['root'],
+    )
+    return dict(toy_gallery, features=str(features))
+
+
+@pytest.fixture(scope='module')
+def toy_searcher(toy_features: Dict[str, Any]) -> Any:
+    """A ``FeatureSearch`` over :func:`toy_features` (needs faiss-cpu), to use from
+    ``toy_features['root']`` (its clip and tokenizer paths are relative to it)."""
+    from vtp.apis import FeatureExtractor, FeatureSearch
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(toy_features['root'])
+        extractor = FeatureExtractor(
+            toy_features['config'], toy_features['checkpoint'], batch_size=1, show_progress=False
+        )
+        return FeatureSearch(extractor, toy_features['features'])

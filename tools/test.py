@@ -1,4 +1,7 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out results.json]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--out results.json]``.
+
+``--show-dir DIR`` also draws the predictions (a PNG strip per query or question and an
+``index.html`` per task, see :func:`vtp.visualization.write_prediction_pages`)."""
 
 import argparse
 import json
@@ -12,6 +15,7 @@ from mmengine.runner import Runner
 from vtp.registry import RUNNERS
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
+from vtp.visualization import write_prediction_pages
 
 
 def parse_args() -> argparse.Namespace:
@@ -23,6 +27,15 @@ def parse_args() -> argparse.Namespace:
         '--out',
         help='write the metrics (and, where the loop or a metric keeps '
         'them, the per-query or per-question predictions) to this JSON file',
+    )
+    parser.add_argument(
+        '--show-dir',
+        help='draw the predictions here: per caption the top clips with the ground truth '
+        'framed, per question the clip and the answers (PNG strips and index.html)',
+    )
+    parser.add_argument('--show-topk', type=int, default=5, help='clips shown per caption')
+    parser.add_argument(
+        '--show-limit', type=int, default=100, help='queries or questions drawn per task'
     )
     parser.add_argument(
         '--cfg-options',
@@ -78,6 +91,12 @@ def main() -> None:
         with open(args.out, 'w', encoding='utf-8') as f:
             json.dump(result, f, indent=2, ensure_ascii=False)
         runner.logger.info(f'metrics written to {args.out}')
+    if args.show_dir and runner.rank == 0:
+        pages = write_prediction_pages(runner, args.show_dir, args.show_topk, limit=args.show_limit)
+        for page in pages:
+            runner.logger.info(f'pictures of the predictions: {page}')
+        if not pages:
+            runner.logger.warning('--show-dir: this run kept no predictions to draw')
 
 
 if __name__ == '__main__':

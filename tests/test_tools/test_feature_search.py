@@ -4,11 +4,14 @@ shards; two processes split the shards."""
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from vtp.testing import TOY_RERANK_TOPK, run_tool
+from vtp.visualization import strip_size
 
 pytest.importorskip('faiss')
 
@@ -64,6 +67,8 @@ def test_search_ranks_as_tools_test_and_reruns_skip_written_shards(toy_retrieval
             '1',
             '--out',
             str(result),
+            '--show-dir',
+            str(tmp_path / f'show{rerank}'),
             cwd=toy_retrieval['root'],
         )
         ranked = [[m['video_id'] for m in r['matches']] for r in json.loads(result.read_text())]
@@ -78,6 +83,11 @@ def test_search_ranks_as_tools_test_and_reruns_skip_written_shards(toy_retrieval
         assert all(m['score'] == m['similarity'] and not m['reranked'] for m in below)
         assert printed.stdout.count('(similarity, not re-ranked)') == (len(below) if rerank else 0)
         assert all(-1.01 < m['similarity'] < 1.01 for m in matches)
+        page = (tmp_path / f'show{rerank}' / 'index.html').read_text()
+        strips = re.findall(r'<a href="([^"]+)"><img src="\1"', page)
+        assert strips == [f'{i:04d}.png' for i in range(len(predictions))]
+        with Image.open(tmp_path / f'show{rerank}' / strips[0]) as strip:
+            assert strip.size == strip_size(5, 4)  # 5 clips in the gallery, 4 frames each
 
 
 def test_two_processes_split_the_shards(toy_gallery, tmp_path):

@@ -29,9 +29,14 @@ def test_out_file_holds_every_question(tmp_path: Path, corpora_root: Path, confi
         str(tmp_path / 'test'),
         '--out',
         str(out),
+        '--show-dir',
+        str(tmp_path / 'show'),
         cwd=corpora_root,
     )
     result = json.loads(out.read_text())
+    [index] = (tmp_path / 'show').glob('*/index.html')
+    assert index.parent.name == ('qa' if key == 'qa/acc' else 'multiple_choice')
+    assert index.read_text().count('<img src=') == len(result['predictions'])
     predictions = result['predictions']
     correct = sum(p['correct'] for p in predictions)
     assert result['metrics'][key] == pytest.approx(100 * correct / len(predictions))

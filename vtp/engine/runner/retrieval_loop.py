@@ -125,8 +125,8 @@ class _RetrievalLoopMixin:
     candidates of every query with the model's matching head, adding
     ``retrieval/rerank_{t2v,v2t}_*`` to the metrics. Samples that could not be read
     (``missing``) count as misses, as in ``RetrievalMetric``. ``predictions`` then holds, per
-    caption, the ten best videos (after re-ranking when done), which ``tools/test.py --out``
-    writes.
+    caption, the ten best videos (after re-ranking when done) and their scores, which
+    ``tools/test.py --out`` writes.
     """
 
     phase = 'val'
@@ -183,14 +183,15 @@ class _RetrievalLoopMixin:
         t2v = exclude_missing(t2v, text_to_video, missing)
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
-        best = t2v.topk(min(10, len(samples)), dim=1).indices
+        best = t2v.topk(min(10, len(samples)), dim=1)
         self.predictions = [
             dict(
                 query=i,
                 caption=captions[i],
                 video_id=video_ids[int(text_to_video[i])],
                 missing=bool(missing[text_to_video[i]]),
-                top10=[video_ids[j] for j in best[i].tolist()],
+                top10=[video_ids[j] for j in best.indices[i].tolist()],
+                scores=[round(float(v), 6) for v in best.values[i].tolist()],
             )
             for i in range(len(captions))
         ]

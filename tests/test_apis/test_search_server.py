@@ -1,0 +1,60 @@
+"""The search page over HTTP on 127.0.0.1 (a free port): the JSON answer is FeatureSearch's,
+the page shows every match's frames and score, frames come as PNG, bad requests get 400/404."""
+
+import io
+import json
+import threading
+from urllib.error import HTTPError
+from urllib.parse import quote
+from urllib.request import urlopen
+
+import pytest
+from PIL import Image
+
+from vtp.apis.search_server import SearchServer
+from vtp.visualization.result_strip import THUMB_SIZE
+
+pytest.importorskip('faiss', reason='the search page searches a faiss index (faiss-cpu)')
+
+
+@pytest.fixture
+def server(toy_searcher, toy_features, monkeypatch):
+    monkeypatch.chdir(toy_features['root'])  # the clips' paths are relative to it
+    server = SearchServer(toy_searcher, '127.0.0.1', 0, topk=3, num_frames=2)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def get(url):
+    with urlopen(url, timeout=60) as response:
+        return response.status, response.headers['Content-Type'], response.read()
+
+
+def test_answers_queries_over_http(server, toy_searcher):
+    query = 'a test clip number 2'
+    status, kind, body = get(server.url + 'api/search?q=' + quote(query) + '&k=4')
+    assert status == 200 and kind == 'application/json'
+    assert json.loads(body) == toy_searcher([query], 4)[0]
+    status, kind, body = get(server.url + '?q=' + quote(query + ' <b>'))
+    page = body.decode()
+    matches = toy_searcher([query + ' <b>'], 3)[0]['matches']
+    assert status == 200 and 'a test clip number 2 &lt;b&gt;' in page and '<b>' not in page
+    for m in matches:
+        assert f'<img src="/frames/{m["index"]}.png"' in page and f'{m["score"]:.4f}' in page
+    assert page.count('<img') == 3
+    status, kind, body = get(server.url + f'frames/{matches[0]["index"]}.png')
+    with Image.open(io.BytesIO(body)) as image:
+        assert kind == 'image/png' and image.format == 'PNG'
+        assert image.height <= THUMB_SIZE[0] and image.width > image.height  # 2 frames
+
+
+@pytest.mark.parametrize(
+    'path, status', [('api/search?q=x&k=0', 400), ('api/search', 400), ('frames/99.png', 404)]
+)
+def test_refuses_bad_requests(server, path, status):
+    with pytest.raises(HTTPError) as error:
+        get(server.url + path)
+    assert error.value.code == status

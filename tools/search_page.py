@@ -1,0 +1,50 @@
+"""A local search page over extracted features: type a query, see the top clips' frames.
+
+``python tools/search_page.py CONFIG CHECKPOINT --features DIR [--port 7860]``
+
+then open the printed address. ``--host 0.0.0.0`` serves other machines too (no login: only on
+a trusted network). Needs faiss-cpu (``requirements/optional.txt``).
+"""
+
+import argparse
+
+from mmengine.config import DictAction
+
+from vtp.apis import FeatureExtractor, FeatureSearch
+from vtp.apis.search_server import SearchServer
+from vtp.apis.video_text_inferencer import load_config
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Serve a search page over extracted features')
+    parser.add_argument('config', help='the config the features were extracted with')
+    parser.add_argument('checkpoint', help='the checkpoint the features were extracted with')
+    parser.add_argument('--features', required=True, help='output folder of extract_features')
+    parser.add_argument('--host', default='127.0.0.1', help='address to listen on')
+    parser.add_argument('--port', type=int, default=7860, help='port (0: any free one)')
+    parser.add_argument('--topk', type=int, default=5, help='results per query by default')
+    parser.add_argument('--rerank-topk', type=int, default=0, help='re-score the top K (0: off)')
+    parser.add_argument('--frames', type=int, default=4, help='frames shown per clip')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    extractor = FeatureExtractor(cfg, args.checkpoint, show_progress=False)
+    searcher = FeatureSearch(extractor, args.features)
+    server = SearchServer(searcher, args.host, args.port, args.topk, args.rerank_topk, args.frames)
+    print(f'Search page of {len(searcher.rows)} clips at {server.url} (Ctrl-C stops)', flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,163 @@
+"""A local search page over extracted features: a query box, and the top clips as frame strips
+with their scores. Python's own HTTP server, nothing to install beyond faiss-cpu.
+
+``GET /?q=TEXT&k=5`` is the page, ``GET /api/search?q=TEXT&k=5`` the same results as JSON,
+``GET /frames/INDEX.png`` the frames of the clip of row INDEX of the features.
+"""
+
+import html
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, List, Tuple
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+from PIL import Image
+
+from vtp.apis.feature_search import FeatureSearch
+from vtp.visualization.clip_frames import ClipThumbnails
+from vtp.visualization.result_strip import PAD, THUMB_SIZE
+
+MAX_TOPK = 100
+
+PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>vtp search</title>
+<style>body{{font-family:sans-serif;margin:1em}} td{{padding:4px 8px;vertical-align:middle}}
+input[type=text]{{width:30em}}</style></head><body>
+<h1>vtp search</h1><p>{gallery}</p>
+<form action="/" method="get"><input type="text" name="q" value="{query}" autofocus>
+top <input type="number" name="k" value="{k}" min="1" max="{max_k}">
+<input type="submit" value="Search"></form>
+{results}
+</body></html>
+"""
+
+
+def frames_png(frames: List[np.ndarray]) -> bytes:
+    """Thumbnails (h, w, 3) side by side on a white strip, as PNG bytes."""
+    height = max(f.shape[0] for f in frames)
+    width = sum(f.shape[1] for f in frames) + PAD * (len(frames) - 1)
+    strip = Image.new('RGB', (width, height), (255, 255, 255))
+    left = 0
+    for frame in frames:
+        strip.paste(Image.fromarray(frame), (left, (height - frame.shape[0]) // 2))
+        left += frame.shape[1] + PAD
+    out = io.BytesIO()
+    strip.save(out, format='PNG')
+    return out.getvalue()
+
+
+class SearchServer(ThreadingHTTPServer):
+    """Serve the search page of ``searcher`` at ``http://host:port/`` (port 0: a free one,
+    then ``server_address`` names it). Searches run one at a time (the model is shared).
+
+    Args:
+        searcher: the features and the model that embeds queries.
+        host: the address to listen on (``127.0.0.1``: this machine only).
+        port: the port.
+        topk: results per query unless the request asks (``k``, at most :data:`MAX_TOPK`).
+        rerank_topk: re-score each query's top k with the matching head (0: off).
+        num_frames: frames shown per clip.
+    """
+
+    def __init__(
+        self,
+        searcher: FeatureSearch,
+        host: str = '127.0.0.1',
+        port: int = 7860,
+        topk: int = 5,
+        rerank_topk: int = 0,
+        num_frames: int = 4,
+    ) -> None:
+        super().__init__((host, port), SearchHandler)
+        self.searcher, self.topk, self.rerank_topk = searcher, topk, rerank_topk
+        self.thumbnails = ClipThumbnails(num_frames, THUMB_SIZE)
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f'http://{host!s}:{port}/'
+
+    def search(self, query: str, k: int) -> Dict[str, Any]:
+        """The results of one query (see :class:`FeatureSearch`)."""
+        with self.lock:
+            result: Dict[str, Any] = self.searcher([query], k, self.rerank_topk)[0]
+        return result
+
+    def frames(self, index: int) -> bytes:
+        """The PNG of the frames of row ``index``; ValueError if it has none to show."""
+        if not 0 <= index < len(self.searcher.rows):
+            raise ValueError(f'no clip {index}: the features hold {len(self.searcher.rows)}')
+        with self.lock:
+            shown = self.thumbnails(self.searcher.item(index))
+        if isinstance(shown, str):
+            raise ValueError(shown)
+        return frames_png(shown)
+
+    def page(self, query: str, k: int) -> str:
+        """The search page, with the results of ``query`` when it is not empty."""
+        results = ''
+        if query:
+            rows = []
+            for m in self.search(query, k)['matches']:
+                note = '' if m['reranked'] or not self.rerank_topk else ' (similarity)'
+                rows.append(
+                    f'<tr><td>#{m["rank"]}</td><td>{m["score"]:.4f}{note}</td>'
+                    f'<td><img src="/frames/{m["index"]}.png" alt="frames"></td>'
+                    f'<td>{html.escape(m["path"])}</td></tr>'
+                )
+            results = f'<h2>{html.escape(query)}</h2><table>{"".join(rows)}</table>'
+        gallery = f'{len(self.searcher.rows)} clips'
+        if self.rerank_topk:
+            gallery += f'; the top {self.rerank_topk} re-ranked by the matching head'
+        return PAGE.format(
+            gallery=gallery, query=html.escape(query, quote=True), k=k, max_k=MAX_TOPK,
+            results=results,
+        )  # fmt: skip
+
+
+class SearchHandler(BaseHTTPRequestHandler):
+    """Answers the GET requests of :class:`SearchServer`."""
+
+    server: SearchServer
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        params = parse_qs(url.query)
+        query = params.get('q', [''])[0].strip()
+        try:
+            k = int(params.get('k', [self.server.topk])[0])
+            if not 1 <= k <= MAX_TOPK:
+                raise ValueError
+        except ValueError:
+            self.reply(400, 'text/plain', f'k must be an integer in 1..{MAX_TOPK}'.encode())
+            return
+        if url.path == '/':
+            self.reply(200, 'text/html; charset=utf-8', self.server.page(query, k).encode())
+        elif url.path == '/api/search':
+            if not query:
+                self.reply(400, 'text/plain', b'give a query: /api/search?q=TEXT')
+                return
+            body = json.dumps(self.server.search(query, k), ensure_ascii=False).encode()
+            self.reply(200, 'application/json', body)
+        elif url.path.startswith('/frames/') and url.path.endswith('.png'):
+            status, kind, body = self.frames(url.path[len('/frames/') : -len('.png')])
+            self.reply(status, kind, body)
+        else:
+            self.reply(404, 'text/plain', f'not found: {url.path}'.encode())
+
+    def frames(self, name: str) -> Tuple[int, str, bytes]:
+        try:
+            return 200, 'image/png', self.server.frames(int(name))
+        except ValueError as e:
+            return 404, 'text/plain', str(e).encode()
+
+    def reply(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header('Content-Type', kind)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
