@@ -35,3 +35,4 @@ model = dict(
 custom_hooks = _base_.custom_hooks + [
     dict(type='HeadScheduleHook', start_iters=dict(itm=450, mlm=450)),
 ]
+find_unused_parameters = True  # DDP: the paused heads' parameters get no gradient

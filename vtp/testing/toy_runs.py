@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 
 
 def repo_root() -> Path:
@@ -102,10 +102,25 @@ def write_toy_config(
         embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,',
     )
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
+    text += _heads_from_the_start(base_cfg.get('custom_hooks', []))
     if base_cfg.get('val_dataloader') is not None:
         text += TOY_EVAL_DATA.format(val_set=val_set)
     path.write_text(text + extra)
     return path
+
+
+def _heads_from_the_start(hooks: List[ConfigDict]) -> str:
+    """A config line that keeps a ``HeadScheduleHook`` but starts every head at iteration 0
+    (a toy run of a few iterations trains all of them), or nothing without such a hook."""
+    if not any(hook['type'] == 'HeadScheduleHook' for hook in hooks):
+        return ''
+    toy_hooks = [
+        dict(hook.to_dict(), start_iters={name: 0 for name in hook['start_iters']})
+        if hook['type'] == 'HeadScheduleHook'
+        else hook.to_dict()
+        for hook in hooks
+    ]
+    return f'custom_hooks = {toy_hooks!r}\n'
 
 
 def run_tool(

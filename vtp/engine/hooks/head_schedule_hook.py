@@ -16,8 +16,8 @@ class HeadScheduleHook(Hook):
 
     Whether a head is on is a function of the iteration alone, so a resumed run trains the
     same heads at the same iterations as an uninterrupted one. Under DistributedDataParallel
-    a paused head's parameters get no gradient, so the wrapper must be built with
-    ``find_unused_parameters=True`` (checked before training starts).
+    a paused head's parameters get no gradient, so the config must set
+    ``find_unused_parameters = True`` (checked before training starts).
 
     Args:
         start_iters: head name -> the first iteration (0-based) at which it trains.
@@ -34,11 +34,15 @@ class HeadScheduleHook(Hook):
 
     def before_train(self, runner: Runner) -> None:
         model = runner.model
-        if is_model_wrapper(model) and not getattr(model, 'find_unused_parameters', True):
+        pauses = any(start > runner.iter for start in self.start_iters.values())
+        if (
+            pauses
+            and is_model_wrapper(model)
+            and not getattr(model, 'find_unused_parameters', True)
+        ):
             raise ValueError(
                 'HeadScheduleHook pauses heads, whose parameters then get no gradient: set '
-                "model_wrapper_cfg=dict(type='MMDistributedDataParallel', "
-                'find_unused_parameters=True) in the config'
+                '`find_unused_parameters = True` in the config (or in its model_wrapper_cfg)'
             )
         unknown = sorted(set(self.start_iters) - set(self._model(runner).heads))
         if unknown:
