@@ -98,6 +98,36 @@ def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) ->
 
 
 @pytest.fixture(scope='session')
+def toy_question_models(
+    tmp_path_factory: pytest.TempPathFactory, moving_shapes_root: str
+) -> Dict[str, Dict[str, str]]:
+    """Toy versions of the moving-shapes QA and multiple-choice configs (random weights saved
+    as a checkpoint, the test set cut to its first 8 questions), keyed by task (``qa``,
+    ``multiple_choice``): ``config``, ``checkpoint`` and ``ann_file`` (the test annotation)."""
+    root = tmp_path_factory.mktemp('toy_questions')
+    answers = json.loads(Path(moving_shapes_root, 'answer_list.json').read_text())
+    models = {}
+    for task, base in (
+        ('qa', 'configs/videoqa/moving_shapes.py'),
+        ('multiple_choice', 'configs/multiple_choice/moving_shapes.py'),
+    ):
+        config = write_toy_config(
+            root / f'{task}.py', base, moving_shapes_root, num_answers=len(answers)
+        )
+        cfg = Config.fromfile(str(config))
+        torch.manual_seed(0)
+        checkpoint = root / f'{task}.pth'
+        torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), checkpoint)
+        dataset = cfg.test_dataloader.dataset
+        models[task] = dict(
+            config=str(config),
+            checkpoint=str(checkpoint),
+            ann_file=osp.join(dataset.data_root, dataset.ann_file),
+        )
+    return models
+
+
+@pytest.fixture(scope='session')
 def toy_retrieval(toy_gallery: Dict[str, Any]) -> Dict[str, Any]:
     """:func:`toy_gallery` and what ``tools/test.py --out`` reports for it with re-ranking
     of the top ``TOY_RERANK_TOPK``, clips embedded one per batch: ``result`` (the --out

@@ -85,6 +85,9 @@ FIELDS: Dict[str, Field] = {
         'data', INT, 'index of the predicted class (answer in the vocabulary, or option)'
     ),
     'pred_score': Field('data', (Real,), 'probability of ``pred_label`` (open-ended QA)'),
+    'answer_scores': Field(
+        'data', TENSOR, '(K,) probability of each answer of the vocabulary (open-ended QA)', ndim=1
+    ),
     'option_scores': Field('data', TENSOR, '(K,) score of each option (multiple choice)', ndim=1),
 }
 """Every field a :class:`VideoTextDataSample` may carry, each documented here once."""

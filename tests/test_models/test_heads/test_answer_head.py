@@ -67,6 +67,10 @@ def test_training_learns_and_predict_fills_samples():
     out = head.predict(features(fused), samples(labels))
     assert [s.pred_label for s in out] == labels
     assert all(0.5 < s.pred_score <= 1.0 for s in out)
+    probs = head(fused[:, 0]).softmax(dim=1)  # (K questions, K answers)
+    for sample, expected in zip(out, probs):
+        torch.testing.assert_close(sample.answer_scores, expected)
+        assert sample.pred_score == pytest.approx(float(expected.max()))
 
 
 @pytest.mark.parametrize('num_answers', [1, 1500])

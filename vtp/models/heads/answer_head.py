@@ -16,7 +16,8 @@ class AnswerHead(BaseModule):
     classification over the top-K training answers).
 
     Labels come from each data sample's ``label`` (``-1``: the answer is outside the
-    vocabulary, ignored by the loss). ``predict`` sets ``pred_label`` and ``pred_score``.
+    vocabulary, ignored by the loss). ``predict`` sets ``pred_label``, ``pred_score`` and
+    ``answer_scores`` (every answer's probability, for top-k answers).
 
     Args:
         in_dims: width D of the fused tokens.
@@ -67,9 +68,13 @@ class AnswerHead(BaseModule):
     def predict(
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> List[VideoTextDataSample]:
-        """Sets ``pred_label`` (int) and ``pred_score`` (its softmax probability)."""
-        probs = self(feats.fused_positives[:, 0]).softmax(dim=1)  # (B, K)
+        """Sets ``answer_scores`` (K,) (the softmax probability of every answer),
+        ``pred_label`` (int, the most probable) and ``pred_score`` (its probability)."""
+        probs = self(feats.fused_positives[:, 0]).float().softmax(dim=1)  # (B, K)
         scores, labels = probs.max(dim=1)
-        for sample, label, score in zip(data_samples, labels.tolist(), scores.tolist()):
+        for sample, label, score, answer_scores in zip(
+            data_samples, labels.tolist(), scores.tolist(), probs
+        ):
             sample.pred_label, sample.pred_score = label, score
+            sample.answer_scores = answer_scores
         return data_samples
