@@ -51,8 +51,15 @@ def test_ranks_every_test_caption_as_tools_test_does(inferencer, toy_retrieval, 
         tops = [[m['video_id'] for m in r['matches'][:10]] for r in results]
         assert tops == [p['top10'] for p in reference['predictions']]
         assert any(m['score'] != m['similarity'] for r in results for m in r['matches'])
+        # the re-scored top k come first, marked; the others keep their similarity order
+        assert all(
+            [m['reranked'] for m in r['matches']]
+            == [True] * rerank_topk + [False] * (len(items) - rerank_topk)
+            for r in results
+        )
     else:
         assert all(m['score'] == m['similarity'] for r in results for m in r['matches'])
+        assert not any(m['reranked'] for r in results for m in r['matches'])
 
 
 def test_one_text_or_many_and_topk(inferencer):

@@ -79,7 +79,8 @@ class TextToVideoRetrievalInferencer(VideoTextInferencer):
         rerank_topk: Optional[int] = None,
     ) -> List[Dict[str, Any]]:
         """Per query: ``{'text', 'matches'}``, each match ``{'filename', 'video_id' (when
-        the gallery is an annotation file), 'rank', 'score', 'similarity'}``, best first."""
+        the gallery is an annotation file), 'rank', 'score', 'similarity', 'reranked'}``, best
+        first (:meth:`~VideoTextInferencer.rank` says what ``score`` is)."""
         texts = text_features(preds)
         ranked = self.rank(
             texts.embeds @ self.gallery.embeds.t(),  # (Q, E) x (E, V) -> (Q, V)
@@ -99,6 +100,7 @@ class TextToVideoRetrievalInferencer(VideoTextInferencer):
                         rank=rank,
                         score=match['score'],
                         similarity=match['similarity'],
+                        reranked=match['reranked'],
                     )
                 )
             results.append(dict(text=text, matches=out))

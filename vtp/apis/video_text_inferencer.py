@@ -23,7 +23,7 @@ from vtp.apis.video_items import (
     item_identity,
     split_pipeline,
 )
-from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
+from vtp.engine.runner.retrieval_loop import Rescored, match_scorers, reranked, rescore_topk
 from vtp.engine.runner.vtp_runner import load_matching
 from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
 from vtp.registry import MODELS, TRANSFORMS
@@ -293,13 +293,16 @@ class VideoTextInferencer(BaseInferencer):
             scorer: gives the ``(query, candidates) -> scores`` cross-encoder function.
 
         Returns:
-            Per query, ``{'index', 'score', 'similarity'}`` for each candidate, best first:
-            ``score`` ranks them (the similarity, or the re-ranked score).
+            Per query, ``{'index', 'score', 'similarity', 'reranked'}`` for each candidate,
+            best first: ``score`` ranks them (the similarity; with re-ranking, the re-ranked
+            score of the top k, and the similarity minus ``BELOW`` for the others, which
+            ``reranked`` marks False).
         """
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
         k = self.model.test_cfg.rerank_topk if rerank_topk is None else rerank_topk
         scores = sim.double()
+        rescored: Rescored = {}
         if k:
             if not self.keep_tokens:
                 raise ValueError('re-ranking needs a model with a fusion encoder and matching head')
@@ -308,7 +311,12 @@ class VideoTextInferencer(BaseInferencer):
         best = scores.topk(min(topk, sim.shape[1]), dim=1)
         return [
             [
-                dict(index=int(c), score=float(s), similarity=float(sim[q, c]))
+                dict(
+                    index=int(c),
+                    score=float(s),
+                    similarity=float(sim[q, c]),
+                    reranked=q in rescored and bool((rescored[q][0] == c).any()),
+                )
                 for s, c in zip(best.values[q].tolist(), best.indices[q].tolist())
             ]
             for q in range(len(sim))

@@ -75,8 +75,8 @@ class VideoToTextRetrievalInferencer(VideoTextInferencer):
         rerank_topk: Optional[int] = None,
     ) -> List[Dict[str, Any]]:
         """Per query video, in input order: ``{'filename', 'matches'}`` (each match
-        ``{'text', 'rank', 'score', 'similarity'}``, best first), or ``{'filename', 'error'}``
-        for a video that could not be read."""
+        ``{'text', 'rank', 'score', 'similarity', 'reranked'}``, best first), or
+        ``{'filename', 'error'}`` for a video that could not be read."""
         read = [p for p in preds if 'embed' in p]
         ranked: Dict[int, List[Dict[str, Any]]] = {}
         if read:
@@ -100,6 +100,7 @@ class VideoToTextRetrievalInferencer(VideoTextInferencer):
                     rank=rank,
                     score=m['score'],
                     similarity=m['similarity'],
+                    reranked=m['reranked'],
                 )
                 for rank, m in enumerate(ranked[int(pred['index'])], 1)
             ]
