@@ -12,7 +12,10 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PYTHON=${PYTHON:-$( [ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || echo python)}
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 # one process first: missing data or checkpoints are one line, not a traceback per rank
-"$PYTHON" "$ROOT/tools/train.py" "$CONFIG" --check-data "${@:3}"
+# (CHECK_DATA=0 skips it, e.g. when a job restarts with data already checked)
+if [ "${CHECK_DATA:-1}" != 0 ]; then
+    "$PYTHON" "$ROOT/tools/train.py" "$CONFIG" --check-data "${@:3}"
+fi
 exec "$PYTHON" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \

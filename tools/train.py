@@ -4,6 +4,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -13,7 +14,7 @@ from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a vtp model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
@@ -44,7 +45,7 @@ def parse_args() -> argparse.Namespace:
         help='only check that the data the config reads exist, then exit',
     )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -68,8 +69,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> None:
+    """Train with the command line ``argv`` (``sys.argv[1:]`` when None)."""
+    args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     loaders = ['train_dataloader'] + (['val_dataloader'] if cfg.get('val_cfg') else [])
     try:

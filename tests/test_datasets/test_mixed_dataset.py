@@ -80,6 +80,13 @@ def test_ranks_read_disjoint_samples_at_the_ratios():
     assert Counter(c for c, _ in everything) == {0: 40, 1: 40}
 
 
+def test_stream_layout_is_the_number_of_ranks():
+    one, two = mixed(world_size=1), mixed(world_size=2)
+    assert (one.stream_layout(), two.stream_layout()) == ({'ranks': 1}, {'ranks': 2})
+    keys = range(200)
+    assert [one.locate(k) for k in keys] != [two.locate(k) for k in keys]
+
+
 def test_mapping_is_deterministic_and_seeded():
     keys = range(0, 3000, 7)
     first, again, other = mixed(), mixed(), mixed(seed=1)

@@ -131,6 +131,16 @@ def test_dataloader_with_workers_resumes_exactly(corpus):
     assert batches(3, 4) == batches(0, 7)[3:]
 
 
+def test_stream_layout_names_what_the_samples_of_keys_depend_on(corpus):
+    root, _ = corpus
+    dataset = shard_set(root, 2, 4, 3)
+    assert dataset.stream_layout() == dict(ranks=2, workers=3, batch_size=4)
+    keys = range(3 * N)
+    ids = [dataset[k]['video_id'] for k in keys]
+    for layout in ((1, 4, 3), (2, 2, 3), (2, 4, 1)):  # each value changes the samples
+        assert [shard_set(root, *layout)[k]['video_id'] for k in keys] != ids, layout
+
+
 def test_broken_shards_are_replaced_and_reported(corpus):
     root, keys = corpus
     data = (root / 'shard-00001.tar').read_bytes()

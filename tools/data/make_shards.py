@@ -26,7 +26,8 @@ import os
 import os.path as osp
 import sys
 from multiprocessing import get_context
-from typing import Any, Dict, List, Optional, Tuple
+from multiprocessing.pool import Pool
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from mmengine.config import Config
 from tqdm import tqdm
@@ -40,7 +41,7 @@ from vtp.registry import DATASETS
 DATASET: Optional[BaseVideoTextDataset] = None  # the corpus, shared with forked workers
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', nargs='?', help='config whose dataset is written as shards')
     parser.add_argument('--out-dir', help='folder of the shards and manifest.json')
@@ -50,12 +51,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--samples-per-shard', type=int, default=1000)
     parser.add_argument('--workers', type=int, default=1, help='shards written in parallel')
     parser.add_argument('--count', help='brace pattern or list of existing shards to count')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.count is None and (args.config is None or args.out_dir is None):
         parser.error('give CONFIG and --out-dir, or --count SHARDS')
     if args.samples_per_shard < 1:
         parser.error('--samples-per-shard must be >= 1')
     return args
+
+
+class _InProcess:
+    """The part of a process pool's interface used here, run in this process (one worker)."""
+
+    imap = imap_unordered = staticmethod(map)
+
+    def __enter__(self) -> '_InProcess':
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def workers(count: int) -> Union[_InProcess, Pool]:
+    """``count`` forked workers, or this process alone for one."""
+    return _InProcess() if count <= 1 else get_context('fork').Pool(count)
 
 
 def build_dataset(config: str, split: str) -> BaseVideoTextDataset:
@@ -83,7 +101,9 @@ def to_sample(index: int, info: Dict[str, Any], width: int) -> Tuple[Optional[Sa
         return None, f'{path}: empty file'
     texts = info.get('text')
     texts = [texts] if isinstance(texts, str) else list(texts or [])
-    meta = {k: v for k, v in info.items() if isinstance(v, (str, int, float)) and k != 'text'}
+    meta: Dict[str, Any] = {
+        k: v for k, v in info.items() if isinstance(v, (str, int, float)) and k != 'text'
+    }
     meta['texts'] = texts
     extension = osp.splitext(path)[1].lstrip('.').lower() or 'bin'
     files = dict(txt=(texts[0] if texts else '').encode('utf-8'), json=json.dumps(meta).encode())
@@ -125,7 +145,7 @@ def make_shards(args: argparse.Namespace) -> None:
             )
     total = (size + per_shard - 1) // per_shard
     print(f'{size} samples in {total} shards of {per_shard}; {total - len(tasks)} already done')
-    with get_context('fork').Pool(args.workers) as pool:
+    with workers(args.workers) as pool:
         for _ in tqdm(pool.imap_unordered(write_one, tasks), 'shards', total=len(tasks)):
             pass
     counts, failed = [], []
@@ -140,19 +160,20 @@ def make_shards(args: argparse.Namespace) -> None:
         print(f'{len(failed)} samples left out:', *failed[:20], sep='\n  ', file=sys.stderr)
 
 
-def count_shards(pattern: str, workers: int) -> None:
+def count_shards(pattern: str, num_workers: int) -> None:
     paths = list_shards(pattern)
     folder = osp.dirname(paths[0])
     if any(osp.dirname(p) != folder for p in paths):
         sys.exit(f'{pattern}: the shards of one manifest must share a folder')
-    with get_context('fork').Pool(workers) as pool:
+    with workers(num_workers) as pool:
         counts = list(tqdm(pool.imap(count_samples, paths), 'shards', total=len(paths)))
     path = write_manifest(folder, [(osp.basename(p), n) for p, n in zip(paths, counts)])
     print(f'{sum(counts)} samples in {len(paths)} shards; manifest: {path}')
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> None:
+    """Run with the command line ``argv`` (``sys.argv[1:]`` when None)."""
+    args = parse_args(argv)
     if args.count is not None:
         count_shards(args.count, args.workers)
     else:

@@ -144,6 +144,12 @@ class MixedDataset(Dataset[Dict[str, Any]]):
         keys = tuple(_mix(pass_key, r) for r in range(4))  # 4 Feistel rounds
         return corpus, corpus_pass * size + permute(offset, size, keys)
 
+    def stream_layout(self) -> Dict[str, int]:
+        """What the corpus and sample of a stream key depend on besides the seed: the number
+        of ranks (the visits are counted per rank). ``ResumableIterBasedTrainLoop`` stores it
+        in the checkpoint and refuses to resume with another."""
+        return dict(ranks=self.world_size)
+
     def check_sampler(self, sampler: object) -> None:
         """Raise unless ``sampler`` deals stream positions in order (vtp's
         ``InfiniteSampler(shuffle=False)``): shuffled keys, or a sampler of finite passes,

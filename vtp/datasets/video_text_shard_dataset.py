@@ -62,7 +62,8 @@ class VideoTextShardDataset(BaseVideoTextDataset):
     **Resume.** A resumed run seeks the sampler to ``iter * batch_size`` (the iteration is in
     the checkpoint); each worker then opens the shard its next key falls in, walks over the
     headers of the samples before it and continues: nothing consumed is read again, shards
-    before it are skipped by their counts. Resuming exactly needs the same layout.
+    before it are skipped by their counts. Resuming exactly needs the same layout
+    (:meth:`stream_layout`); the train loop stores it in the checkpoint and refuses another.
 
     **Failures.** A sample whose media or shard cannot be read raises :class:`SampleError`
     and is replaced, as in every vtp dataset (``'missing shard'``, ``'unreadable shard'``,
@@ -148,6 +149,12 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         """Give each (rank, worker) of a dataloader with this batch size and worker count a
         lane of its own (see the class notes)."""
         self.batch_size, self.num_workers = batch_size, max(num_workers, 1)
+
+    def stream_layout(self) -> Dict[str, int]:
+        """What the sample of a stream key depends on besides the seed: ranks, workers per
+        rank and batch size. A resumed run continues the interrupted one's samples only with
+        the same layout (``ResumableIterBasedTrainLoop`` checks it)."""
+        return dict(ranks=self.world_size, workers=self.num_workers, batch_size=self.batch_size)
 
     def check_sampler(self, sampler: object) -> None:
         """Raise unless ``sampler`` deals stream positions in order."""

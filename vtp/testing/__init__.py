@@ -31,6 +31,7 @@ from .corpus_fixtures import (
 )
 from .fusion_contract import FusionContract
 from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
+from .sample_log_hook import SampleLogHook, read_sample_logs
 from .shard_fixtures import shard_name, write_shard_corpus
 from .synthetic_batch import synthetic_batch
 from .toy_models import (
@@ -41,7 +42,15 @@ from .toy_models import (
     TOY_VIDEO_DIMS,
     toy_pretrainer,
 )
-from .toy_runs import TOY_RERANK_TOPK, read_scalars, repo_root, run_tool, write_toy_config
+from .toy_runs import (
+    TOY_RERANK_TOPK,
+    import_tool,
+    kill_tool_when,
+    read_scalars,
+    repo_root,
+    run_tool,
+    write_toy_config,
+)
 from .video_files import (
     BAND,
     BASE,
@@ -81,6 +90,7 @@ __all__ = [
     'FusionContract',
     'HEIGHT',
     'QA_ANSWERS',
+    'SampleLogHook',
     'ROTATION_MATRICES',
     'STEP',
     'TOY_TEXT',
@@ -97,8 +107,11 @@ __all__ = [
     'corrupt_stream',
     'fragment_box',
     'grey_frames',
+    'import_tool',
+    'kill_tool_when',
     'make_features',
     'random_ids',
+    'read_sample_logs',
     'read_scalars',
     'repo_root',
     'run_tool',

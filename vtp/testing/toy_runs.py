@@ -5,12 +5,17 @@ These need the source checkout of vtp (its ``configs/`` and ``tools/``), found b
 """
 
 import glob
+import importlib.util
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config, ConfigDict
@@ -123,16 +128,22 @@ def _heads_from_the_start(hooks: List[ConfigDict]) -> str:
     return f'custom_hooks = {toy_hooks!r}\n'
 
 
+def tool_command(script: str, *args: str) -> List[str]:
+    """The command line running a script from tools/: a ``.sh`` with bash, else with this
+    interpreter."""
+    path = str(repo_root() / script)
+    return ['bash', path, *args] if script.endswith('.sh') else [sys.executable, path, *args]
+
+
 def run_tool(
     *args: str, env: Optional[Dict[str, str]] = None, cwd: Optional[Path] = None, timeout: int = 300
 ) -> subprocess.CompletedProcess[str]:
-    """Run a script from tools/ (a path relative to the repository) with this interpreter in
-    ``cwd`` (default: the repository root); fail with its output on error."""
-    script, *rest = args
+    """Run a script from tools/ (a path relative to the repository; see :func:`tool_command`)
+    in ``cwd`` (default: the repository root); fail with its output on error."""
     root = repo_root()
     full_env = {**os.environ, 'PYTHONPATH': str(root), **(env or {})}
     result = subprocess.run(
-        [sys.executable, str(root / script), *rest],
+        tool_command(*args),
         cwd=root if cwd is None else cwd,
         env=full_env,
         capture_output=True,
@@ -145,6 +156,55 @@ def run_tool(
             f'{result.stderr[-5000:]}'
         )
     return result
+
+
+def kill_tool_when(
+    path: Path,
+    *args: str,
+    env: Optional[Dict[str, str]] = None,
+    cwd: Optional[Path] = None,
+    timeout: int = 300,
+) -> None:
+    """Run a script from tools/ as :func:`run_tool` does, in a session of its own, and kill it
+    and every process it started (dataloader workers, ``torchrun``'s ranks) with SIGKILL as
+    soon as ``path`` exists (a checkpoint: vtp writes them under a temporary name, renamed
+    when complete). Fails if the run ends or ``timeout`` s pass first."""
+    root = repo_root()
+    full_env = {**os.environ, 'PYTHONPATH': str(root), **(env or {})}
+    with tempfile.TemporaryFile('w+') as log:
+        proc = subprocess.Popen(
+            tool_command(*args),
+            cwd=root if cwd is None else cwd,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.time() + timeout
+        while not path.exists() and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if not path.exists():
+            log.seek(0)
+            raise AssertionError(
+                f'{args}: {path} never appeared (exit code {proc.returncode}):\n'
+                f'{log.read()[-5000:]}'
+            )
+
+
+def import_tool(script: str) -> ModuleType:
+    """The module of a script from tools/ (a path relative to the repository), imported
+    in this process, so a test can call its ``main(argv)`` without starting an interpreter."""
+    path = repo_root() / script
+    name = f'vtp_tool_{path.stem}'  # registered, so that its functions pickle (worker pools)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def read_scalars(work_dir: str) -> List[Dict[str, Any]]:

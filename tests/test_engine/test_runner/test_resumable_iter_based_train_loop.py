@@ -4,10 +4,15 @@ stopped, by seeking the sampler when it can and by skipping batches when it cann
 from typing import Callable
 from unittest.mock import MagicMock
 
+import pytest
+from mmengine.logging import MessageHub
 from torch.utils.data import DataLoader, SequentialSampler
 
 from vtp.datasets.samplers import InfiniteSampler
-from vtp.engine.runner.resumable_iter_based_train_loop import ResumableIterBasedTrainLoop
+from vtp.engine.runner.resumable_iter_based_train_loop import (
+    LAYOUT_KEY,
+    ResumableIterBasedTrainLoop,
+)
 
 
 class Samples(list):
@@ -67,3 +72,71 @@ def test_a_dataset_reading_in_lanes_gets_the_loader_layout_before_the_workers_st
     loader = DataLoader(samples, batch_size=4, sampler=seekable(samples), num_workers=0)
     ResumableIterBasedTrainLoop(MagicMock(val_loop=None), loader, max_iters=1)
     assert samples.layout == (4, 0)
+
+
+class ShardLikeSamples(LaneSamples):
+    """Samples whose order depends on the ranks, workers and batch size (as tar shards')."""
+
+    ranks = 1
+
+    def stream_layout(self) -> dict:
+        return dict(ranks=self.ranks, workers=max(self.layout[1], 1), batch_size=self.layout[0])
+
+
+def resume_loop(saved_layout, ranks=1, num_workers=0, **loop_args):
+    """A loop resuming at iteration 3 from a checkpoint whose message hub held
+    ``saved_layout`` (None: a checkpoint without one); its hub and what it trained."""
+    samples = ShardLikeSamples(40)
+    samples.ranks = ranks
+    loader = DataLoader(samples, batch_size=2, sampler=seekable(samples), num_workers=num_workers)
+    hub = MessageHub(f'layout-{id(samples)}')
+    if saved_layout is not None:
+        hub.update_info(LAYOUT_KEY, saved_layout)
+    runner = MagicMock(val_loop=None, message_hub=hub)
+    loop = ResumableIterBasedTrainLoop(runner, loader, max_iters=5, **loop_args)
+    loop._iter = 3
+    loop.run()
+    return hub, [call.args[0].tolist() for call in runner.model.train_step.call_args_list]
+
+
+def test_the_stream_layout_is_recorded_for_the_checkpoints():
+    hub, batches = resume_loop(None)
+    assert hub.get_info(LAYOUT_KEY) == dict(ranks=1, workers=1, batch_size=2)
+    assert batches == [[6, 7], [8, 9]]
+
+
+def test_resuming_with_the_saved_layout_continues():
+    hub, batches = resume_loop(dict(ranks=1, workers=1, batch_size=2))
+    assert batches == [[6, 7], [8, 9]]
+
+
+def test_resuming_with_another_layout_names_the_old_and_new_values():
+    with pytest.raises(ValueError) as error:
+        resume_loop(dict(ranks=2, workers=1, batch_size=4))
+    message = str(error.value)
+    assert 'batch_size 4 -> 2' in message and 'ranks 2 -> 1' in message
+    assert 'workers' not in message.split('(')[1]  # only what changed
+    assert 'ShardLikeSamples' in message and 'allow_layout_change' in message
+
+
+def test_allow_layout_change_warns_and_continues(monkeypatch):
+    logged = []
+    monkeypatch.setattr(
+        'vtp.engine.runner.resumable_iter_based_train_loop.print_log',
+        lambda message, **kwargs: logged.append(message),
+    )
+    hub, batches = resume_loop(dict(ranks=1, workers=2, batch_size=2), allow_layout_change=True)
+    assert batches == [[6, 7], [8, 9]]
+    assert any('workers 2 -> 1' in m for m in logged)
+    assert hub.get_info(LAYOUT_KEY) == dict(ranks=1, workers=1, batch_size=2)
+
+
+def test_a_dataset_without_a_stream_layout_resumes_whatever_the_checkpoint_says():
+    samples = Samples(40)
+    loader = DataLoader(samples, batch_size=2, sampler=seekable(samples))
+    hub = MessageHub('layout-plain')
+    hub.update_info(LAYOUT_KEY, dict(ranks=8))
+    loop = ResumableIterBasedTrainLoop(MagicMock(val_loop=None, message_hub=hub), loader, 5)
+    loop._iter = 3
+    loop.run()
+    assert hub.get_info(LAYOUT_KEY) == dict(ranks=8)

@@ -1,4 +1,5 @@
-"""tools/data/make_shards.py: a corpus of files to shards read back identically, resumable."""
+"""tools/data/make_shards.py: a corpus of files to shards read back identically, resumable.
+The tool's ``main`` runs in this process (its worker pool forks it)."""
 
 import json
 import os
@@ -6,10 +7,12 @@ from pathlib import Path
 
 from vtp.datasets import VideoTextShardDataset, WebVidDataset
 from vtp.datasets.tar_samples import TarSamples
-from vtp.testing import run_tool, write_shard_corpus, write_webvid
+from vtp.testing import import_tool, write_shard_corpus, write_webvid
+
+make_shards = import_tool('tools/data/make_shards.py')
 
 
-def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path) -> None:
+def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path, capsys) -> None:
     write_webvid(tmp_path, num=7)
     os.remove(tmp_path / 'videos' / '000001_000051' / '1004.mp4')  # a dead link
     corpus = dict(
@@ -21,9 +24,10 @@ def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path) -> None:
     config = tmp_path / 'corpus.py'
     config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
     out = tmp_path / 'shards'
-    args = ('tools/data/make_shards.py', str(config), '--out-dir', str(out))
-    first = run_tool(*args, '--samples-per-shard', '3', '--workers', '2')
-    assert '1004.mp4' in first.stderr and '6 samples written' in first.stdout
+    args = [str(config), '--out-dir', str(out), '--samples-per-shard', '3']
+    make_shards.main(args + ['--workers', '2'])
+    first = capsys.readouterr()
+    assert '1004.mp4' in first.err and '6 samples written' in first.out
     manifest = json.loads((out / 'manifest.json').read_text())
     assert [s['samples'] for s in manifest['shards']] == [3, 2, 1]
 
@@ -39,17 +43,15 @@ def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path) -> None:
     assert [r['video_id'] for r in read] == [f'{i:09d}' for i in range(7) if i != 4]
 
     (out / 'shard-00000.tar').write_bytes(b'kept')  # finished shards are not redone
-    second = run_tool(*args, '--samples-per-shard', '3')
-    assert '3 already done' in second.stdout
+    make_shards.main(args)
+    assert '3 already done' in capsys.readouterr().out
     assert (out / 'shard-00000.tar').read_bytes() == b'kept'
 
 
-def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path) -> None:
+def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path, capsys) -> None:
     write_shard_corpus(tmp_path, [2, 0, 3], manifest=False)
-    result = run_tool(
-        'tools/data/make_shards.py', '--count', str(tmp_path / 'shard-{00000..00002}.tar')
-    )
-    assert '5 samples in 3 shards' in result.stdout
+    make_shards.main(['--count', str(tmp_path / 'shard-{00000..00002}.tar')])
+    assert '5 samples in 3 shards' in capsys.readouterr().out
     manifest = json.loads((tmp_path / 'manifest.json').read_text())
     assert [(s['shard'], s['samples']) for s in manifest['shards']] == [
         ('shard-00000.tar', 2),

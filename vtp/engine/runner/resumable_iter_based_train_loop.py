@@ -11,6 +11,8 @@ from torch.utils.data import DataLoader
 
 from vtp.registry import LOOPS
 
+LAYOUT_KEY = 'data_stream_layout'  # message hub runtime info, saved in checkpoints
+
 
 @LOOPS.register_module()
 class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
@@ -24,7 +26,12 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
 
     A dataset that reads its samples in lanes, one per rank and worker
     (``VideoTextShardDataset``), is given the dataloader's batch size and worker count
-    (``set_loader_layout``) before the workers start.
+    (``set_loader_layout``) before the workers start. A dataset whose sample for a stream
+    position depends on that layout says so with ``stream_layout()`` (a dict of named
+    integers); the loop keeps it in the message hub, so it is saved in every checkpoint, and a
+    resumed run with another layout stops with an error naming the old and new values,
+    unless ``allow_layout_change`` (then it warns: the run continues, but not with the samples
+    the interrupted run would have read).
 
     Without ``val_interval`` it evaluates once, after the last iteration, so a config sets the
     length of a run with ``max_iters`` alone; other arguments are mmengine's.
@@ -36,8 +43,10 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         dataloader: Union['DataLoader[Any]', Dict[str, Any]],
         max_iters: int,
         val_interval: Optional[int] = None,
+        allow_layout_change: bool = False,
         **kwargs: Any,
     ) -> None:
+        self.allow_layout_change = allow_layout_change
         # built here, so that the dataset gets its layout before the workers start
         loader: DataLoader[Any] = (
             runner.build_dataloader(
@@ -59,8 +68,36 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             **kwargs,
         )
 
+    def check_layout(self) -> None:
+        """Compare the dataset's stream layout with the one the resumed checkpoint saved, then
+        record the current one for the next checkpoints."""
+        layout_of = getattr(self.dataloader.dataset, 'stream_layout', None)
+        if layout_of is None:
+            return
+        layout: Dict[str, int] = layout_of()
+        hub = self.runner.message_hub
+        saved = hub.get_info(LAYOUT_KEY) if self._iter > 0 else None
+        if saved is not None and saved != layout:
+            changes = ', '.join(
+                f'{name} {saved.get(name)} -> {layout.get(name)}'
+                for name in sorted(set(saved) | set(layout))
+                if saved.get(name) != layout.get(name)
+            )
+            message = (
+                f'Resuming at iteration {self._iter} with another data layout than the '
+                f"checkpoint's ({changes}): {type(self.dataloader.dataset).__name__} reads "
+                'other samples for the same stream positions with it, so the run would not '
+                "continue the interrupted one. Resume with the checkpoint's layout, or set "
+                'train_cfg.allow_layout_change=True to continue anyway.'
+            )
+            if not self.allow_layout_change:
+                raise ValueError(message)
+            print_log(message, logger='current', level=logging.WARNING)
+        hub.update_info(LAYOUT_KEY, layout)
+
     def run(self) -> nn.Module:
         """Launch training."""
+        self.check_layout()
         sampler: object = getattr(self.dataloader, 'sampler', None)
         if self._iter > 0 and hasattr(sampler, 'set_start'):
             sampler.set_start(self._iter * self.dataloader.batch_size)
