@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from vtp.datasets import MixedDataset, VideoTextShardDataset
 from vtp.datasets.samplers import InfiniteSampler
-from vtp.datasets.video_text_shard_dataset import TarSamples
+from vtp.datasets.video_text_shard_dataset import TarSamples, interleaved
 from vtp.testing import write_mp4, write_shard_corpus
 
 SIZES = [3, 5, 0, 4, 1, 6]  # uneven, with an empty shard
@@ -134,11 +134,44 @@ def test_dataloader_with_workers_resumes_exactly(corpus):
 def test_stream_layout_names_what_the_samples_of_keys_depend_on(corpus):
     root, _ = corpus
     dataset = shard_set(root, 2, 4, 3)
-    assert dataset.stream_layout() == dict(ranks=2, workers=3, batch_size=4)
+    assert dataset.stream_layout() == dict(ranks=2, workers=3, batch_size=4, interleave=1)
     keys = range(3 * N)
     ids = [dataset[k]['video_id'] for k in keys]
     for layout in ((1, 4, 3), (2, 2, 3), (2, 4, 1)):  # each value changes the samples
         assert [shard_set(root, *layout)[k]['video_id'] for k in keys] != ids, layout
+
+
+@pytest.mark.parametrize('size', [1, 7, 12])
+@pytest.mark.parametrize('parts', [1, 3, 5])
+def test_interleaved_is_a_round_robin_bijection(size, parts):
+    places = [interleaved(o, size, parts) for o in range(size)]
+    assert sorted(places) == list(range(size))
+    if parts == 1:
+        assert places == list(range(size))
+    if (size, parts) == (12, 3):
+        assert places[:4] == [0, 4, 8, 1]
+    if (size, parts) == (7, 3):  # parts of 3, 2, 2 samples
+        assert places == [0, 3, 5, 1, 4, 6, 2]
+
+
+def test_interleaved_shards_keep_passes_and_exact_resume(tmp_path):
+    write_shard_corpus(tmp_path, [6] * 6)
+    per_lane = 36 // 2  # 2 lanes (workers) of 18 samples: 3 parts of 6 each
+    read = collections.Counter()
+    for stream in lane_keys(1, 2, 2, 2 * per_lane).values():
+        dataset = shard_set(tmp_path, 1, 2, 2, interleave=3)
+        ids = [dataset[k]['video_id'] for k in stream]
+        read.update(ids[:per_lane])
+        assert len({i[:5] for i in ids[:3]}) == 3  # three shards in turn
+        assert len(dataset._open) <= 4  # a reader per part, one spare
+        resumed = shard_set(tmp_path, 1, 2, 2, interleave=3)
+        start = per_lane + 5  # mid-pass, mid-shard
+        assert [resumed[k]['video_id'] for k in stream[start:]] == ids[start:]
+    assert set(read.values()) == {1} and len(read) == 36  # one pass: every sample once
+    plain = shard_set(tmp_path, 1, 2, 2)
+    assert plain.stream_layout()['interleave'] == 1
+    mixed = shard_set(tmp_path, 1, 2, 2, interleave=3)
+    assert [plain[k]['video_id'] for k in range(12)] != [mixed[k]['video_id'] for k in range(12)]
 
 
 def test_broken_shards_are_replaced_and_reported(corpus):

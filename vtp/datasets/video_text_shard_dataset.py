@@ -21,6 +21,20 @@ from vtp.registry import DATASETS
 MEDIA_EXTENSIONS = ('mp4', 'webm', 'mkv', 'avi', 'mov', 'jpg', 'jpeg', 'png', 'webp')
 
 
+def interleaved(offset: int, size: int, parts: int) -> int:
+    """Place in a range of ``size`` samples cut into ``parts`` contiguous parts (the first
+    ``size % parts`` one longer) of the ``offset``-th sample read when the parts are read
+    round-robin: part 0's first, part 1's first, ..., part 0's second, ... (a bijection of
+    ``range(size)``; the identity for one part)."""
+    parts = min(parts, size)
+    base, extra = divmod(size, parts)
+    if offset < parts * base:
+        part, column = offset % parts, offset // parts
+    else:  # the last column: only the longer parts have it
+        part, column = offset - parts * base, base
+    return part * base + min(part, extra) + column
+
+
 @dataclass
 class _OpenShard:
     """The shard a process is reading, and which process opened it (a forked worker must not
@@ -57,7 +71,9 @@ class VideoTextShardDataset(BaseVideoTextDataset):
     the layout ``(W, K, batch size)``. ``ResumableIterBasedTrainLoop`` sets the layout from
     the train dataloader (:meth:`set_loader_layout`); without it (a ``MixedDataset``, a
     script) the layout is one lane per rank, which reads the same samples for a key whatever
-    the workers, each worker walking over the others' samples.
+    the workers, each worker walking over the others' samples. With ``interleave=M`` a lane
+    reads its range as ``M`` contiguous parts in turn (:func:`interleaved`), ``M`` shards
+    open at once, so consecutive samples (a batch) come from ``M`` places of the pass.
 
     **Resume.** A resumed run seeks the sampler to ``iter * batch_size`` (the iteration is in
     the checkpoint); each worker then opens the shard its next key falls in, walks over the
@@ -80,6 +96,10 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         media_extensions: member extensions taken as the sample's media, first found wins.
         text_extension: member extension of the caption.
         shuffle: draw a new shard order for every pass (otherwise the listed order).
+        interleave: ``M`` shards each lane reads at once: its range is cut into ``M``
+            contiguous parts read round-robin, one sample of each in turn (an open reader
+            per part), so that a batch draws from ``M`` places of the corpus rather than
+            from consecutive samples of one shard. 1 reads the range front to back.
         **kwargs: :class:`BaseVideoTextDataset` arguments (``data_root``, ``pipeline``,
             ``seed``, ``max_retries``).
     """
@@ -93,8 +113,11 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         media_extensions: Sequence[str] = MEDIA_EXTENSIONS,
         text_extension: str = 'txt',
         shuffle: bool = True,
+        interleave: int = 1,
         **kwargs: Any,
     ) -> None:
+        if interleave < 1:
+            raise ValueError(f'VideoTextShardDataset: interleave must be >= 1, got {interleave}')
         if shards is None and manifest is None:
             raise ValueError('VideoTextShardDataset needs shards, a manifest, or both')
         if kwargs.get('indices') is not None:
@@ -103,10 +126,11 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         self.media_extensions = tuple(e.lower().lstrip('.') for e in media_extensions)
         self.text_extension = text_extension
         self.shuffle = shuffle
+        self.interleave = interleave
         self.world_size = get_dist_info()[1]
         self.batch_size, self.num_workers = 1, 1
         self._pass: Tuple[int, np.ndarray, np.ndarray] = (-1, np.empty(0), np.empty(0))
-        self._open: Optional[_OpenShard] = None
+        self._open: List[_OpenShard] = []  # least recently used first
         super().__init__(**kwargs)
 
     def _join_prefix(self) -> None:
@@ -142,7 +166,7 @@ class VideoTextShardDataset(BaseVideoTextDataset):
 
     def __getstate__(self) -> Dict[str, Any]:
         state = self.__dict__.copy()
-        state['_open'] = None  # open files stay with the process that opened them
+        state['_open'] = []  # open files stay with the process that opened them
         return state
 
     def set_loader_layout(self, batch_size: int, num_workers: int) -> None:
@@ -152,9 +176,15 @@ class VideoTextShardDataset(BaseVideoTextDataset):
 
     def stream_layout(self) -> Dict[str, int]:
         """What the sample of a stream key depends on besides the seed: ranks, workers per
-        rank and batch size. A resumed run continues the interrupted one's samples only with
-        the same layout (``ResumableIterBasedTrainLoop`` checks it)."""
-        return dict(ranks=self.world_size, workers=self.num_workers, batch_size=self.batch_size)
+        rank, batch size and interleaved shards. A resumed run continues the interrupted
+        one's samples only with the same layout (``ResumableIterBasedTrainLoop`` checks
+        it)."""
+        return dict(
+            ranks=self.world_size,
+            workers=self.num_workers,
+            batch_size=self.batch_size,
+            interleave=self.interleave,
+        )
 
     def check_sampler(self, sampler: object) -> None:
         """Raise unless ``sampler`` deals stream positions in order."""
@@ -186,6 +216,7 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         per_lane = math.ceil(size / lanes)  # Q
         lane, position = self.lane_of(key)
         pass_index, offset = divmod(position, per_lane)
+        offset = interleaved(offset, per_lane, self.interleave)
         place = (lane * per_lane + offset) % size  # in the pass's concatenated shards
         order, ends = self._pass_order(pass_index)
         i = int(np.searchsorted(ends, place, side='right'))
@@ -198,20 +229,24 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         return shard, index - int(self.ends[shard] - self.sizes[shard])
 
     def _samples_at(self, shard: int, offset: int) -> TarSamples:
-        """The shard's reader, positioned at sample ``offset`` (opened, or moved forward)."""
-        current = self._open
-        if (
-            current is None
-            or current.pid != os.getpid()
-            or current.shard != shard
-            or current.samples.position > offset
-        ):
-            if current is not None and current.pid == os.getpid():
-                current.samples.close()
-            self._open = None
-            current = self._open = _OpenShard(os.getpid(), shard, TarSamples(self.paths[shard]))
-        current.samples.skip(offset - current.samples.position)
-        return current.samples
+        """A reader of the shard positioned at sample ``offset``: the open one furthest along
+        that has not passed it, else a new one. Up to ``interleave + 1`` readers stay open (one
+        per interleaved part, and one for replacement samples), the least recently used
+        closed first."""
+        pid = os.getpid()
+        if any(r.pid != pid for r in self._open):  # a forked worker: the parent's readers
+            self._open = []
+        fits = [r for r in self._open if r.shard == shard and r.samples.position <= offset]
+        if fits:
+            reader = max(fits, key=lambda r: r.samples.position)
+            self._open.remove(reader)
+        else:
+            if len(self._open) > self.interleave:
+                self._open.pop(0).samples.close()
+            reader = _OpenShard(pid, shard, TarSamples(self.paths[shard]))
+        self._open.append(reader)
+        reader.samples.skip(offset - reader.samples.position)
+        return reader.samples
 
     def get_data_info(self, idx: int) -> Dict[str, Any]:
         """Read sample ``idx`` from its shard: ``filename`` (``SHARD/KEY.EXT``), ``media_bytes``,
