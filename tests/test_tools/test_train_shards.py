@@ -25,7 +25,7 @@ ITERS, KILL_AT = 8, 4
 # The runs keep the shipped defaults' hooks and log which samples each iteration read.
 SAMPLE_LOG = """
 custom_imports = dict(imports=['vtp.testing.sample_log_hook'], allow_failed_imports=False)
-custom_hooks = _base_.custom_hooks + [dict(type='SampleLogHook')]
+custom_hooks = custom_hooks + [dict(type='SampleLogHook')]
 val_dataloader = val_cfg = val_evaluator = None
 test_dataloader = test_cfg = test_evaluator = None
 """

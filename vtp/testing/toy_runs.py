@@ -107,18 +107,17 @@ def write_toy_config(
         embed_dim='' if base_cfg.model.get('embed_dim', 256) is None else '\n    embed_dim=16,',
     )
     text += TOY_TRAIN_DATA.format(workers=workers, train_set=train_set)
-    text += _heads_from_the_start(base_cfg.get('custom_hooks', []))
+    text += _toy_hooks(base_cfg.get('custom_hooks', []))
     if base_cfg.get('val_dataloader') is not None:
         text += TOY_EVAL_DATA.format(val_set=val_set)
     path.write_text(text + extra)
     return path
 
 
-def _heads_from_the_start(hooks: List[ConfigDict]) -> str:
-    """A config line that keeps a ``HeadScheduleHook`` but starts every head at iteration 0
-    (a toy run of a few iterations trains all of them), or nothing without such a hook."""
-    if not any(hook['type'] == 'HeadScheduleHook' for hook in hooks):
-        return ''
+def _toy_hooks(hooks: List[ConfigDict]) -> str:
+    """The config line ``custom_hooks = [...]``: the base config's hooks, a ``HeadScheduleHook``
+    starting every head at iteration 0 (a toy run of a few iterations trains all of them).
+    An ``extra`` adds hooks with ``custom_hooks = custom_hooks + [...]``."""
     toy_hooks = [
         dict(hook.to_dict(), start_iters={name: 0 for name in hook['start_iters']})
         if hook['type'] == 'HeadScheduleHook'
