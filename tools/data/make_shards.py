@@ -8,11 +8,13 @@ shards are independent: they are written in parallel (``--workers``), each to a 
 name renamed when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the
 finished shards. Samples whose media is missing or empty are left out and listed in the
 stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
-``VideoTextShardDataset(manifest='manifest.json')`` reads it. Re-encode videos first with
-``tools/data/reencode_videos.py`` to make them smaller.
+``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each
+video is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
+``tools/data/reencode_videos.py`` does; images are kept as they are); a video that cannot be
+re-encoded is left out and listed like a missing one.
 
     python tools/data/make_shards.py configs/pretrain/webvid2m.py --out-dir data/webvid_shards \
-        --samples-per-shard 1000 --workers 8
+        --samples-per-shard 1000 --workers 8 --short-side 224 --fps 3
 
 ``--count`` writes the manifest of shards written by another tool (video2dataset,
 img2dataset), counting their samples:
@@ -25,6 +27,7 @@ import json
 import os
 import os.path as osp
 import sys
+import tempfile
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -32,13 +35,16 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from mmengine.config import Config
 from tqdm import tqdm
 
+from vtp.apis.video_items import VIDEO_EXTENSIONS
 from vtp.datasets import BaseVideoTextDataset
 from vtp.datasets.shard_files import list_shards
 from vtp.datasets.shard_writer import Sample, write_manifest, write_shard
 from vtp.datasets.tar_samples import count_samples
 from vtp.registry import DATASETS
+from vtp.utils.video_reencode import reencode_video
 
 DATASET: Optional[BaseVideoTextDataset] = None  # the corpus, shared with forked workers
+Reencode = Tuple[int, float, int]  # short side, fps, crf
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -51,11 +57,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--samples-per-shard', type=int, default=1000)
     parser.add_argument('--workers', type=int, default=1, help='shards written in parallel')
     parser.add_argument('--count', help='brace pattern or list of existing shards to count')
+    parser.add_argument('--short-side', type=int, help='re-encode videos to this short side')
+    parser.add_argument('--fps', type=float, default=3.0, help='frame rate of re-encoded videos')
+    parser.add_argument('--crf', type=int, default=23, help='x264 quality of re-encoded videos')
     args = parser.parse_args(argv)
     if args.count is None and (args.config is None or args.out_dir is None):
         parser.error('give CONFIG and --out-dir, or --count SHARDS')
     if args.samples_per_shard < 1:
         parser.error('--samples-per-shard must be >= 1')
+    if args.short_side is not None and (args.short_side < 2 or args.fps <= 0):
+        parser.error('--short-side must be >= 2 and --fps > 0')
     return args
 
 
@@ -87,39 +98,63 @@ def build_dataset(config: str, split: str) -> BaseVideoTextDataset:
     return dataset
 
 
-def to_sample(index: int, info: Dict[str, Any], width: int) -> Tuple[Optional[Sample], str]:
+def read_media(path: str, reencode: Optional[Reencode]) -> Tuple[bytes, str]:
+    """(the bytes of ``path``, their extension), a video re-encoded with ``reencode`` =
+    (short side, fps, crf) when given.
+
+    Raises:
+        OSError: ``path`` cannot be read, or (re-encoding) decoded.
+    """
+    extension = osp.splitext(path)[1].lstrip('.').lower() or 'bin'
+    if reencode is None or f'.{extension}' not in VIDEO_EXTENSIONS:
+        with open(path, 'rb') as f:
+            return f.read(), extension
+    with tempfile.TemporaryDirectory() as folder:
+        out = osp.join(folder, 'video.mp4')
+        error = reencode_video(path, out, *reencode)
+        if error is not None:
+            raise OSError(error.removeprefix(f'{path}: '))
+        with open(out, 'rb') as f:
+            return f.read(), 'mp4'
+
+
+def to_sample(
+    index: int, info: Dict[str, Any], width: int, reencode: Optional[Reencode] = None
+) -> Tuple[Optional[Sample], str]:
     """(the sample of record ``info``, ''), or (None, why it was left out)."""
     path = info['filename']
     if info.get('start') is not None or info.get('end') is not None:
         return None, f'{path}: a clip of a longer video (start/end) cannot be sharded yet'
+    if not osp.isfile(path):
+        return None, f'{path}: No such file or directory'
+    if osp.getsize(path) == 0:
+        return None, f'{path}: empty file'
     try:
-        with open(path, 'rb') as f:
-            media = f.read()
+        media, extension = read_media(path, reencode)
     except OSError as e:
         return None, f'{path}: {e.strerror or e}'
-    if not media:
-        return None, f'{path}: empty file'
     texts = info.get('text')
     texts = [texts] if isinstance(texts, str) else list(texts or [])
     meta: Dict[str, Any] = {
         k: v for k, v in info.items() if isinstance(v, (str, int, float)) and k != 'text'
     }
     meta['texts'] = texts
-    extension = osp.splitext(path)[1].lstrip('.').lower() or 'bin'
     files = dict(txt=(texts[0] if texts else '').encode('utf-8'), json=json.dumps(meta).encode())
     files[extension] = media
     return (f'{index:0{width}d}', files), ''
 
 
-def write_one(task: Tuple[int, int, int, str]) -> Tuple[int, int, List[str]]:
+def write_one(
+    task: Tuple[int, int, int, str, Optional[Reencode]],
+) -> Tuple[int, int, List[str]]:
     """Write shard ``shard`` (samples ``first`` to ``stop - 1``); (shard, samples, failures)."""
-    shard, first, stop, out_dir = task
+    shard, first, stop, out_dir, reencode = task
     assert DATASET is not None
     width = max(9, len(str(len(DATASET))))
     samples: List[Sample] = []
     failed: List[str] = []
     for index in range(first, stop):
-        sample, why = to_sample(index, DATASET.get_data_info(index), width)
+        sample, why = to_sample(index, DATASET.get_data_info(index), width, reencode)
         if sample is None:
             failed.append(why)
         else:
@@ -136,12 +171,19 @@ def make_shards(args: argparse.Namespace) -> None:
     DATASET = build_dataset(args.config, args.split)
     os.makedirs(args.out_dir, exist_ok=True)
     size, per_shard = len(DATASET), args.samples_per_shard
+    reencode = None if args.short_side is None else (args.short_side, args.fps, args.crf)
     tasks = []
     for shard in range((size + per_shard - 1) // per_shard):
         name = osp.join(args.out_dir, f'shard-{shard:05d}')
         if not (osp.exists(f'{name}.tar') and osp.exists(f'{name}_stats.json')):
             tasks.append(
-                (shard, shard * per_shard, min(size, (shard + 1) * per_shard), args.out_dir)
+                (
+                    shard,
+                    shard * per_shard,
+                    min(size, (shard + 1) * per_shard),
+                    args.out_dir,
+                    reencode,
+                )
             )
     total = (size + per_shard - 1) // per_shard
     print(f'{size} samples in {total} shards of {per_shard}; {total - len(tasks)} already done')

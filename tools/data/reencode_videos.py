@@ -17,83 +17,27 @@ import argparse
 import os
 import os.path as osp
 import sys
-from fractions import Fraction
 from multiprocessing import Pool
 from typing import List, Optional, Tuple
 
-import av
-import numpy as np
 from tqdm import tqdm
 
-from vtp.datasets.transforms.mp4_header import read_mp4_header
-
-EXTENSIONS = ('.mp4', '.webm', '.mkv', '.avi', '.mov', '.m4v')
+from vtp.apis.video_items import list_videos
+from vtp.utils.video_reencode import reencode_video
 
 
 def find_videos(src: str) -> List[str]:
     """Relative paths of the videos under ``src``, sorted."""
-    found = []
-    for folder, _, files in os.walk(src):
-        found += [
-            osp.relpath(osp.join(folder, f), src) for f in files if f.lower().endswith(EXTENSIONS)
-        ]
-    return sorted(found)
+    return [osp.relpath(path, src) for path in list_videos(src)]
 
 
 def output_path(dst: str, relative: str) -> str:
     return osp.join(dst, osp.splitext(relative)[0] + '.mp4')
 
 
-def display_rotation(path: str) -> int:
-    """Degrees a player turns the stored picture of ``path`` clockwise (0 for non-mp4)."""
-    header = read_mp4_header(path)
-    if header is None or not header.video_tracks:
-        return 0
-    track = header.video_tracks[0]
-    if track.rotation is None:
-        raise ValueError(f'unsupported display transform: {track.describe_matrix()}')
-    return track.rotation
-
-
 def reencode(task: Tuple[str, str, int, float, int]) -> Optional[str]:
-    """Re-encode one video; returns an error message, or None on success."""
-    src, dst, short_side, fps, crf = task
-    tmp = dst + '.tmp.mp4'
-    os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
-    try:
-        rotation = display_rotation(src)
-        with av.open(src) as source, av.open(tmp, mode='w') as target:
-            stream_in = source.streams.video[0]
-            width, height = stream_in.codec_context.width, stream_in.codec_context.height
-            if rotation in (90, 270):
-                width, height = height, width
-            scale = short_side / min(width, height)
-            out_w, out_h = (
-                max(2, round(width * scale / 2) * 2),
-                max(2, round(height * scale / 2) * 2),
-            )
-            rate = Fraction(fps).limit_denominator(1000)
-            stream = target.add_stream('libx264', rate=rate)
-            stream.width, stream.height, stream.pix_fmt = out_w, out_h, 'yuv420p'
-            stream.options = {'crf': str(crf), 'preset': 'veryfast'}
-            written = 0
-            for frame in source.decode(stream_in):
-                if frame.time is None or frame.time + 1e-6 < written / fps:
-                    continue  # keep the first frame at or after each output time
-                if rotation:
-                    upright = np.rot90(frame.to_ndarray(format='rgb24'), -rotation // 90)
-                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(upright), 'rgb24')
-                image = frame.reformat(width=out_w, height=out_h, format='yuv420p')
-                image.pts, image.time_base = written, 1 / rate
-                written += 1
-                target.mux(stream.encode(image))
-            target.mux(stream.encode(None))
-        os.replace(tmp, dst)
-        return None
-    except (av.error.FFmpegError, IndexError, ValueError, OSError) as e:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        return f'{src}: {type(e).__name__}: {e}'
+    """:func:`reencode_video` of one ``(src, dst, short_side, fps, crf)`` task (for a pool)."""
+    return reencode_video(*task)
 
 
 def main() -> None:

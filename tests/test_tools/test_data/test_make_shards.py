@@ -1,9 +1,12 @@
 """tools/data/make_shards.py: a corpus of files to shards read back identically, resumable.
 The tool's ``main`` runs in this process (its worker pool forks it)."""
 
+import io
 import json
 import os
 from pathlib import Path
+
+import decord
 
 from vtp.datasets import VideoTextShardDataset, WebVidDataset
 from vtp.datasets.tar_samples import TarSamples
@@ -58,3 +61,26 @@ def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path, capsys) ->
         ('shard-00001.tar', 0),
         ('shard-00002.tar', 3),
     ]
+
+
+def test_videos_reencoded_on_the_way_in(tmp_path: Path, capsys) -> None:
+    write_webvid(tmp_path, num=3)  # 64x48 clips of 8 frames at 8 fps
+    (tmp_path / 'videos' / '000000_000050' / '1001.mp4').write_text('not a video')
+    corpus = dict(
+        type='WebVidDataset',
+        data_root=str(tmp_path),
+        ann_file='results_2M_train.csv',
+        data_prefix=dict(video='videos'),
+    )
+    config = tmp_path / 'corpus.py'
+    config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
+    out = tmp_path / 'shards'
+    make_shards.main([str(config), '--out-dir', str(out), '--short-side', '24', '--fps', '4'])
+    captured = capsys.readouterr()
+    assert '2 samples written' in captured.out and '1001.mp4: ' in captured.err
+    shards = VideoTextShardDataset(data_root=str(out), manifest='manifest.json', shuffle=False)
+    read = [shards[i] for i in range(len(shards))]
+    assert [r['text'] for r in read] == ['a clip of scene 0', 'a clip of scene 2']
+    for sample in read:
+        reader = decord.VideoReader(io.BytesIO(sample['media_bytes']))
+        assert reader[0].shape == (24, 32, 3) and abs(reader.get_avg_fps() - 4.0) < 1e-6
