@@ -27,7 +27,6 @@ import argparse
 import importlib
 import logging
 import math
-import os
 import os.path as osp
 import subprocess
 import sys
@@ -42,9 +41,9 @@ import torch
 from mmengine.dataset import Compose
 from mmengine.logging import MMLogger
 
+from vtp.apis.video_items import VIDEO_EXTENSIONS, list_videos
 from vtp.datasets.transforms import DecodeVideo, OpenVideo, RandomCrop, Resize, SampleFrames
 
-EXTENSIONS = ('.mp4', '.webm', '.mkv', '.avi', '.mov', '.m4v')
 MARGIN = 1.25
 REENCODE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'reencode_videos.py')
 Pipeline = Callable[[str], Dict]
@@ -90,15 +89,6 @@ def vtp_pipeline(frames: int, resize: int, size: int, decoder: str) -> Pipeline:
         ]
     )
     return lambda path: pipeline(dict(filename=path))
-
-
-def find_videos(folder: str) -> List[str]:
-    return sorted(
-        osp.join(root, name)
-        for root, _, names in os.walk(folder)
-        for name in names
-        if name.lower().endswith(EXTENSIONS)
-    )
 
 
 def describe(path: str) -> str:
@@ -165,9 +155,9 @@ def main() -> None:
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     MMLogger.get_current_instance().setLevel(logging.ERROR)  # mmaction2's FileClient warnings
-    videos = find_videos(args.folder)
+    videos = list_videos(args.folder)
     if not videos:
-        parser.error(f'no videos ({", ".join(EXTENSIONS)}) under {args.folder}')
+        parser.error(f'no videos ({", ".join(VIDEO_EXTENSIONS)}) under {args.folder}')
     resize = round(args.size * 8 / 7)
     pipelines = {
         'mmaction2': mmaction2_pipeline(args.frames, resize, args.size),
@@ -189,7 +179,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        reencoded = find_videos(tmp)
+        reencoded = list_videos(tmp)
         times = time_pipelines(reencoded, pipelines, args.rounds)
         report(f're-encoded ({len(reencoded)})', reencoded, times, args)
 

@@ -43,11 +43,10 @@ import numpy as np
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader, Dataset
 
+from vtp.apis.video_items import VIDEO_EXTENSIONS, list_videos
 from vtp.datasets import VideoTextJsonDataset, VideoTextShardDataset
 from vtp.datasets.samplers import InfiniteSampler
 from vtp.datasets.shard_writer import write_manifest, write_shard
-
-EXTENSIONS = ('.mp4', '.webm', '.mkv', '.avi', '.mov', '.m4v')
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -91,15 +90,6 @@ def synthetic_clips(folder: str, count: int, size: Sequence[int], frames: int) -
             container.mux(stream.encode())
         paths.append(path)
     return paths
-
-
-def find_videos(folder: str) -> List[str]:
-    return sorted(
-        osp.join(root, name)
-        for root, _, names in os.walk(folder)
-        for name in names
-        if name.lower().endswith(EXTENSIONS)
-    )
 
 
 def write_corpora(clips: List[str], out: str, per_shard: int) -> None:
@@ -212,7 +202,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         if args.clips:
-            clips = find_videos(args.clips)
+            clips = list_videos(args.clips)
             label = f'{len(clips)} clips under {args.clips}'
         else:
             os.makedirs(osp.join(tmp, 'clips'))
@@ -222,7 +212,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             label = f'{len(clips)} synthetic clips ({args.clip_size[0]}x{args.clip_size[1]}'
             label += f', {args.clip_frames} frames)'
         if not clips:
-            raise SystemExit(f'no videos ({", ".join(EXTENSIONS)}) under {args.clips}')
+            raise SystemExit(f'no videos ({", ".join(VIDEO_EXTENSIONS)}) under {args.clips}')
         size_kb = np.mean([osp.getsize(p) for p in clips]) / 1024
         write_corpora(clips, tmp, args.samples_per_shard)
         steps = pipeline(args.frames, args.crop)

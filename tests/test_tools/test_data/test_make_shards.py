@@ -5,6 +5,7 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any, Dict, Tuple
 
 import decord
 
@@ -15,17 +16,24 @@ from vtp.testing import import_tool, write_shard_corpus, write_webvid
 make_shards = import_tool('tools/data/make_shards.py')
 
 
-def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path, capsys) -> None:
-    write_webvid(tmp_path, num=7)
-    os.remove(tmp_path / 'videos' / '000001_000051' / '1004.mp4')  # a dead link
+def webvid_corpus(root: Path, num: int) -> Tuple[Dict[str, Any], Path]:
+    """A WebVid-layout corpus of ``num`` clips under ``root``: (its dataset config, a config
+    file whose train dataloader reads it)."""
+    write_webvid(root, num=num)
     corpus = dict(
         type='WebVidDataset',
-        data_root=str(tmp_path),
+        data_root=str(root),
         ann_file='results_2M_train.csv',
         data_prefix=dict(video='videos'),
     )
-    config = tmp_path / 'corpus.py'
+    config = root / 'corpus.py'
     config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
+    return corpus, config
+
+
+def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path, capsys) -> None:
+    corpus, config = webvid_corpus(tmp_path, num=7)
+    os.remove(tmp_path / 'videos' / '000001_000051' / '1004.mp4')  # a dead link
     out = tmp_path / 'shards'
     args = [str(config), '--out-dir', str(out), '--samples-per-shard', '3']
     make_shards.main(args + ['--workers', '2'])
@@ -64,16 +72,8 @@ def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path, capsys) ->
 
 
 def test_videos_reencoded_on_the_way_in(tmp_path: Path, capsys) -> None:
-    write_webvid(tmp_path, num=3)  # 64x48 clips of 8 frames at 8 fps
+    _, config = webvid_corpus(tmp_path, num=3)  # 64x48 clips of 8 frames at 8 fps
     (tmp_path / 'videos' / '000000_000050' / '1001.mp4').write_text('not a video')
-    corpus = dict(
-        type='WebVidDataset',
-        data_root=str(tmp_path),
-        ann_file='results_2M_train.csv',
-        data_prefix=dict(video='videos'),
-    )
-    config = tmp_path / 'corpus.py'
-    config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
     out = tmp_path / 'shards'
     make_shards.main([str(config), '--out-dir', str(out), '--short-side', '24', '--fps', '4'])
     captured = capsys.readouterr()
