@@ -11,7 +11,9 @@ stats and at the end. ``manifest.json`` lists every shard's sample count, in ord
 ``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each
 video is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
 ``tools/data/reencode_videos.py`` does; images are kept as they are); a video that cannot be
-re-encoded is left out and listed like a missing one.
+re-encoded is left out and listed like a missing one. Records of a segment of a longer video
+(``start``/``end``: HowTo100M, CNVid) become the segment alone, cut while re-encoding; without
+``--short-side`` they are left out.
 
     python tools/data/make_shards.py configs/pretrain/webvid2m.py --out-dir data/webvid_shards \
         --samples-per-shard 1000 --workers 8 --short-side 224 --fps 3
@@ -98,9 +100,11 @@ def build_dataset(config: str, split: str) -> BaseVideoTextDataset:
     return dataset
 
 
-def read_media(path: str, reencode: Optional[Reencode]) -> Tuple[bytes, str]:
+def read_media(
+    path: str, reencode: Optional[Reencode], window: Tuple[Optional[float], Optional[float]]
+) -> Tuple[bytes, str]:
     """(the bytes of ``path``, their extension), a video re-encoded with ``reencode`` =
-    (short side, fps, crf) when given.
+    (short side, fps, crf) when given, cut to the seconds ``window`` = (start, end).
 
     Raises:
         OSError: ``path`` cannot be read, or (re-encoding) decoded.
@@ -111,7 +115,7 @@ def read_media(path: str, reencode: Optional[Reencode]) -> Tuple[bytes, str]:
             return f.read(), extension
     with tempfile.TemporaryDirectory() as folder:
         out = osp.join(folder, 'video.mp4')
-        error = reencode_video(path, out, *reencode)
+        error = reencode_video(path, out, *reencode, *window)
         if error is not None:
             raise OSError(error.removeprefix(f'{path}: '))
         with open(out, 'rb') as f:
@@ -123,14 +127,15 @@ def to_sample(
 ) -> Tuple[Optional[Sample], str]:
     """(the sample of record ``info``, ''), or (None, why it was left out)."""
     path = info['filename']
-    if info.get('start') is not None or info.get('end') is not None:
-        return None, f'{path}: a clip of a longer video (start/end) cannot be sharded yet'
+    window = (info.get('start'), info.get('end'))
+    if window != (None, None) and reencode is None:
+        return None, f'{path}: a segment of a longer video (start/end): --short-side cuts it'
     if not osp.isfile(path):
         return None, f'{path}: No such file or directory'
     if osp.getsize(path) == 0:
         return None, f'{path}: empty file'
     try:
-        media, extension = read_media(path, reencode)
+        media, extension = read_media(path, reencode, window)
     except OSError as e:
         return None, f'{path}: {e.strerror or e}'
     texts = info.get('text')

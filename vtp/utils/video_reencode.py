@@ -25,10 +25,22 @@ def display_rotation(path: str) -> int:
     return track.rotation
 
 
-def reencode_video(src: str, dst: str, short_side: int, fps: float, crf: int = 23) -> Optional[str]:
+def reencode_video(
+    src: str,
+    dst: str,
+    short_side: int,
+    fps: float,
+    crf: int = 23,
+    start: Optional[float] = None,
+    end: Optional[float] = None,
+) -> Optional[str]:
     """Write ``src`` to ``dst`` as H.264 mp4 at ``short_side`` pixels and ``fps`` frames per
     second (the first frame at or after each output time), upright when ``src`` carries a
     display rotation. ``dst`` appears only when complete (written under a temporary name).
+
+    Args:
+        start, end: keep only the seconds ``[start, end)`` of ``src`` (a segment of a longer
+            video), which then start at time 0 in ``dst``.
 
     Returns:
         None on success, else why ``src`` could not be re-encoded (nothing is written).
@@ -53,9 +65,14 @@ def reencode_video(src: str, dst: str, short_side: int, fps: float, crf: int = 2
             stream = target.add_stream('libx264', rate=rate)
             stream.width, stream.height, stream.pix_fmt = out_w, out_h, 'yuv420p'
             stream.options = {'crf': str(crf), 'preset': 'veryfast'}
+            first = start or 0.0
+            if start:
+                source.seek(int(start / stream_in.time_base), stream=stream_in)  # keyframe before
             written = 0
             for frame in source.decode(stream_in):
-                if frame.time is None or frame.time + 1e-6 < written / fps:
+                if frame.time is not None and end is not None and frame.time >= end:
+                    break
+                if frame.time is None or frame.time - first + 1e-6 < written / fps:
                     continue  # keep the first frame at or after each output time
                 if rotation:
                     upright = np.rot90(frame.to_ndarray(format='rgb24'), -rotation // 90)
@@ -65,6 +82,8 @@ def reencode_video(src: str, dst: str, short_side: int, fps: float, crf: int = 2
                 written += 1
                 target.mux(stream.encode(image))
             target.mux(stream.encode(None))
+        if not written:
+            raise ValueError(f'no frame in [{first}, {end}) s')
         os.replace(tmp, dst)
         return None
     except (av.error.FFmpegError, IndexError, ValueError, OSError) as e:

@@ -11,7 +11,7 @@ import decord
 
 from vtp.datasets import VideoTextShardDataset, WebVidDataset
 from vtp.datasets.tar_samples import TarSamples
-from vtp.testing import import_tool, write_shard_corpus, write_webvid
+from vtp.testing import import_tool, write_asr_corpus, write_shard_corpus, write_webvid
 
 make_shards = import_tool('tools/data/make_shards.py')
 
@@ -84,3 +84,27 @@ def test_videos_reencoded_on_the_way_in(tmp_path: Path, capsys) -> None:
     for sample in read:
         reader = decord.VideoReader(io.BytesIO(sample['media_bytes']))
         assert reader[0].shape == (24, 32, 3) and abs(reader.get_avg_fps() - 4.0) < 1e-6
+
+
+def test_segments_of_longer_videos_are_cut_while_reencoding(tmp_path: Path, capsys) -> None:
+    write_asr_corpus(tmp_path, [f'step {i}' for i in range(6)])  # 2 videos of 4 s, 1 s segments
+    corpus = dict(
+        type='HowTo100MDataset',
+        data_root=str(tmp_path),
+        ann_file='caption.jsonl',
+        data_prefix=dict(video='videos'),
+        min_duration=1.0,
+    )
+    config = tmp_path / 'corpus.py'
+    config.write_text(f'train_dataloader = dict(dataset={corpus!r})\n')
+    make_shards.main([str(config), '--out-dir', str(tmp_path / 'uncut')])
+    assert 'segment of a longer video (start/end): --short-side cuts it' in capsys.readouterr().err
+    out = tmp_path / 'cut'
+    make_shards.main([str(config), '--out-dir', str(out), '--short-side', '24', '--fps', '4'])
+    assert '6 samples written' in capsys.readouterr().out
+    shards = VideoTextShardDataset(data_root=str(out), manifest='manifest.json', shuffle=False)
+    read = [shards[i] for i in range(len(shards))]
+    assert [r['text'] for r in read] == [f'step {i}' for i in range(6)]
+    for sample in read:  # each 1 s segment alone, from time 0
+        reader = decord.VideoReader(io.BytesIO(sample['media_bytes']))
+        assert len(reader) == 4 and reader.get_frame_timestamp(0)[0] == 0.0
