@@ -50,9 +50,13 @@ def test_each_video_is_read_once_for_all_its_questions(qa, video):
     assert [[i for i, _ in b['item']['queries']] for b in read] == [[0, 1, 3], [2]]
 
 
-def test_an_unreadable_video_is_reported_in_its_results(qa, video, tmp_path):
+def test_an_unreadable_video_is_reported_in_its_results(qa, video, tmp_path, monkeypatch):
     broken = tmp_path / 'broken.mp4'
     broken.write_bytes(b'not a video')
-    results = qa([(video, 'what colour?'), (str(broken), 'what shape?')])
+    warnings = []
+    monkeypatch.setattr(qa.logger, 'warning', warnings.append)
+    results = qa([(video, 'what colour?'), (str(broken), 'what shape?'), (str(broken), 'where?')])
     assert 'answer' in results[0]
     assert results[1]['question'] == 'what shape?' and str(broken) in results[1]['error']
+    assert results[2]['question'] == 'where?' and results[2]['error'] == results[1]['error']
+    assert warnings == [f'unreadable video: {results[1]["error"]}']  # once per video

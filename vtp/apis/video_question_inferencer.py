@@ -198,10 +198,13 @@ class VideoQuestionInferencer(VideoTextInferencer):
         """One result per query, in order: :meth:`result` of its data sample, or ``{'filename',
         text_name, 'error'}`` when its video could not be read."""
         results: List[Any] = []
+        warned = set()  # one line per unreadable video, however many queries it had
         for pred in preds:
             query = pred['query']
             if 'error' in pred:
-                self.logger.warning(f'unreadable video: {pred["error"]}')
+                if pred['error'] not in warned:
+                    warned.add(pred['error'])
+                    self.logger.warning(f'unreadable video: {pred["error"]}')
                 results.append(
                     {
                         'filename': query['filename'],
