@@ -32,7 +32,7 @@ def checkpoint(tmp_path_factory) -> Path:
     return path
 
 
-def build(checkpoint: Path, num_layers: int = 1, single_stream: bool = False):
+def build(checkpoint: Path, num_layers: int = 1, single_stream: bool = False, **fusion):
     return MODELS.build(
         dict(
             type='VideoTextPretrainer',
@@ -43,6 +43,7 @@ def build(checkpoint: Path, num_layers: int = 1, single_stream: bool = False):
                 video_dims=VIDEO_DIMS,
                 num_layers=num_layers,
                 single_stream=single_stream,
+                **fusion,
             ),
             heads=dict(itc=dict(type='ITCHead')),
             embed_dim=16,
@@ -126,6 +127,42 @@ def test_new_weights_only_for_what_video_adds(checkpoint: Path):
 def test_the_text_encoder_keeps_at_least_one_layer(checkpoint: Path, num_layers: int):
     with pytest.raises(ValueError, match='keep at least one for text'):
         build(checkpoint, num_layers)
+
+
+@pytest.mark.parametrize('num_layers', [1, 4])
+def test_copied_layers_leave_the_text_encoder_whole(checkpoint: Path, num_layers: int):
+    model = build(checkpoint, num_layers, copy_layers=True)
+    reference = BertModel.from_pretrained(checkpoint, add_pooling_layer=False).eval()
+    ids, mask, video = inputs()
+    with torch.no_grad():
+        tokens, _ = model.embed_text(ids, mask)
+        expected = reference(input_ids=ids, attention_mask=mask).last_hidden_state
+    torch.testing.assert_close(tokens, expected)  # every layer still runs for text
+    for i, layer in enumerate(model.fusion.layers):
+        source = model.text_encoder.bert.encoder.layer[4 - num_layers + i]
+        for (key, value), param in zip(layer.state_dict().items(), source.state_dict().values()):
+            torch.testing.assert_close(value, param, rtol=0, atol=0, msg=key)
+    # copies, not shared modules: training the fusion leaves the text path as it was
+    model.fusion(tokens, mask, video)[:, 0].sum().backward()
+    assert all(p.grad is None for p in model.text_encoder.parameters())
+    assert model.fusion.layers[0].output.dense.weight.grad is not None
+    names = [n for n, _ in model.named_parameters()]
+    assert len(names) == len(set(names)) == len(list(model.parameters()))
+
+
+def test_copies_of_frozen_text_layers_train_in_the_fusion(checkpoint: Path):
+    model = MODELS.build(
+        dict(
+            type='BertFusion',
+            text_encoder=MODELS.build(
+                dict(type='BertTextEncoder', pretrained=str(checkpoint), frozen_layers=4)
+            ),
+            video_dims=VIDEO_DIMS,
+            num_layers=2,
+            copy_layers=True,
+        )
+    )
+    assert all(p.requires_grad for p in model.parameters())
 
 
 class TestBertFusionSwitches(FusionSwitchChecks):

@@ -50,6 +50,14 @@ def _joint(embed: Optional[torch.Tensor], task: str) -> torch.Tensor:
     return embed
 
 
+def _scale_grad(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """``x`` unchanged, with the gradient flowing back through it multiplied by ``scale``."""
+    if scale == 1.0:
+        return x
+    frozen = x.detach()
+    return frozen if scale == 0.0 else frozen + scale * (x - frozen)
+
+
 def _project(proj: Optional[nn.Linear], pooled: torch.Tensor) -> Optional[torch.Tensor]:
     """(B, D) pooled features -> (B, E) L2-normalised joint embeddings (None without one)."""
     return None if proj is None else F.normalize(proj(pooled), dim=-1)
@@ -71,6 +79,11 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         fusion: config of the fusion encoder, needed by matching and MLM heads. A fusion whose
             constructor takes ``text_encoder`` is given the model's (``BertFusion`` takes the
             text encoder's upper layers).
+        fusion_grad_scale: multiplies the gradient that the fusion (matching, MLM and any
+            other fused head) sends back into the video and text encoders; 1 as the papers,
+            0 leaves the encoders to the contrastive loss alone while the fusion and its heads
+            learn on top of them (what the demo's small encoders need: see
+            docs/user_guides/5_results_and_benchmarks.md).
         embed_dim: width E of the joint embedding space; None for a model without one (a QA
             model whose heads read only fused tokens), whose embeddings are then None.
         data_preprocessor: config of the data preprocessor.
@@ -88,6 +101,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         text_encoder: Union[Dict[str, Any], nn.Module],
         heads: Dict[str, Union[Dict[str, Any], nn.Module]],
         fusion: Optional[Union[Dict[str, Any], nn.Module]] = None,
+        fusion_grad_scale: float = 1.0,
         embed_dim: Optional[int] = 256,
         data_preprocessor: Optional[Union[Dict[str, Any], nn.Module]] = None,
         test_cfg: Optional[Dict[str, Any]] = None,
@@ -101,6 +115,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
         self.fusion = _build_fusion(fusion, self.text_encoder) if fusion is not None else None
+        if not 0.0 <= fusion_grad_scale <= 1.0:
+            raise ValueError(f'fusion_grad_scale must lie in [0, 1], got {fusion_grad_scale}')
+        self.fusion_grad_scale = fusion_grad_scale
         if self.fusion is not None and self.fusion.embed_dims != self.text_encoder.embed_dims:
             raise ValueError(
                 f'fusion width {self.fusion.embed_dims} != text encoder width '
@@ -179,7 +196,10 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
     ) -> torch.Tensor:
         if self.fusion is None:
             raise RuntimeError('a head asked for fusion but the model has no `fusion` encoder')
-        fused: torch.Tensor = self.fusion(text_tokens, text_mask, video_tokens)
+        scale = self.fusion_grad_scale
+        fused: torch.Tensor = self.fusion(
+            _scale_grad(text_tokens, scale), text_mask, _scale_grad(video_tokens, scale)
+        )
         return fused
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> VideoTextFeatures:

@@ -5,6 +5,7 @@ from a config for random init. The adapter stays small: vtp depends on transform
 copying BERT.
 """
 
+from copy import deepcopy
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import torch
@@ -131,14 +132,20 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
 
-    def split_layers(self, num_layers: int) -> nn.ModuleList:
-        """Remove the top ``num_layers`` transformer layers and return them (with their
-        pretrained weights), for a fusion encoder built from them (ALBEF / VindLU): the text
-        encoder keeps the layers below, so a text-only forward never runs the ones given away.
-        The fusion encoder calls the parts of each layer itself, under its own switches
-        (attention implementation, checkpointing, compile).
+    def split_layers(self, num_layers: int, copy: bool = False) -> nn.ModuleList:
+        """Return the top ``num_layers`` transformer layers (with their pretrained weights), for
+        a fusion encoder built from them. By default they leave the text encoder (ALBEF /
+        VindLU): it keeps the layers below, so a text-only forward never runs the ones given
+        away. With ``copy`` the text encoder keeps every layer and the fusion gets trainable
+        copies of the top ones (even of frozen layers), which then train apart from the text
+        path. The fusion encoder calls the
+        parts of each layer itself, under its own switches (attention implementation,
+        checkpointing, compile).
         """
         layers = self.bert.encoder.layer
+        if copy and 0 < num_layers <= len(layers):
+            copies = nn.ModuleList(deepcopy(layer) for layer in layers[len(layers) - num_layers :])
+            return copies.requires_grad_(True)  # the fusion trains even where text is frozen
         if not 0 < num_layers < len(layers):
             raise ValueError(
                 f'BertTextEncoder: cannot give {num_layers} of its {len(layers)} '

@@ -51,6 +51,11 @@ class BertFusion(BaseModule):
         num_layers: layers taken from the top of the text encoder (3 of BERT-base's 12 as
             VindLU and UMT, 6 as ALBEF).
         single_stream: joint self-attention over text and video instead of cross-attention.
+        copy_layers: the text encoder keeps all its layers (the contrastive path runs every
+            one) and the fusion starts from copies of the top ``num_layers``, trained apart
+            (BLIP-style depth for text, ALBEF-style separate weights); the fusion then reads
+            the text encoder's last layer. A text encoder with few layers (the demo's 6)
+            loses less of its contrastive strength this way.
         fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
             ``'sdpa'``, fused kernels) in the given layers and the new cross-attention; False
             uses transformers' ``'eager'`` attention. Independent of the text encoder's
@@ -68,6 +73,7 @@ class BertFusion(BaseModule):
         video_dims: int,
         num_layers: int = 3,
         single_stream: bool = False,
+        copy_layers: bool = False,
         fused_attention: bool = True,
         checkpointing: bool = False,
         compile: Union[bool, Dict[str, Any]] = False,
@@ -82,7 +88,7 @@ class BertFusion(BaseModule):
         self.embed_dims = config.hidden_size
         self.single_stream = single_stream
         self.checkpointing = checkpointing
-        self.layers = text_encoder.split_layers(num_layers)
+        self.layers = text_encoder.split_layers(num_layers, copy=copy_layers)
         for layer in self.layers:
             layer.attention.self.config = config  # type: ignore[union-attr]
         self.video_proj = nn.Linear(video_dims, self.embed_dims)
