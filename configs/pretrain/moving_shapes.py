@@ -26,6 +26,10 @@ model = dict(
         ),
         mlm=dict(_base_.mlm_head, num_samples=8),
     ),
+    # The encoders learn from the contrastive loss alone; the fusion, matching and MLM learn on
+    # top of them. Their gradients into the shared encoders cost the contrastive head 20 points
+    # of t2v R@1 (79 with them, 100 without; docs/user_guides/5_results_and_benchmarks.md).
+    fusion_grad_scale=0.0,
     test_cfg=dict(task='retrieval', reverse_probe=True, rerank_topk=16),
 )
 # The contrastive head trains alone for the first 450 iterations, which then cost what it costs;

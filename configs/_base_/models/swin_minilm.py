@@ -1,6 +1,8 @@
 # The `make demo` model, without heads: a small Video Swin trained from scratch and the
-# pretrained all-MiniLM-L6-v2 text encoder (installed from PyPI), whose top 2 of 6 layers
-# become the fusion encoder. The configs on moving shapes pick their heads from those below.
+# pretrained all-MiniLM-L6-v2 text encoder (installed from PyPI), which keeps its 6 layers for
+# text; the fusion encoder starts from copies of its top 2 (`copy_layers`: with only 6 layers,
+# giving 2 away cost the contrastive head). The configs on moving shapes pick their heads
+# from those below.
 text_dims = 384
 video_dims = 192
 model = dict(
@@ -19,7 +21,7 @@ model = dict(
         pooling='mean',
         frozen_layers=0,
     ),
-    fusion=dict(type='BertFusion', video_dims=video_dims, num_layers=2),
+    fusion=dict(type='BertFusion', video_dims=video_dims, num_layers=2, copy_layers=True),
     embed_dim=256,
 )
 
