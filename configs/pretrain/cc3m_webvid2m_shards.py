@@ -1,11 +1,6 @@
 # Pre-training on CC3M images and WebVid-2M videos, both as tar shards, half and half in
 # every batch.
-_base_ = [
-    '../_base_/models/swin_bert_pretrainer.py',
-    '../_base_/datasets/pretrain_corpora.py',
-    '../_base_/schedules/pretrain_iter.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/tasks/swin_bert_pretrain.py', '../_base_/datasets/pretrain_corpora.py']
 train_dataloader = dict(
     sampler=dict(shuffle=False),
     dataset=dict(
