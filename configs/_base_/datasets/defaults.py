@@ -9,12 +9,11 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
 )
+# evaluation loads as training does, in order, with workers started for each pass
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
+    train_dataloader,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
 )
 test_dataloader = val_dataloader
 val_cfg = dict(type='ValLoop')
