@@ -18,3 +18,5 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# where the clips lie in the layout of tools/data/<data set>/README.md: <data_root>/videos/
+videos_folder = dict(data_prefix=dict(video='videos'))

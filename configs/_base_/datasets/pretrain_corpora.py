@@ -33,7 +33,7 @@ cc3m = dict(
     pipeline=image_train_pipeline,
 )
 # video corpora: files under videos/ in the corpus folder
-videos = dict(data_prefix=dict(video='videos'), pipeline=video_train_pipeline)
+videos = dict(_base_.videos_folder, pipeline=video_train_pipeline)
 webvid2m = dict(
     videos, type='WebVidDataset', data_root='data/webvid', ann_file='results_2M_train.csv'
 )
@@ -73,10 +73,10 @@ cc3m_webvid2m_shards = dict(cc3m_webvid2m, datasets=[cc3m_shards, webvid2m_shard
 
 val_dataloader = dict(
     dataset=dict(
+        _base_.videos_folder,
         type='VideoTextJsonDataset',
         data_root='data/msrvtt',
         ann_file='annotations/msrvtt_ret_test1k.json',
-        data_prefix=dict(video='videos'),
         pipeline=video_test_pipeline,
         test_mode=True,
     ),
