@@ -112,6 +112,29 @@ def test_at_most_three_levels_of_inheritance(config: str) -> None:
     assert inheritance_depth(ROOT / config) <= 3
 
 
+def _shared_schedule(path: str) -> tuple:
+    """A schedule file's optimizer wrapper without the learning rate and its multipliers, its
+    loop type and its schedulers without their iteration bounds."""
+    cfg = Config.fromfile(str(ROOT / path))
+    wrapper = cfg.optim_wrapper.to_dict()
+    wrapper['optimizer'].pop('lr')
+    wrapper['paramwise_cfg'].pop('custom_keys', None)
+    schedulers = [
+        {k: v for k, v in s.items() if k not in ('begin', 'end')} for s in cfg.param_scheduler
+    ]
+    return wrapper, cfg.train_cfg.type, schedulers
+
+
+def test_fine_tuning_schedule_is_the_pre_training_one_at_a_tenth_of_the_learning_rate() -> None:
+    """finetune_iter.py restates pretrain_iter.py (so that the task bases stay within 3
+    levels); the two may differ only in learning rate, multipliers, warm-up and length."""
+    pretrain = 'configs/_base_/schedules/pretrain_iter.py'
+    finetune = 'configs/_base_/schedules/finetune_iter.py'
+    assert _shared_schedule(finetune) == _shared_schedule(pretrain)
+    lrs = [Config.fromfile(str(ROOT / p)).optim_wrapper.optimizer.lr for p in (pretrain, finetune)]
+    assert lrs[1] == pytest.approx(lrs[0] / 10)
+
+
 @pytest.mark.parametrize('config', [c for c in CONFIGS if 'moving_shapes' not in c])
 def test_paper_scale_configs_start_from_pretrained_weights(config: str) -> None:
     """Video Swin-B from mmaction2's Kinetics-400 checkpoint (by URL), BERT from its hub

@@ -1,17 +1,5 @@
 # Pre-training on CC3M images and WebVid-2M videos, both as tar shards, half and half in
 # every batch.
-_base_ = [
-    '../_base_/models/swin_bert_pretrainer.py',
-    '../_base_/datasets/pretrain_corpora.py',
-    '../_base_/schedules/pretrain_iter.py',
-    '../_base_/default_runtime.py',
-]
-train_dataloader = dict(
-    sampler=dict(shuffle=False),
-    dataset=dict(
-        type='MixedDataset',
-        datasets=[_base_.cc3m_shards, _base_.webvid2m_shards],
-        ratios=[1, 1],
-        names=['cc3m', 'webvid2m'],
-    ),
-)
+_base_ = ['../_base_/tasks/swin_bert_pretrain.py', '../_base_/datasets/pretrain_corpora.py']
+# MixedDataset shuffles each corpus itself and keeps every batch at the ratios.
+train_dataloader = dict(sampler=dict(shuffle=False), dataset=_base_.cc3m_webvid2m_shards)

@@ -1,10 +1,5 @@
 # Pre-training on CNVid-3.5M (Chinese narrated videos, ASR captions) with a Chinese BERT.
-_base_ = [
-    '../_base_/models/swin_bert_pretrainer.py',
-    '../_base_/datasets/pretrain_corpora.py',
-    '../_base_/schedules/pretrain_iter.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/tasks/swin_bert_pretrain.py', '../_base_/datasets/pretrain_corpora.py']
 model = dict(
     text_encoder=dict(pretrained='bert-base-chinese'), heads=dict(mlm=dict(vocab_size=21128))
 )

@@ -1,11 +1,6 @@
 # Text-video retrieval fine-tuning on MSR-VTT, trained on the 7k split (VindLU, Singularity), tested on 1k-A (JSFusion).
 # From a pre-trained checkpoint: --cfg-options load_from=work_dirs/<pretraining>/iter_N.pth
-_base_ = [
-    '../_base_/models/swin_bert_retriever.py',
-    '../_base_/datasets/retrieval.py',
-    '../_base_/schedules/finetune_iter.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../_base_/tasks/swin_bert_retrieval.py', '../_base_/datasets/retrieval.py']
 train_dataloader = dict(dataset=_base_.msrvtt_7k)
 val_dataloader = dict(dataset=_base_.msrvtt_1k_test)
 test_dataloader = val_dataloader

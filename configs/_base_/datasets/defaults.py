@@ -9,13 +9,14 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
 )
+# evaluation loads as training does, in order, with workers started for each pass
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=8,
+    train_dataloader,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
 )
 test_dataloader = val_dataloader
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# where the clips lie in the layout of tools/data/<data set>/README.md: <data_root>/videos/
+videos_folder = dict(data_prefix=dict(video='videos'))

@@ -15,21 +15,14 @@ test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.p
 
 train_dataloader = dict(
     _base_.train_loader,
-    dataset=dict(
-        type='WebVidDataset',
-        data_root=_base_.data_root,
-        ann_file='train.csv',
-        data_prefix=dict(video='videos'),
-        pipeline=train_pipeline,
-    ),
+    dataset=dict(_base_.clips, type='WebVidDataset', ann_file='train.csv', pipeline=train_pipeline),
 )
 val_dataloader = dict(
-    num_workers=2,
+    _base_.val_loader,
     dataset=dict(
+        _base_.clips,
         type='VideoTextJsonDataset',
-        data_root=_base_.data_root,
         ann_file='test.json',
-        data_prefix=dict(video='videos'),
         pipeline=test_pipeline,
         test_mode=True,
     ),

@@ -10,6 +10,9 @@ max_length = 16
 # loader worker processes compete with training's threads for them (fp32: 0.75-0.84 s a step
 # without workers, 0.80-0.97 s with 2, 0.95-1.12 s with 1).
 train_loader = dict(num_workers=0, persistent_workers=False)
+val_loader = dict(num_workers=2)  # evaluation loads with 2 worker processes
+# where every moving-shapes data set finds the clips
+clips = dict(data_root=data_root, data_prefix=dict(video='videos'))
 
 crop_train = [dict(type='Resize', scale=resize), dict(type='RandomCrop', size=crop_size)]
 crop_test = [dict(type='Resize', scale=resize), dict(type='CenterCrop', size=crop_size)]

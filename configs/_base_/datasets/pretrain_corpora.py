@@ -32,46 +32,22 @@ cc3m = dict(
     data_prefix=dict(img='training'),
     pipeline=image_train_pipeline,
 )
+# video corpora: files under videos/ in the corpus folder
+videos = dict(_base_.videos_folder, pipeline=video_train_pipeline)
 webvid2m = dict(
-    type='WebVidDataset',
-    data_root='data/webvid',
-    ann_file='results_2M_train.csv',
-    data_prefix=dict(video='videos'),
-    pipeline=video_train_pipeline,
+    videos, type='WebVidDataset', data_root='data/webvid', ann_file='results_2M_train.csv'
 )
-# The same corpora as WebDataset-layout tar shards (tools/data/make_shards.py, or video2dataset
-# and img2dataset downloads with a manifest from `make_shards.py --count`); a shard dataset
-# orders its samples itself: use it with InfiniteSampler(shuffle=False).
-webvid2m_shards = dict(
-    type='VideoTextShardDataset',
-    data_root='data/webvid_shards',
-    manifest='manifest.json',
-    pipeline=video_train_pipeline,
-)
-cc3m_shards = dict(
-    type='VideoTextShardDataset',
-    data_root='data/cc3m_shards',
-    manifest='manifest.json',
-    pipeline=image_train_pipeline,
-)
-howto100m = dict(
-    type='HowTo100MDataset',
-    data_root='data/howto100m',
-    ann_file='caption.jsonl',
-    data_prefix=dict(video='videos'),
-    min_duration=4.0,
-    pipeline=video_train_pipeline,
-)
+# narrated videos: a sample is a window of ASR segments spanning at least 4 s
+narrated = dict(videos, ann_file='caption.jsonl', min_duration=4.0)
+howto100m = dict(narrated, type='HowTo100MDataset', data_root='data/howto100m')
 
 # CNVid-3.5M: Chinese ASR text, a Chinese BERT vocabulary (21128 tokens), longer captions, and
 # no flip (FlipVideo swaps English side words only).
 chinese_tokenizer = 'bert-base-chinese'
 cnvid = dict(
+    narrated,
     type='CNVidDataset',
     data_root='data/cnvid',
-    ann_file='caption.jsonl',
-    data_prefix=dict(video='videos'),
-    min_duration=4.0,
     pipeline=_base_.read_train
     + _base_.crop_train
     + [
@@ -81,12 +57,26 @@ cnvid = dict(
     + _base_.pack,
 )
 
+# The same corpora as WebDataset-layout tar shards (tools/data/make_shards.py, or video2dataset
+# and img2dataset downloads with a manifest from `make_shards.py --count`); a shard dataset
+# orders its samples itself: use it with InfiniteSampler(shuffle=False).
+shards = dict(type='VideoTextShardDataset', manifest='manifest.json')
+webvid2m_shards = dict(shards, data_root='data/webvid_shards', pipeline=video_train_pipeline)
+cc3m_shards = dict(shards, data_root='data/cc3m_shards', pipeline=image_train_pipeline)
+
+# Images and videos mixed in every batch, half and half; MixedDataset shuffles each corpus
+# itself and keeps every batch at the ratios: use it with InfiniteSampler(shuffle=False).
+cc3m_webvid2m = dict(
+    type='MixedDataset', datasets=[cc3m, webvid2m], ratios=[1, 1], names=['cc3m', 'webvid2m']
+)
+cc3m_webvid2m_shards = dict(cc3m_webvid2m, datasets=[cc3m_shards, webvid2m_shards])
+
 val_dataloader = dict(
     dataset=dict(
+        _base_.videos_folder,
         type='VideoTextJsonDataset',
         data_root='data/msrvtt',
         ann_file='annotations/msrvtt_ret_test1k.json',
-        data_prefix=dict(video='videos'),
         pipeline=video_test_pipeline,
         test_mode=True,
     ),

@@ -16,17 +16,14 @@ paragraph_train_pipeline = (
 paragraph_test_pipeline = _base_.read_test + _base_.crop_test + tokenize_paragraph + _base_.pack
 
 msrvtt = dict(
-    type='MSRVTTDataset',
-    data_root='data/msrvtt',
-    ann_file='MSRVTT_data.json',
-    data_prefix=dict(video='videos'),
+    _base_.videos_folder, type='MSRVTTDataset', data_root='data/msrvtt', ann_file='MSRVTT_data.json'
 )
 msrvtt_9k = dict(msrvtt, split_file='MSRVTT_train.9k.csv', pipeline=train_pipeline)
 msrvtt_7k = dict(msrvtt, split_file='MSRVTT_train.7k.csv', pipeline=train_pipeline)
 msrvtt_1k_test = dict(
     msrvtt, split_file='MSRVTT_JSFUSION_test.csv', pipeline=test_pipeline, test_mode=True
 )
-didemo = dict(type='DiDeMoDataset', data_root='data/didemo', data_prefix=dict(video='videos'))
+didemo = dict(_base_.videos_folder, type='DiDeMoDataset', data_root='data/didemo')
 didemo_train = dict(didemo, ann_file='train_data.json', pipeline=paragraph_train_pipeline)
 didemo_test = dict(
     didemo, ann_file='test_data.json', pipeline=paragraph_test_pipeline, test_mode=True
@@ -39,9 +36,7 @@ msvd = dict(
 )
 msvd_train = dict(msvd, split_file='train_list.txt', pipeline=train_pipeline)
 msvd_test = dict(msvd, split_file='test_list.txt', pipeline=test_pipeline, test_mode=True)
-vatex = dict(
-    type='VATEXDataset', data_root='data/vatex', data_prefix=dict(video='videos'), language='en'
-)
+vatex = dict(_base_.videos_folder, type='VATEXDataset', data_root='data/vatex', language='en')
 vatex_train = dict(vatex, ann_file='vatex_training_v1.0.json', pipeline=train_pipeline)
 vatex_test = dict(
     vatex,

@@ -7,23 +7,27 @@ tokenize_question = [dict(type='TokenizeText', tokenizer=_base_.tokenizer, max_l
 train_pipeline = _base_.read_train + _base_.crop_train + tokenize_question + _base_.pack
 test_pipeline = _base_.read_test + _base_.crop_test + tokenize_question + _base_.pack
 
-msrvtt_qa = dict(
+# Both sets in the layout of tools/data/videoqa: {train,test}_qa.json and answer_list.json
+qa_train = dict(
     type='VideoQADataset',
-    data_root='data/msrvtt_qa',
+    ann_file='train_qa.json',
     answer_list='answer_list.json',
-    data_prefix=dict(video='videos'),
+    pipeline=train_pipeline,
 )
-msrvtt_qa_train = dict(msrvtt_qa, ann_file='train_qa.json', pipeline=train_pipeline)
-msrvtt_qa_test = dict(msrvtt_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
+qa_test = dict(qa_train, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
+
+msrvtt_qa = dict(_base_.videos_folder, data_root='data/msrvtt_qa')
+msrvtt_qa_train = dict(qa_train, **msrvtt_qa)
+msrvtt_qa_test = dict(qa_test, **msrvtt_qa)
+# MSVD-QA's questions name clips vid<N>; youtube_mapping.txt gives their YouTube ids, the
+# file names of the MSVD release
 msvd_qa = dict(
-    type='VideoQADataset',
     data_root='data/msvd_qa',
-    answer_list='answer_list.json',
     mapping_file='youtube_mapping.txt',
     video_template='{}.avi',
     data_prefix=dict(video='YouTubeClips'),
 )
-msvd_qa_train = dict(msvd_qa, ann_file='train_qa.json', pipeline=train_pipeline)
-msvd_qa_test = dict(msvd_qa, ann_file='test_qa.json', pipeline=test_pipeline, test_mode=True)
+msvd_qa_train = dict(qa_train, **msvd_qa)
+msvd_qa_test = dict(qa_test, **msvd_qa)
 val_evaluator = dict(type='VideoQAMetric')
 test_evaluator = val_evaluator

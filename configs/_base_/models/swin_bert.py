@@ -1,7 +1,8 @@
 # The model at paper scale, without heads: Video Swin-B (mmaction2's Kinetics-400 checkpoint) +
 # BERT-base, whose upper 3 layers become the cross-attention fusion encoder (the VindLU / UMT
-# split: 9 layers encode text alone). The task files (swin_bert_{pretrainer,retriever,qa}.py)
-# pick their heads from those below; all share this class, so a checkpoint of one loads into another.
+# split: 9 layers encode text alone). The task files in ../tasks/ pick their heads from those
+# below; all share this class, so a checkpoint of one loads into another. swin_minilm.py makes
+# it small for the demo.
 text_dims = 768
 video_dims = 1024
 video_pretrained = (
