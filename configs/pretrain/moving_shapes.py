@@ -27,15 +27,16 @@ model = dict(
         mlm=dict(_base_.mlm_head, num_samples=8),
     ),
     # The encoders learn from the contrastive loss alone; the fusion, matching and MLM learn on
-    # top of them. Their gradients into the shared encoders cost the contrastive head 20 points
-    # of t2v R@1 (79 with them, 100 without; docs/user_guides/5_results_and_benchmarks.md).
+    # top of them. Their gradients in the shared encoders cost the contrastive head 9 points of
+    # t2v R@1 (the old 4 + 2 split: 79 with them, 88 without); with this and the 6 text layers
+    # of `copy_layers`, 100 (docs/user_guides/5_results_and_benchmarks.md).
     fusion_grad_scale=0.0,
     test_cfg=dict(task='retrieval', reverse_probe=True, rerank_topk=16),
 )
 # The contrastive head trains alone for the first 450 iterations, which then cost what it costs;
 # matching and MLM join once the joint space tells clips apart (their hard negatives are then
-# informative). At 900 iterations with every head from the start: t2v R@1 63, re-ranked 61;
-# this schedule at 1400: 79, re-ranked 81 (docs/user_guides/5_results_and_benchmarks.md).
+# informative). At 900 iterations with every head from the start (the 4 + 2 split, gradients
+# into the encoders): t2v R@1 63, re-ranked 61; this schedule at 1400: 79, re-ranked 81.
 custom_hooks = _base_.custom_hooks + [
     dict(type='HeadScheduleHook', start_iters=dict(itm=450, mlm=450)),
 ]
