@@ -1,6 +1,6 @@
 """Base of the fusion encoders made of vtp's own :class:`TransformerBlock` layers."""
 
-from typing import Any, ClassVar, Dict, Optional, Union
+from typing import Any, ClassVar, Dict, Optional, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -13,11 +13,12 @@ from vtp.models.utils import checkpoint_modules, compile_module
 class BaseTransformerFusion(BaseModule):
     """A randomly initialised fusion encoder: video projection, transformer blocks, final norm.
 
-    Subclasses choose the stream form with ``single_stream`` and write ``forward``: single-stream
-    (:class:`ConcatFusion`) runs self-attention over ``[text tokens; video tokens]``, each
-    modality marked by a learned type embedding (``type_embed``, (2, D)); the cross-attention
-    form (:class:`CrossAttentionFusion`) gives every block a cross-attention to the video
-    tokens. :class:`BertFusion` offers both forms on pretrained BERT layers instead.
+    A subclass chooses the stream form (``single_stream``) and how text and video form the
+    blocks' input (:meth:`block_inputs`): single-stream (:class:`ConcatFusion`) runs
+    self-attention over ``[text tokens; video tokens]``, each modality marked by a learned type
+    embedding (``type_embed``, (2, D)); the cross-attention form (:class:`CrossAttentionFusion`)
+    gives every block a cross-attention to the video tokens. :class:`BertFusion` offers both
+    forms on pretrained BERT layers instead.
 
     Args:
         text_dims: width D of the text tokens; the fused output has this width.
@@ -71,3 +72,34 @@ class BaseTransformerFusion(BaseModule):
         if checkpointing:
             checkpoint_modules(self.blocks)
         compile_module(self, compile)
+
+    def forward(
+        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
+    ) -> torch.Tensor:
+        """Fuse each text with its paired video.
+
+        Args:
+            text_tokens: (B, L, D) text features.
+            text_mask: (B, L) 1 for real tokens, 0 for padding.
+            video_tokens: (B, N, Dv) video features of the paired clips.
+
+        Returns:
+            (B, L, D) fused text positions; position 0 is the [CLS] summary of the pair.
+        """
+        video = self.video_proj(video_tokens)  # (B, N, D)
+        x, padding, context = self.block_inputs(text_tokens, text_mask == 0, video)
+        for block in self.blocks:
+            x = block(x, padding_mask=padding, context=context)
+        return self.norm(x[:, : text_tokens.shape[1]])  # type: ignore[no-any-return]  # Module call
+
+    def block_inputs(
+        self, text: torch.Tensor, padding: torch.Tensor, video: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, Optional[torch.Tensor]]:
+        """The blocks' input, from the (B, L, D) text tokens, their (B, L) padding (True at
+        padding) and the (B, N, D) projected video tokens.
+
+        Returns:
+            The (B, S, D) sequence whose first L positions are the text's, its (B, S) padding,
+            and the (B, N, D) context of the cross-attention (None in the single-stream form).
+        """
+        raise NotImplementedError

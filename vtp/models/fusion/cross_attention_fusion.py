@@ -1,5 +1,7 @@
 """Cross-attention fusion: text tokens attend to video tokens, layer by layer (ALBEF / VindLU)."""
 
+from typing import Tuple
+
 import torch
 
 from vtp.models.fusion.base_transformer_fusion import BaseTransformerFusion
@@ -15,22 +17,8 @@ class CrossAttentionFusion(BaseTransformerFusion):
 
     single_stream = False
 
-    def forward(
-        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
-    ) -> torch.Tensor:
-        """Fuse each text with its paired video.
-
-        Args:
-            text_tokens: (B, L, D) text features.
-            text_mask: (B, L) 1 for real tokens, 0 for padding.
-            video_tokens: (B, N, Dv) video features of the paired clips.
-
-        Returns:
-            (B, L, D) fused text tokens; position 0 is the [CLS] summary of the pair.
-        """
-        context = self.video_proj(video_tokens)  # (B, N, D)
-        padding = text_mask == 0
-        x = text_tokens
-        for block in self.blocks:
-            x = block(x, padding_mask=padding, context=context)
-        return self.norm(x)  # type: ignore[no-any-return]  # Module call
+    def block_inputs(
+        self, text: torch.Tensor, padding: torch.Tensor, video: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The text alone (S = L); the video is the context of every block's cross-attention."""
+        return text, padding, video
