@@ -91,17 +91,9 @@ class TextToVideoRetrievalInferencer(VideoTextInferencer):
         results = []
         for text, matches in zip(texts.texts, ranked):
             out = []
-            for rank, match in enumerate(matches, 1):
-                item = self.gallery.items[match['index']]
-                out.append(
-                    dict(
-                        filename=item['filename'],
-                        **({'video_id': item['video_id']} if 'video_id' in item else {}),
-                        rank=rank,
-                        score=match['score'],
-                        similarity=match['similarity'],
-                        reranked=match['reranked'],
-                    )
-                )
+            for match in matches:
+                item = self.gallery.items[match.pop('index')]
+                video_id = {'video_id': item['video_id']} if 'video_id' in item else {}
+                out.append(dict(filename=item['filename'], **video_id, **match))
             results.append(dict(text=text, matches=out))
         return results

@@ -293,10 +293,10 @@ class VideoTextInferencer(BaseInferencer):
             scorer: gives the ``(query, candidates) -> scores`` cross-encoder function.
 
         Returns:
-            Per query, ``{'index', 'score', 'similarity', 'reranked'}`` for each candidate,
-            best first: ``score`` ranks them (the similarity; with re-ranking, the re-ranked
-            score of the top k, and the similarity minus ``BELOW`` for the others, which
-            ``reranked`` marks False).
+            Per query, ``{'index', 'rank', 'score', 'similarity', 'reranked'}`` for each
+            candidate, best first (``rank`` counts from 1): ``score`` ranks them (the
+            similarity; with re-ranking, the re-ranked score of the top k, and the similarity
+            minus ``BELOW`` for the others, which ``reranked`` marks False).
         """
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')
@@ -313,11 +313,14 @@ class VideoTextInferencer(BaseInferencer):
             [
                 dict(
                     index=int(c),
+                    rank=rank,
                     score=float(s),
                     similarity=float(sim[q, c]),
                     reranked=q in rescored and bool((rescored[q][0] == c).any()),
                 )
-                for s, c in zip(best.values[q].tolist(), best.indices[q].tolist())
+                for rank, (s, c) in enumerate(
+                    zip(best.values[q].tolist(), best.indices[q].tolist()), 1
+                )
             ]
             for q in range(len(sim))
         ]

@@ -95,14 +95,8 @@ class VideoToTextRetrievalInferencer(VideoTextInferencer):
                 results.append(dict(filename=pred['item']['filename'], error=pred['error']))
                 continue
             out = [
-                dict(
-                    text=self.gallery.texts[m['index']],
-                    rank=rank,
-                    score=m['score'],
-                    similarity=m['similarity'],
-                    reranked=m['reranked'],
-                )
-                for rank, m in enumerate(ranked[int(pred['index'])], 1)
+                dict(text=self.gallery.texts[m.pop('index')], **m)
+                for m in ranked[int(pred['index'])]
             ]
             results.append(dict(filename=pred['item']['filename'], matches=out))
         return results

@@ -1,9 +1,11 @@
-"""``DataHealthHook`` in evaluation: missing samples are counted, or stop it when strict."""
+"""``DataHealthHook``: in evaluation, missing samples are counted, or stop it when strict; in
+training, corpus shares are logged, too many failed reads stop the run, and each phase has its
+own summary."""
 
 from types import SimpleNamespace
 
 import pytest
-from mmengine.logging import MMLogger
+from mmengine.logging import MessageHub, MMLogger
 from mmengine.structures import BaseDataElement
 
 from vtp.registry import HOOKS
@@ -38,3 +40,45 @@ def test_strict_evaluation_stops_listing_the_files(tmp_path) -> None:
         r'v1.mp4: missing file',
     ):
         evaluate(HOOKS.build(dict(type='DataHealthHook', strict_eval=True)), tmp_path)
+
+
+def train_batch(corpora, failed=()):
+    """Samples of ``corpora``; those at the indices in ``failed`` replaced a broken one."""
+    samples = [BaseDataElement(metainfo=dict(corpus=c)) for c in corpora]
+    for i in failed:
+        samples[i].set_metainfo(dict(failures=[dict(path=f'v{i}.mp4', reason='corrupt')]))
+    return dict(data_samples=samples)
+
+
+def train_runner(tmp_path, name):
+    logger = MMLogger.get_instance(name, log_file=str(tmp_path / 'log.txt'))
+    return SimpleNamespace(
+        logger=logger,
+        message_hub=MessageHub.get_instance(name),
+        train_dataloader=SimpleNamespace(dataset=SimpleNamespace(corpus_ratios=dict(a=0.5))),
+    )
+
+
+def test_training_logs_corpus_shares_and_a_summary_apart_from_evaluation(tmp_path) -> None:
+    hook = HOOKS.build(dict(type='DataHealthHook', min_samples=100))
+    runner = train_runner(tmp_path, 'test_data_health_hook_train')
+    hook.after_train_iter(runner, 0, data_batch=train_batch(['a', 'a', 'a', 'b'], failed=[3]))
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/corpus/a'].current() == 75.0
+    assert scalars['train/corpus/b'].current() == 25.0
+    hook.after_val_iter(runner, 0, data_batch=train_batch(['a']))
+    assert hook.tallies['train'].samples == 4 and hook.tallies['val'].samples == 1
+    hook.after_train_epoch(runner)
+    log = (tmp_path / 'log.txt').read_text()
+    assert 'data (train): replaced a sample: v3.mp4: corrupt' in log
+    assert 'data (train): 4 samples, 1 replaced' in log
+    assert 'per corpus: a 3 (75.0%, configured 50.0%), b 1 (25.0%)' in log
+
+
+def test_too_many_failed_reads_stop_training_but_not_evaluation(tmp_path) -> None:
+    hook = HOOKS.build(dict(type='DataHealthHook', max_failure_ratio=0.25, min_samples=4))
+    runner = train_runner(tmp_path, 'test_data_health_hook_ratio')
+    broken = train_batch(['a'] * 4, failed=[0, 1])  # 2 failed of 6 reads
+    hook.after_val_iter(runner, 0, data_batch=broken)
+    with pytest.raises(RuntimeError, match='2 of 6 sample reads failed'):
+        hook.after_train_iter(runner, 0, data_batch=broken)

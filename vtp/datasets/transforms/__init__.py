@@ -1,3 +1,4 @@
+from .base_square_crop import BaseSquareCrop
 from .center_crop import CenterCrop
 from .decode_video import DecodeVideo
 from .flip_video import FlipVideo
@@ -11,6 +12,7 @@ from .sample_frames import SampleFrames
 from .tokenize_text import TokenizeText
 
 __all__ = [
+    'BaseSquareCrop',
     'CenterCrop',
     'DecodeVideo',
     'FlipVideo',

@@ -1,35 +1,26 @@
 """Crop the same random window from every frame."""
 
-from typing import Any, Dict
+from typing import Tuple
 
 import numpy as np
-from mmcv.transforms import BaseTransform
 
+from vtp.datasets.transforms.base_square_crop import BaseSquareCrop
 from vtp.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class RandomCrop(BaseTransform):
+class RandomCrop(BaseSquareCrop):
     """Crop a random ``size`` x ``size`` window, the same for all frames.
 
     **Required Keys:** ``imgs`` (T, H, W, 3)
 
-    **Modified Keys:** ``imgs``, ``img_shape``
+    **Modified Keys:** ``imgs`` (T, size, size, 3), ``img_shape``
 
-    Args:
-        size: side of the square crop; frames smaller than it raise an error.
+    Arguments: those of :class:`BaseSquareCrop` (``size``).
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-
-    def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        imgs = results['imgs']
-        height, width = imgs.shape[1:3]
-        if height < self.size or width < self.size:
-            raise ValueError(f'frames of {height}x{width} are smaller than the crop {self.size}')
+    def corner(self, height: int, width: int) -> Tuple[int, int]:
+        """A uniformly drawn window (NumPy's global generator, seeded per sample)."""
         top = np.random.randint(0, height - self.size + 1)
         left = np.random.randint(0, width - self.size + 1)
-        results['imgs'] = imgs[:, top : top + self.size, left : left + self.size]
-        results['img_shape'] = (self.size, self.size)
-        return results
+        return top, left

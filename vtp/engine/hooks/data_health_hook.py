@@ -1,7 +1,7 @@
 """Report replaced (broken) samples and per-corpus sample counts; stop on too many failures."""
 
 from collections import Counter
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Union
 
 from mmengine.dist import all_gather_object
 from mmengine.hooks import Hook
@@ -89,14 +89,19 @@ class DataHealthHook(Hook):
         tally.corpora.update(batch_corpora)
         return batch_corpora
 
-    def after_train_iter(
+    def _after_iter(
         self,
         runner: Runner,
         batch_idx: int,
         data_batch: Optional[Dict[str, Any]] = None,
-        outputs: Optional[Dict[str, Any]] = None,
+        outputs: Optional[Union[Sequence[Any], Dict[str, Any]]] = None,
+        mode: str = 'train',
     ) -> None:
-        corpora = self._record(runner, 'train', data_batch)
+        """Count every batch (mmengine calls this after each train, val and test iteration);
+        in training, also log the corpus shares and check the failure ratio."""
+        corpora = self._record(runner, mode, data_batch)
+        if mode != 'train':
+            return
         total = sum(corpora.values())
         for name, count in corpora.items():
             runner.message_hub.update_scalar(f'train/corpus/{name}', 100.0 * count / total)
@@ -109,38 +114,16 @@ class DataHealthHook(Hook):
                 'Check the data paths and files, or raise DataHealthHook.max_failure_ratio.'
             )
 
-    def after_val_iter(
-        self,
-        runner: Runner,
-        batch_idx: int,
-        data_batch: Optional[Dict[str, Any]] = None,
-        outputs: Optional[Sequence[Any]] = None,
-    ) -> None:
-        self._record(runner, 'val', data_batch)
-
-    def after_test_iter(
-        self,
-        runner: Runner,
-        batch_idx: int,
-        data_batch: Optional[Dict[str, Any]] = None,
-        outputs: Optional[Sequence[Any]] = None,
-    ) -> None:
-        self._record(runner, 'test', data_batch)
-
     def before_val_epoch(self, runner: Runner) -> None:
         self.tallies['val'] = _Tally()
 
     def before_test_epoch(self, runner: Runner) -> None:
         self.tallies['test'] = _Tally()
 
-    def after_train_epoch(self, runner: Runner) -> None:
-        self._summarise(runner, 'train', runner.train_dataloader.dataset)
-
-    def after_val_epoch(self, runner: Runner, metrics: Optional[Dict[str, float]] = None) -> None:
-        self._summarise(runner, 'val', runner.val_dataloader.dataset)
-
-    def after_test_epoch(self, runner: Runner, metrics: Optional[Dict[str, float]] = None) -> None:
-        self._summarise(runner, 'test', runner.test_dataloader.dataset)
+    def _after_epoch(self, runner: Runner, mode: str = 'train') -> None:
+        """Log the summary of the phase that ended (mmengine calls this after each train
+        epoch, and after each evaluation)."""
+        self._summarise(runner, mode, getattr(runner, f'{mode}_dataloader').dataset)
 
     def summary(self, mode: str) -> _Tally:
         """The counts of ``mode`` summed over all ranks (a collective call when distributed)."""

@@ -1,5 +1,6 @@
 """Evaluation metrics for video-text retrieval and probes."""
 
+from .base_question_metric import BaseQuestionMetric
 from .multiple_choice_metric import MultipleChoiceMetric
 from .retrieval_metric import (
     RetrievalMetric,
@@ -14,6 +15,7 @@ from .temporal_order_metric import TemporalOrderMetric
 from .video_qa_metric import VideoQAMetric
 
 __all__ = [
+    'BaseQuestionMetric',
     'MultipleChoiceMetric',
     'RetrievalMetric',
     'TemporalOrderMetric',

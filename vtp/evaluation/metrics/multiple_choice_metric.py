@@ -1,15 +1,14 @@
 """Multiple-choice accuracy: the share of clips whose true option scores highest."""
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
-from mmengine.evaluator import BaseMetric
-
+from vtp.evaluation.metrics.base_question_metric import BaseQuestionMetric
 from vtp.registry import METRICS
 from vtp.structures import VideoTextDataSample
 
 
 @METRICS.register_module()
-class MultipleChoiceMetric(BaseMetric):
+class MultipleChoiceMetric(BaseQuestionMetric):
     """Accuracy of the argmax over each clip's options (``pred_label`` vs ``label``, the true
     option); a clip that could not be read (``missing``) counts as wrong.
 
@@ -17,29 +16,20 @@ class MultipleChoiceMetric(BaseMetric):
     ``predictions`` lists ``{question_id, answer, prediction, missing, correct, scores}``
     (``answer``: the true option's index) for ``tools/test.py --out``.
 
-    Args:
-        collect_device: ``'cpu'`` or ``'gpu'``.
-        prefix: metric key prefix; ``default_prefix`` when None.
+    Arguments: those of :class:`BaseQuestionMetric`.
     """
 
     default_prefix: Optional[str] = 'mc'
 
-    def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.predictions: List[Dict[str, Any]] = []
-
-    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
-        """Store each clip's question id, true option, chosen option and option scores."""
-        for sample in map(VideoTextDataSample.from_dict, data_samples):
-            self.results.append(
-                dict(
-                    question_id=sample.question_id,
-                    answer=int(sample.label),
-                    prediction=int(sample.pred_label),
-                    missing=sample.get('missing', False),
-                    scores=[round(float(s), 6) for s in sample.option_scores],
-                )
-            )
+    def result(self, sample: VideoTextDataSample) -> Dict[str, Any]:
+        """The clip's question id, true option, chosen option and option scores."""
+        return dict(
+            question_id=sample.question_id,
+            answer=int(sample.label),
+            prediction=int(sample.pred_label),
+            missing=sample.get('missing', False),
+            scores=[round(float(s), 6) for s in sample.option_scores],
+        )
 
     def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         if not results:

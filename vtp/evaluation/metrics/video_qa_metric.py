@@ -1,16 +1,15 @@
 """Open-ended video QA accuracy, over all questions and by question type."""
 
 from collections import defaultdict
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
-from mmengine.evaluator import BaseMetric
-
+from vtp.evaluation.metrics.base_question_metric import BaseQuestionMetric
 from vtp.registry import METRICS
 from vtp.structures import VideoTextDataSample
 
 
 @METRICS.register_module()
-class VideoQAMetric(BaseMetric):
+class VideoQAMetric(BaseQuestionMetric):
     """Top-1 accuracy over *all* test questions: a question whose answer is outside the answer
     vocabulary (``label = -1``) counts as wrong, as VindLU and mmaction2 count it (VIOLET
     dropped such questions, which inflates accuracy); so does a question whose clip could not be
@@ -22,31 +21,22 @@ class VideoQAMetric(BaseMetric):
     for ``tools/test.py --out``; answers are named from the dataset's ``metainfo['answers']``
     (``VideoQADataset``).
 
-    Args:
-        collect_device: ``'cpu'`` or ``'gpu'``.
-        prefix: metric key prefix; ``default_prefix`` when None.
+    Arguments: those of :class:`BaseQuestionMetric`.
     """
 
     default_prefix: Optional[str] = 'qa'
 
-    def __init__(self, collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.predictions: List[Dict[str, Any]] = []
-
-    def process(self, data_batch: object, data_samples: Sequence[Dict[str, Any]]) -> None:
-        """Store each question's id, type, question, answer and predicted label."""
-        for sample in map(VideoTextDataSample.from_dict, data_samples):
-            self.results.append(
-                dict(
-                    question_id=sample.question_id,
-                    question_type=sample.question_type,
-                    question=sample.text,
-                    answer=sample.answer,
-                    label=int(sample.label),
-                    pred_label=int(sample.pred_label),
-                    missing=sample.get('missing', False),
-                )
-            )
+    def result(self, sample: VideoTextDataSample) -> Dict[str, Any]:
+        """The question's id, type, text, answer, label and predicted label."""
+        return dict(
+            question_id=sample.question_id,
+            question_type=sample.question_type,
+            question=sample.text,
+            answer=sample.answer,
+            label=int(sample.label),
+            pred_label=int(sample.pred_label),
+            missing=sample.get('missing', False),
+        )
 
     def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
         if not results:

@@ -56,10 +56,10 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
             ``attn_implementation='sdpa'``, fused kernels); False uses transformers' ``'eager'``
             attention, which forms every (heads, L, L) attention matrix. Same weights.
-        checkpointing: recompute each BERT layer's activations in backward instead of storing
-            them (less memory, about one more forward of compute).
-        compile: ``torch.compile`` this encoder's forward: True, or a dict of
-            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
+        checkpointing: recompute each BERT layer's activations in backward
+            (:func:`~vtp.models.utils.checkpoint_modules`).
+        compile: ``torch.compile`` this encoder's forward
+            (:func:`~vtp.models.utils.compile_module`).
         init_cfg: mmengine init config.
     """
 

@@ -50,10 +50,10 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
             additive mask broadcast over the clips); False runs mmaction2's own attention,
             which forms every (heads, N, N) attention matrix. Same parameters and state-dict
             keys either way.
-        checkpointing: recompute each Swin block's activations in backward instead of storing
-            them (less memory, about one more forward of compute).
-        compile: ``torch.compile`` this encoder's forward: True, or a dict of
-            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
+        checkpointing: recompute each Swin block's activations in backward
+            (:func:`~vtp.models.utils.checkpoint_modules`).
+        compile: ``torch.compile`` this encoder's forward
+            (:func:`~vtp.models.utils.compile_module`).
         init_cfg: mmengine init config.
     """
 

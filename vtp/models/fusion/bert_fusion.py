@@ -60,10 +60,10 @@ class BertFusion(BaseModule):
             ``'sdpa'``, fused kernels) in the given layers and the new cross-attention; False
             uses transformers' ``'eager'`` attention. Independent of the text encoder's
             choice; same weights.
-        checkpointing: recompute each fusion layer's activations in backward instead of
-            storing them (less memory, about one more forward of compute).
-        compile: ``torch.compile`` this module's forward: True, or a dict of
-            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
+        checkpointing: recompute each fusion layer's activations in backward
+            (:func:`~vtp.models.utils.checkpoint_call`).
+        compile: ``torch.compile`` this module's forward
+            (:func:`~vtp.models.utils.compile_module`).
         init_cfg: mmengine init config.
     """
 

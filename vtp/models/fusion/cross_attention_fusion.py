@@ -1,84 +1,24 @@
 """Cross-attention fusion: text tokens attend to video tokens, layer by layer (ALBEF / VindLU)."""
 
-from typing import Any, Dict, Optional, Union
+from typing import Tuple
 
 import torch
-from mmengine.model import BaseModule
-from torch import nn
 
-from vtp.models.layers import TransformerBlock
-from vtp.models.utils import checkpoint_modules, compile_module
+from vtp.models.fusion.base_transformer_fusion import BaseTransformerFusion
 from vtp.registry import MODELS
 
 
 @MODELS.register_module()
-class CrossAttentionFusion(BaseModule):
+class CrossAttentionFusion(BaseTransformerFusion):
     """Fuse video into text with self-attention over text and cross-attention to video.
 
-    Args:
-        text_dims: width D of the text tokens; the fused output has this width.
-        video_dims: width of the video tokens, projected to D.
-        num_layers: fusion blocks.
-        num_heads: attention heads.
-        mlp_ratio: MLP hidden width / D.
-        dropout: dropout in the blocks.
-        fused_attention: attention on ``F.scaled_dot_product_attention`` (fused kernels);
-            False forms the attention weights explicitly (a reference). Same parameters.
-        checkpointing: recompute each block's activations in backward instead of storing them
-            (less memory, about one more forward of compute).
-        compile: ``torch.compile`` this module's forward: True, or a dict of
-            ``torch.compile`` arguments (``dict(mode='max-autotune')``).
-        init_cfg: mmengine init config.
+    The arguments (sizes and speed switches) are those of :class:`BaseTransformerFusion`.
     """
 
-    def __init__(
-        self,
-        text_dims: int,
-        video_dims: int,
-        num_layers: int = 2,
-        num_heads: int = 8,
-        mlp_ratio: float = 4.0,
-        dropout: float = 0.1,
-        fused_attention: bool = True,
-        checkpointing: bool = False,
-        compile: Union[bool, Dict[str, Any]] = False,
-        init_cfg: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.embed_dims = text_dims
-        self.video_proj = nn.Linear(video_dims, text_dims)
-        self.blocks = nn.ModuleList(
-            TransformerBlock(
-                text_dims,
-                num_heads,
-                mlp_ratio,
-                cross_attention=True,
-                dropout=dropout,
-                fused_attention=fused_attention,
-            )
-            for _ in range(num_layers)
-        )
-        self.norm = nn.LayerNorm(text_dims)
-        if checkpointing:
-            checkpoint_modules(self.blocks)
-        compile_module(self, compile)
+    single_stream = False
 
-    def forward(
-        self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
-    ) -> torch.Tensor:
-        """Fuse each text with its paired video.
-
-        Args:
-            text_tokens: (B, L, D) text features.
-            text_mask: (B, L) 1 for real tokens, 0 for padding.
-            video_tokens: (B, N, Dv) video features of the paired clips.
-
-        Returns:
-            (B, L, D) fused text tokens; position 0 is the [CLS] summary of the pair.
-        """
-        context = self.video_proj(video_tokens)  # (B, N, D)
-        padding = text_mask == 0
-        x = text_tokens
-        for block in self.blocks:
-            x = block(x, padding_mask=padding, context=context)
-        return self.norm(x)  # type: ignore[no-any-return]  # Module call
+    def block_inputs(
+        self, text: torch.Tensor, padding: torch.Tensor, video: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The text alone (S = L); the video is the context of every block's cross-attention."""
+        return text, padding, video

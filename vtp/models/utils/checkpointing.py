@@ -3,7 +3,9 @@
 One implementation for every vtp encoder (``checkpointing=True``): torch's non-reentrant
 checkpoint, which works when no input needs a gradient (frozen lower layers), accepts keyword
 arguments and replays the RNG state, so dropout and stochastic depth draw the same masks when a
-block is recomputed and the gradients equal those of a run without checkpointing.
+block is recomputed and the gradients equal those of a run without checkpointing. A block's
+activations are then not stored for backward (less memory), for about one more forward of
+compute.
 """
 
 import functools
