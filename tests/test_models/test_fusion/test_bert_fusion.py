@@ -129,6 +129,12 @@ def test_the_text_encoder_keeps_at_least_one_layer(checkpoint: Path, num_layers:
         build(checkpoint, num_layers)
 
 
+@pytest.mark.parametrize('num_layers', [0, 5])
+def test_copies_must_exist(checkpoint: Path, num_layers: int):
+    with pytest.raises(ValueError, match=f'cannot copy {num_layers} of its 4 layers to fusion$'):
+        build(checkpoint, num_layers, copy_layers=True)
+
+
 @pytest.mark.parametrize('num_layers', [1, 4])
 def test_copied_layers_leave_the_text_encoder_whole(checkpoint: Path, num_layers: int):
     model = build(checkpoint, num_layers, copy_layers=True)

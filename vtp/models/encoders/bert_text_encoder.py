@@ -138,20 +138,19 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         VindLU): it keeps the layers below, so a text-only forward never runs the ones given
         away. With ``copy`` the text encoder keeps every layer and the fusion gets trainable
         copies of the top ones (even of frozen layers), which then train apart from the text
-        path. The fusion encoder calls the
-        parts of each layer itself, under its own switches (attention implementation,
-        checkpointing, compile).
+        path. The fusion encoder calls the parts of each layer itself, under its own switches
+        (attention implementation, checkpointing, compile).
         """
         layers = self.bert.encoder.layer
-        if copy and 0 < num_layers <= len(layers):
-            copies = nn.ModuleList(deepcopy(layer) for layer in layers[len(layers) - num_layers :])
-            return copies.requires_grad_(True)  # the fusion trains even where text is frozen
-        if not 0 < num_layers < len(layers):
-            raise ValueError(
-                f'BertTextEncoder: cannot give {num_layers} of its {len(layers)} '
-                'layers to fusion; keep at least one for text'
-            )
         keep = len(layers) - num_layers
+        if not 0 < num_layers <= len(layers) - (0 if copy else 1):
+            raise ValueError(
+                f'BertTextEncoder: cannot {"copy" if copy else "give"} {num_layers} of its '
+                f'{len(layers)} layers to fusion' + ('' if copy else '; keep at least one for text')
+            )
+        if copy:
+            copies = nn.ModuleList(deepcopy(layer) for layer in layers[keep:])
+            return copies.requires_grad_(True)  # the fusion trains even where text is frozen
         top = nn.ModuleList(layers[keep:])
         self.bert.encoder.layer = nn.ModuleList(layers[:keep])
         self.bert.config.num_hidden_layers = keep

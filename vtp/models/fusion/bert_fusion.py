@@ -1,10 +1,11 @@
 """Fusion made of the text encoder's own upper BERT layers (ALBEF https://arxiv.org/abs/2107.07651,
 VindLU https://arxiv.org/abs/2212.05051, UMT https://arxiv.org/abs/2303.16058).
 
-The top ``num_layers`` layers of the pretrained BERT leave the text encoder and become the
-fusion encoder, keeping their pretrained self-attention and MLP weights; only what video adds
-starts from scratch (the video projection, and a cross-attention sub-layer per layer, or the
-modality type embedding of the single-stream form). Built on stock ``transformers`` modules.
+The top ``num_layers`` layers of the pretrained BERT leave the text encoder (or, with
+``copy_layers``, are copied from it) and become the fusion encoder, keeping their pretrained
+self-attention and MLP weights; only what video adds starts from scratch (the video
+projection, and a cross-attention sub-layer per layer, or the modality type embedding of the
+single-stream form). Built on stock ``transformers`` modules.
 """
 
 import copy
@@ -43,7 +44,8 @@ class BertFusion(BaseModule):
 
     The model passes its text encoder (``VideoTextPretrainer`` does so for any fusion whose
     constructor takes ``text_encoder``); the layers move here, so the text encoder keeps the
-    layers below them and a text-only forward costs no more than before.
+    layers below them and a text-only forward costs no more than before (with ``copy_layers``
+    copies come here and the text encoder keeps all its layers).
 
     Args:
         text_encoder: the model's :class:`BertTextEncoder`; gives its top ``num_layers`` layers.
