@@ -3,13 +3,11 @@
 # evaluated by retrieval (re-ranked when the model sets `rerank_topk`) and the temporal-order
 # probe.
 _base_ = ['./defaults.py', './pipeline_parts.py', './moving_shapes_parts.py']
+# Training visits each of the 2,000 clips about 22 times: each is decoded once and kept in
+# memory (393 MiB; opening and decoding a clip cost 2.1 ms of the 2.9 ms its sample took).
+read_train = [dict(_base_.read_train[0], cache_mb=512)] + _base_.read_train[1:]
 train_pipeline = (
-    _base_.read_train
-    + _base_.crop_train
-    + _base_.flip
-    + _base_.tokenize_one
-    + _base_.mask
-    + _base_.pack
+    read_train + _base_.crop_train + _base_.flip + _base_.tokenize_one + _base_.mask + _base_.pack
 )
 test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack
 

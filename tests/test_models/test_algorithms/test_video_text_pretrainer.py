@@ -313,6 +313,16 @@ def test_fusion_grad_scale_scales_what_fused_heads_send_into_the_encoders(scale)
             torch.testing.assert_close(scaled[name], grad, msg=name)
 
 
+@pytest.mark.parametrize('scale, builds_graph', [(0.0, False), (0.25, True)])
+def test_masked_text_is_encoded_without_autograd_when_nothing_flows_back(scale, builds_graph):
+    model = MODELS.build(toy_pretrainer(fusion_grad_scale=scale))
+    data = model.data_preprocessor(collated_batch(2), training=True)
+    feats = model.extract_feat(data['inputs'])
+    tokens, _ = feats.encode_text(data['inputs']['mlm_input_ids'], feats.text_mask)
+    assert tokens.requires_grad is builds_graph
+    assert feats.text_tokens.requires_grad  # the contrastive path keeps its gradients
+
+
 def test_fusion_grad_scale_outside_zero_to_one_raises():
     with pytest.raises(ValueError, match='fusion_grad_scale must lie in \\[0, 1\\], got 2'):
         MODELS.build(toy_pretrainer(fusion_grad_scale=2.0))

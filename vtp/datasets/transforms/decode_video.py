@@ -1,10 +1,12 @@
 """Decode the chosen frames of an opened video."""
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
 from mmcv.transforms import BaseTransform
 
 from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms.clip_cache import CachedClip, FillingReader
 from vtp.datasets.transforms.open_video import first_line, native_stderr_silenced
 from vtp.datasets.transforms.pyav_reader import PyAVReader, UnusableVideo
 from vtp.datasets.transforms.resize import short_side_size
@@ -25,6 +27,9 @@ class DecodeVideo(BaseTransform):
     A decoding failure (a corrupt or truncated stream, or a decoder result that is not T RGB
     frames) raises :class:`SampleError` with reason ``'undecodable frames'``.
 
+    With ``OpenVideo(cache_mb=...)``, a clip seen before comes from memory, and a clip seen for
+    the first time is decoded whole (every frame, scaled as above) and offered to the cache.
+
     **Required Keys:** ``video_reader``, ``frame_inds``, ``filename``
 
     **Modified Keys:** ``video_reader`` (removed)
@@ -42,12 +47,43 @@ class DecodeVideo(BaseTransform):
         self.short_side = short_side
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
-        import av
-        import decord
-
         reader = results.pop('video_reader')
         frame_inds = list(results['frame_inds'])
         path = results['filename']
+        if isinstance(reader, CachedClip):
+            imgs = reader.get_batch(frame_inds)
+        elif isinstance(reader, FillingReader):
+            imgs = self._fill(reader, frame_inds, path)
+        else:
+            try:
+                imgs = self._decode(reader, frame_inds, path)
+            finally:
+                close(reader)
+        results['imgs'] = imgs
+        results['img_shape'] = imgs.shape[1:3]
+        return results
+
+    def _fill(self, filling: FillingReader, frame_inds: List[int], path: str) -> np.ndarray:
+        """The asked frames of a clip seen for the first time, which is decoded whole and
+        offered to the cache; if a frame that was not asked for fails, the asked ones are
+        decoded alone (the sample reads as it would without a cache) and nothing is kept."""
+        try:
+            try:
+                every = self._decode(filling.reader, range(len(filling.reader)), path)
+            except SampleError:
+                return self._decode(filling.reader, frame_inds, path)
+        finally:
+            close(filling.reader)
+        clip = CachedClip(every, filling.fps)
+        filling.cache.add(filling.key, clip)
+        return clip.get_batch(frame_inds)
+
+    def _decode(self, reader: Any, frame_inds: Sequence[int], path: str) -> np.ndarray:
+        """(T, H, W, 3) frames ``frame_inds`` of an open decord or PyAV reader."""
+        import av
+        import decord
+
+        frame_inds = list(frame_inds)
         if self.short_side is not None and not isinstance(reader, PyAVReader):
             raise ValueError(
                 f'DecodeVideo(short_side={self.short_side}) scales in the decoder: it needs '
@@ -66,15 +102,16 @@ class DecodeVideo(BaseTransform):
             raise SampleError(path, e.reason, e.detail) from None
         except (decord.DECORDError, RuntimeError, av.error.FFmpegError) as e:
             raise SampleError(path, 'undecodable frames', first_line(e)) from None
-        finally:
-            if isinstance(reader, PyAVReader):
-                reader.close()
         if imgs.ndim != 4 or imgs.shape[0] != len(frame_inds) or imgs.shape[3] != 3:
             raise SampleError(
                 path,
                 'undecodable frames',
                 f'{len(frame_inds)} frames asked, decoded shape {imgs.shape}',
             )
-        results['imgs'] = imgs
-        results['img_shape'] = imgs.shape[1:3]
-        return results
+        return imgs
+
+
+def close(reader: Any) -> None:
+    """Close a PyAV reader (a decord reader closes when dropped)."""
+    if isinstance(reader, PyAVReader):
+        reader.close()

@@ -191,6 +191,17 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         tokens, pooled = self.text_encoder(input_ids, attention_mask)
         return tokens, _project(self.text_proj, pooled)
 
+    def _encode_text_for_fusion(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The text encoder on text only the fusion reads (MLM's masked captions), run without
+        autograd when ``fusion_grad_scale`` is 0: no gradient would flow back through it."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and self.fusion_grad_scale > 0):
+            encoded: Tuple[torch.Tensor, torch.Tensor] = self.text_encoder(
+                input_ids, attention_mask
+            )
+        return encoded
+
     def _fuse(
         self, text_tokens: torch.Tensor, text_mask: torch.Tensor, video_tokens: torch.Tensor
     ) -> torch.Tensor:
@@ -214,7 +225,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
             text_embed=text_embed,
             inputs=inputs,
             fuse=self._fuse,
-            encode_text=self.text_encoder,
+            encode_text=self._encode_text_for_fusion,
             word_embeddings=_declared(self.text_encoder, 'word_embeddings', nn.Embedding),
         )
 

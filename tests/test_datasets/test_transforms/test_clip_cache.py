@@ -1,0 +1,129 @@
+"""Tests for ``OpenVideo(cache_mb=...)``: decoded clips kept in memory give the frames the file
+gives, read no file on later visits, notice a rewritten file, stop taking clips when full, and
+never make a sample fail that decodes without the cache."""
+
+import numpy as np
+import pytest
+
+from vtp.datasets.sample_error import SampleError
+from vtp.datasets.transforms import DecodeVideo, OpenVideo
+from vtp.datasets.transforms.clip_cache import ClipCache
+from vtp.testing import HEIGHT, WIDTH, corrupt_stream, write_mp4
+
+CLIP_BYTES = 12 * HEIGHT * WIDTH * 3  # write_mp4's 12 frames, decoded
+
+
+@pytest.fixture(params=['decord', 'pyav'])
+def decoder(request) -> str:
+    return request.param
+
+
+def read(open_video: OpenVideo, path: str, frame_inds: list) -> np.ndarray:
+    results = open_video(dict(filename=path))
+    results['frame_inds'] = np.array(frame_inds)
+    imgs: np.ndarray = DecodeVideo()(results)['imgs']
+    return imgs
+
+
+def count_opens(open_video: OpenVideo, monkeypatch) -> list:
+    """A list that grows by one each time ``open_video`` opens a file."""
+    opened = []
+    original = open_video._open
+
+    def counted(results):
+        opened.append(results['filename'])
+        return original(results)
+
+    monkeypatch.setattr(open_video, '_open', counted)
+    return opened
+
+
+def test_cached_frames_equal_the_files_and_later_visits_read_no_file(
+    tmp_path, decoder, monkeypatch
+):
+    paths = [write_mp4(tmp_path / f'{i}.mp4', num_frames=12) for i in range(2)]
+    plain, cached = OpenVideo(decoder=decoder), OpenVideo(decoder=decoder, cache_mb=1)
+    opened = count_opens(cached, monkeypatch)
+    for frame_inds in ([0, 3, 6, 9], [11, 2, 2, 7], [5, 6, 7, 8]):
+        for path in paths:
+            np.testing.assert_array_equal(
+                read(cached, path, frame_inds), read(plain, path, frame_inds)
+            )
+    assert opened == paths  # each file opened once, on its first visit
+    assert cached.cache.used == 2 * CLIP_BYTES
+
+
+def test_a_cached_clip_hands_out_copies(tmp_path, decoder):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(decoder=decoder, cache_mb=1)
+    first = read(cached, path, [0, 1])
+    expected = first.copy()
+    first[:] = 0  # a later transform writing in place
+    np.testing.assert_array_equal(read(cached, path, [0, 1]), expected)
+    clip = cached.cache.get(ClipCache.key(dict(filename=path)))
+    assert clip is not None and not clip.frames.flags.writeable
+
+
+def test_a_rewritten_file_is_read_again(tmp_path, monkeypatch):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(cache_mb=1)
+    opened = count_opens(cached, monkeypatch)
+    read(cached, path, [0])
+    write_mp4(tmp_path / 'clip.mp4', num_frames=8)
+    results = cached(dict(filename=path))
+    assert results['total_frames'] == 8 and opened == [path, path]
+
+
+def test_a_full_cache_keeps_its_clips_takes_no_more_and_says_so_once(tmp_path, monkeypatch, capsys):
+    paths = [write_mp4(tmp_path / f'{i}.mp4', num_frames=12) for i in range(3)]
+    cached = OpenVideo(cache_mb=1.5 * CLIP_BYTES / 2**20)  # room for one clip and a half
+    opened = count_opens(cached, monkeypatch)
+    for _ in range(2):
+        for path in paths:
+            assert read(cached, path, [1, 4]).shape == (2, HEIGHT, WIDTH, 3)
+    assert opened == [paths[0], paths[1], paths[2], paths[1], paths[2]]
+    assert cached.cache.full and list(cached.cache.clips) == [
+        ClipCache.key(dict(filename=paths[0]))
+    ]
+    lines = [line for line in capsys.readouterr().out.splitlines() if 'clip cache' in line]
+    assert len(lines) == 1 and 'clip cache full (1 clips, 0.1 of 0.2 MiB)' in lines[0]
+
+
+def test_broken_later_frames_fail_no_sample_that_reads_without_the_cache(tmp_path, decoder):
+    """The whole clip cannot be decoded (its second half is garbage), its first frames can:
+    the sample reads as without a cache and nothing is kept."""
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    corrupt_stream(path)
+    expected = read(OpenVideo(decoder=decoder), path, [0, 1])
+    cached = OpenVideo(decoder=decoder, cache_mb=1)
+    np.testing.assert_array_equal(read(cached, path, [0, 1]), expected)
+    assert cached.cache.clips == {}
+    with pytest.raises(SampleError, match='undecodable frames'):
+        read(cached, path, [0, 11])
+
+
+def test_a_missing_file_is_a_sample_error_with_a_cache(tmp_path):
+    path = str(tmp_path / 'gone.mp4')
+    with pytest.raises(SampleError, match='missing file'):
+        OpenVideo(cache_mb=1)(dict(filename=path))
+
+
+def test_shard_members_are_known_by_name_and_length(tmp_path):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    data = (tmp_path / 'clip.mp4').read_bytes()
+    cached = OpenVideo(cache_mb=1)
+    member = 'shard-000.tar/clip.mp4'
+    first = cached(dict(filename=member, media_bytes=data))
+    first['frame_inds'] = np.array([2])
+    DecodeVideo()(first)
+    again = cached(dict(filename=member, media_bytes=data))
+    assert type(again['video_reader']).__name__ == 'CachedClip'
+    np.testing.assert_array_equal(
+        again['video_reader'].get_batch([2]), read(OpenVideo(), path, [2])
+    )
+
+
+@pytest.mark.parametrize('cache_mb', [-1, -0.5])
+def test_negative_cache_size_raises(cache_mb):
+    with pytest.raises(ValueError, match=f'cache_mb must be >= 0, got {cache_mb}'):
+        OpenVideo(cache_mb=cache_mb)
