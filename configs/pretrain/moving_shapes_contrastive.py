@@ -15,4 +15,4 @@ model = dict(
     heads=dict(itc=_base_.itc_head),
     test_cfg=dict(task='retrieval', reverse_probe=True),
 )
-train_cfg = dict(max_iters=1670)
+train_cfg = dict(max_iters=1720)

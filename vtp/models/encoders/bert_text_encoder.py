@@ -83,8 +83,9 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         from transformers.utils import logging as hf_logging
 
         attn_implementation = 'sdpa' if fused_attention else 'eager'
-        verbosity = hf_logging.get_verbosity()
+        verbosity, progress_bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # transformers: untyped
+        hf_logging.disable_progress_bar()  # a bar over 101 tensors loaded in a millisecond
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(
@@ -109,6 +110,8 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
                 self.bert = BertModel(BertConfig(**fields), add_pooling_layer=False)
         finally:
             hf_logging.set_verbosity(verbosity)
+            if progress_bar:
+                hf_logging.enable_progress_bar()
         self.embed_dims = self.bert.config.hidden_size
         # a plain list: the modules stay registered (and in the state dict) under self.bert only
         self._frozen: List[nn.Module] = (

@@ -72,15 +72,18 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
         super().__init__(init_cfg=init_cfg)
         arch = EXTRA_ARCHS.get(arch, arch) if isinstance(arch, str) else arch
         num_stages = len(arch['depths']) if isinstance(arch, dict) else 4
-        self.backbone = SwinTransformer3D(
-            arch=arch,
-            pretrained=None,
-            pretrained2d=False,
-            patch_size=patch_size,
-            window_size=window_size,
-            drop_path_rate=drop_path_rate,
-            out_indices=(num_stages - 1,),
-        )
+        with warnings.catch_warnings():
+            # mmaction2 calls torch.meshgrid without `indexing` (its default is what it means)
+            warnings.filterwarnings('ignore', 'torch.meshgrid', UserWarning)
+            self.backbone = SwinTransformer3D(
+                arch=arch,
+                pretrained=None,
+                pretrained2d=False,
+                patch_size=patch_size,
+                window_size=window_size,
+                drop_path_rate=drop_path_rate,
+                out_indices=(num_stages - 1,),
+            )
         self.pretrained = pretrained
         self.temporal_patch = patch_size[0]
         self.embed_dims = self.backbone.num_features[-1]
