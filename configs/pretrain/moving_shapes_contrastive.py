@@ -1,8 +1,8 @@
 # Ablation of `make demo`: the same model, data and schedule with only the contrastive head (a
 # dual encoder: no fusion, no matching, no MLM; all-MiniLM-L6-v2 keeps its 6 layers for text),
-# run for as many iterations as fit in the demo's training time on the 2-core CPU machine, at
-# the highest cost measured for a demo step with matching and MLM (1.28 contrastive-only steps,
-# the two configs taking turns in one run: 450 + 950 x 1.28 = 1,666).
+# run for as many iterations as fit in the demo's training time on the 2-core CPU machine: a
+# demo step with matching and MLM costs 1.335 contrastive-only steps (medians of the two phases
+# of a fresh-clone `make demo`, clips kept in memory): 450 + 950 x 1.335 = 1,718.
 # docs/user_guides/5_results_and_benchmarks.md compares the two.
 _base_ = [
     '../_base_/models/swin_minilm.py',

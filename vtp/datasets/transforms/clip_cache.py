@@ -6,8 +6,9 @@ sample needs. :class:`ClipCache` keeps every frame of a clip after its first vis
 following visits skip the file: sampling still draws new frames each time, from memory.
 """
 
+import hashlib
 import os
-from typing import Any, Dict, Hashable, Optional, Sequence
+from typing import Any, Callable, Dict, Hashable, Optional, Sequence
 
 import numpy as np
 from mmengine.logging import MMLogger
@@ -38,13 +39,22 @@ class CachedClip:
 class FillingReader:
     """A reader opened on a cache miss while the cache has room: :class:`DecodeVideo`
     decodes every frame of the clip, hands it to ``cache`` under ``key`` and keeps the asked
-    frames."""
+    frames (or, if the clip cannot be decoded whole, decodes the asked frames with a reader
+    from ``reopen``: a decoder that failed may not decode again)."""
 
-    def __init__(self, reader: Any, cache: 'ClipCache', key: Hashable, fps: float) -> None:
+    def __init__(
+        self,
+        reader: Any,
+        cache: 'ClipCache',
+        key: Hashable,
+        fps: float,
+        reopen: Callable[[], Any],
+    ) -> None:
         self.reader = reader
         self.cache = cache
         self.key = key
         self.fps = fps
+        self.reopen = reopen
 
     def __len__(self) -> int:
         return len(self.reader)
@@ -59,7 +69,8 @@ class ClipCache:
     costs the others nothing more than without a cache.
 
     A clip is known by its file name, size and modification time (a file rewritten in place is
-    read again), or, for bytes read from a tar shard, by its member name and length.
+    read again), or, for bytes read from a tar shard, by its member name and a digest of the
+    bytes.
 
     Args:
         capacity: bytes of decoded frames to keep.
@@ -78,7 +89,7 @@ class ClipCache:
         path = results['filename']
         data: Optional[bytes] = results.get('media_bytes')
         if data is not None:
-            return path, len(data)
+            return path, hashlib.blake2b(data, digest_size=16).digest()
         stat = os.stat(path)
         return path, stat.st_size, stat.st_mtime_ns
 

@@ -66,14 +66,21 @@ class DecodeVideo(BaseTransform):
     def _fill(self, filling: FillingReader, frame_inds: List[int], path: str) -> np.ndarray:
         """The asked frames of a clip seen for the first time, which is decoded whole and
         offered to the cache; if a frame that was not asked for fails, the asked ones are
-        decoded alone (the sample reads as it would without a cache) and nothing is kept."""
+        decoded alone by a fresh reader (the sample reads as it would without a cache) and
+        nothing is kept."""
+        every: Optional[np.ndarray] = None
         try:
-            try:
-                every = self._decode(filling.reader, range(len(filling.reader)), path)
-            except SampleError:
-                return self._decode(filling.reader, frame_inds, path)
+            every = self._decode(filling.reader, range(len(filling.reader)), path)
+        except SampleError:
+            pass
         finally:
             close(filling.reader)
+        if every is None:
+            reader = filling.reopen()
+            try:
+                return self._decode(reader, frame_inds, path)
+            finally:
+                close(reader)
         clip = CachedClip(every, filling.fps)
         filling.cache.add(filling.key, clip)
         return clip.get_batch(frame_inds)

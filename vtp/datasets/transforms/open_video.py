@@ -185,10 +185,15 @@ class OpenVideo(BaseTransform):
         if clip is not None:
             results.update(video_reader=clip, total_frames=len(clip), avg_fps=clip.fps)
             return results
+        source = dict(results)
         results = self._open(results)
         if not self.cache.full:
             results['video_reader'] = FillingReader(
-                results['video_reader'], self.cache, key, results['avg_fps']
+                results['video_reader'],
+                self.cache,
+                key,
+                results['avg_fps'],
+                reopen=lambda: self._open(dict(source))['video_reader'],
             )
         return results
 
