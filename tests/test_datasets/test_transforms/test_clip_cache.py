@@ -133,3 +133,24 @@ def test_shard_members_are_known_by_name_and_content(tmp_path):
 def test_negative_cache_size_raises(cache_mb):
     with pytest.raises(ValueError, match=f'cache_mb must be >= 0, got {cache_mb}'):
         OpenVideo(cache_mb=cache_mb)
+
+
+def test_a_clip_larger_than_the_room_left_is_never_decoded_whole(tmp_path, decoder, monkeypatch):
+    """A long video in a corpus of short clips must not be decoded whole (all its frames in
+    memory at once) only to be refused: its size is known from the asked frames first."""
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(decoder=decoder, cache_mb=0.5 * CLIP_BYTES / 2**20)
+    decode = DecodeVideo()
+    asked = []
+    original = decode._decode
+
+    def counted(reader, frame_inds, path):
+        asked.append(len(list(frame_inds)))
+        return original(reader, frame_inds, path)
+
+    monkeypatch.setattr(decode, '_decode', counted)
+    results = cached(dict(filename=path))
+    results['frame_inds'] = np.array([1, 4])
+    imgs = decode(results)['imgs']
+    np.testing.assert_array_equal(imgs, read(OpenVideo(decoder=decoder), path, [1, 4]))
+    assert asked == [2] and cached.cache.full and cached.cache.clips == {}

@@ -8,7 +8,7 @@ following visits skip the file: sampling still draws new frames each time, from 
 
 import hashlib
 import os
-from typing import Any, Callable, Dict, Hashable, Optional, Sequence
+from typing import Any, Dict, Hashable, Optional, Sequence
 
 import numpy as np
 from mmengine.logging import MMLogger
@@ -37,24 +37,15 @@ class CachedClip:
 
 
 class FillingReader:
-    """A reader opened on a cache miss while the cache has room: :class:`DecodeVideo`
-    decodes every frame of the clip, hands it to ``cache`` under ``key`` and keeps the asked
-    frames (or, if the clip cannot be decoded whole, decodes the asked frames with a reader
-    from ``reopen``: a decoder that failed may not decode again)."""
+    """A reader opened on a cache miss while the cache has room: :class:`DecodeVideo` decodes
+    the asked frames, then, if the whole clip fits in ``cache``, every frame, and hands them to
+    ``cache`` under ``key``."""
 
-    def __init__(
-        self,
-        reader: Any,
-        cache: 'ClipCache',
-        key: Hashable,
-        fps: float,
-        reopen: Callable[[], Any],
-    ) -> None:
+    def __init__(self, reader: Any, cache: 'ClipCache', key: Hashable, fps: float) -> None:
         self.reader = reader
         self.cache = cache
         self.key = key
         self.fps = fps
-        self.reopen = reopen
 
     def __len__(self) -> int:
         return len(self.reader)
@@ -96,15 +87,19 @@ class ClipCache:
     def get(self, key: Hashable) -> Optional[CachedClip]:
         return self.clips.get(key)
 
-    def add(self, key: Hashable, clip: CachedClip) -> None:
-        """Keep ``clip`` if it fits; otherwise take no more clips from now on."""
-        size = clip.frames.nbytes
-        if self.used + size > self.capacity:
+    def has_room(self, nbytes: int) -> bool:
+        """Whether a clip of ``nbytes`` fits; once one does not, the cache takes no more clips
+        from now on (and says so in the log, once)."""
+        if not self.full and self.used + nbytes > self.capacity:
             self.full = True
             MMLogger.get_current_instance().info(
                 f'clip cache full ({len(self.clips)} clips, {self.used / 2**20:.1f} of '
                 f'{self.capacity / 2**20:.1f} MiB): other clips are decoded on every visit'
             )
-            return
-        self.clips[key] = clip
-        self.used += size
+        return not self.full
+
+    def add(self, key: Hashable, clip: CachedClip) -> None:
+        """Keep ``clip`` if it fits (:meth:`has_room`)."""
+        if self.has_room(clip.frames.nbytes):
+            self.clips[key] = clip
+            self.used += clip.frames.nbytes

@@ -1,5 +1,6 @@
 """Decode the chosen frames of an opened video."""
 
+import math
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -28,7 +29,8 @@ class DecodeVideo(BaseTransform):
     frames) raises :class:`SampleError` with reason ``'undecodable frames'``.
 
     With ``OpenVideo(cache_mb=...)``, a clip seen before comes from memory, and a clip seen for
-    the first time is decoded whole (every frame, scaled as above) and offered to the cache.
+    the first time gives its asked frames as without a cache, then, if it fits in the cache,
+    is decoded whole (every frame, scaled as above) and kept.
 
     **Required Keys:** ``video_reader``, ``frame_inds``, ``filename``
 
@@ -64,26 +66,21 @@ class DecodeVideo(BaseTransform):
         return results
 
     def _fill(self, filling: FillingReader, frame_inds: List[int], path: str) -> np.ndarray:
-        """The asked frames of a clip seen for the first time, which is decoded whole and
-        offered to the cache; if a frame that was not asked for fails, the asked ones are
-        decoded alone by a fresh reader (the sample reads as it would without a cache) and
-        nothing is kept."""
-        every: Optional[np.ndarray] = None
+        """The asked frames of a clip seen for the first time, decoded as without a cache;
+        then, if the whole clip fits in the cache (its size known from the asked frames), every
+        frame, offered to the cache. A clip whose other frames fail is not kept."""
+        reader = filling.reader
         try:
-            every = self._decode(filling.reader, range(len(filling.reader)), path)
-        except SampleError:
-            pass
+            imgs = self._decode(reader, frame_inds, path)
+            if filling.cache.has_room(len(reader) * math.prod(imgs.shape[1:])):
+                try:
+                    every = self._decode(reader, range(len(reader)), path)
+                except SampleError:
+                    return imgs  # the sample reads as without a cache, the clip is not kept
+                filling.cache.add(filling.key, CachedClip(every, filling.fps))
         finally:
-            close(filling.reader)
-        if every is None:
-            reader = filling.reopen()
-            try:
-                return self._decode(reader, frame_inds, path)
-            finally:
-                close(reader)
-        clip = CachedClip(every, filling.fps)
-        filling.cache.add(filling.key, clip)
-        return clip.get_batch(frame_inds)
+            close(reader)
+        return imgs
 
     def _decode(self, reader: Any, frame_inds: Sequence[int], path: str) -> np.ndarray:
         """(T, H, W, 3) frames ``frame_inds`` of an open decord or PyAV reader."""

@@ -153,9 +153,9 @@ class OpenVideo(BaseTransform):
     With ``cache_mb``, every frame of a clip is kept in memory after its first visit
     (:class:`~vtp.datasets.transforms.clip_cache.ClipCache`, first come first kept, per process)
     and later visits read no file: the same frames, for a corpus small enough to hold (the
-    demo's 2,000 clips of 16 frames at 64 px take 393 MiB). A first visit decodes the whole
-    clip. Each dataloader worker process holds its own cache, lost at the end of an epoch unless
-    the workers are persistent.
+    demo's 2,000 clips of 16 frames at 64 px take 393 MiB). A first visit decodes the asked
+    frames, then the whole clip if it fits. Each dataloader worker process holds its own cache,
+    lost at the end of an epoch unless the workers are persistent.
 
     **Required Keys:** ``filename``; ``media_bytes`` (optional)
 
@@ -185,15 +185,10 @@ class OpenVideo(BaseTransform):
         if clip is not None:
             results.update(video_reader=clip, total_frames=len(clip), avg_fps=clip.fps)
             return results
-        source = dict(results)
         results = self._open(results)
         if not self.cache.full:
             results['video_reader'] = FillingReader(
-                results['video_reader'],
-                self.cache,
-                key,
-                results['avg_fps'],
-                reopen=lambda: self._open(dict(source))['video_reader'],
+                results['video_reader'], self.cache, key, results['avg_fps']
             )
         return results
 
