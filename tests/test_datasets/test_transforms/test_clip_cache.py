@@ -154,3 +154,17 @@ def test_a_clip_larger_than_the_room_left_is_never_decoded_whole(tmp_path, decod
     imgs = decode(results)['imgs']
     np.testing.assert_array_equal(imgs, read(OpenVideo(decoder=decoder), path, [1, 4]))
     assert asked == [2] and cached.cache.full and cached.cache.clips == {}
+
+
+@pytest.mark.parametrize('cache_mb', [True, '512', None, float('nan'), float('inf')])
+def test_a_cache_size_that_is_not_a_finite_number_raises(cache_mb):
+    message = f'cache_mb must be a finite number of MiB, got {cache_mb!r}'
+    with pytest.raises(ValueError, match=message):
+        OpenVideo(cache_mb=cache_mb)
+
+
+def test_a_tiny_cache_size_keeps_nothing_without_failing(tmp_path):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(cache_mb=1e-9)
+    assert read(cached, path, [3]).shape == (1, HEIGHT, WIDTH, 3)
+    assert cached.cache is not None and cached.cache.full and cached.cache.clips == {}

@@ -5,6 +5,7 @@ import math
 import os
 import re
 from contextlib import contextmanager
+from numbers import Real
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Tuple, Union
 
 from mmcv.transforms import BaseTransform
@@ -170,11 +171,14 @@ class OpenVideo(BaseTransform):
     def __init__(self, num_threads: int = 1, decoder: str = 'decord', cache_mb: float = 0) -> None:
         if decoder not in DECODERS:
             raise ValueError(f'decoder must be one of {DECODERS}, got {decoder!r}')
+        number = isinstance(cache_mb, Real) and not isinstance(cache_mb, bool)
+        if not (number and math.isfinite(cache_mb)):
+            raise ValueError(f'cache_mb must be a finite number of MiB, got {cache_mb!r}')
         if cache_mb < 0:
             raise ValueError(f'cache_mb must be >= 0, got {cache_mb}')
         self.num_threads = num_threads
         self.decoder = decoder
-        self.cache = ClipCache(int(cache_mb * 2**20)) if cache_mb else None
+        self.cache = ClipCache(math.ceil(cache_mb * 2**20)) if cache_mb else None
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         if self.cache is None:
