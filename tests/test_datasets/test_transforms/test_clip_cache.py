@@ -2,6 +2,8 @@
 gives, read no file on later visits, notice a rewritten file, stop taking clips when full, and
 never make a sample fail that decodes without the cache."""
 
+import pickle
+from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
@@ -168,3 +170,17 @@ def test_a_tiny_cache_size_keeps_nothing_without_failing(tmp_path):
     cached = OpenVideo(cache_mb=1e-9)
     assert read(cached, path, [3]).shape == (1, HEIGHT, WIDTH, 3)
     assert cached.cache is not None and cached.cache.full and cached.cache.clips == {}
+
+
+def test_a_copy_for_another_process_starts_empty(tmp_path):
+    """Loader workers started by pickling the dataset (``spawn``) or a deep copy must not carry
+    the decoded frames of the process that filled the cache."""
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(cache_mb=1)
+    expected = read(cached, path, [0, 5])
+    for copy in (pickle.loads(pickle.dumps(cached)), deepcopy(cached)):
+        assert copy.cache.clips == {} and copy.cache.used == 0 and not copy.cache.full
+        assert copy.cache.capacity == cached.cache.capacity
+        np.testing.assert_array_equal(read(copy, path, [0, 5]), expected)
+        assert len(copy.cache.clips) == 1
+    assert len(pickle.dumps(cached)) < CLIP_BYTES

@@ -63,6 +63,8 @@ class ClipCache:
     read again), or, for bytes read from a tar shard, by its member name and a digest of the
     bytes.
 
+    A copy of the cache (pickled for a loader worker, or deep-copied) starts empty.
+
     Args:
         capacity: bytes of decoded frames to keep.
     """
@@ -74,6 +76,11 @@ class ClipCache:
         self.used = 0
         self.full = False
         self.clips: Dict[Hashable, CachedClip] = {}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """A copy (a loader worker started by pickling, a deep copy) starts empty: decoded
+        frames stay with the process that decoded them."""
+        return dict(self.__dict__, used=0, full=False, clips={})
 
     @staticmethod
     def key(results: Dict[str, Any]) -> Hashable:
