@@ -11,6 +11,7 @@ import pytest
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import DecodeVideo, OpenVideo
+from vtp.datasets.transforms import open_video as open_video_module
 from vtp.datasets.transforms.clip_cache import ClipCache
 from vtp.testing import HEIGHT, WIDTH, corrupt_stream, write_mp4
 
@@ -184,3 +185,19 @@ def test_a_copy_for_another_process_starts_empty(tmp_path):
         np.testing.assert_array_equal(read(copy, path, [0, 5]), expected)
         assert len(copy.cache.clips) == 1
     assert len(pickle.dumps(cached)) < CLIP_BYTES
+
+
+def test_a_file_gone_after_its_check_is_a_sample_error(tmp_path, monkeypatch):
+    """A file deleted (or a mount dropped) between the missing-file check and the cache's look
+    at its size and time replaces the sample, as it would without a cache."""
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    checked = open_video_module.media_source
+
+    def check_then_delete(results):
+        source = checked(results)
+        Path(path).unlink()
+        return source
+
+    monkeypatch.setattr(open_video_module, 'media_source', check_then_delete)
+    with pytest.raises(SampleError, match='missing file'):
+        OpenVideo(cache_mb=1)(dict(filename=path))

@@ -13,6 +13,8 @@ from typing import Any, Dict, Hashable, Optional, Sequence
 import numpy as np
 from mmengine.logging import MMLogger
 
+from vtp.datasets.sample_error import SampleError
+
 
 class CachedClip:
     """Every frame of a decoded clip, standing in for a reader (:class:`OpenVideo` puts it in
@@ -88,7 +90,10 @@ class ClipCache:
         data: Optional[bytes] = results.get('media_bytes')
         if data is not None:
             return path, hashlib.blake2b(data, digest_size=16).digest()
-        stat = os.stat(path)
+        try:
+            stat = os.stat(path)
+        except OSError:  # gone since it was checked
+            raise SampleError(path, 'missing file') from None
         return path, stat.st_size, stat.st_mtime_ns
 
     def get(self, key: Hashable) -> Optional[CachedClip]:
