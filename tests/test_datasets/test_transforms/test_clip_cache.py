@@ -1,13 +1,16 @@
 """Tests for ``OpenVideo(cache_mb=...)``: decoded clips kept in memory give the frames the file
-gives, read no file on later visits, notice a rewritten file, stop taking clips when full, and
+gives, read no file on later visits, notice a rewritten file, keep clips while they fit, and
 never make a sample fail that decodes without the cache."""
 
+import logging
+import os
 import pickle
 from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import DecodeVideo, OpenVideo
@@ -21,6 +24,17 @@ CLIP_BYTES = 12 * HEIGHT * WIDTH * 3  # write_mp4's 12 frames, decoded
 @pytest.fixture(params=['decord', 'pyav'])
 def decoder(request) -> str:
     return request.param
+
+
+class Messages(logging.Handler):
+    """Collects the messages of the records it handles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def read(open_video: OpenVideo, path: str, frame_inds: list) -> np.ndarray:
@@ -79,19 +93,37 @@ def test_a_rewritten_file_is_read_again(tmp_path, monkeypatch):
     assert results['total_frames'] == 8 and opened == [path, path]
 
 
-def test_a_full_cache_keeps_its_clips_takes_no_more_and_says_so_once(tmp_path, monkeypatch, capsys):
-    paths = [write_mp4(tmp_path / f'{i}.mp4', num_frames=12) for i in range(3)]
-    cached = OpenVideo(cache_mb=1.5 * CLIP_BYTES / 2**20)  # room for one clip and a half
+def test_clips_are_kept_while_they_fit_and_the_first_refusal_is_logged_once(tmp_path, monkeypatch):
+    """Room for one clip and a half: the first clip is kept, the second (as large) is not,
+    the third (a third of the size) still is; only the second is opened again."""
+    paths = [write_mp4(tmp_path / f'{i}.mp4', num_frames=n) for i, n in enumerate((12, 12, 4))]
+    cached = OpenVideo(cache_mb=1.5 * CLIP_BYTES / 2**20)
     opened = count_opens(cached, monkeypatch)
-    for _ in range(2):
-        for path in paths:
-            assert read(cached, path, [1, 4]).shape == (2, HEIGHT, WIDTH, 3)
-    assert opened == [paths[0], paths[1], paths[2], paths[1], paths[2]]
-    assert cached.cache.full and list(cached.cache.clips) == [
-        ClipCache.key(dict(filename=paths[0]))
+    logger = MMLogger.get_instance(f'test_clip_cache_{tmp_path.name}', log_level='INFO')
+    messages = Messages()
+    logger.addHandler(messages)
+    try:
+        for _ in range(2):
+            for path in paths:
+                assert read(cached, path, [1, 3]).shape == (2, HEIGHT, WIDTH, 3)
+    finally:
+        logger.removeHandler(messages)
+    assert opened == [paths[0], paths[1], paths[2], paths[1]]
+    assert list(cached.cache.clips) == [paths[0], paths[2]]
+    assert [m for m in messages.lines if 'clip cache' in m] == [
+        'clip cache: a clip of 0.1 MiB does not fit (1 clips kept, 0.1 of 0.2 MiB); clips that '
+        'do not fit are decoded on every visit'
     ]
-    lines = [line for line in capsys.readouterr().out.splitlines() if 'clip cache' in line]
-    assert len(lines) == 1 and 'clip cache full (1 clips, 0.1 of 0.2 MiB)' in lines[0]
+
+
+def test_a_rewritten_file_replaces_its_old_frames(tmp_path):
+    path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
+    cached = OpenVideo(cache_mb=1)
+    read(cached, path, [0])
+    write_mp4(tmp_path / 'clip.mp4', num_frames=8)
+    os.utime(path, ns=(1, 1))  # a new modification time even on a coarse clock
+    np.testing.assert_array_equal(read(cached, path, [7]), read(OpenVideo(), path, [7]))
+    assert list(cached.cache.clips) == [path] and cached.cache.used == CLIP_BYTES * 8 // 12
 
 
 def test_broken_later_frames_fail_no_sample_that_reads_without_the_cache(tmp_path):
@@ -156,7 +188,7 @@ def test_a_clip_larger_than_the_room_left_is_never_decoded_whole(tmp_path, decod
     results['frame_inds'] = np.array([1, 4])
     imgs = decode(results)['imgs']
     np.testing.assert_array_equal(imgs, read(OpenVideo(decoder=decoder), path, [1, 4]))
-    assert asked == [2] and cached.cache.full and cached.cache.clips == {}
+    assert asked == [2] and cached.cache.clips == {}
 
 
 @pytest.mark.parametrize('cache_mb', [True, '512', None, float('nan'), float('inf')])
@@ -170,7 +202,7 @@ def test_a_tiny_cache_size_keeps_nothing_without_failing(tmp_path):
     path = write_mp4(tmp_path / 'clip.mp4', num_frames=12)
     cached = OpenVideo(cache_mb=1e-9)
     assert read(cached, path, [3]).shape == (1, HEIGHT, WIDTH, 3)
-    assert cached.cache is not None and cached.cache.full and cached.cache.clips == {}
+    assert cached.cache is not None and cached.cache.clips == {}
 
 
 def test_a_copy_for_another_process_starts_empty(tmp_path):
@@ -180,7 +212,7 @@ def test_a_copy_for_another_process_starts_empty(tmp_path):
     cached = OpenVideo(cache_mb=1)
     expected = read(cached, path, [0, 5])
     for copy in (pickle.loads(pickle.dumps(cached)), deepcopy(cached)):
-        assert copy.cache.clips == {} and copy.cache.used == 0 and not copy.cache.full
+        assert copy.cache.clips == {} and copy.cache.used == 0 and not copy.cache.refused
         assert copy.cache.capacity == cached.cache.capacity
         np.testing.assert_array_equal(read(copy, path, [0, 5]), expected)
         assert len(copy.cache.clips) == 1

@@ -8,12 +8,14 @@ following visits skip the file: sampling still draws new frames each time, from 
 
 import hashlib
 import os
-from typing import Any, Dict, Hashable, Optional, Sequence
+from typing import Any, Dict, Hashable, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.logging import MMLogger
 
 from vtp.datasets.sample_error import SampleError
+
+Key = Tuple[str, Hashable]  # (file or member name, stamp of its content)
 
 
 class CachedClip:
@@ -39,31 +41,29 @@ class CachedClip:
 
 
 class FillingReader:
-    """A reader opened on a cache miss while the cache has room: :class:`DecodeVideo` decodes
-    the asked frames, then, if the whole clip fits in ``cache``, every frame, and hands them to
-    ``cache`` under ``key``."""
+    """A reader opened on a cache miss: :class:`DecodeVideo` decodes the asked frames, then,
+    if the whole clip fits in ``cache``, every frame, and hands them to ``cache`` under
+    ``key``."""
 
-    def __init__(self, reader: Any, cache: 'ClipCache', key: Hashable, fps: float) -> None:
+    def __init__(self, reader: Any, cache: 'ClipCache', key: Key, fps: float) -> None:
         self.reader = reader
         self.cache = cache
         self.key = key
         self.fps = fps
 
-    def __len__(self) -> int:
-        return len(self.reader)
-
 
 class ClipCache:
-    """Decoded clips of one process, kept up to ``capacity`` bytes, first come first kept.
+    """Decoded clips of one process, kept while they fit in ``capacity`` bytes.
 
-    Once a clip does not fit, the cache stops taking clips (and says so once in the log): with
-    samples drawn in random order, evicting old clips for new ones would make every visit
-    decode a whole clip, where keeping the first ones makes the kept share of visits free and
-    costs the others nothing more than without a cache.
+    A clip that does not fit in the room left is not kept (the first time, the log says so):
+    it is decoded on every visit, as without a cache. Nothing is evicted: with samples drawn in
+    random order, replacing kept clips by new ones would make every visit of a corpus larger
+    than the cache decode a whole clip, where keeping the first ones makes their visits free
+    and costs the others nothing more than without a cache.
 
-    A clip is known by its file name, size and modification time (a file rewritten in place is
-    read again), or, for bytes read from a tar shard, by its member name and a digest of the
-    bytes.
+    A clip is known by its file name and a stamp: the file's size and modification time (a
+    file rewritten in place is read again, and replaces its old frames), or, for bytes read
+    from a tar shard, a digest of the bytes.
 
     A copy of the cache (pickled for a loader worker, or deep-copied) starts empty.
 
@@ -76,17 +76,18 @@ class ClipCache:
             raise ValueError(f'the clip cache needs a positive capacity, got {capacity} bytes')
         self.capacity = capacity
         self.used = 0
-        self.full = False
-        self.clips: Dict[Hashable, CachedClip] = {}
+        self.refused = False  # whether a clip did not fit yet (logged once)
+        self.clips: Dict[str, Tuple[Hashable, CachedClip]] = {}  # name -> (stamp, clip)
 
     def __getstate__(self) -> Dict[str, Any]:
         """A copy (a loader worker started by pickling, a deep copy) starts empty: decoded
         frames stay with the process that decoded them."""
-        return dict(self.__dict__, used=0, full=False, clips={})
+        return dict(self.__dict__, used=0, refused=False, clips={})
 
     @staticmethod
-    def key(results: Dict[str, Any]) -> Hashable:
-        path = results['filename']
+    def key(results: Dict[str, Any]) -> Key:
+        """``(name, stamp)`` of the sample's clip."""
+        path: str = results['filename']
         data: Optional[bytes] = results.get('media_bytes')
         if data is not None:
             return path, hashlib.blake2b(data, digest_size=16).digest()
@@ -94,24 +95,35 @@ class ClipCache:
             stat = os.stat(path)
         except OSError:  # gone since it was checked
             raise SampleError(path, 'missing file') from None
-        return path, stat.st_size, stat.st_mtime_ns
+        return path, (stat.st_size, stat.st_mtime_ns)
 
-    def get(self, key: Hashable) -> Optional[CachedClip]:
-        return self.clips.get(key)
+    def get(self, key: Key) -> Optional[CachedClip]:
+        name, stamp = key
+        kept = self.clips.get(name)
+        return kept[1] if kept is not None and kept[0] == stamp else None
 
-    def has_room(self, nbytes: int) -> bool:
-        """Whether a clip of ``nbytes`` fits; once one does not, the cache takes no more clips
-        from now on (and says so in the log, once)."""
-        if not self.full and self.used + nbytes > self.capacity:
-            self.full = True
+    def has_room(self, key: Key, nbytes: int) -> bool:
+        """Whether a clip of ``nbytes`` fits, in place of what ``key``'s name holds now."""
+        kept = self.clips.get(key[0])
+        free = self.capacity - self.used + (kept[1].frames.nbytes if kept is not None else 0)
+        if nbytes <= free:
+            return True
+        if not self.refused:
+            self.refused = True
             MMLogger.get_current_instance().info(
-                f'clip cache full ({len(self.clips)} clips, {self.used / 2**20:.1f} of '
-                f'{self.capacity / 2**20:.1f} MiB): other clips are decoded on every visit'
+                f'clip cache: a clip of {nbytes / 2**20:.1f} MiB does not fit ({len(self.clips)} '
+                f'clips kept, {self.used / 2**20:.1f} of {self.capacity / 2**20:.1f} MiB); clips '
+                'that do not fit are decoded on every visit'
             )
-        return not self.full
+        return False
 
-    def add(self, key: Hashable, clip: CachedClip) -> None:
-        """Keep ``clip`` if it fits (:meth:`has_room`)."""
-        if self.has_room(clip.frames.nbytes):
-            self.clips[key] = clip
-            self.used += clip.frames.nbytes
+    def add(self, key: Key, clip: CachedClip) -> None:
+        """Keep ``clip`` under ``key`` if it fits (:meth:`has_room`)."""
+        if not self.has_room(key, clip.frames.nbytes):
+            return
+        name, stamp = key
+        kept = self.clips.pop(name, None)
+        if kept is not None:
+            self.used -= kept[1].frames.nbytes
+        self.clips[name] = (stamp, clip)
+        self.used += clip.frames.nbytes

@@ -72,7 +72,7 @@ class DecodeVideo(BaseTransform):
         reader = filling.reader
         try:
             imgs = self._decode(reader, frame_inds, path)
-            if filling.cache.has_room(len(reader) * math.prod(imgs.shape[1:])):
+            if filling.cache.has_room(filling.key, len(reader) * math.prod(imgs.shape[1:])):
                 try:
                     every = self._decode(reader, range(len(reader)), path)
                 except SampleError:

@@ -152,7 +152,7 @@ class OpenVideo(BaseTransform):
     ``media_bytes`` (decoded in memory; ``filename`` names the member in messages).
 
     With ``cache_mb``, every frame of a clip is kept in memory after its first visit
-    (:class:`~vtp.datasets.transforms.clip_cache.ClipCache`, first come first kept, per process)
+    (:class:`~vtp.datasets.transforms.clip_cache.ClipCache`, while clips fit, per process)
     and later visits read no file: the same frames, for a corpus small enough to hold (the
     demo's 2,000 clips of 16 frames at 64 px take 393 MiB). A first visit decodes the asked
     frames, then the whole clip if it fits. Each dataloader worker process holds its own cache,
@@ -190,10 +190,9 @@ class OpenVideo(BaseTransform):
             results.update(video_reader=clip, total_frames=len(clip), avg_fps=clip.fps)
             return results
         results = self._open(results)
-        if not self.cache.full:
-            results['video_reader'] = FillingReader(
-                results['video_reader'], self.cache, key, results['avg_fps']
-            )
+        results['video_reader'] = FillingReader(
+            results['video_reader'], self.cache, key, results['avg_fps']
+        )
         return results
 
     def _open(self, results: Dict[str, Any]) -> Dict[str, Any]:

@@ -85,7 +85,8 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         attn_implementation = 'sdpa' if fused_attention else 'eager'
         verbosity, progress_bar = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
         hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # transformers: untyped
-        hf_logging.disable_progress_bar()  # a bar over 101 tensors loaded in a millisecond
+        # no progress bar for loading ~100 tensors in a millisecond; transformers is untyped
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         try:
             if pretrained is not None:
                 self.bert = BertModel.from_pretrained(
@@ -111,7 +112,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         finally:
             hf_logging.set_verbosity(verbosity)
             if progress_bar:
-                hf_logging.enable_progress_bar()
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         self.embed_dims = self.bert.config.hidden_size
         # a plain list: the modules stay registered (and in the state dict) under self.bert only
         self._frozen: List[nn.Module] = (
