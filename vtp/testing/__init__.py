@@ -31,6 +31,7 @@ from .corpus_fixtures import (
 )
 from .fusion_contract import FusionContract
 from .head_features import FEATURES_EMBED_DIMS, FEATURES_VIDEO_DIMS, make_features, random_ids
+from .log_capture import logged_lines
 from .sample_log_hook import SampleLogHook, read_sample_logs
 from .shard_fixtures import shard_name, write_shard_corpus
 from .synthetic_batch import synthetic_batch
@@ -109,6 +110,7 @@ __all__ = [
     'grey_frames',
     'import_tool',
     'kill_tool_when',
+    'logged_lines',
     'make_features',
     'random_ids',
     'read_sample_logs',

@@ -2,7 +2,6 @@
 gives, read no file on later visits, notice a rewritten file, keep clips while they fit, and
 never make a sample fail that decodes without the cache."""
 
-import logging
 import os
 import pickle
 from copy import deepcopy
@@ -10,13 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mmengine.logging import MMLogger
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import DecodeVideo, OpenVideo
 from vtp.datasets.transforms import open_video as open_video_module
 from vtp.datasets.transforms.clip_cache import ClipCache
-from vtp.testing import HEIGHT, WIDTH, corrupt_stream, write_mp4
+from vtp.testing import HEIGHT, WIDTH, corrupt_stream, logged_lines, write_mp4
 
 CLIP_BYTES = 12 * HEIGHT * WIDTH * 3  # write_mp4's 12 frames, decoded
 
@@ -24,17 +22,6 @@ CLIP_BYTES = 12 * HEIGHT * WIDTH * 3  # write_mp4's 12 frames, decoded
 @pytest.fixture(params=['decord', 'pyav'])
 def decoder(request) -> str:
     return request.param
-
-
-class Messages(logging.Handler):
-    """Collects the messages of the records it handles."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 def read(open_video: OpenVideo, path: str, frame_inds: list) -> np.ndarray:
@@ -99,18 +86,13 @@ def test_clips_are_kept_while_they_fit_and_the_first_refusal_is_logged_once(tmp_
     paths = [write_mp4(tmp_path / f'{i}.mp4', num_frames=n) for i, n in enumerate((12, 12, 4))]
     cached = OpenVideo(cache_mb=1.5 * CLIP_BYTES / 2**20)
     opened = count_opens(cached, monkeypatch)
-    logger = MMLogger.get_instance(f'test_clip_cache_{tmp_path.name}', log_level='INFO')
-    messages = Messages()
-    logger.addHandler(messages)
-    try:
+    with logged_lines() as lines:
         for _ in range(2):
             for path in paths:
                 assert read(cached, path, [1, 3]).shape == (2, HEIGHT, WIDTH, 3)
-    finally:
-        logger.removeHandler(messages)
     assert opened == [paths[0], paths[1], paths[2], paths[1]]
     assert list(cached.cache.clips) == [paths[0], paths[2]]
-    assert [m for m in messages.lines if 'clip cache' in m] == [
+    assert [line for line in lines if 'clip cache' in line] == [
         'clip cache: a clip of 0.1 MiB does not fit (1 clips kept, 0.1 of 0.2 MiB); clips that '
         'do not fit are decoded on every visit'
     ]

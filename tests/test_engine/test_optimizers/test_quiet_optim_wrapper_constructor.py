@@ -1,22 +1,12 @@
 """``QuietOptimWrapperConstructor``: mmengine's parameter groups, one summary line of log."""
 
-import logging
-
 import pytest
 import torch
 from mmengine.logging import MMLogger
 from torch import nn
 
 from vtp.registry import OPTIM_WRAPPER_CONSTRUCTORS
-
-
-class Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+from vtp.testing import logged_lines
 
 
 def test_one_summary_line_with_frozen_count() -> None:
@@ -32,13 +22,9 @@ def test_one_summary_line_with_frozen_count() -> None:
             paramwise_cfg=dict(norm_decay_mult=0.0, custom_keys={'2.': dict(lr_mult=0.5)}),
         )
     )
-    logger = MMLogger.get_instance('test_quiet_optim', log_level='INFO')
-    handler = Records()
-    logger.addHandler(handler)
-    optim_wrapper = constructor(model)
-    logger.removeHandler(handler)
-    messages = [r.getMessage() for r in handler.records]
-    assert messages == [
+    with logged_lines(MMLogger.get_instance('test_quiet_optim', log_level='INFO')) as lines:
+        optim_wrapper = constructor(model)
+    assert lines == [
         'optimizer AdamW: 0.00M at lr=0.0005 wd=0, 0.00M at lr=0.0005 wd=0.1, '
         '0.00M at lr=0.001 wd=0, 0.00M frozen'
     ]  # no warning per frozen one

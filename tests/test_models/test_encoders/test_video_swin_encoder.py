@@ -2,18 +2,16 @@
 (mmaction2 recognizer, safetensors, inflated 2D Swin), a quiet ``init_weights`` and the speed
 switches (fused attention, checkpointing, compile)."""
 
-import logging
 import pickle
 
 import pytest
 import torch
 from mmaction.models.backbones.swin import WindowAttention3D
-from mmengine.logging import MMLogger
 from torch._dynamo.testing import CompileCounter
 
 from vtp.models.layers import FusedWindowAttention3D
 from vtp.registry import MODELS
-from vtp.testing import TOY_VIDEO, TOY_VIDEO_DIMS
+from vtp.testing import TOY_VIDEO, TOY_VIDEO_DIMS, logged_lines
 from vtp.testing.switch_checks import (
     assert_bf16_outputs_and_grads_close,
     assert_same_outputs_and_grads,
@@ -212,29 +210,13 @@ def test_missing_checkpoint_raises(tmp_path):
         build_encoder().load_pretrained(str(tmp_path / 'nothing.pth'))
 
 
-class _Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.extend(record.getMessage().splitlines() or [''])
-
-
 def test_init_weights_logs_a_summary_not_every_parameter():
     encoder = MODELS.build(TOY_VIDEO)
-    logger = MMLogger.get_current_instance()
-    handler, level = _Lines(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
+    with logged_lines() as lines:
         encoder.init_weights()
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    assert handler.lines, 'nothing was captured: the check would be vacuous'
-    assert len(handler.lines) < 5, handler.lines
-    assert any('VideoSwinEncoder' in line for line in handler.lines)
+    assert lines, 'nothing was captured: the check would be vacuous'
+    assert len(lines) < 5, lines
+    assert any('VideoSwinEncoder' in line for line in lines)
 
 
 def test_recognizer_checkpoint_by_url_is_downloaded_once(tmp_path, monkeypatch):

@@ -2,11 +2,11 @@
 
 import logging
 
-from mmengine.logging import MMLogger
 from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.models.utils import QuietInitMixin
+from vtp.testing import logged_lines
 
 
 class Quiet(QuietInitMixin, BaseModule):
@@ -17,23 +17,7 @@ class Quiet(QuietInitMixin, BaseModule):
         self.frozen.requires_grad_(False)
 
 
-class _Messages(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.messages = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def test_init_weights_logs_one_summary_line():
-    logger = MMLogger.get_current_instance()
-    handler, level = _Messages(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
+    with logged_lines(level=logging.DEBUG) as lines:
         Quiet().init_weights()
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    assert handler.messages == ['Quiet: initialised 4 tensors, 1.01M parameters (1.00M trainable)']
+    assert lines == ['Quiet: initialised 4 tensors, 1.01M parameters (1.00M trainable)']
