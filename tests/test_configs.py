@@ -145,6 +145,26 @@ def test_paper_scale_configs_start_from_pretrained_weights(config: str) -> None:
     assert model.fusion.type == 'BertFusion'
 
 
+ENCODERS = ('video_encoder', 'text_encoder', 'fusion')
+
+
+@pytest.mark.parametrize('config', CONFIGS)
+def test_attention_path_per_config_family(config: str) -> None:
+    """Paper-scale models attend through SDPA (the GPU path, every encoder's default); the
+    CPU-sized moving-shapes model attends explicitly, and the three options its config names
+    turn SDPA back on."""
+    cfg = Config.fromfile(str(ROOT / config))
+    parts = [name for name in ENCODERS if cfg.model.get(name) is not None]
+    assert 'video_encoder' in parts and 'text_encoder' in parts
+    fused = {name: cfg.model[name].get('fused_attention', True) for name in parts}
+    if 'moving_shapes' not in config:
+        assert all(fused.values()), fused
+        return
+    assert not any(fused.values()), fused
+    cfg.merge_from_dict({f'model.{name}.fused_attention': True for name in parts})
+    assert all(cfg.model[name].fused_attention for name in parts)
+
+
 class _Line(BaseModel):
     """A one-weight model: enough for a runner to step an optimizer."""
 
