@@ -1,6 +1,7 @@
 """``load_matching``: one readable line for what a checkpoint gave the model; runners that
 share a second keep their logs apart."""
 
+import logging
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from torch import nn
 
 from vtp.datasets import BaseVideoTextDataset
 from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, latest_checkpoint, load_matching
+from vtp.testing import logged_lines
 
 
 class Model(nn.Module):
@@ -105,6 +107,19 @@ def test_env_cfg_num_threads_sets_torch_threads(tmp_path, monkeypatch):
             env_cfg=dict(num_threads=0),
         )
     assert torch.get_num_threads() == threads
+
+
+def test_no_file_client_deprecation_warnings_in_the_log(tmp_path) -> None:
+    """mmengine's checkpoint code builds a FileClient (and its HardDiskBackend) in every run;
+    their deprecation warnings stay out of the run's log, other warnings do not."""
+    from mmengine.fileio import FileClient, HardDiskBackend
+
+    runner = VTPRunner(model=LinearModel(), work_dir=str(tmp_path), default_scope='vtp')
+    with logged_lines(runner.logger, logging.WARNING) as lines:
+        FileClient.infer_client(None, str(tmp_path))
+        HardDiskBackend()
+        runner.logger.warning('a warning of the run')
+    assert lines == ['a warning of the run']
 
 
 def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:

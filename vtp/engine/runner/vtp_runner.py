@@ -1,5 +1,6 @@
 """vtp's Runner: mmengine's, made safe to resume and able to train distributed on CPUs."""
 
+import logging
 import os
 import os.path as osp
 import platform
@@ -13,6 +14,7 @@ import mmengine
 import torch
 import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
+from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import BaseLoop, Runner
@@ -31,6 +33,19 @@ class CheckpointWriteError(OSError):
 
 
 CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')
+
+
+class _DropFileClientWarnings(logging.Filter):
+    """mmengine's checkpoint code builds a ``FileClient`` in every run (kept there for backward
+    compatibility), which logs deprecation warnings addressed to mmengine's own code."""
+
+    NOISE = ('"FileClient" will be deprecated', '"HardDiskBackend" is the alias')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.NOISE)
+
+
+DROP_FILE_CLIENT_WARNINGS = _DropFileClientWarnings()
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
@@ -117,9 +132,10 @@ class VTPRunner(Runner):
       and message hub after the timestamp and hands an existing one back, so the second run
       would otherwise log into the first run's directory.
 
-    It also keeps the start of the log readable: one line of environment, one naming the
-    config and where its full text is saved, and the hooks in one line, instead of mmengine's
-    few hundred lines (build flags, the whole config, a table of hooks).
+    It also keeps the log readable: one line of environment, one naming the config and where
+    its full text is saved, and the hooks in one line, instead of mmengine's few hundred lines
+    (build flags, the whole config, a table of hooks); and none of the ``FileClient``
+    deprecation warnings that mmengine's checkpoint code logs in every run.
     """
 
     _timestamps: Set[str] = set()  # of the runners built in this process
@@ -165,6 +181,12 @@ class VTPRunner(Runner):
     def test(self) -> Dict[str, Any]:
         with self._watched():
             return super().test()  # type: ignore[no-any-return]  # mmengine is untyped
+
+    def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
+        """mmengine's logger, without its ``FileClient`` deprecation warnings."""
+        logger: MMLogger = super().build_logger(*args, **kwargs)
+        logger.addFilter(DROP_FILE_CLIENT_WARNINGS)  # once: addFilter skips a filter it has
+        return logger
 
     def get_hooks_info(self) -> str:
         """The hooks in the order they run, on one line."""
