@@ -9,8 +9,9 @@ video_dims = 192
 video_pretrained = None  # trained from scratch
 # Explicit attention, not SDPA: on a CPU, SDPA with a bias or mask and gradients falls back to a
 # math path slower than explicit attention (a demo step 1.08x faster with the contrastive head,
-# 1.26x with matching on 16 pairs and MLM; bf16, batch in memory). On a GPU, turn SDPA back on with `--cfg-options
-# model.{video_encoder,text_encoder,fusion}.fused_attention=True` (one option per encoder).
+# 1.26x with matching on 16 pairs and MLM; bf16, batch in memory). On a GPU, turn SDPA back on
+# with `--cfg-options model.{video_encoder,text_encoder,fusion}.fused_attention=True` (one
+# option per encoder).
 fused_attention = False
 model = dict(
     video_encoder=dict(

@@ -45,7 +45,7 @@ class _DropFileClientWarnings(logging.Filter):
         return not record.getMessage().startswith(self.NOISE)
 
 
-DROP_FILE_CLIENT_WARNINGS = _DropFileClientWarnings()
+_DROP_FILE_CLIENT_WARNINGS = _DropFileClientWarnings()
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
@@ -185,7 +185,7 @@ class VTPRunner(Runner):
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         """mmengine's logger, without its ``FileClient`` deprecation warnings."""
         logger: MMLogger = super().build_logger(*args, **kwargs)
-        logger.addFilter(DROP_FILE_CLIENT_WARNINGS)  # once: addFilter skips a filter it has
+        logger.addFilter(_DROP_FILE_CLIENT_WARNINGS)  # once: addFilter skips a filter it has
         return logger
 
     def get_hooks_info(self) -> str:
