@@ -27,6 +27,20 @@ from vtp.testing import (
 ROOT = repo_root()
 
 
+@pytest.fixture(
+    params=[
+        'cpu',
+        pytest.param(
+            'cuda',
+            marks=pytest.mark.skipif(not torch.cuda.is_available(), reason='no CUDA device'),
+        ),
+    ]
+)
+def device(request: pytest.FixtureRequest) -> str:
+    """Each device a test should pass on: the CPU, and a CUDA device where there is one."""
+    return str(request.param)
+
+
 @pytest.fixture(scope='session')
 def moving_shapes_root(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A moving-shapes data set with 24 training clips and the 100 test clips, and questions

@@ -39,7 +39,7 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 import torch
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import MMLogger
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -248,6 +248,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--peak-tflops', type=float, help='peak of the device for MFU')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, as in tools/train.py (key=value)',
+    )
     return parser.parse_args()
 
 
@@ -265,7 +271,10 @@ def print_table(args: argparse.Namespace, flops: float, rows: List[Tuple]) -> No
         f'{args.config}: batch {args.batch} x {args.frames} frames x {args.size} px, captions '
         f'of {args.length} tokens, {args.device} ({source}), torch {torch.__version__}'
     )
-    print(f'FLOPs per sample (forward + backward): {flops:,.0f} ({flops / 1e9:.3g} GFLOP)')
+    if flops is None:
+        print('FLOPs per sample (forward + backward): n/a (no variant fit in memory)')
+    else:
+        print(f'FLOPs per sample (forward + backward): {flops:,.0f} ({flops / 1e9:.3g} GFLOP)')
     if args.device.startswith('cuda'):
         print('peak memory: CUDA max allocated during the timed steps')
     else:
@@ -273,16 +282,20 @@ def print_table(args: argparse.Namespace, flops: float, rows: List[Tuple]) -> No
     header = ('variant', 'step ms', 'samples/s', 'speed-up', 'peak MiB', 'TFLOP/s', 'MFU')
     width = max(len(header[0]), *(len(row[0]) for row in rows))
     print(f'{header[0]:<{width}}' + ''.join(f'{h:>11}' for h in header[1:]))
+    baseline = rows[0][1]
     for name, seconds, memory in rows:
+        if seconds is None:
+            print(f'{name:<{width}}' + f'{"out of memory":>{11 * (len(header) - 1)}}')
+            continue
         speed = args.batch / seconds
-        achieved = flops * speed / 1e12
+        achieved = None if flops is None else flops * speed / 1e12
         cells = (
             f'{seconds * 1e3:.1f}',
             f'{speed:.2f}',
-            f'{rows[0][1] / seconds:.2f}x',
+            'n/a' if baseline is None else f'{baseline / seconds:.2f}x',
             'n/a' if memory is None else f'{memory / 2**20:.0f}',
-            f'{achieved:.3g}',
-            'n/a' if peak is None else f'{100 * achieved / peak:.1f}%',
+            'n/a' if achieved is None else f'{achieved:.3g}',
+            'n/a' if peak is None or achieved is None else f'{100 * achieved / peak:.1f}%',
         )
         print(f'{name:<{width}}' + ''.join(f'{c:>11}' for c in cells))
 
@@ -294,6 +307,8 @@ def main() -> None:
     args.warmup = args.warmup if args.warmup is not None else (3 if cuda else 1)
     MMLogger.get_instance('benchmark_train_step', log_level='WARNING')  # no build logs
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'vtp'))
     base = dict(amp=args.amp, model={})
     for switch in ('compile', 'checkpointing'):
@@ -312,24 +327,27 @@ def main() -> None:
         warmup = args.warmup
         release_freed_memory(args.device)
         base_rss = rss_kib('VmRSS') if sys.platform == 'linux' else 0
-        model, wrapper = build(cfg, variant['model'], variant['amp'], args.device)
-        if flops is None:
-            text = getattr(model, 'text_encoder', None)
-            vocab = text.word_embeddings.num_embeddings if text is not None else 30522
-            data = synthetic_batch(
-                args.batch, args.frames, args.size, args.length, vocab, device=args.device
-            )
-            eager = not (base['model'].get('compile') or base['model'].get('checkpointing'))
-            if eager:  # the counting step is the baseline's first warm-up step
-                flops = count_flops(model, wrapper, data, args.batch)
-                warmup = max(warmup - 1, 0)
-            else:
-                model_fp32, wrapper_fp32 = build(cfg, {}, False, args.device)
-                flops = count_flops(model_fp32, wrapper_fp32, data, args.batch)
-                del model_fp32, wrapper_fp32
-        seconds, peak = time_steps(model, wrapper, data, args, warmup, base_rss)
+        try:
+            model, wrapper = build(cfg, variant['model'], variant['amp'], args.device)
+            if flops is None:
+                text = getattr(model, 'text_encoder', None)
+                vocab = text.word_embeddings.num_embeddings if text is not None else 30522
+                data = synthetic_batch(
+                    args.batch, args.frames, args.size, args.length, vocab, device=args.device
+                )
+                eager = not (base['model'].get('compile') or base['model'].get('checkpointing'))
+                if eager:  # the counting step is the baseline's first warm-up step
+                    flops = count_flops(model, wrapper, data, args.batch)
+                    warmup = max(warmup - 1, 0)
+                else:
+                    model_fp32, wrapper_fp32 = build(cfg, {}, False, args.device)
+                    flops = count_flops(model_fp32, wrapper_fp32, data, args.batch)
+                    del model_fp32, wrapper_fp32
+            seconds, peak = time_steps(model, wrapper, data, args, warmup, base_rss)
+        except torch.cuda.OutOfMemoryError:  # reported in its row; the next variant runs
+            seconds, peak = None, None
         rows.append((name, seconds, peak))
-        del model, wrapper
+        model = wrapper = None
     print_table(args, flops, rows)
 
 

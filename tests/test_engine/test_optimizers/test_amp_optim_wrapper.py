@@ -98,17 +98,17 @@ def toy_model() -> nn.Module:
     return model
 
 
-def loss_curve(dtype: Optional[str], steps: int) -> List[float]:
+def loss_curve(dtype: Optional[str], steps: int, device: str) -> List[float]:
     """Train the seeded toy model on one fixed batch; the total loss of every step."""
     torch.manual_seed(0)
-    model = toy_model()
+    model = toy_model().to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     wrapper = (
         OptimWrapper(optimizer=optimizer)
         if dtype is None
         else AmpOptimWrapper(dtype=dtype, optimizer=optimizer)
     )
-    data = synthetic_batch(batch=4, frames=2, size=32, length=12)
+    data = synthetic_batch(batch=4, frames=2, size=32, length=12, device=device)
     curve = []
     for step in range(steps):
         torch.manual_seed(step)  # the matching head's negatives: the same draws in both runs
@@ -125,7 +125,7 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def test_bf16_training_follows_the_fp32_loss_curve(one_thread):
+def test_bf16_training_follows_the_fp32_loss_curve(one_thread, device):
     """Tolerance: bf16 keeps 8 significant bits (relative rounding up to 2^-9 = 0.2% per
     operation); with fp32 losses, logits and weights the rounding does not accumulate in the
     parameters, and the two runs drift apart slowly as the model starts to fit. Measured here:
@@ -134,7 +134,7 @@ def test_bf16_training_follows_the_fp32_loss_curve(one_thread):
     other CPUs' bf16 kernels). A broken autocast path (a lost update, wrong gradients, a loss
     that diverges) breaks either bound; identical curves would mean autocast never ran."""
     steps = 30
-    fp32, bf16 = loss_curve(None, steps), loss_curve('bfloat16', steps)
+    fp32, bf16 = loss_curve(None, steps, device), loss_curve('bfloat16', steps, device)
     assert bf16[0] != fp32[0]  # autocast is on
     assert abs(bf16[0] - fp32[0]) <= 0.01 * fp32[0]
     gaps = [abs(b - f) / f for b, f in zip(bf16, fp32)]

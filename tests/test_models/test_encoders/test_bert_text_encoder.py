@@ -8,6 +8,7 @@ from torch._dynamo.testing import CompileCounter
 from vtp.registry import MODELS
 from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS
 from vtp.testing.switch_checks import (
+    FP32_TOLERANCE,
     assert_bf16_outputs_and_grads_close,
     assert_same_outputs_and_grads,
 )
@@ -191,19 +192,17 @@ def test_fused_attention_chooses_sdpa_else_eager(tmp_path):
         MODELS.build({**TOY_TEXT, 'config': dict(attn_implementation='eager')})
 
 
-def test_fused_attention_matches_eager_on_padded_texts():
+def test_fused_attention_matches_eager_on_padded_texts(device):
     # eval: transformers' eager and sdpa attention draw their dropout differently
-    eager, fused = build_pair(fused_attention=False)
-    assert_same_outputs_and_grads(
-        eager.eval(), fused.eval(), padded_ids_and_mask(), atol=1e-5, rtol=1e-4
-    )
+    fused, eager = (m.to(device).eval() for m in build_pair(fused_attention=False))
+    inputs = tuple(t.to(device) for t in padded_ids_and_mask())
+    assert_same_outputs_and_grads(eager, fused, inputs, **FP32_TOLERANCE[device])
 
 
-def test_fused_attention_matches_eager_under_bf16_autocast():
-    eager, fused = build_pair(fused_attention=False)
-    assert_bf16_outputs_and_grads_close(
-        eager.eval(), fused.eval(), padded_ids_and_mask(), rtol_outputs=2e-2, rtol_grads=1e-1
-    )
+def test_fused_attention_matches_eager_under_bf16_autocast(device):
+    fused, eager = (m.to(device).eval() for m in build_pair(fused_attention=False))
+    inputs = tuple(t.to(device) for t in padded_ids_and_mask())
+    assert_bf16_outputs_and_grads_close(eager, fused, inputs, rtol_outputs=2e-2, rtol_grads=1e-1)
 
 
 def test_checkpointing_recomputes_each_layer_and_keeps_loss_and_gradients():

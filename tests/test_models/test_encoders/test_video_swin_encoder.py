@@ -13,6 +13,7 @@ from vtp.models.layers import FusedWindowAttention3D
 from vtp.registry import MODELS
 from vtp.testing import TOY_VIDEO, TOY_VIDEO_DIMS, logged_lines
 from vtp.testing.switch_checks import (
+    FP32_TOLERANCE,
     assert_bf16_outputs_and_grads_close,
     assert_same_outputs_and_grads,
 )
@@ -301,18 +302,58 @@ def test_the_shifted_clip_pads_and_masks_in_every_stage():
     assert (masks[1] != 0).any() and (masks[3] != 0).any()
 
 
-def test_fused_attention_matches_eager_in_fp32():
-    eager, fused = build_pair()
+def test_fused_attention_hands_sdpa_a_mask_that_cuda_kernels_take(monkeypatch):
+    """CUDA's fused kernels refuse an ``attn_mask`` whose last dimension is strided (the
+    permuted bias table) and fall back to the math path, which materialises every window's
+    attention; a CPU takes any strides, so the layout is checked here."""
+    masks = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def recording_sdpa(*args, attn_mask=None, **kwargs):
+        masks.append(attn_mask)
+        return sdpa(*args, attn_mask=attn_mask, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, 'scaled_dot_product_attention', recording_sdpa)
+    with torch.no_grad():
+        MODELS.build(SHIFTED)(shifted_clips())
+    assert len(masks) == 4  # 2 blocks in each of 2 stages, 2 of them shifted
+    assert all(mask.stride(-1) == 1 for mask in masks), [mask.stride() for mask in masks]
+
+
+def test_fused_attention_matches_eager_in_fp32(device):
+    eager, fused = (m.to(device).train() for m in build_pair())
     assert_same_outputs_and_grads(
-        eager.train(), fused.train(), (shifted_clips(),), atol=1e-5, rtol=1e-4
+        eager, fused, (shifted_clips().to(device),), **FP32_TOLERANCE[device]
     )
 
 
-def test_fused_attention_matches_eager_under_bf16_autocast():
-    eager, fused = build_pair()
+def test_fused_attention_matches_eager_under_bf16_autocast(device):
+    eager, fused = (m.to(device).train() for m in build_pair())
     assert_bf16_outputs_and_grads_close(
-        eager.train(), fused.train(), (shifted_clips(),), rtol_outputs=2e-2, rtol_grads=1e-1
+        eager, fused, (shifted_clips().to(device),), rtol_outputs=2e-2, rtol_grads=1e-1
     )
+
+
+@pytest.mark.parametrize('autocast', [False, True])
+def test_fused_attention_at_the_swin_b_window(device, autocast):
+    """Swin-B's (8, 7, 7) windows: 392 tokens, a length no fused kernel tiles evenly."""
+    window, heads, dims, num_windows = (8, 7, 7), 2, 32, 3
+    eager = WindowAttention3D(dims, window, heads)
+    torch.nn.init.normal_(eager.relative_position_bias_table, std=0.5)
+    fused = FusedWindowAttention3D.from_window_attention(eager)
+    length = 8 * 7 * 7
+    mask = torch.zeros(num_windows, length, length)
+    mask[1:, : length // 2, length // 2 :] = -100.0  # shifted windows: halves kept apart
+    mask[1:, length // 2 :, : length // 2] = -100.0
+    x = torch.randn(2 * num_windows, length, dims)
+    eager, fused = eager.to(device), fused.to(device)
+    inputs = (x.to(device), mask.to(device))
+    if autocast:
+        assert_bf16_outputs_and_grads_close(
+            eager, fused, inputs, rtol_outputs=2e-2, rtol_grads=1e-1
+        )
+    else:
+        assert_same_outputs_and_grads(eager, fused, inputs, **FP32_TOLERANCE[device])
 
 
 def test_checkpointing_recomputes_each_block_and_keeps_loss_and_gradients():

@@ -1,5 +1,5 @@
 """tools/analysis/benchmark_train_step.py: the table of a toy run, FLOPs against a hand count,
-clear errors for switches a model does not take."""
+clear errors for switches a model does not take, --cfg-options, a variant out of memory."""
 
 import re
 import subprocess
@@ -12,8 +12,10 @@ TOOL = 'tools/analysis/benchmark_train_step.py'
 TINY = ['--frames', '2', '--size', '32', '--length', '12', '--iters', '1', '--warmup', '1']
 COLUMNS = ['variant', 'step ms', 'samples/s', 'speed-up', 'peak MiB', 'TFLOP/s', 'MFU']
 
-# A model made of one bias-free linear layer over all the pixels of a clip.
+# A model made of one bias-free linear layer over all the pixels of a clip (which, asked to,
+# runs out of CUDA memory under autocast).
 PLUGIN = """
+import torch
 from mmengine.model import BaseModel
 from torch import nn
 
@@ -22,11 +24,14 @@ from vtp.registry import MODELS
 
 @MODELS.register_module()
 class FlattenLinear(nn.Module):
-    def __init__(self, in_dims, out_dims):
+    def __init__(self, in_dims, out_dims, oom_under_autocast=False):
         super().__init__()
         self.linear = nn.Linear(in_dims, out_dims, bias=False)
+        self.oom_under_autocast = oom_under_autocast
 
     def forward(self, video):
+        if self.oom_under_autocast and torch.is_autocast_enabled('cpu'):
+            raise torch.cuda.OutOfMemoryError('CUDA out of memory (simulated)')
         return self.linear(video.flatten(1))
 
 
@@ -106,3 +111,20 @@ def test_switch_the_model_does_not_take_fails_naming_the_key(tmp_path: Path) -> 
     assert 'model.video_encoder.checkpointing, but FlattenLinear takes no argument' in out.stderr
     out = linear_run(tmp_path, '--batch', '2', '--variants', 'amp+fast')
     assert out.returncode != 0 and "unknown switch 'fast' in variant 'amp+fast'" in out.stderr
+
+
+def test_cfg_options_reach_the_model_and_a_variant_out_of_memory_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    out = linear_run(
+        tmp_path,
+        *('--batch', '2', '--variants', 'baseline,amp'),
+        *('--cfg-options', 'model.video_encoder.out_dims=5'),
+        'model.video_encoder.oom_under_autocast=True',
+    )
+    assert out.returncode == 0, out.stderr
+    assert flops_per_sample(out.stdout) == 2 * 2 * (3 * 2 * 32 * 32) * 5
+    lines = out.stdout.splitlines()
+    assert re.fullmatch(r'amp\s+out of memory', next(x for x in lines if x.startswith('amp')))
+    baseline = next(x for x in lines if x.startswith('baseline')).split()
+    assert baseline[3] == '1.00x' and float(baseline[1]) > 0

@@ -58,7 +58,7 @@ class FusedWindowAttention3D(WindowAttention3D):
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # (B * nW, h, N, C / h) each
         index = self.relative_position_index[:length, :length].reshape(-1)
         bias = self.relative_position_bias_table[index].reshape(length, length, heads)
-        bias = bias.permute(2, 0, 1)  # (h, N, N)
+        bias = bias.permute(2, 0, 1).contiguous()  # (h, N, N); fused CUDA kernels need stride 1
         if mask is None:
             attn_mask = bias.unsqueeze(0)  # (1, h, N, N), broadcast over all windows
         else:
