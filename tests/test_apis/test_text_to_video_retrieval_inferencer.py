@@ -65,7 +65,23 @@ def test_ranks_every_test_caption_as_tools_test_does(inferencer, toy_retrieval, 
 def test_one_text_or_many_and_topk(inferencer):
     one = inferencer('a test clip number 3', topk=2, rerank_topk=0)
     many = inferencer(['a test clip number 3', 'another'], topk=2, rerank_topk=0)
-    assert len(one) == 1 and len(many) == 2 and one[0] == many[0]
+    assert len(one) == 1 and len(many) == 2
+    # the same matches; scores equal up to float rounding (a batch of two texts may run other
+    # matrix kernels: 6e-8 apart on an AVX2 CPU)
+    numbers = ('score', 'similarity')
+
+    def without_numbers(result):
+        return {
+            **result,
+            'matches': [
+                {k: v for k, v in m.items() if k not in numbers} for m in result['matches']
+            ],
+        }
+
+    assert without_numbers(one[0]) == without_numbers(many[0])
+    for alone, batched in zip(one[0]['matches'], many[0]['matches']):
+        for key in numbers:
+            assert alone[key] == pytest.approx(batched[key], rel=1e-5, abs=1e-6), key
     assert [m['rank'] for m in one[0]['matches']] == [1, 2]
     scores = [m['score'] for m in one[0]['matches']]
     assert scores == sorted(scores, reverse=True)

@@ -1,11 +1,11 @@
 # Fine-tuning on moving shapes from the `make demo` checkpoint: the demo's schedule (bf16
-# autocast) at a lower learning rate, 300 iterations.
+# autocast where the device has native bf16, else fp32) at a lower learning rate, 300 iterations.
 _base_ = ['./pretrain_iter.py']
 warmup_iters = 30
 train_cfg = dict(max_iters=300)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    dtype='bfloat16',
+    dtype='auto',
     optimizer=dict(lr=2e-4),
     paramwise_cfg=dict(custom_keys={'text_encoder': dict(lr_mult=0.2)}),
 )

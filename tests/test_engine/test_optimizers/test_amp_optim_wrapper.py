@@ -63,6 +63,32 @@ def test_cpu_without_native_bf16_is_named_once_in_the_log(monkeypatch, native):
         assert 'optim_wrapper.dtype=float32' in warnings[0]
 
 
+@pytest.mark.parametrize('native', [True, False])
+def test_auto_picks_bf16_only_where_the_cpu_has_it_and_says_so(monkeypatch, native):
+    import vtp.engine.optimizers.amp_optim_wrapper as module
+
+    monkeypatch.setattr(module, 'get_device', lambda: 'cpu')
+    monkeypatch.setattr(module, 'native_cpu_bf16', lambda: native)
+    infos: List[str] = []
+    monkeypatch.setattr(module.MMLogger.get_current_instance(), 'info', infos.append)
+    model = nn.Linear(4, 2)
+    wrapper = build('auto', model)
+    expected = torch.bfloat16 if native else torch.float32
+    assert wrapper.cast_dtype == expected and wrapper.loss_scaler is None
+    with wrapper.optim_context(model):
+        assert model(torch.randn(3, 4)).dtype == expected
+    picked = 'bfloat16 on cpu' if native else 'float32 on cpu (no native bf16 here)'
+    assert infos == [f'AmpOptimWrapper: dtype auto -> {picked}']
+
+
+@pytest.mark.parametrize('bf16', [True, False])
+def test_auto_on_a_gpu_without_bf16_is_fp16(monkeypatch, bf16):
+    from vtp.engine.optimizers.amp_optim_wrapper import auto_dtype
+
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda including_emulation: bf16)
+    assert auto_dtype('cuda') == ('bfloat16' if bf16 else 'float16')
+
+
 def test_float32_turns_autocast_off():
     model = nn.Linear(4, 2)
     wrapper = build('float32', model)
