@@ -5,15 +5,18 @@ from typing import List, Optional
 
 import pytest
 import torch
+from mmengine.logging import MMLogger
+from mmengine.registry import DefaultScope
 from mmengine.optim import OptimWrapper
 from torch import nn
 
 import vtp.models  # noqa: F401  (fills the registries)
 from vtp.engine.optimizers import AmpOptimWrapper
-from vtp.registry import MODELS, OPTIM_WRAPPERS
+from vtp.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 from vtp.testing import (
     TOY_TEXT,
     TOY_VIDEO,
+    logged_lines,
     synthetic_batch,
     toy_pretrainer,
 )
@@ -69,16 +72,26 @@ def test_auto_picks_bf16_only_where_the_cpu_has_it_and_says_so(monkeypatch, nati
 
     monkeypatch.setattr(module, 'get_device', lambda: 'cpu')
     monkeypatch.setattr(module, 'native_cpu_bf16', lambda: native)
-    infos: List[str] = []
-    monkeypatch.setattr(module.MMLogger.get_current_instance(), 'info', infos.append)
     model = nn.Linear(4, 2)
-    wrapper = build('auto', model)
-    expected = torch.bfloat16 if native else torch.float32
-    assert wrapper.cast_dtype == expected and wrapper.loss_scaler is None
-    with wrapper.optim_context(model):
-        assert model(torch.randn(3, 4)).dtype == expected
+    logger = MMLogger.get_instance(f'test_amp_auto_{native}', log_level='INFO')
+    with logged_lines(logger) as lines:
+        # built as the Runner builds it: vtp's constructor silences the log meanwhile
+        constructor = OPTIM_WRAPPER_CONSTRUCTORS.build(
+            dict(
+                type='QuietOptimWrapperConstructor',
+                optim_wrapper_cfg=dict(
+                    type='AmpOptimWrapper', dtype='auto', optimizer=dict(type='SGD', lr=0.1)
+                ),
+            )
+        )
+        with DefaultScope.overwrite_default_scope('vtp'):
+            wrapper = constructor(model)
+        expected = torch.bfloat16 if native else torch.float32
+        assert wrapper.cast_dtype == expected and wrapper.loss_scaler is None
+        with wrapper.optim_context(model):
+            assert model(torch.randn(3, 4)).dtype == expected
     picked = 'bfloat16 on cpu' if native else 'float32 on cpu (no native bf16 here)'
-    assert infos == [f'AmpOptimWrapper: dtype auto -> {picked}']
+    assert lines[-1] == f'AmpOptimWrapper: dtype auto -> {picked}'
 
 
 @pytest.mark.parametrize('bf16', [True, False])

@@ -1,4 +1,5 @@
-"""Mixed-precision training on CUDA and on CPU: autocast to bf16 (default) or fp16."""
+"""Mixed-precision training on CUDA and on CPU: autocast to bf16 (default), fp16, or the best
+the device computes natively (`'auto'`)."""
 
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator
@@ -44,7 +45,7 @@ class AmpOptimWrapper(OptimWrapper):
 
     On a CPU without native bf16 (AVX512-BF16 or AMX) autocast emulates it, which can be far
     slower than fp32: the first step says so in the log. ``dtype='auto'`` avoids that: it picks
-    :func:`auto_dtype` of the training device and says which in the log.
+    :func:`auto_dtype` of the training device and says which in the log at the first step.
 
     Args:
         dtype: ``'bfloat16'``, ``'float16'``, ``'float32'`` (no autocast: a config that sets
@@ -59,12 +60,12 @@ class AmpOptimWrapper(OptimWrapper):
                 f'optim_wrapper.dtype must be one of {[*DTYPES, "auto"]}, got {dtype!r}'
             )
         super().__init__(**kwargs)
+        self._auto_choice = None  # logged at the first step (wrappers are built quietly)
         if dtype == 'auto':
             device = get_device()
             dtype = auto_dtype(device)
-            MMLogger.get_current_instance().info(
-                f'AmpOptimWrapper: dtype auto -> {dtype} on {device}'
-                + ('' if device != 'cpu' or dtype == 'bfloat16' else ' (no native bf16 here)')
+            self._auto_choice = f'AmpOptimWrapper: dtype auto -> {dtype} on {device}' + (
+                '' if device != 'cpu' or dtype == 'bfloat16' else ' (no native bf16 here)'
             )
         self.cast_dtype = DTYPES[dtype]
         self.loss_scaler = torch.amp.GradScaler(get_device()) if dtype == 'float16' else None
@@ -108,6 +109,8 @@ class AmpOptimWrapper(OptimWrapper):
         device_type = next(model.parameters()).device.type
         if not self._device_checked:
             self._device_checked = True
+            if self._auto_choice is not None:
+                MMLogger.get_current_instance().info(self._auto_choice)
             bf16 = self.cast_dtype == torch.bfloat16
             if device_type == 'cpu' and bf16 and not native_cpu_bf16():
                 MMLogger.get_current_instance().warning(
