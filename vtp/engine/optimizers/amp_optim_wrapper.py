@@ -23,7 +23,7 @@ def native_cpu_bf16() -> bool:
 def auto_dtype(device: str) -> str:
     """The fastest safe precision on ``device`` (``'cuda'``, ``'cpu'``, ...): bf16 where it
     computes bf16 natively; else fp16 with loss scaling on a GPU (V100, T4) and fp32 on a CPU,
-    where emulated bf16 is many times slower than fp32 (40x for the demo's step on a 2-core
+    where emulated bf16 is many times slower than fp32 (15x for the demo's step on a 2-core
     AMD EPYC without AVX-512)."""
     if device == 'cuda':
         return 'bfloat16' if torch.cuda.is_bf16_supported(including_emulation=False) else 'float16'
