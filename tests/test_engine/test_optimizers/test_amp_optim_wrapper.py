@@ -6,8 +6,8 @@ from typing import List, Optional
 import pytest
 import torch
 from mmengine.logging import MMLogger
-from mmengine.registry import DefaultScope
 from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
 from torch import nn
 
 import vtp.models  # noqa: F401  (fills the registries)
