@@ -93,6 +93,15 @@ class VideoSwinEncoder(QuietInitMixin, BaseModule):
                 block.attn = FusedWindowAttention3D.from_window_attention(block.attn)
         if checkpointing:
             checkpoint_modules(blocks)
+        if compile:
+            # Dynamo warns, in several lines, that it traces mmaction2's cached shift-mask
+            # function (`compute_mask`) instead of calling its cache; the function is pure, so
+            # tracing it changes nothing and the warning would only fill the log.
+            warnings.filterwarnings(
+                'ignore',
+                message='Dynamo detected a call to a `functools.lru_cache`-wrapped '
+                "function at 'swin.py",
+            )
         compile_module(self, compile)
 
     def init_weights(self) -> None:
