@@ -69,8 +69,10 @@ def test_training_batch(dataset):
     inputs = out['inputs']
     assert inputs['video'].shape == (2, 3, 4, 32, 32)
     assert inputs['video'].dtype == torch.float32
+    longest = max(int(s['inputs']['attention_mask'].sum()) for s in samples)
+    assert longest < MAX_LENGTH
     for key in ('input_ids', 'attention_mask', 'mlm_input_ids', 'mlm_labels'):
-        assert inputs[key].shape == (2, MAX_LENGTH)
+        assert inputs[key].shape == (2, longest)  # trimmed to the longest caption
     assert inputs['text_counts'].tolist() == [1, 1]
     assert torch.all((inputs['mlm_labels'] != -100).sum(1) >= 1)
     assert len(out['data_samples']) == 2

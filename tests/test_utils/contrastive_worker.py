@@ -2,7 +2,8 @@
 
 ``python contrastive_worker.py RANK WORLD PORT OUT_FILE`` computes the loss on its half of
 the batch under DDP (gloo) and saves the loss, the gathered tensor, the averaged gradients and
-the matching head's hard negatives drawn for its pairs.
+the matching head's hard negatives drawn for its pairs, and the caption length the data
+preprocessor keeps for a batch whose captions are shorter on this rank than on the other.
 """
 
 import faulthandler
@@ -15,6 +16,7 @@ import torch.nn.functional as F
 from test_dist import BATCH, CLIP_IDS, make_inputs
 from torch.nn.parallel import DistributedDataParallel
 
+from vtp.models.data_preprocessors import VideoTextDataPreprocessor
 from vtp.models.heads import ITMHead
 from vtp.structures import VideoTextFeatures
 from vtp.utils.dist import all_gather_with_grad, close_process_group
@@ -41,6 +43,16 @@ def hard_negatives(
     return torch.stack([torch.stack(head._sample_negatives(feats)) for _ in range(draws)])
 
 
+def trimmed_length(rank: int) -> int:
+    """The text length the preprocessor keeps in training for captions of 3 + 2 x rank real
+    tokens padded to 8 (rank 1's 5: the longest of all ranks)."""
+    mask = torch.zeros(1, 8, dtype=torch.long)
+    mask[:, : 3 + 2 * rank] = 1
+    sample = dict(video=[torch.zeros(1, 2, 2, 3, dtype=torch.uint8)], attention_mask=[mask])
+    inputs = VideoTextDataPreprocessor()(dict(inputs=sample), training=True)['inputs']
+    return int(inputs['attention_mask'].shape[1])
+
+
 def run(rank: int, world: int) -> dict:
     """One rank's loss, gathered tensor and DDP-averaged gradients (the DDP model dies here)."""
     model, video, text = make_inputs()
@@ -55,6 +67,7 @@ def run(rank: int, world: int) -> dict:
         gathered=gathered.detach(),
         negatives=negatives,
         grads={n: p.grad for n, p in model.named_parameters()},
+        text_length=trimmed_length(rank),
     )
 
 

@@ -1,6 +1,7 @@
 """The contrastive loss on 2 processes with half the batch each equals 1 process on all of it,
 with one clip in the batch twice (once on each process), whose copies are positives of each
-other; the matching head's negatives never come from the same clip, on either process."""
+other; the matching head's negatives never come from the same clip, on either process; the data
+preprocessor trims caption padding to the same length on both."""
 
 import os
 import socket
@@ -102,6 +103,8 @@ def test_two_processes_equal_one(tmp_path: Path) -> None:
     for r, result in enumerate(ranks):
         own = CLIP_IDS[r * BATCH // WORLD : (r + 1) * BATCH // WORLD]
         assert (CLIP_IDS[result['negatives']] != own).all()
+    # tokens gathered across ranks need one length: the longest real caption of any rank
+    assert [r['text_length'] for r in ranks] == [5, 5]
 
 
 def test_single_process_gather_is_identity() -> None:

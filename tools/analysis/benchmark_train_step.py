@@ -4,8 +4,9 @@ Builds the config's model with random weights (offline: the pretrained checkpoin
 not loaded; a text encoder named by ``pretrained`` keeps its architecture, read from its local
 config when there is one, else BERT-base with the vocabulary of the MLM head), feeds one
 synthetic batch of the requested size (random frames; random captions padded to ``--length``
-with a realistic attention mask, MLM labels, distinct clip ids) and times warmed-up training
-steps: forward, backward and optimizer step (the config's ``optim_wrapper``), no data loading.
+with a realistic attention mask, MLM labels, distinct clip ids; the data preprocessor cuts it to
+the longest caption, as in training) and times warmed-up training steps: forward, backward and
+optimizer step (the config's ``optim_wrapper``), no data loading.
 
 Each variant in ``--variants`` is measured in the same run and compared with ``baseline``,
 measured first (added when not listed). A variant is ``baseline`` or switches joined by ``+``

@@ -92,7 +92,8 @@ def test_model_without_joint_embeddings_is_an_error_naming_embed_dim():
 
 def test_num_pairs_matches_a_subset_with_the_same_negatives():
     # with one seed the negatives drawn for the first pairs are the same; the head then fuses
-    # 3 x num_pairs pairs whose logits are those rows of the full head's
+    # 3 x num_pairs pairs in one call (every pair: the shared positives, then 2 x batch
+    # negatives) whose logits are those rows of the full head's
     fusion = MODELS.build(
         dict(
             type='CrossAttentionFusion',
@@ -119,7 +120,7 @@ def test_num_pairs_matches_a_subset_with_the_same_negatives():
         feats._fused_positives.clear()
         torch.manual_seed(0)
         head.loss(feats, [])
-    assert fused_pairs == [batch, 2 * batch, n, 2 * n]
+    assert fused_pairs == [batch, 2 * batch, 3 * n]
     full, subset = logits
     rows = torch.cat([torch.arange(n) + k * batch for k in range(3)])
     torch.testing.assert_close(subset, full[rows])

@@ -99,16 +99,24 @@ class ITMHead(BaseModule):
         all_video_tokens = all_gather_with_grad(feats.video_tokens)  # (W*B, N, Dv)
         text_tokens, text_mask = feats.text_tokens[:n], feats.text_mask[:n]
         video_tokens = feats.video_tokens[:n]
+        # (2n, ...): n clips with a negative text, then n texts with a negative clip
+        neg_text_tokens = torch.cat([all_text_tokens[neg_text[:n]], text_tokens])
+        neg_text_mask = torch.cat([all_text_mask[neg_text[:n]], text_mask])
+        neg_video_tokens = torch.cat([video_tokens, all_video_tokens[neg_video[:n]]])
         if n == batch:  # every positive: the fusion shared with other heads
-            positives = feats.fused_positives[:, 0]
-        else:
-            positives = feats.fuse(text_tokens, text_mask, video_tokens)[:, 0]
-        neg_fused = feats.fuse(
-            torch.cat([all_text_tokens[neg_text[:n]], text_tokens]),  # (2n, L, D)
-            torch.cat([all_text_mask[neg_text[:n]], text_mask]),
-            torch.cat([video_tokens, all_video_tokens[neg_video[:n]]]),
-        )  # (2n, N, Dv)
-        logits = self(torch.cat([positives, neg_fused[:, 0]]))  # (3n, 2)
+            fused_cls = torch.cat(
+                [
+                    feats.fused_positives[:, 0],
+                    feats.fuse(neg_text_tokens, neg_text_mask, neg_video_tokens)[:, 0],
+                ]
+            )
+        else:  # positives and negatives in one fusion call, (3n, L, D)
+            fused_cls = feats.fuse(
+                torch.cat([text_tokens, neg_text_tokens]),
+                torch.cat([text_mask, neg_text_mask]),
+                torch.cat([video_tokens, neg_video_tokens]),
+            )[:, 0]
+        logits = self(fused_cls)  # (3n, 2): positives first
         labels = torch.zeros(3 * n, dtype=torch.long, device=logits.device)
         labels[:n] = 1
         acc = (logits.argmax(1) == labels).float().mean() * 100
