@@ -3,7 +3,7 @@
 from typing import Any, Dict, Optional, Sequence
 
 import torch
-from mmengine.dist import all_reduce, get_world_size
+from mmengine.dist import all_reduce
 from mmengine.model import BaseDataPreprocessor
 
 from vtp.registry import MODELS
@@ -69,8 +69,7 @@ class VideoTextDataPreprocessor(BaseDataPreprocessor):
     def _text_length(attention_mask: torch.Tensor) -> int:
         """One past the last column where a caption has a real token (the longest over all
         ranks in distributed training); at least 1."""
-        real = attention_mask.any(dim=0).nonzero()  # (columns, 1), on the CPU
+        real = attention_mask.any(dim=0).nonzero()  # (columns, 1); collated, still on the CPU
         length = torch.tensor(int(real[-1]) + 1 if len(real) else 1)
-        if get_world_size() > 1:
-            all_reduce(length, op='max')
+        all_reduce(length, op='max')  # nothing to reduce in a single process
         return int(length)
