@@ -33,8 +33,8 @@ model = dict(
     # of `copy_layers`, 100 (docs/user_guides/5_results_and_benchmarks.md).
     fusion_grad_scale=0.0,
     # MiniLM's embeddings and lower 4 layers stay as pretrained (no gradient, no dropout):
-    # contrastive steps 1.3x faster in fp32 (batch in memory), and t2v R@1 97 at 1,100
-    # iterations (docs/user_guides/5_results_and_benchmarks.md).
+    # contrastive steps 1.3x faster in fp32 (batch in memory), and t2v R@1 97 and 99 in two
+    # runs of 1,100 iterations (docs/user_guides/5_results_and_benchmarks.md).
     text_encoder=dict(frozen_layers=4),
     test_cfg=dict(task='retrieval', reverse_probe=True, rerank_topk=16),
 )
@@ -42,7 +42,7 @@ model = dict(
 # matching and MLM join once the joint space tells clips apart (their hard negatives are then
 # informative). At 900 iterations with every head from the start (the 4 + 2 split, gradients
 # into the encoders): t2v R@1 63, re-ranked 61; this schedule at 1,100 (the 4 lower text layers
-# frozen): 97, re-ranked 97; at 900 (from 300): 89, re-ranked 84.
+# frozen): 97 and 99, re-ranked 97 and 98; at 900 (from 300): 89, re-ranked 84.
 custom_hooks = _base_.custom_hooks + [
     dict(type='HeadScheduleHook', start_iters=dict(itm=350, mlm=350)),
 ]
