@@ -99,22 +99,19 @@ class ITMHead(BaseModule):
         all_video_tokens = all_gather_with_grad(feats.video_tokens)  # (W*B, N, Dv)
         text_tokens, text_mask = feats.text_tokens[:n], feats.text_mask[:n]
         video_tokens = feats.video_tokens[:n]
-        # (2n, ...): n clips with a negative text, then n texts with a negative clip
-        neg_text_tokens = torch.cat([all_text_tokens[neg_text[:n]], text_tokens])
-        neg_text_mask = torch.cat([all_text_mask[neg_text[:n]], text_mask])
-        neg_video_tokens = torch.cat([video_tokens, all_video_tokens[neg_video[:n]]])
+        # the 2n negative pairs: n clips with a negative text, then n texts with a negative clip
+        texts = [all_text_tokens[neg_text[:n]], text_tokens]
+        masks = [all_text_mask[neg_text[:n]], text_mask]
+        videos = [video_tokens, all_video_tokens[neg_video[:n]]]
         if n == batch:  # every positive: the fusion shared with other heads
-            fused_cls = torch.cat(
-                [
-                    feats.fused_positives[:, 0],
-                    feats.fuse(neg_text_tokens, neg_text_mask, neg_video_tokens)[:, 0],
-                ]
-            )
-        else:  # positives and negatives in one fusion call, (3n, L, D)
+            positives = feats.fused_positives[:, 0]
+            negatives = feats.fuse(torch.cat(texts), torch.cat(masks), torch.cat(videos))
+            fused_cls = torch.cat([positives, negatives[:, 0]])
+        else:  # the n positives and the negatives in one fusion call of 3n pairs
             fused_cls = feats.fuse(
-                torch.cat([text_tokens, neg_text_tokens]),
-                torch.cat([text_mask, neg_text_mask]),
-                torch.cat([video_tokens, neg_video_tokens]),
+                torch.cat([text_tokens, *texts]),
+                torch.cat([text_mask, *masks]),
+                torch.cat([video_tokens, *videos]),
             )[:, 0]
         logits = self(fused_cls)  # (3n, 2): positives first
         labels = torch.zeros(3 * n, dtype=torch.long, device=logits.device)
