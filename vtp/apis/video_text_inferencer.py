@@ -295,8 +295,8 @@ class VideoTextInferencer(BaseInferencer):
         Returns:
             Per query, ``{'index', 'rank', 'score', 'similarity', 'reranked'}`` for each
             candidate, best first (``rank`` counts from 1): ``score`` ranks them (the
-            similarity; with re-ranking, the re-ranked score of the top k, and the similarity
-            minus ``BELOW`` for the others, which ``reranked`` marks False).
+            similarity; with re-ranking, the re-ranked score of the top k, and for the others
+            the similarity shifted below them, which ``reranked`` marks False).
         """
         if topk < 1:
             raise ValueError(f'topk must be >= 1, got {topk}')

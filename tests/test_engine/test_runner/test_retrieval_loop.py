@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from vtp.engine.runner.retrieval_loop import BELOW, rerank
-from vtp.evaluation.metrics.retrieval_metric import t2v_ranks, v2t_ranks
+from vtp.engine.runner.retrieval_loop import rerank
+from vtp.evaluation.metrics.retrieval_metric import retrieval_summary, t2v_ranks, v2t_ranks
 
 
 def problem(num_texts: int = 7, num_videos: int = 5, seed: int = 0):
@@ -34,8 +34,8 @@ def test_k_at_least_the_gallery_equals_scoring_every_pair(topk):
         torch.testing.assert_close(v2t, expected)
     else:  # 5 of 5 videos per text, 5 of 7 texts per video
         torch.testing.assert_close(t2v, expected)
-        kept = v2t > -BELOW / 2
-        assert kept.sum(0).tolist() == [5] * 5
+        kept = torch.zeros_like(sim, dtype=torch.bool).scatter_(0, sim.topk(5, dim=0).indices, True)
+        assert (v2t[kept].view(5, 5).min(0).values > v2t[~kept].view(2, 5).max(0).values).all()
         torch.testing.assert_close(v2t[kept], expected[kept])
     assert len(calls) == 7 + 5  # one cross-encoder call per query
 
@@ -102,3 +102,63 @@ def test_k_below_one_is_an_error():
     sim, _, score_t2v, score_v2t, _ = problem()
     with pytest.raises(ValueError, match='topk must be >= 1'):
         rerank(sim, 0, score_t2v, score_v2t)
+
+
+@pytest.mark.parametrize('topk', [1, 2, 10])
+def test_a_model_that_scores_everything_alike_ranks_last_whatever_k(topk):
+    """Candidates tied with the k-th are all re-scored: torch's topk would pick some of them by
+    gallery order and lift them above the rest (R@1 25 for a constant model at k = 1)."""
+    sim = torch.full((4, 4), 0.3)
+    calls = []
+
+    def constant(query, candidates):
+        calls.append(len(candidates))
+        return torch.zeros(len(candidates))
+
+    t2v, v2t = rerank(sim, topk, constant, constant)
+    metrics = retrieval_summary(t2v, v2t, torch.arange(4))
+    assert metrics['t2v_R1'] == metrics['v2t_R1'] == 0
+    assert metrics['t2v_MnR'] == metrics['v2t_MnR'] == 4
+    assert calls == [4] * 8
+
+
+def test_two_identical_clips_rank_alike_whatever_k():
+    """Clips 0 and 1 are identical to both encoders: caption 0's clip ranks 2nd (pessimistic
+    tie) with the dual encoder, and with re-ranking at k = 1 as at k = 3."""
+    sim = torch.tensor([[0.9, 0.9, 0.1], [0.9, 0.9, 0.1], [0.1, 0.1, 0.9]])
+    cross = sim.clone()
+    ranks = [
+        t2v_ranks(
+            rerank(sim, k, lambda t, v: cross[t, v], lambda v, t: cross[t, v])[0], torch.arange(3)
+        ).tolist()
+        for k in (1, 3)
+    ]
+    assert ranks == [[2, 2, 1]] * 2 == [t2v_ranks(sim, torch.arange(3)).tolist()] * 2
+
+
+def test_candidates_at_minus_inf_are_never_rescored():
+    """Missing samples are set to -inf before re-ranking: they take no top-k place and cost no
+    cross-encoder call; a query with no real candidate makes no call at all."""
+    sim = torch.tensor([[0.5, float('-inf'), 0.1], [float('-inf')] * 3])  # text 1 missing
+    seen = {'t2v': [], 'v2t': []}
+
+    def recorder(direction):
+        def score(query, candidates):
+            seen[direction].append((query, candidates.tolist()))
+            return torch.zeros(len(candidates))
+
+        return score
+
+    t2v, v2t = rerank(sim, 2, recorder('t2v'), recorder('v2t'))
+    assert seen == {'t2v': [(0, [0, 2])], 'v2t': [(0, [0]), (2, [0])]}
+    assert (t2v[1] == float('-inf')).all() and (v2t[:, 1] == float('-inf')).all()
+
+
+@pytest.mark.parametrize('cross_value', [-50.0, -2e4, 3e6])
+def test_rescored_candidates_rank_first_on_any_cross_encoder_scale(cross_value):
+    """Those outside the top k once sat at similarity - 1e4: a cross-encoder scoring below
+    -1e4 sank the re-scored ones under them."""
+    sim = torch.tensor([[0.9, 0.8, 0.5, 0.4, 0.3]])
+    t2v, _ = rerank(sim, 2, lambda t, v: torch.full((len(v),), cross_value), lambda v, t: t * 0.0)
+    assert t2v[0, :2].min() > t2v[0, 2:].max()
+    assert t2v[0, 2:].argsort().tolist() == sim[0, 2:].argsort().tolist()

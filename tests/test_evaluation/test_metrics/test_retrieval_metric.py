@@ -209,7 +209,8 @@ def test_perfect_model_with_one_missing_clip_scores_75():
     metric.process([], samples)
     results = metric.evaluate(4)
     assert results['retrieval/t2v_R1'] == results['retrieval/v2t_R1'] == 75
-    assert results['retrieval/t2v_R5'] == 100  # a miss ranks last: 4th of 4
+    assert results['retrieval/t2v_R5'] == 75  # ranked last (4th of 4) and never recalled
+    assert results['retrieval/t2v_MnR'] == (1 + 4 + 1 + 1) / 4
     assert results['retrieval/missing'] == 1
 
 
@@ -267,3 +268,22 @@ def test_a_missing_sample_may_have_non_finite_outputs():
     metric = RetrievalMetric()
     metric.process([], samples)
     assert metric.evaluate(5)['retrieval/missing'] == 1
+
+
+def test_a_missing_query_is_a_miss_even_when_the_gallery_fits_in_k():
+    """Ranked last of 3, a missing clip's queries would count at R@5 (and one missing clip
+    of one at R@1): a sample that could not be read is never recalled."""
+    for num_videos, missing in ((3, [1]), (3, [0, 1, 2]), (1, [0])):
+        videos = torch.eye(num_videos)
+        samples = to_samples(videos, videos.clone(), torch.ones(num_videos, dtype=torch.long))
+        for i in missing:
+            samples[i]['missing'] = True
+        metric = RetrievalMetric()
+        metric.process([], samples)
+        results = metric.evaluate(num_videos)
+        expected = 100 * (num_videos - len(missing)) / num_videos
+        for key in ('t2v_R1', 't2v_R5', 't2v_R10', 'v2t_R1', 'v2t_R5', 'v2t_R10'):
+            assert results[f'retrieval/{key}'] == pytest.approx(expected), key
+        assert results['retrieval/t2v_MnR'] == pytest.approx(
+            (num_videos - len(missing) + num_videos * len(missing)) / num_videos
+        )

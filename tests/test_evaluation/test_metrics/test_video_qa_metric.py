@@ -1,6 +1,7 @@
 """Tests for ``VideoQAMetric``: accuracy over all questions and by type, vs a naive count."""
 
 import pytest
+import torch
 
 from vtp.registry import METRICS
 
@@ -64,3 +65,27 @@ def test_needs_the_answer_vocabulary_and_a_matching_head():
         metric.evaluate(1)
     with pytest.raises(ValueError, match='predicts class 7 but the answer list has 4'):
         evaluate([result(0, 'what', 0, 7)])
+
+
+def test_a_tie_for_the_best_answer_is_wrong_and_nan_scores_stop_evaluation():
+    """A collapsed head scores every answer alike; argmax picks answer 0 (the most frequent
+    training answer), which would count wherever it is the answer."""
+    uniform = torch.full((4,), 0.25)
+    samples = [result(q, 'what', 0, 0) for q in range(3)]
+    samples[0]['answer_scores'] = uniform  # tied: wrong
+    samples[1]['answer_scores'] = torch.tensor([0.4, 0.4, 0.1, 0.1])  # tied with answer 1
+    samples[2]['answer_scores'] = torch.tensor([0.7, 0.1, 0.1, 0.1])  # strictly best
+    metrics, metric = evaluate(samples)
+    assert metrics['qa/acc'] == pytest.approx(100 / 3)
+    assert [p['correct'] for p in metric.predictions] == [False, False, True]
+
+    broken = [result(q, 'what', 0, 0) for q in range(4)]
+    for sample in broken[:3]:
+        sample.update(answer_scores=torch.full((4,), float('nan')), pred_score=float('nan'))
+    broken[2]['missing'] = True  # a placeholder clip's scores may be anything
+    with pytest.raises(ValueError, match=r'2 of 4 questions have NaN or infinite scores'):
+        evaluate(broken)
+    no_scores = [result(0, 'what', 0, 0)]
+    no_scores[0]['pred_score'] = float('inf')  # a head that gives its choice's score only
+    with pytest.raises(ValueError, match=r'1 of 1 questions'):
+        evaluate(no_scores)

@@ -38,7 +38,8 @@ def test_negatives_skip_own_and_identical_texts():
         )
         drawn = torch.zeros(6, 6, dtype=torch.bool)
         for _ in range(draws):
-            neg_text, neg_video = head._sample_negatives(feats)
+            neg_text, neg_video, valid = head._sample_negatives(feats)
+            assert valid.all()
             for neg in (neg_text, neg_video):
                 assert neg.shape == (6,) and neg.dtype == torch.long
                 assert not same[rows, neg].any(), neg
@@ -62,18 +63,48 @@ def test_negatives_skip_other_captions_of_the_same_clip():
     head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
     rows = torch.arange(6)
     for _ in range(200):
-        for neg in head._sample_negatives(feats):
+        *negatives, valid = head._sample_negatives(feats)
+        assert valid.all()
+        for neg in negatives:
             assert not same_clip[rows, neg].any(), neg
 
 
-def test_negatives_fall_back_when_all_texts_identical():
-    ids = random_ids(batch=3)
-    ids[:] = ids[0]
-    feats = make_features(ids)
+def test_pairs_without_a_true_negative_add_only_their_positive():
+    # pairs 0-2 are one clip (three captions), 3-5 another: each pair has true negatives;
+    # then all six are one clip, or one caption: none has, and only positives are trained
     head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
-    for _ in range(50):
-        for neg in head._sample_negatives(feats):
-            assert (neg != torch.arange(3)).all()
+    labels = []
+    head.loss_module.register_forward_hook(lambda module, args, out: labels.append(args[1]))
+    for clips, same_text in (([0, 0, 0, 1, 1, 1], False), ([7] * 6, False), (None, True)):
+        ids = random_ids(batch=6)
+        if same_text:
+            ids[:] = ids[0]
+        feats = make_features(ids)
+        if clips is not None:
+            feats.inputs['clip_ids'] = torch.tensor(clips)
+        for _ in range(20):
+            neg_text, neg_video, valid = head._sample_negatives(feats)
+            assert (neg_text != torch.arange(6)).all() and (neg_video != torch.arange(6)).all()
+            if clips is not None and clips[0] != clips[-1]:
+                assert valid.all()
+                for neg in (neg_text, neg_video):
+                    assert (torch.tensor(clips)[neg] != torch.tensor(clips)).all()
+            else:
+                assert not valid.any()
+        out = head.loss(feats, [])
+        assert torch.isfinite(out['loss_itm'])
+    assert [label.tolist() for label in labels] == [[1] * 6 + [0] * 12, [1] * 6, [1] * 6]
+
+
+def test_non_finite_similarities_draw_uniformly_instead_of_raising():
+    # a diverged model's NaN embeddings: the head draws uniformly; the NaN losses
+    # then reach FiniteLossHook, which names the iteration (torch.multinomial would raise)
+    feats = make_features(random_ids(batch=4))
+    feats.video_embed = torch.full_like(feats.video_embed, float('nan'))
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    neg_text, neg_video, valid = head._sample_negatives(feats)
+    assert valid.all() and (neg_text != torch.arange(4)).all()
+    assert (neg_video != torch.arange(4)).all()
 
 
 def test_batch_of_one_raises():

@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
 Scorer = Callable[[int, torch.Tensor], torch.Tensor]
 
-BELOW = 1e4  # pushes candidates outside the top k below every re-scored one
-
-
 Rescored = Dict[int, Tuple[torch.Tensor, torch.Tensor]]
 """query index -> ((k,) candidate indices, (k,) their cross-encoder scores)."""
 
@@ -29,21 +26,34 @@ Rescored = Dict[int, Tuple[torch.Tensor, torch.Tensor]]
 def rescore_topk(sim: torch.Tensor, topk: int, score: Scorer, queries: Iterable[int]) -> Rescored:
     """Score the top ``topk`` candidates of each query in ``queries`` with a cross-encoder.
 
+    Candidates tied with the k-th similarity are all re-scored (more than k then), so which of
+    them gets the cross-encoder's verdict never depends on their order in the gallery.
+    Candidates at -inf (missing samples, see
+    :func:`~vtp.evaluation.metrics.retrieval_metric.exclude_missing`) are never re-scored.
+
     Args:
         sim: (num_queries, num_candidates) dual-encoder similarities.
-        topk: candidates per query; clipped to the number of candidates.
+        topk: candidates per query.
         score: ``(query index, candidate indices (k,)) -> (k,)`` cross-encoder scores.
-        queries: the rows of ``sim`` to re-score (one ``score`` call each).
+        queries: the rows of ``sim`` to re-score (one ``score`` call each, none for a row
+            without a candidate above -inf).
 
     Returns:
-        For each query, its top-k candidates by similarity and their (float32, CPU) scores.
+        For each query, its top-k candidates by similarity (with their ties) and their
+        (float32, CPU) scores.
     """
     if topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
-    k = min(topk, sim.shape[1])
     rescored = {}
     for query in queries:
-        candidates = sim[query].topk(k).indices
+        row = sim[query]
+        real = row > float('-inf')
+        k = min(topk, int(real.sum()))
+        if k == 0:
+            rescored[query] = torch.zeros(0, dtype=torch.long), torch.zeros(0)
+            continue
+        kth = row[real].topk(k).values[-1]
+        candidates = torch.nonzero(row >= kth).flatten()
         rescored[query] = candidates, score(query, candidates).float().cpu()
     return rescored
 
@@ -52,7 +62,8 @@ def reranked(sim: torch.Tensor, rescored: Rescored, sim_weight: float = 1.0) -> 
     """The final scores of re-ranked queries.
 
     A re-scored candidate's score is its cross-encoder score plus ``sim_weight`` x its
-    similarity; every other candidate keeps its similarity order, below all re-scored ones.
+    similarity; every other candidate of the query keeps its similarity order, shifted to
+    rank strictly below every re-scored one whatever the cross-encoder's scale.
 
     Args:
         sim: (num_queries, num_candidates) dual-encoder similarities.
@@ -60,12 +71,22 @@ def reranked(sim: torch.Tensor, rescored: Rescored, sim_weight: float = 1.0) -> 
         sim_weight: weight of the similarity in a re-scored candidate's score.
 
     Returns:
-        (num_queries, num_candidates) float64 scores.
+        (num_queries, num_candidates) float64 scores; rows not in ``rescored`` are the
+        similarities.
     """
-    sim = sim.double()  # float32 would round sim - BELOW to steps of 1e-3, making ties
-    scores = sim - BELOW
+    sim = sim.double()
+    scores = sim.clone()
     for query, (candidates, cross) in rescored.items():
-        scores[query, candidates] = cross.double() + sim_weight * sim[query, candidates]
+        if not len(candidates):
+            continue
+        top = cross.double() + sim_weight * sim[query, candidates]
+        others = torch.ones(sim.shape[1], dtype=torch.bool)
+        others[candidates] = False
+        rest = sim[query, others]
+        finite_top, finite_rest = top[torch.isfinite(top)], rest[torch.isfinite(rest)]
+        if finite_top.numel() and finite_rest.numel():
+            scores[query, others] = rest - finite_rest.max() + finite_top.min() - 1
+        scores[query, candidates] = top
     return scores
 
 
@@ -86,7 +107,7 @@ def rerank(
 
     Args:
         sim: (num_texts, num_videos) dual-encoder similarities.
-        topk: candidates per query; clipped to the gallery size.
+        topk: candidates per query (with their ties: see :func:`rescore_topk`).
         score_t2v: ``(text index, video indices (k,)) -> (k,)`` cross-encoder scores.
         score_v2t: ``(video index, text indices (k,)) -> (k,)`` cross-encoder scores.
         rank: this process's rank.
@@ -167,6 +188,8 @@ class _RetrievalLoopMixin:
             kept = [s for part in all_gather_object(kept) for s in part]
         samples = sorted({s['sample_idx']: s for s in kept}.values(), key=lambda s: s['sample_idx'])
         sim, text_to_video, missing = similarity(samples)  # (T, V), (T,), (V,)
+        # missing samples at -inf before choosing the top k: they take no candidate's place
+        sim = exclude_missing(sim, text_to_video, missing)
         model: 'VideoTextPretrainer' = (
             self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         )
@@ -180,7 +203,7 @@ class _RetrievalLoopMixin:
             metrics.update(
                 retrieval_summary(t2v, v2t, text_to_video, missing, prefix='retrieval/rerank_')
             )
-        t2v = exclude_missing(t2v, text_to_video, missing)
+            t2v = exclude_missing(t2v, text_to_video, missing)
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
         best = t2v.topk(min(10, len(samples)), dim=1)

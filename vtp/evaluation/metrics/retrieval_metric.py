@@ -80,13 +80,18 @@ def v2t_ranks(sim: Tensor, text_to_video: Tensor) -> Tensor:
     return 1 + at_least_best - own_at_best
 
 
-def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, float]:
+def rank_summary(
+    ranks: Tensor, topk: Sequence[int], prefix: str, misses: Optional[Tensor] = None
+) -> Dict[str, float]:
     """Summarise 1-based ranks as recall at k, median rank and mean rank.
 
     Args:
         ranks (Tensor): 1-based ranks of shape (num_queries,).
         topk (Sequence[int]): The k values for recall at k.
         prefix (str): Prepended to every key with an underscore, e.g. ``'t2v'``.
+        misses (Tensor, optional): (num_queries,) True for a query that never counts as
+            recalled at any k, whatever its rank (a missing sample's query: in a gallery of
+            at most k candidates even the last rank is within k).
 
     Returns:
         dict[str, float]: ``{prefix}_R{k}`` in percent (0-100) for each k, ``{prefix}_MdR``
@@ -96,7 +101,10 @@ def rank_summary(ranks: Tensor, topk: Sequence[int], prefix: str) -> Dict[str, f
     ranks_np = ranks.detach().cpu().numpy()
     if ranks_np.size == 0:
         raise ValueError('cannot summarise an empty set of ranks')
-    summary = {f'{prefix}_R{k}': float(np.mean(ranks_np <= k) * 100) for k in topk}
+    hits_allowed = np.ones_like(ranks_np, dtype=bool)
+    if misses is not None:
+        hits_allowed = ~misses.detach().cpu().numpy().astype(bool)
+    summary = {f'{prefix}_R{k}': float(np.mean((ranks_np <= k) & hits_allowed) * 100) for k in topk}
     summary[f'{prefix}_MdR'] = float(np.median(ranks_np))
     summary[f'{prefix}_MnR'] = float(np.mean(ranks_np))
     return summary
@@ -162,10 +170,13 @@ def retrieval_summary(
     Returns:
         ``{prefix}t2v_R{k}``, ``{prefix}t2v_MdR``, ``{prefix}t2v_MnR`` and the same for v2t.
     """
+    if missing is None:
+        missing = torch.zeros(t2v.shape[1], dtype=torch.bool)
     t2v = exclude_missing(t2v, text_to_video, missing)
     v2t = exclude_missing(v2t, text_to_video, missing)
-    metrics = rank_summary(t2v_ranks(t2v, text_to_video), topk, f'{prefix}t2v')
-    metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), topk, f'{prefix}v2t'))
+    t2v_misses = missing.to(text_to_video.device)[text_to_video.long()]
+    metrics = rank_summary(t2v_ranks(t2v, text_to_video), topk, f'{prefix}t2v', t2v_misses)
+    metrics.update(rank_summary(v2t_ranks(v2t, text_to_video), topk, f'{prefix}v2t', missing))
     return metrics
 
 

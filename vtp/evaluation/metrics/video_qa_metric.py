@@ -1,9 +1,10 @@
 """Open-ended video QA accuracy, over all questions and by question type."""
 
+import math
 from collections import defaultdict
 from typing import Any, Dict, List, Optional
 
-from vtp.evaluation.metrics.base_question_metric import BaseQuestionMetric
+from vtp.evaluation.metrics.base_question_metric import BaseQuestionMetric, verdict
 from vtp.registry import METRICS
 from vtp.structures import VideoTextDataSample
 
@@ -13,7 +14,9 @@ class VideoQAMetric(BaseQuestionMetric):
     """Top-1 accuracy over *all* test questions: a question whose answer is outside the answer
     vocabulary (``label = -1``) counts as wrong, as VindLU and mmaction2 count it (VIOLET
     dropped such questions, which inflates accuracy); so does a question whose clip could not be
-    read (``missing``). Also the accuracy of each question type
+    read (``missing``), and one whose answer ties another for the best score when the model
+    gives every answer's score (``answer_scores``, see :func:`verdict`). A NaN or infinite
+    score stops evaluation. Also the accuracy of each question type
     (``question_type``: what, who, how, ...; the first word unless the annotation names it).
 
     Keys: ``qa/acc`` and ``qa/acc_<type>`` (percent), ``qa/num_<type>`` (questions). After
@@ -28,14 +31,21 @@ class VideoQAMetric(BaseQuestionMetric):
 
     def result(self, sample: VideoTextDataSample) -> Dict[str, Any]:
         """The question's id, type, text, answer, label and predicted label."""
+        label, pred_label = int(sample.label), int(sample.pred_label)
+        scores = sample.get('answer_scores')
+        right, finite = verdict(label, pred_label, scores)
+        if scores is None and 'pred_score' in sample:
+            finite = math.isfinite(sample.pred_score)
         return dict(
             question_id=sample.question_id,
             question_type=sample.question_type,
             question=sample.text,
             answer=sample.answer,
-            label=int(sample.label),
-            pred_label=int(sample.pred_label),
+            label=label,
+            pred_label=pred_label,
             missing=sample.get('missing', False),
+            right=right and finite,
+            finite=finite,
         )
 
     def compute_metrics(self, results: List[Dict[str, Any]]) -> Dict[str, float]:
@@ -54,9 +64,10 @@ class VideoQAMetric(BaseQuestionMetric):
                 f"{len(answers)} answers: set the answer head's num_answers "
                 f'to {len(answers)}'
             )
+        self.check_finite(results)
         by_type = defaultdict(list)
         for r in results:
-            r['correct'] = r['label'] >= 0 and r['pred_label'] == r['label'] and not r['missing']
+            r['correct'] = r.pop('right') and not r['missing']
             by_type[r['question_type']].append(r['correct'])
         metrics = {'acc': 100.0 * sum(r['correct'] for r in results) / len(results)}
         for kind, correct in sorted(by_type.items()):

@@ -19,8 +19,11 @@ class ITMHead(BaseModule):
     clip and one negative clip for the text. Negatives are drawn from the whole global batch
     (all ranks) with probability ``softmax(similarity / negative_temperature)``, never the pair
     itself, another pair of the same clip (``clip_ids`` in the inputs) nor a text identical to
-    the positive one. Positives and negatives use the same unmasked texts, so masking cannot
-    give the answer away.
+    the positive one; a pair with no such negative in the global batch (one clip or one caption
+    throughout) adds its positive alone to the loss. Positives and negatives use the same
+    unmasked texts, so masking cannot give the answer away. Non-finite similarities (a diverged
+    model) draw uniformly, so that the NaN loss reaches ``FiniteLossHook``, which names the
+    iteration.
 
     Args:
         in_dims: width D of the fused tokens.
@@ -59,8 +62,11 @@ class ITMHead(BaseModule):
         return logits[:, 1] - logits[:, 0]
 
     @torch.no_grad()
-    def _sample_negatives(self, feats: VideoTextFeatures) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Global indices of one hard negative text and one hard negative clip per local pair."""
+    def _sample_negatives(
+        self, feats: VideoTextFeatures
+    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Global indices of one hard negative text and one hard negative clip per local pair,
+        and (B,) whether the pair has a true negative (else its draws are to be ignored)."""
         video_embed, text_embed = feats.video_embed, feats.text_embed
         if video_embed is None or text_embed is None:
             raise ValueError(
@@ -78,20 +84,24 @@ class ITMHead(BaseModule):
         clip_ids = feats.inputs.get('clip_ids')
         if clip_ids is not None:
             blocked |= clip_ids[:, None] == all_gather_no_grad(clip_ids)[None]  # same clip
-        blocked[blocked.all(1)] = False  # all one clip or one text: fall back to any other pair
+        valid = ~blocked.all(1)
+        blocked[~valid] = False  # nothing to draw from: any other pair, left out of the loss
         blocked[torch.arange(batch), own] = True
 
         def draw(sim: torch.Tensor) -> torch.Tensor:
             logits = (sim.float() / self.negative_temperature).masked_fill(blocked, float('-inf'))
-            return torch.multinomial(logits.softmax(dim=1), 1).squeeze(1)  # (B,)
+            probs = logits.softmax(dim=1)
+            diverged = ~torch.isfinite(probs).all(1)
+            probs[diverged] = (~blocked[diverged]).float()
+            return torch.multinomial(probs, 1).squeeze(1)  # (B,)
 
-        return draw(video_embed @ all_text.t()), draw(text_embed @ all_video.t())
+        return draw(video_embed @ all_text.t()), draw(text_embed @ all_video.t()), valid
 
     def loss(
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itm`` and the diagnostic ``acc_itm`` (percent)."""
-        neg_text, neg_video = self._sample_negatives(feats)
+        neg_text, neg_video, valid = self._sample_negatives(feats)
         batch = feats.video_tokens.shape[0]
         n = batch if self.num_pairs is None else min(self.num_pairs, batch)
         all_text_tokens = all_gather_with_grad(feats.text_tokens)  # (W*B, L, D)
@@ -113,8 +123,9 @@ class ITMHead(BaseModule):
                 torch.cat([text_mask, *masks]),
                 torch.cat([video_tokens, *videos]),
             )[:, 0]
-        logits = self(fused_cls)  # (3n, 2): positives first
-        labels = torch.zeros(3 * n, dtype=torch.long, device=logits.device)
+        keep = torch.cat([torch.ones_like(valid[:n]), valid[:n], valid[:n]])
+        logits = self(fused_cls)[keep]  # (3n, 2) less the invalid negatives: positives first
+        labels = torch.zeros(len(logits), dtype=torch.long, device=logits.device)
         labels[:n] = 1
         acc = (logits.argmax(1) == labels).float().mean() * 100
         return dict(loss_itm=self.loss_module(logits, labels), acc_itm=acc.detach())
