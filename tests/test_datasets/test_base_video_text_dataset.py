@@ -226,3 +226,18 @@ def test_test_mode_never_substitutes_a_broken_sample():
     assert 'missing' not in dataset[5]['data_samples'].metainfo
     training = PackedBrokenSet(broken={4}, seed=0)[4]['data_samples'].metainfo
     assert training['sample_idx'] != 4 and 'missing' not in training  # training replaces
+
+
+def test_test_mode_returns_a_placeholder_however_many_samples_are_broken():
+    """Test samples are never substituted, so a readable one only lends its shapes: every
+    sample may be tried for it (not ``max_retries``), and once one is read no broken sample
+    reads another; a test set with nothing readable is an error."""
+    dataset = PackedBrokenSet(broken=set(range(9)), max_retries=1, test_mode=True)
+    samples = [dataset[key] for key in range(10)]  # clip 9, the only readable one, read last
+    assert [s['data_samples'].metainfo.get('missing', False) for s in samples] == [True] * 9 + [
+        False
+    ]
+    assert [len(s['data_samples'].metainfo['failures']) for s in samples[1:9]] == [1] * 8
+    assert all(s['inputs']['input_ids'].shape == (i % 3 + 1, 5) for i, s in enumerate(samples))
+    with pytest.raises(RuntimeError, match='10 samples in a row failed for key 0'):
+        PackedBrokenSet(broken=set(range(10)), max_retries=1, test_mode=True)[0]

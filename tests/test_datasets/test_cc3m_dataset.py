@@ -43,10 +43,11 @@ def infos(dataset) -> list:
 
 @pytest.fixture
 def training(tmp_path) -> Path:
-    """Images of rows 0, 1, 2, 4 and 5 (row 3's link is dead), plus img2dataset's other files."""
+    """Images of rows 0, 1, 2, 4 and 5 (row 3's link is dead) with their captions, plus
+    img2dataset's other files."""
     root = tmp_path / 'training'
     for key in (0, 1, 2, 4, 5):
-        download(root, key, caption=f'sidecar caption {key}')
+        download(root, key, caption=f'a picture of object {key}')
     (root / '00000.parquet').write_bytes(b'PAR1')
     (root / '00000_stats.json').write_text('{}')
     (root / '00000' / 'notes.jpg').write_bytes(b'\xff\xd8')  # not a key
@@ -61,7 +62,6 @@ def test_tsv_joined_with_downloaded_images(tmp_path, training):
     by_key = {s['image_id']: s for s in samples}
     assert by_key[4]['filename'] == str(training / '00000' / '000000004.jpg')
     assert by_key[0]['filename'] == osp.join(str(training), '00000', '000000000.jpg')
-    # The caption comes from the TSV, not from the sidecar.
     assert by_key[4]['text'] == 'a picture of object 4'
     assert dataset[1] == dataset.get_data_info(1)
 
@@ -100,6 +100,8 @@ def test_images_in_several_shards_and_formats(tmp_path):
 
 def test_caption_is_stripped_and_may_be_empty(tmp_path, training):
     text = ' padded caption \turl0\n\turl1\n'
+    download(training, 0, caption='padded  caption\n')  # compared with the TSV's, spaces aside
+    download(training, 1, caption='')
     samples = infos(build(training, write_tsv(tmp_path, text)))
     assert [(s['image_id'], s['text']) for s in samples] == [(0, 'padded caption'), (1, '')]
 
@@ -139,7 +141,7 @@ def test_folder_alone_reads_sidecar_captions(training):
     samples = infos(build(training))
     assert [s['image_id'] for s in samples] == [0, 1, 2, 4, 5]
     assert samples[3]['filename'] == str(training / '00000' / '000000004.jpg')
-    assert samples[3]['text'] == 'sidecar caption 4'
+    assert samples[3]['text'] == 'a picture of object 4'
 
 
 def test_folder_alone_sorted_by_key_across_shards(tmp_path):
@@ -190,6 +192,10 @@ def test_keys_of_shards_that_are_not_a_power_of_ten(tmp_path):
 def test_quotes_are_text_and_a_row_is_one_line(tmp_path, training):
     """As released, the TSV does not quote: a caption's quote never joins lines."""
     text = '"quoted" caption\turl0\n"a quote never closed\turl1\nplain\turl2\n'
+    # img2dataset parses the TSV with quoting: its captions may lack the quotes.
+    download(training, 0, caption='quoted caption')
+    download(training, 1, caption='a quote never closed')
+    download(training, 2, caption='plain')
     samples = infos(build(training, write_tsv(tmp_path, text)))
     assert [(s['image_id'], s['text']) for s in samples] == [
         (0, '"quoted" caption'),
@@ -209,3 +215,69 @@ def test_bad_bytes_in_the_tsv_or_a_caption_file(tmp_path, training):
     with pytest.raises(AnnotationError, match='NUL byte') as excinfo:
         build(training)
     check_annotation_error(excinfo, caption, 1, '<bytes>')
+
+
+def build_sharded(tmp_path: Path, samples_per_shard: int, with_tsv: bool = True) -> CC3MDataset:
+    cfg = dict(
+        type='CC3MDataset',
+        samples_per_shard=samples_per_shard,
+        data_prefix=dict(img=str(tmp_path / 'training')),
+        pipeline=[],
+    )
+    if with_tsv:
+        cfg['ann_file'] = str(tmp_path / 'Train_GCC-training.tsv')
+    return DATASETS.build(cfg)
+
+
+@pytest.mark.parametrize('with_tsv', [True, False])
+def test_key_past_samples_per_shard_is_an_error(tmp_path, with_tsv):
+    """Downloaded with 4 images per shard (keys 0-3, 10-13), read with 2: key 2 would be row 2
+    and key 10 row 2 too, both wrong."""
+    write_tsv(tmp_path, ''.join(ROWS))
+    for key in (0, 1, 2, 3, 10, 11):
+        download(tmp_path / 'training', key, shard=f'{key // 10:05d}')
+    with pytest.raises(ValueError, match=r'image [23] of its shard.*samples_per_shard=2'):
+        build_sharded(tmp_path, 2, with_tsv)
+
+
+@pytest.mark.parametrize(
+    'second', [dict(ext='.png'), dict(shard='00001'), dict(shard='.')], ids=['png', 'shard', 'top']
+)
+@pytest.mark.parametrize('with_tsv', [True, False])
+def test_two_images_of_one_row_are_an_error(tmp_path, second, with_tsv):
+    """One used to replace the other silently (``x.jpg`` beside ``x.png``, or one key in two
+    folders)."""
+    path = write_tsv(tmp_path, ''.join(ROWS))
+    first = download(tmp_path / 'training', 4)
+    other = download(tmp_path / 'training', 4, **second)
+    with pytest.raises(ValueError, match='both TSV row 4') as excinfo:
+        build(tmp_path / 'training', path if with_tsv else None)
+    assert first in str(excinfo.value) and other in str(excinfo.value)
+    assert 'samples_per_shard=10000' in str(excinfo.value)
+
+
+def downloaded_by_img2dataset(tmp_path: Path, rows: int, per_shard: int) -> list:
+    """The TSV of ``rows`` rows, all downloaded with ``number_sample_per_shard=per_shard``:
+    shard ``s`` holds rows ``s * per_shard ...`` as keys ``s * 10**ceil(log10(per_shard))
+    ...``, each with its caption in ``KEY.txt``."""
+    captions = [f'caption of row {r}' for r in range(rows)]
+    write_tsv(tmp_path, ''.join(f'{c}\thttp://x/{r}.jpg\n' for r, c in enumerate(captions)))
+    stride = 10 ** len(str(per_shard - 1))
+    for row, caption in enumerate(captions):
+        shard, index = divmod(row, per_shard)
+        download(tmp_path / 'training', shard * stride + index, caption, shard=f'{shard:05d}')
+    return captions
+
+
+def test_sidecar_caption_unlike_the_tsv_names_samples_per_shard(tmp_path):
+    """Downloaded 5 per shard, read as 10 per shard (one key stride, 10): key 10 is row 5, not
+    row 10. Each index is below 10, so only img2dataset's KEY.txt can tell."""
+    captions = downloaded_by_img2dataset(tmp_path, 15, 5)
+    with pytest.raises(AnnotationError, match="'caption of row 5' in .*000000010.txt") as excinfo:
+        build_sharded(tmp_path, 10)
+    check_annotation_error(excinfo, tmp_path / 'Train_GCC-training.tsv', 11, 'caption')
+    assert 'samples_per_shard=10' in str(excinfo.value)
+    # The download's setting joins every image with its own caption.
+    samples = infos(build_sharded(tmp_path, 5))
+    assert [s['text'] for s in samples] == captions
+    assert [osp.basename(s['filename']) for s in samples][4:6] == ['000000004.jpg', '000000010.jpg']

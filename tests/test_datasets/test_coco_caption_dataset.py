@@ -210,6 +210,24 @@ def test_2017_bad_image_names_file_line_and_field(tmp_path, bad, field):
     check_annotation_error(excinfo, path, line, field)
 
 
+def test_2017_two_images_with_one_id_is_an_error(tmp_path):
+    """The captions of ``id`` 2 would otherwise go to whichever file came last."""
+    content = coco2017()
+    content['images'].append(dict(id=2, file_name='000000000099.jpg', height=48, width=64))
+    path = write_json(tmp_path, content)
+    with pytest.raises(AnnotationError, match=r'duplicate id 2 \(first at line \d+\)') as excinfo:
+        build(path)
+    check_annotation_error(excinfo, path, element_line(path, 'images', 3), 'id')
+    assert f'(first at line {element_line(path, "images", 1)})' in str(excinfo.value)
+
+
+def test_2017_many_captions_of_one_image_are_not_duplicates(tmp_path):
+    content = coco2017()
+    content['annotations'] += [dict(id=20 + i, image_id=1, caption=f'dog {i}') for i in range(4)]
+    by_id = infos(build(write_json(tmp_path, content)))
+    assert by_id[1]['text'] == ['A dog runs.'] + [f'dog {i}' for i in range(4)]
+
+
 def test_2017_annotation_not_an_object(tmp_path):
     content = coco2017()
     content['annotations'].insert(1, 'a caption without its record')
@@ -320,3 +338,12 @@ def test_karpathy_images_of_other_splits_are_not_checked(tmp_path):
     content = karpathy()
     content['images'][3]['sentences'] = [dict(tokens=[])]  # split 'test', not read
     assert sorted(infos(build(write_json(tmp_path, content)))) == [1, 2, 5]
+
+
+def test_karpathy_two_kept_images_with_one_cocoid_is_an_error(tmp_path):
+    content = karpathy()
+    content['images'][4]['cocoid'] = 1  # the train image 1 again, under another file name
+    path = write_json(tmp_path, content)
+    with pytest.raises(AnnotationError, match='duplicate id 1') as excinfo:
+        build(path)
+    check_annotation_error(excinfo, path, element_line(path, 'images', 4), 'cocoid')

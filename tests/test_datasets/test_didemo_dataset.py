@@ -128,6 +128,18 @@ def test_ann_file_and_prefix_are_joined_with_data_root(tmp_path):
     assert dataset.get_data_info(0)['filename'] == osp.join(str(tmp_path), 'videos', VIDEO_A)
 
 
+@pytest.mark.parametrize('video_ext', ['.mp4', None])
+def test_one_video_under_two_extensions_is_an_error(tmp_path, video_ext):
+    """``a.mov`` and ``a.mp4`` are one file (or one video id) but would be two samples."""
+    stem = VIDEO_A[: -len('.mov')]
+    content = [moment(VIDEO_A, 'one'), moment(VIDEO_B, 'two'), moment(stem + '.mp4', 'three')]
+    path = write_json(tmp_path, content)
+    with pytest.raises(AnnotationError, match=f'first at line {entry_line(path, 0)}') as excinfo:
+        build(path, video_ext=video_ext)
+    check_annotation_error(excinfo, path, entry_line(path, 2), 'video')
+    assert f'are both video {stem!r}' in str(excinfo.value)
+
+
 @pytest.mark.parametrize(
     'bad, field',
     [

@@ -261,3 +261,35 @@ def test_split_list_with_bom_crlf_and_bad_bytes(tmp_path):
     with pytest.raises(AnnotationError, match='not UTF-8: byte 0xb1') as excinfo:
         build(ann, split)
     check_annotation_error(excinfo, split, 3, '<bytes>')
+
+
+def test_id_listed_twice_in_the_split_file_is_an_error(tmp_path):
+    """The video would be in the retrieval gallery twice, its captions' match at rank 2."""
+    split = write_split(tmp_path, 'vid_a_1_5\nvid_b_0_9\n\n vid_a_1_5\n')
+    with pytest.raises(AnnotationError, match=r"duplicate id 'vid_a_1_5' \(first at line 1\)") as e:
+        build(write_pickle(tmp_path, CAPTIONS), split)
+    check_annotation_error(e, split, 4, 'video_id')
+
+
+def test_shared_references_cannot_expand_past_max_caption_chars(tmp_path):
+    """A 2 kB pickle whose captions all refer to one list of 400 references to one 400-char
+    token would join into 64M characters (the real file has about 3M)."""
+    token = 'x' * 400
+    path = write_pickle(tmp_path, {'v': [[token] * 400] * 400}, protocol=4)
+    assert path.stat().st_size < 4000
+    with pytest.raises(AnnotationError, match='max_caption_chars=50000000') as excinfo:
+        build(path, write_split(tmp_path, 'v\n'))
+    check_annotation_error(excinfo, path, 1, 'v[311]')  # 312 captions of 160,400 > 50M
+    assert 'test_list.txt' in str(excinfo.value)
+
+
+def test_max_caption_chars_counts_joined_characters_and_one_per_caption(tmp_path):
+    path = write_pickle(tmp_path, {'v': [['ab', 'cd']], 'w': [[], ['e']]})  # 6, then 1 + 2
+    split = write_split(tmp_path, 'v\nw\n')
+    assert [i['text'] for i in infos(build(path, split, max_caption_chars=9))] == [
+        ['ab cd'],
+        ['', 'e'],
+    ]
+    with pytest.raises(AnnotationError, match='max_caption_chars=8') as excinfo:
+        build(path, split, max_caption_chars=8)
+    check_annotation_error(excinfo, path, 1, 'w[1]')

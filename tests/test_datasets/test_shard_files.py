@@ -31,8 +31,40 @@ def test_manifest_names_are_relative_to_its_folder(tmp_path):
     path.write_text(json.dumps(dict(shards=[dict(shard='a.tar', samples=3)])))
     assert read_manifest(str(path)) == {str(tmp_path / 'a.tar'): 3}
     path.write_text(json.dumps(dict(shards=[dict(name='a.tar')])))
+    with pytest.raises(ValueError, match=r'manifest.json: shard entry 0 .*"shard" must be a file'):
+        read_manifest(str(path))
+    path.write_text(json.dumps(dict(counts=[])))
     with pytest.raises(ValueError, match='manifest.json: not a shard manifest'):
         read_manifest(str(path))
+
+
+@pytest.mark.parametrize('samples', [-1, True, 2.0, '3', None])
+def test_manifest_counts_are_integers_at_least_zero(tmp_path, samples):
+    path = tmp_path / 'manifest.json'
+    entries = [dict(shard='a.tar', samples=1), dict(shard='b.tar', samples=samples)]
+    path.write_text(json.dumps(dict(shards=entries)))
+    with pytest.raises(
+        ValueError,
+        match=r'manifest.json: shard entry 1 \(\{"shard": "b.tar", .*"samples" must be an integer',
+    ):
+        read_manifest(str(path))
+
+
+def test_a_shard_listed_twice_in_a_manifest_is_an_error(tmp_path):
+    path = tmp_path / 'manifest.json'
+    entries = [dict(shard='a.tar', samples=1), dict(shard='a.tar', samples=2)]
+    path.write_text(json.dumps(dict(shards=entries)))
+    with pytest.raises(ValueError, match=r'manifest.json: shard entry 1 .*a.tar is listed twice'):
+        read_manifest(str(path))
+
+
+def test_a_manifest_or_list_not_in_utf8_names_the_file(tmp_path):
+    (tmp_path / 'manifest.json').write_bytes(b'{"shards": [], "note": "\xff"}')
+    with pytest.raises(ValueError, match=r'manifest.json: not UTF-8 \(invalid start byte at byte'):
+        read_manifest(str(tmp_path / 'manifest.json'))
+    (tmp_path / 'shards.txt').write_bytes(b'a.tar\n\xffb.tar\n')
+    with pytest.raises(ValueError, match=r'shards.txt: not UTF-8'):
+        list_shards('shards.txt', str(tmp_path))
 
 
 def test_urls_go_through_fsspec():

@@ -138,6 +138,27 @@ def test_listed_id_missing_from_the_annotation_is_an_error(tmp_path, listed, lin
     check_annotation_error(excinfo, split, line, 'video_id')
 
 
+@pytest.mark.parametrize('split', [False, True])
+def test_video_id_given_twice_is_an_error(tmp_path, split):
+    """With a split list the second entry was dropped; without, the video was in the
+    gallery twice."""
+    content = [entry(1), entry(2), dict(entry(1), enCap=['other captions'])]
+    path = write_json(tmp_path, content)
+    split_file = str(write_split(tmp_path, [video_id(1), video_id(2)])) if split else None
+    with pytest.raises(AnnotationError, match=f'first at line {entry_line(path, 0)}') as excinfo:
+        build(path, split_file=split_file)
+    check_annotation_error(excinfo, path, entry_line(path, 2), 'videoID')
+    assert f'duplicate id {video_id(1)!r}' in str(excinfo.value)
+
+
+def test_id_listed_twice_in_the_split_file_is_an_error(tmp_path):
+    path = write_json(tmp_path, [entry(1), entry(2)])
+    split = write_split(tmp_path, [video_id(1), video_id(2), '', video_id(1)])
+    with pytest.raises(AnnotationError, match=r'duplicate id .* \(first at line 1\)') as excinfo:
+        build(path, split_file=str(split))
+    check_annotation_error(excinfo, split, 4, 'video_id')
+
+
 @pytest.mark.parametrize(
     'language, bad, field',
     [

@@ -99,6 +99,36 @@ def test_mapping_errors(tmp_path):
     check_annotation_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
 
 
+@pytest.mark.parametrize(
+    'mapping, field',
+    [('abc vid1\nxyz vid2\nuvw vid1\n', 'vid<N>'), ('abc vid1\nabc vid3\n', '<youtube id>')],
+)
+def test_mapping_line_given_twice_is_an_error(tmp_path, mapping, field):
+    """The last line used to win: the questions of vid1 were asked about another video."""
+    write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)], mapping=mapping)
+    with pytest.raises(AnnotationError, match=r'duplicate id .* \(first at line 1\)') as excinfo:
+        build(tmp_path, mapping_file='youtube_mapping.txt')
+    line = mapping.count('\n')
+    check_annotation_error(excinfo, tmp_path / 'youtube_mapping.txt', line, field)
+
+
+@pytest.mark.parametrize('second_id', [4, '4'])
+def test_question_id_given_twice_is_an_error(tmp_path, second_id):
+    """Predictions are keyed by question id: two questions with one id would share one."""
+    path = write(
+        tmp_path,
+        [
+            dict(question='q', answer='red', video_id=1, id=4),
+            dict(question='r', answer='red', video_id=1, id=5),
+            dict(question='s', answer='two', video_id=2, id=second_id),
+        ],
+    )
+    with pytest.raises(AnnotationError, match=r'duplicate id .*4.* \(first at line 2\)') as excinfo:
+        build(tmp_path)
+    line = [n for n, text in enumerate(path.read_text().splitlines(), 1) if text == '  {'][2]
+    check_annotation_error(excinfo, path, line, 'id')
+
+
 def test_answer_list_must_be_a_list_of_strings(tmp_path):
     write(tmp_path, [dict(question='q', answer='red', video_id=1, id=0)], answers={'red': 0})
     with pytest.raises(AnnotationError) as excinfo:

@@ -10,7 +10,9 @@ import pytest
 from torch.utils.data import DataLoader
 
 from vtp.datasets import MixedDataset, VideoTextShardDataset
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.samplers import InfiniteSampler
+from vtp.datasets.shard_writer import write_shard
 from vtp.datasets.video_text_shard_dataset import TarSamples, interleaved
 from vtp.testing import write_mp4, write_shard_corpus
 
@@ -200,6 +202,41 @@ def test_counts_without_a_manifest_exclude_the_cut_samples(corpus):
     dataset = shard_set(root, shards='shard-{00000..00005}.tar', manifest=None)
     assert 0 < dataset.sizes[1] < 5
     assert not any('failures' in dataset[k] for k in range(len(dataset)))
+
+
+def test_counting_at_start_up_names_every_shard_it_cannot_count(corpus):
+    root, _ = corpus
+    os.remove(root / 'shard-00001.tar')
+    (root / 'shard-00003.tar').write_bytes(b'<html>403 Forbidden</html>' * 40)
+    joined = (root / 'shard-00000.tar').read_bytes() + (root / 'shard-00004.tar').read_bytes()
+    (root / 'shard-00005.tar').write_bytes(joined)  # cat shard-00000.tar shard-00004.tar
+    with pytest.raises(ValueError) as error:
+        shard_set(root, shards='shard-{00000..00005}.tar', manifest=None)
+    lines = str(error.value).splitlines()
+    assert lines[0] == (
+        'VideoTextShardDataset: 3 of 6 shards cannot be counted (replace them or leave them '
+        'out of `shards`):'
+    )
+    assert lines[1] == f'  {root}/shard-00001.tar: missing shard ' + (
+        f"([Errno 2] No such file or directory: '{root}/shard-00001.tar')"
+    )
+    assert lines[2] == f'  {root}/shard-00003.tar: unreadable shard (not a tar: invalid header)'
+    assert lines[3].startswith(f'  {root}/shard-00005.tar: unreadable shard (data after the')
+
+
+def test_a_caption_not_in_utf8_is_a_sample_error(tmp_path):
+    samples = [
+        ('latin', {'mp4': b'v', 'txt': 'caf\xe9'.encode('latin-1')}),
+        ('good', {'mp4': b'v', 'txt': 'café'.encode()}),
+    ]
+    write_shard(str(tmp_path / 's.tar'), samples)
+    dataset = shard_set(tmp_path, shards='s.tar', manifest=None, shuffle=False)
+    with pytest.raises(SampleError, match=r's.tar/latin: caption is not UTF-8 \(.* at byte 3\)'):
+        dataset.get_data_info(0)
+    assert dataset.get_data_info(1)['text'] == 'café'
+    failures = dataset[0]['failures']
+    assert failures == [dict(path=f'{tmp_path}/s.tar/latin', reason='caption is not UTF-8')]
+    assert dataset[0]['video_id'] == 'good'
 
 
 def test_shards_behind_an_fsspec_url(corpus):

@@ -19,7 +19,10 @@ re-encoded is left out and listed like a missing one. Records of a segment of a 
         --samples-per-shard 1000 --workers 8 --short-side 224 --fps 3
 
 ``--count`` writes the manifest of shards written by another tool (video2dataset,
-img2dataset), counting their samples:
+img2dataset), counting their samples. A shard that is missing, not a tar, or holds data after
+its end-of-archive marker (tars joined with ``cat``) is named on a line of its own and the
+tool exits with an error, writing no manifest; a truncated shard is named and counts the
+samples before the cut:
 
     python tools/data/make_shards.py --count 'data/webvid/{00000..00099}.tar'
 """
@@ -39,6 +42,7 @@ from tqdm import tqdm
 
 from vtp.apis.video_items import VIDEO_EXTENSIONS
 from vtp.datasets import BaseVideoTextDataset
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.shard_files import list_shards
 from vtp.datasets.shard_writer import Sample, write_manifest, write_shard
 from vtp.datasets.tar_samples import count_samples
@@ -207,13 +211,39 @@ def make_shards(args: argparse.Namespace) -> None:
         print(f'{len(failed)} samples left out:', *failed[:20], sep='\n  ', file=sys.stderr)
 
 
+def count_one(path: str) -> Tuple[Optional[int], str]:
+    """(complete samples of shard ``path``, None when it cannot be counted; '' or the line
+    saying what is wrong with it)."""
+    try:
+        count, truncated = count_samples(path)
+    except SampleError as e:
+        return None, str(e)
+    if truncated:
+        return (
+            count,
+            f'{path}: truncated shard ({count} complete samples counted, the rest left out)',
+        )
+    return count, ''
+
+
 def count_shards(pattern: str, num_workers: int) -> None:
+    """Write the manifest of the shards ``pattern`` lists; exit with an error, writing none,
+    when a shard is missing, not a tar, or holds data after its end (each named)."""
     paths = list_shards(pattern)
     folder = osp.dirname(paths[0])
     if any(osp.dirname(p) != folder for p in paths):
         sys.exit(f'{pattern}: the shards of one manifest must share a folder')
     with workers(num_workers) as pool:
-        counts = list(tqdm(pool.imap(count_samples, paths), 'shards', total=len(paths)))
+        results = list(tqdm(pool.imap(count_one, paths), 'shards', total=len(paths)))
+    for _, problem in results:
+        if problem:
+            print(problem, file=sys.stderr)
+    counts = [n for n, _ in results if n is not None]
+    if len(counts) < len(paths):
+        sys.exit(
+            f'error: {len(paths) - len(counts)} of {len(paths)} shards cannot be counted (listed '
+            'above); no manifest written: replace them or leave them out of the list'
+        )
     path = write_manifest(folder, [(osp.basename(p), n) for p, n in zip(paths, counts)])
     print(f'{sum(counts)} samples in {len(paths)} shards; manifest: {path}')
 

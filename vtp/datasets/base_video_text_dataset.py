@@ -65,7 +65,9 @@ class BaseVideoTextDataset(BaseDataset):
     so a resumed run replaces it identically. The returned data sample lists the failures in
     its ``failures`` metainfo (``[{'path', 'reason'}]``); ``DataHealthHook`` logs each once and
     summarises them. In test mode nothing is substituted: the sample comes back as a
-    placeholder marked ``missing`` (see :meth:`_placeholder`), which metrics count as a miss.
+    placeholder marked ``missing`` (see :meth:`_placeholder`), which metrics count as a miss;
+    its shapes come from the last readable sample (every sample is tried for one before the
+    test set is called broken, whatever ``max_retries``).
 
     Annotations are parsed as a stream straight into mmengine's serialized layout (one byte
     array), which dataloader workers share without copying.
@@ -80,7 +82,8 @@ class BaseVideoTextDataset(BaseDataset):
         pipeline: transforms, as configs (built from vtp's registry) or callables.
         seed: seed of the per-sample randomness; the experiment seed (``randomness.seed``,
             read from torch's initial seed when the dataset is built) when None.
-        max_retries: replacements tried for one key before giving up with an error.
+        max_retries: replacements tried for one key before giving up with an error (in
+            training; in test mode, every sample may be tried for a placeholder's shapes).
         **kwargs: ``BaseDataset`` arguments (``ann_file``, ``data_root``, ``test_mode``,
             ``indices``, ...).
     """
@@ -104,6 +107,7 @@ class BaseVideoTextDataset(BaseDataset):
             )
         self.seed = torch.initial_seed() if seed is None else seed
         self.max_retries = max_retries
+        self._donor: Optional[dict[str, Any]] = None  # test mode: the last readable sample
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         super().__init__(*args, data_prefix=data_prefix, pipeline=pipeline, **kwargs)
 
@@ -188,7 +192,8 @@ class BaseVideoTextDataset(BaseDataset):
         failures: List[dict[str, str]] = []
         tried: Set[int] = set()
         index = self.stream_index(key)
-        for attempt in range(self.max_retries + 1):
+        attempts = len(self) if self.test_mode else self.max_retries + 1
+        for attempt in range(attempts):
             keys = (self.seed, key, attempt) if attempt else (self.seed, key)
             try:
                 with sample_rng(*keys):
@@ -196,6 +201,10 @@ class BaseVideoTextDataset(BaseDataset):
             except SampleError as e:
                 failures.append(dict(path=e.path, reason=e.reason))
                 tried.add(index)
+                if self.test_mode and self._donor is not None:  # shapes known: read no more
+                    data = self._placeholder(self.stream_index(key), self._donor)
+                    set_sample_meta(data, failures=failures)
+                    return data
                 replacement = self._replacement(key, attempt + 1, tried)
                 if replacement is None:
                     break
@@ -206,6 +215,8 @@ class BaseVideoTextDataset(BaseDataset):
                     f'{type(self).__name__}: the pipeline dropped sample {index} '
                     f'({self.get_data_info(index)})'
                 )
+            if self.test_mode:
+                self._donor = data
             if failures and self.test_mode:
                 data = self._placeholder(self.stream_index(key), data)
             if failures:

@@ -22,6 +22,9 @@ class CocoCaptionDataset(BaseVideoTextDataset):
 
     A sample holds all captions of its image (training draws one per visit). Pair it with an
     image pipeline (``LoadImage``): the image enters the video encoder as a static clip.
+    Several ``annotations`` of one ``image_id`` are its captions; two ``images`` with one
+    ``id`` (two kept Karpathy images with one ``cocoid``) are an error, since the captions of
+    one would be paired with the file of the other.
 
     Args:
         splits: Karpathy splits to keep (``train``, ``restval``, ``val``, ``test``).
@@ -53,8 +56,10 @@ class CocoCaptionDataset(BaseVideoTextDataset):
     def _parse_2017(self, members: Dict[str, Any]) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['img']
         files: Dict[int, str] = {}
+        lines: Dict[int, int] = {}
         for line, image in iter_objects(members['images'][1], path, 'images', members['images'][0]):
             image_id = require(image, 'id', int, path, line)
+            _check_unique(image_id, line, lines, path, 'id')
             files[image_id] = require(image, 'file_name', str, path, line)
         captions: Dict[int, List[str]] = {}
         for line, ann in iter_objects(
@@ -70,9 +75,12 @@ class CocoCaptionDataset(BaseVideoTextDataset):
 
     def _parse_karpathy(self, images: Tuple[int, List[Any]]) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['img']
+        lines: Dict[int, int] = {}
         for line, image in iter_objects(images[1], path, 'images', images[0]):
             if require(image, 'split', str, path, line) not in self.splits:
                 continue
+            image_id = require(image, 'cocoid', int, path, line)
+            _check_unique(image_id, line, lines, path, 'cocoid')
             sentences = require(image, 'sentences', list, path, line)
             texts = []
             for i, sentence in enumerate(sentences):
@@ -91,5 +99,15 @@ class CocoCaptionDataset(BaseVideoTextDataset):
                     require(image, 'filename', str, path, line),
                 ),
                 text=texts,
-                image_id=require(image, 'cocoid', int, path, line),
+                image_id=image_id,
             )
+
+
+def _check_unique(image_id: int, line: int, lines: Dict[int, int], path: str, field: str) -> None:
+    """Record that ``image_id`` is on ``line``; an id given to two images is an error (the
+    captions of one would be paired with the file of the other)."""
+    if image_id in lines:
+        raise AnnotationError(
+            path, line, field, f'duplicate id {image_id} (first at line {lines[image_id]})'
+        )
+    lines[image_id] = line

@@ -1,9 +1,9 @@
 """DiDeMo paragraph-to-video retrieval."""
 
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from vtp.datasets.annotation import iter_objects, load_json_list, require
+from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -19,7 +19,9 @@ class DiDeMoDataset(BaseVideoTextDataset):
 
     Videos are read from ``{data_prefix['video']}/{video}``; ``video_ext`` replaces the
     extension the annotation gives (the release mixes ``.mov``, ``.mp4``, ...; re-encoded
-    copies are usually all ``.mp4``).
+    copies are usually all ``.mp4``). Two ``video`` names that differ only in their extension
+    (``a.mov``, ``a.mp4``) are an error: they would be one file, or one ``video_id``, as two
+    gallery videos.
 
     Args:
         video_ext: extension of the video files, or None to keep the annotation's.
@@ -33,9 +35,19 @@ class DiDeMoDataset(BaseVideoTextDataset):
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path = self.ann_file
         paragraphs: Dict[str, List[str]] = {}
+        names: Dict[str, Tuple[str, int]] = {}  # video id -> the first video name and its line
         for line, moment in iter_objects(load_json_list(path), path, '<entry>'):
             video = require(moment, 'video', str, path, line)
             description = require(moment, 'description', str, path, line, allow_empty=True)
+            first, first_line = names.setdefault(osp.splitext(video)[0], (video, line))
+            if first != video:
+                raise AnnotationError(
+                    path,
+                    line,
+                    'video',
+                    f'duplicate id: {video!r} and {first!r} (first at line {first_line}) '
+                    f'are both video {osp.splitext(video)[0]!r}',
+                )
             paragraphs.setdefault(video, []).append(description.strip())
         for video, descriptions in paragraphs.items():
             name = video if self.video_ext is None else osp.splitext(video)[0] + self.video_ext

@@ -3,7 +3,7 @@
 import io
 import os.path as osp
 import pickle
-from typing import Any, Iterator, NoReturn
+from typing import Any, Dict, Iterator, NoReturn
 
 from vtp.datasets.annotation import AnnotationError, brief, iter_lines
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
@@ -31,19 +31,35 @@ class MSVDDataset(BaseVideoTextDataset):
     joined with spaces. Every caption is a retrieval query at test time (the multi-caption
     protocol; never concatenate them into one query, which inflates R@1).
 
-    Videos are read from ``{data_prefix['video']}/{video_id}{video_ext}``.
+    Videos are read from ``{data_prefix['video']}/{video_id}{video_ext}``. An id listed twice
+    in ``split_file`` is an error (a video twice in the retrieval gallery ties with itself,
+    which puts its captions' match at rank 2).
+
+    A pickle can refer to one list many times, so a few kB can stand for gigabytes of
+    captions; reading stops with an error once the captions of the listed videos pass
+    ``max_caption_chars`` characters (the whole release: about 80k short captions, a few
+    million characters).
 
     Args:
         split_file: the id list, relative to ``data_root``.
         video_ext: extension of the video files (``.avi`` as released).
+        max_caption_chars: most caption characters read (one more per caption is counted).
         **kwargs: :class:`BaseVideoTextDataset` arguments (``ann_file`` is raw-captions.pkl).
     """
 
     extra_files = ('split_file',)
 
-    def __init__(self, *args: Any, split_file: str, video_ext: str = '.avi', **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        split_file: str,
+        video_ext: str = '.avi',
+        max_caption_chars: int = 50_000_000,
+        **kwargs: Any,
+    ) -> None:
         self.split_file = split_file
         self.video_ext = video_ext
+        self.max_caption_chars = max_caption_chars
         super().__init__(*args, **kwargs)
 
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
@@ -64,8 +80,18 @@ class MSVDDataset(BaseVideoTextDataset):
             )
         if not isinstance(captions, dict):
             raise AnnotationError(path, 1, '<root>', 'expected {video_id: [[token, ...], ...]}')
+        listed: Dict[str, int] = {}
+        chars = 0  # caption characters read so far, one more per caption
         for line, video_id in iter_lines(self.split_file):
             video_id = video_id.strip()
+            if video_id in listed:
+                raise AnnotationError(
+                    self.split_file,
+                    line,
+                    'video_id',
+                    f'duplicate id {video_id!r} (first at line {listed[video_id]})',
+                )
+            listed[video_id] = line
             if video_id not in captions:
                 raise AnnotationError(
                     self.split_file, line, 'video_id', f'{video_id!r} has no captions in {path}'
@@ -85,6 +111,17 @@ class MSVDDataset(BaseVideoTextDataset):
                         1,
                         f'{video_id}[{i}]',
                         f'expected a list of tokens, got {brief(tokens)}',
+                    )
+                chars += sum(map(len, tokens)) + max(len(tokens), 1)  # with the spaces
+                if chars > self.max_caption_chars:
+                    raise AnnotationError(
+                        path,
+                        1,
+                        f'{video_id}[{i}]',
+                        f'the captions of the videos of {self.split_file} up to here pass '
+                        f'max_caption_chars={self.max_caption_chars} characters (a pickle '
+                        'that repeats shared lists?); raise max_caption_chars if the file '
+                        'is genuine',
                     )
                 texts.append(' '.join(tokens))
             if not texts:

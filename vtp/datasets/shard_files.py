@@ -4,7 +4,7 @@ import itertools
 import json
 import os.path as osp
 import re
-from typing import IO, Any, Dict, List, Sequence, Union
+from typing import IO, Dict, List, Sequence, Union
 
 BRACES = re.compile(r'\{([^{}]*)\}')
 RANGE = re.compile(r'^(\d+)\.\.(\d+)$')
@@ -33,6 +33,16 @@ def open_binary(path: str) -> IO[bytes]:
         ) from None
     file: IO[bytes] = fsspec.open(path, 'rb').open()
     return file
+
+
+def read_text(path: str) -> str:
+    """The UTF-8 text of file ``path``; a ValueError naming it when it is not UTF-8."""
+    with open_binary(path) as f:
+        data = f.read()
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        raise ValueError(f'{path}: not UTF-8 ({e.reason} at byte {e.start})') from None
 
 
 def join(root: str, path: str) -> str:
@@ -75,8 +85,7 @@ def list_shards(shards: Union[str, Sequence[str]], root: str = '') -> List[str]:
         if not path.endswith('.txt'):
             found += expand_braces(path)
             continue
-        with open_binary(path) as f:
-            lines = f.read().decode('utf-8').splitlines()
+        lines = read_text(path).splitlines()
         folder = path.rsplit('/', 1)[0] if '/' in path else ''
         found += [join(folder, s.strip()) for s in lines if s.strip() and s[0] != '#']
     if not found:
@@ -87,13 +96,35 @@ def list_shards(shards: Union[str, Sequence[str]], root: str = '') -> List[str]:
 def read_manifest(path: str) -> Dict[str, int]:
     """Shard path or URL -> sample count, from a manifest written by
     ``tools/data/make_shards.py``: JSON ``{"shards": [{"shard": NAME, "samples": N}, ...]}``,
-    names relative to the manifest's folder."""
-    with open_binary(path) as f:
-        manifest: Dict[str, Any] = json.loads(f.read().decode('utf-8'))
-    folder = path.rsplit('/', 1)[0] if '/' in path else ''
+    names relative to the manifest's folder.
+
+    Raises:
+        ValueError: naming the file (and the entry): not UTF-8 or JSON, not of that form, a
+            name that is not a string or is listed twice, a count that is not an integer >= 0.
+    """
+    form = '{"shards": [{"shard": NAME, "samples": N}, ...]}'
     try:
-        return {join(folder, s['shard']): int(s['samples']) for s in manifest['shards']}
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(
-            f'{path}: not a shard manifest ({{"shards": [{{"shard", "samples"}}, ...]}}): {e!r}'
-        ) from None
+        manifest = json.loads(read_text(path))
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{path}: not a shard manifest ({form}): {e}') from None
+    entries = manifest.get('shards') if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f'{path}: not a shard manifest ({form}): no "shards" list')
+    folder = path.rsplit('/', 1)[0] if '/' in path else ''
+
+    def bad(i: int, entry: object, problem: str) -> ValueError:
+        return ValueError(f'{path}: shard entry {i} ({json.dumps(entry)[:200]}): {problem}')
+
+    counts: Dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        name = entry.get('shard') if isinstance(entry, dict) else None
+        samples = entry.get('samples') if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            raise bad(i, entry, '"shard" must be a file name')
+        if not isinstance(samples, int) or isinstance(samples, bool) or samples < 0:
+            raise bad(i, entry, '"samples" must be an integer >= 0')
+        shard = join(folder, name)
+        if shard in counts:
+            raise bad(i, entry, f'{name} is listed twice')
+        counts[shard] = samples
+    return counts

@@ -9,6 +9,7 @@ from vtp.datasets.shard_files import open_binary
 
 # What tarfile (and the file under it) raise for a shard cut off or damaged after its start.
 TAR_ERRORS = (tarfile.TarError, OSError, EOFError)
+CHUNK = 1 << 20  # bytes read at a time when checking what follows the last member
 
 
 def split_member(name: str) -> Tuple[str, str]:
@@ -26,20 +27,24 @@ class TarSamples:
     ``KEY.json``); :meth:`skip` walks over samples reading only their 512-byte headers (a
     seek over each file on a local disk or a seekable fsspec file), :meth:`read` returns the
     next one's files. An empty file is a shard without samples. A shard cut off or damaged
-    part-way ends early: :attr:`truncated` is then set, and the samples before the damage
-    remain readable.
+    part-way ends early: :attr:`truncated` is then set, and the samples before the one the
+    damage falls in remain readable (that one is left out, even when only its last files
+    are lost). Data after the end-of-archive marker (tars joined with ``cat``, which
+    tarfile would silently cut) sets :attr:`trailing_data` to its offset.
 
     Args:
         path: the shard, a local path or an fsspec URL.
 
     Raises:
-        SampleError: ``'missing shard'`` (cannot be opened) or ``'unreadable shard'`` (no tar).
+        SampleError: ``'missing shard'`` (cannot be opened) or ``'unreadable shard'`` (not a
+            tar).
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.position = 0  # index of the next sample
         self.truncated = False
+        self.trailing_data: Optional[int] = None
         try:
             self._file: IO[bytes] = open_binary(path)
         except (OSError, ValueError) as e:
@@ -52,7 +57,7 @@ class TarSamples:
                 self._tar = tarfile.open(fileobj=self._file, mode='r:')
             except TAR_ERRORS as e:
                 self._file.close()
-                raise SampleError(path, 'unreadable shard', str(e)) from None
+                raise SampleError(path, 'unreadable shard', f'not a tar: {e}') from None
         self._groups = self._walk()
 
     def _members(self) -> Iterator[tarfile.TarInfo]:
@@ -63,18 +68,33 @@ class TarSamples:
                 self.truncated = True
                 return
             if member is None:
-                self.truncated = self._cut_off(self._tar.offset)
+                self._check_end(self._tar.offset)
                 return
             if member.isfile():
                 yield member
 
-    def _cut_off(self, end: int) -> bool:
-        """Whether the archive, whose last member ends at ``end``, was cut off: tarfile ends
-        quietly at a header cut part-way, where a whole archive has zero blocks."""
-        if end >= self.size:
-            return True
+    def _check_end(self, end: int) -> None:
+        """Look at what follows the last member, which ends at ``end``: a whole archive has
+        only zero blocks there. tarfile also ends quietly at a header cut part-way or damaged
+        (non-zero bytes in the block at ``end``: :attr:`truncated`) and at the end-of-archive
+        marker of the first of several joined tars (non-zero bytes after a zero block:
+        :attr:`trailing_data`). Reads ``CHUNK`` bytes at a time, up to the first non-zero one."""
+        position = end
         self._file.seek(end)
-        return bool(self._file.read(self.size - end).strip(b'\0'))
+        while position < self.size:
+            chunk = self._file.read(min(CHUNK, self.size - position))
+            if not chunk:  # the file shrank while read
+                break
+            data = chunk.lstrip(b'\0')
+            if data:
+                first = position + len(chunk) - len(data)
+                if first < end + tarfile.BLOCKSIZE:
+                    self.truncated = True
+                else:
+                    self.trailing_data = first
+                return
+            position += len(chunk)
+        self.truncated = end >= self.size  # no end-of-archive marker at all
 
     def _walk(self) -> Iterator[List[tarfile.TarInfo]]:
         """Runs of consecutive members sharing a key."""
@@ -84,7 +104,7 @@ class TarSamples:
                 yield group
                 group = []
             group.append(member)
-        if group:
+        if group and not self.truncated:  # cut off, the last run may lack files
             yield group
 
     def _next_group(self) -> Optional[List[tarfile.TarInfo]]:
@@ -92,10 +112,6 @@ class TarSamples:
         if group is not None:
             self.position += 1
         return group
-
-    def complete(self, group: List[tarfile.TarInfo]) -> bool:
-        """Whether the data of every file of ``group`` lies inside the shard."""
-        return all(m.offset_data + m.size <= self.size for m in group)
 
     def skip(self, count: int) -> int:
         """Walk over the next ``count`` samples (or to the end); the number walked over."""
@@ -108,30 +124,35 @@ class TarSamples:
         """``(key, {extension: bytes})`` of the next sample; None at the end of the shard.
 
         Raises:
-            SampleError: ``'truncated shard'`` when the sample's data is cut off.
+            SampleError: ``'truncated shard'`` when the sample's data cannot be read,
+                ``'duplicate member'`` when two of its files have the same extension.
         """
         group = self._next_group()
         if group is None:
             return None
         assert self._tar is not None  # a group was read from it
+        key = split_member(group[0].name)[0]
         files: Dict[str, bytes] = {}
         try:
-            if not self.complete(group):
-                raise tarfile.ReadError('unexpected end of data')
             for member in group:
+                extension = split_member(member.name)[1]
+                if extension in files:
+                    raise SampleError(
+                        f'{self.path}/{key}', 'duplicate member', f'{member.name} appears twice'
+                    )
                 data = self._tar.extractfile(member)
                 assert data is not None  # a regular file
-                files[split_member(member.name)[1]] = data.read()
+                files[extension] = data.read()
         except TAR_ERRORS as e:
             self.truncated = True
             raise SampleError(
                 self.path, 'truncated shard', f'sample {group[0].name}: {e}'
             ) from None
-        return split_member(group[0].name)[0], files
+        return key, files
 
     def count(self) -> int:
-        """Samples left whose data is complete (the rest of the shard is walked)."""
-        return sum(self.complete(group) for group in self._groups)
+        """Samples left (the rest of the shard is walked)."""
+        return sum(1 for _ in self._groups)
 
     def close(self) -> None:
         if self._tar is not None:
@@ -139,13 +160,25 @@ class TarSamples:
         self._file.close()
 
 
-def count_samples(path: str) -> int:
-    """Complete samples of shard ``path`` (0 for a missing, empty or unreadable shard)."""
+def count_samples(path: str) -> Tuple[int, bool]:
+    """``(complete samples, whether the shard is truncated)`` of shard ``path``: an empty file
+    has none; a shard cut off or damaged part-way counts the samples before the damage.
+
+    Raises:
+        SampleError: ``'missing shard'`` (cannot be opened) or ``'unreadable shard'`` (not a
+            tar, or data after its end-of-archive marker: tars joined with ``cat``, of which
+            only the first would be read).
+    """
+    samples = TarSamples(path)
     try:
-        samples = TarSamples(path)
-    except SampleError:
-        return 0
-    try:
-        return samples.count()
+        count = samples.count()
     finally:
         samples.close()
+    if samples.trailing_data is not None:
+        raise SampleError(
+            path,
+            'unreadable shard',
+            f'data after the end-of-archive marker at byte {samples.trailing_data}: tars '
+            'joined with cat? Only the first would be read; join them with tar --concatenate',
+        )
+    return count, samples.truncated

@@ -1,7 +1,7 @@
 """VATEX retrieval with English or Chinese captions."""
 
 import os.path as osp
-from typing import Any, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from vtp.datasets.annotation import (
     AnnotationError,
@@ -25,7 +25,9 @@ class VATEXDataset(BaseVideoTextDataset):
     chCap: [10]}]``; ``language`` picks the English or the Chinese captions. The public test
     set has no captions, so papers split the validation file (for example 1,500 / 1,500 as in
     HGR): ``split_file`` (ids one per line) keeps only the listed videos, each of which must be
-    in the annotation. Every caption is a query at test time.
+    in the annotation. Every caption is a query at test time. A ``videoID`` given twice in the
+    annotation, or an id listed twice in ``split_file``, is an error (a video twice in the
+    retrieval gallery ties with itself, which puts its captions' match at rank 2).
 
     Videos are read from ``{data_prefix['video']}/{videoID}{video_ext}``.
 
@@ -55,11 +57,15 @@ class VATEXDataset(BaseVideoTextDataset):
 
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path, key = self.ann_file, CAPTION_KEYS[self.language]
-        keep = None
+        keep: Optional[Dict[str, int]] = None  # listed ids not yet found -> their line
         if self.split_file:
-            keep = {text.strip(): line for line, text in iter_lines(self.split_file)}
+            keep = {}
+            for line, text in iter_lines(self.split_file):
+                _check_unique(text.strip(), line, keep, self.split_file, 'video_id')
+        lines: Dict[str, int] = {}
         for line, entry in iter_objects(load_json_list(path), path, '<entry>'):
             video_id = require(entry, 'videoID', str, path, line)
+            _check_unique(video_id, line, lines, path, 'videoID')
             if keep is not None and keep.pop(video_id, None) is None:
                 continue
             captions = require(entry, key, list, path, line)
@@ -82,3 +88,12 @@ class VATEXDataset(BaseVideoTextDataset):
                 'video_id',
                 f'{video_id!r} is not in {path} ({len(keep)} listed ids are not)',
             )
+
+
+def _check_unique(video_id: str, line: int, lines: Dict[str, int], path: str, field: str) -> None:
+    """Record that ``video_id`` is on ``line`` of ``path``; an id given twice is an error."""
+    if video_id in lines:
+        raise AnnotationError(
+            path, line, field, f'duplicate id {video_id!r} (first at line {lines[video_id]})'
+        )
+    lines[video_id] = line

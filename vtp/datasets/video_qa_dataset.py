@@ -1,7 +1,7 @@
 """Open-ended video question answering (MSRVTT-QA, MSVD-QA) with a fixed answer vocabulary."""
 
 import os.path as osp
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Union
 
 from vtp.datasets.annotation import (
     AnnotationError,
@@ -42,6 +42,8 @@ class VideoQADataset(BaseVideoTextDataset):
     Videos are ``{data_prefix['video']}/{video_template.format(name)}`` where ``name`` is the
     ``video_id`` (MSRVTT-QA: 7 -> ``video7.mp4``), or, with ``mapping_file`` (MSVD-QA's
     ``youtube_mapping.txt``, lines ``<youtube id> vid<N>``), the YouTube id of ``vid<N>``.
+    A question ``id`` given twice, and a ``vid<N>`` or a name given twice in ``mapping_file``,
+    are errors (predictions are keyed by question id; a doubled mapping line is a wrong one).
 
     Args:
         answer_list: JSON list of answers, relative to ``data_root``.
@@ -68,17 +70,23 @@ class VideoQADataset(BaseVideoTextDataset):
     def _names(self) -> Optional[Dict[int, str]]:
         if not self.mapping_file:
             return None
-        names = {}
-        for line, text in iter_lines(self.mapping_file):
+        path = self.mapping_file
+        names: Dict[int, str] = {}
+        lines: Dict[Union[int, str], int] = {}  # vid number and name -> line
+        for line, text in iter_lines(path):
             fields = text.split()
             if len(fields) != 2 or not fields[1].startswith('vid') or not fields[1][3:].isdigit():
                 raise AnnotationError(
-                    self.mapping_file,
-                    line,
-                    '<line>',
-                    f'expected "<youtube id> vid<N>", got {brief(text)}',
+                    path, line, '<line>', f'expected "<youtube id> vid<N>", got {brief(text)}'
                 )
-            names[int(fields[1][3:])] = fields[0]
+            number, name = int(fields[1][3:]), fields[0]
+            for key, field in ((number, 'vid<N>'), (name, '<youtube id>')):
+                if key in lines:
+                    raise AnnotationError(
+                        path, line, field, f'duplicate id {key!r} (first at line {lines[key]})'
+                    )
+                lines[key] = line
+            names[number] = name
         return names
 
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
@@ -86,11 +94,18 @@ class VideoQADataset(BaseVideoTextDataset):
         labels = load_answer_list(self.answer_list)
         self._metainfo['answers'] = list(labels)
         names = self._names()
+        question_lines: Dict[str, int] = {}  # 7 and '7' are one id
         for line, item in iter_objects(load_json_list(path), path, '<entry>'):
             question = require(item, 'question', str, path, line, allow_empty=True).strip()
             answer = require(item, 'answer', str, path, line, allow_empty=True).strip()
             video_id = require(item, 'video_id', (int, str), path, line)
             question_id = require(item, 'id', (int, str), path, line)
+            if str(question_id) in question_lines:
+                first = question_lines[str(question_id)]
+                raise AnnotationError(
+                    path, line, 'id', f'duplicate id {question_id!r} (first at line {first})'
+                )
+            question_lines[str(question_id)] = line
             name = video_id
             if names is not None:
                 if video_id not in names:

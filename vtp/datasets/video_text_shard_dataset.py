@@ -1,5 +1,6 @@
 """Video-text (or image-text) samples streamed from WebDataset-layout tar shards."""
 
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -83,10 +84,14 @@ class VideoTextShardDataset(BaseVideoTextDataset):
 
     **Failures.** A sample whose media or shard cannot be read raises :class:`SampleError`
     and is replaced, as in every vtp dataset (``'missing shard'``, ``'unreadable shard'``,
-    ``'truncated shard'``: a shard shorter than its count, ``'no media in sample'``, and the
-    decoder's reasons), so a broken, empty or vanished shard is counted by
-    ``DataHealthHook``, never fatal. Media is decoded from the bytes in memory by the same
-    transforms as files (``filename`` is ``SHARD/KEY.EXT``, ``media_bytes`` the bytes).
+    ``'truncated shard'``: a shard shorter than its count, ``'no media in sample'``,
+    ``'duplicate member'``, ``'caption is not UTF-8'``, and the decoder's reasons), so a
+    shard broken or vanished after its count is counted by ``DataHealthHook``, never fatal.
+    Counting at start-up (no manifest entry) refuses a shard that is missing, not a tar, or
+    holds data after its end-of-archive marker, listing every such shard; a truncated one
+    counts its complete samples, with a warning. Media is decoded from the bytes in memory by
+    the same transforms as files (``filename`` is ``SHARD/KEY.EXT``, ``media_bytes`` the
+    bytes).
 
     Args:
         shards: brace pattern, list file (``.txt``), or a sequence of them, relative to
@@ -147,15 +152,33 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         if unknown:
             print_log(
                 f'VideoTextShardDataset: counting the samples of {len(unknown)} shards without '
-                'a manifest entry (tools/data/make_shards.py --count-only writes one)',
+                'a manifest entry (tools/data/make_shards.py --count writes one)',
                 logger='current',
             )
+            broken = []
             for path in tqdm(unknown, 'shards', disable=len(unknown) < 100):
-                counts[path] = count_samples(path)
+                try:
+                    counts[path], truncated = count_samples(path)
+                except SampleError as e:
+                    broken.append(str(e))
+                    continue
+                if truncated:
+                    print_log(
+                        f'{path}: truncated shard ({counts[path]} complete samples counted, '
+                        'the rest left out)',
+                        logger='current',
+                        level=logging.WARNING,
+                    )
+            if broken:
+                raise ValueError(
+                    f'VideoTextShardDataset: {len(broken)} of {len(paths)} shards cannot be '
+                    'counted (replace them or leave them out of `shards`):\n  '
+                    + '\n  '.join(broken)
+                )
         self.paths: List[str] = paths
         self.sizes = np.array([counts[p] for p in paths], dtype=np.int64)  # (M,)
         self.ends = np.cumsum(self.sizes)  # (M,) end of each shard in the listed order
-        if self.ends[-1] == 0:
+        if not paths or self.ends[-1] == 0:
             raise ValueError(f'VideoTextShardDataset: no samples in the {len(paths)} shards')
         self._fully_initialized = True
 
@@ -256,11 +279,13 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         samples = self._samples_at(shard, offset)
         found = samples.read() if samples.position == offset else None
         if found is None:
+            after = samples.trailing_data
             raise SampleError(
                 path,
                 'truncated shard',
                 f'sample {offset} of the {self.sizes[shard]} counted; it ends after '
-                f'{samples.position}',
+                f'{samples.position}'
+                + ('' if after is None else f' (data after its end-of-archive marker at {after})'),
             )
         key, files = found
         media = next((e for e in self.media_extensions if e in files), None)
@@ -270,7 +295,12 @@ class VideoTextShardDataset(BaseVideoTextDataset):
                 'no media in sample',
                 f'members {sorted(files)}, expected one of {self.media_extensions}',
             )
-        text = files.get(self.text_extension, b'').decode('utf-8', 'replace').strip()
+        try:
+            text = files.get(self.text_extension, b'').decode('utf-8').strip()
+        except UnicodeDecodeError as e:
+            raise SampleError(
+                f'{path}/{key}', 'caption is not UTF-8', f'{e.reason} at byte {e.start}'
+            ) from None
         return dict(
             filename=f'{path}/{key}.{media}',
             media_bytes=files[media],

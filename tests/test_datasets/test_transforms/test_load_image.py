@@ -230,12 +230,25 @@ def test_broken_file_is_a_sample_error(tmp_path, content, reason):
 
 
 def test_decompression_bomb_is_a_sample_error(tmp_path):
-    """A small file that claims a huge image is refused by PIL: one sample's problem."""
-    path = tmp_path / 'bomb.png'
-    Image.new('1', (20000, 10000)).save(path)  # 200M pixels, a few kB on disk
-    with pytest.raises(SampleError) as info:
-        LoadImage()(dict(filename=str(path)))
-    assert (info.value.path, info.value.reason) == (str(path), 'undecodable image')
+    """A small file that claims a huge image is one sample's problem: refused by PIL above
+    twice its limit (178M pixels), by vtp's ``max_pixels`` (8192 x 8192) below it, where PIL
+    only warns and would decode 507 MB, then repeat it for every frame."""
+    for size, reason in (
+        ((20000, 10000), 'undecodable image'),
+        ((13000, 13000), 'too many pixels'),
+    ):
+        path = tmp_path / 'bomb.png'
+        Image.new('1', size).save(path)  # a few kB on disk
+        with pytest.raises(SampleError) as info:
+            LoadImage(num_frames=4)(dict(filename=str(path)))
+        assert (info.value.path, info.value.reason) == (str(path), reason)
+    path = write_jpg(tmp_path / 'image.jpg')
+    assert LoadImage(max_pixels=WIDTH * HEIGHT)(dict(filename=path))['imgs'].shape[1:3] == (
+        HEIGHT,
+        WIDTH,
+    )
+    with pytest.raises(SampleError, match=rf'too many pixels \({WIDTH}x{HEIGHT}, more than'):
+        LoadImage(max_pixels=WIDTH * HEIGHT - 1)(dict(filename=path))
 
 
 def test_bytes_in_memory_load_as_the_file(tmp_path):

@@ -6,7 +6,9 @@ import pytest
 
 from vtp.datasets.transforms.mp4_header import Mp4HeaderError, VideoTrack, read_mp4_header
 from vtp.testing import (
+    HEIGHT,
     ROTATION_MATRICES,
+    WIDTH,
     set_decode_time,
     write_fragmented_mp4,
     write_mp4,
@@ -304,3 +306,8 @@ def test_written_files_agree_with_ffmpeg(tmp_path, rotation):
 def test_plain_mp4(tmp_path):
     header = read_mp4_header(write_mp4(tmp_path / 'clip.mp4', num_frames=5))
     assert [(t.rotation, t.num_samples) for t in header.video_tracks] == [(0, 5)]
+
+
+def test_reads_the_coded_frame_size(tmp_path):
+    header = read_mp4_header(write_mp4(tmp_path / 'clip.mp4'))
+    assert header is not None and header.video_tracks[0].size == (WIDTH, HEIGHT)

@@ -217,3 +217,30 @@ def test_broken_bytes_are_a_sample_error_naming_the_member(tmp_path, decoder):
         with pytest.raises(SampleError) as info:
             OpenVideo(decoder=decoder)(dict(filename='s.tar/k.mp4', media_bytes=content))
         assert (info.value.path, info.value.reason) == ('s.tar/k.mp4', reason)
+
+
+def declare_size(path, width, height):
+    """The mp4 at ``path`` with its sample description declaring ``width`` x ``height``."""
+    data = bytearray(open(path, 'rb').read())
+    at = data.index(b'stsd') + 4 + 8 + 32  # box content, version and count, 32 into the entry
+    struct.pack_into('>HH', data, at, width, height)
+    open(path, 'wb').write(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize('decoder', ['decord', 'pyav'])
+def test_frames_too_large_are_refused_before_decoding(tmp_path, decoder):
+    """A header of a few bytes can declare frames of gigabytes: the declared size is checked
+    before anything is decoded (an mp4's sample description; FFmpeg's probe otherwise)."""
+    forged = declare_size(write_mp4(tmp_path / 'forged.mp4'), 9000, 8000)
+    with pytest.raises(
+        SampleError, match=r'too many pixels \(9000x8000, more than 67108864 pixels\)'
+    ):
+        OpenVideo(decoder=decoder)(dict(filename=forged))
+    for name in ('clip.mp4', 'clip.mkv'):
+        path = write_frames(tmp_path / name, [np.zeros((HEIGHT, WIDTH, 3), np.uint8)] * 4)
+        assert OpenVideo(decoder=decoder)(dict(filename=path))['total_frames'] == 4
+        with pytest.raises(SampleError, match=rf'too many pixels \({WIDTH}x{HEIGHT},'):
+            OpenVideo(decoder=decoder, max_pixels=WIDTH * HEIGHT - 1)(dict(filename=path))
+    with pytest.raises(ValueError, match='max_pixels'):
+        OpenVideo(max_pixels=0)

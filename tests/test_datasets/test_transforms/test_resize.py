@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import Resize
 
 
@@ -41,3 +42,15 @@ def test_keeps_frame_content_and_order():
 def test_non_contiguous_input():
     imgs = clip(height=64, width=64)[:, 8:40, 8:40]  # a crop view, as RandomCrop returns
     assert Resize(16)(dict(imgs=imgs))['imgs'].shape == (3, 16, 16, 3)
+
+
+def test_extreme_aspect_ratio_is_a_sample_error():
+    """A 1 x 1000 banner resized to a short side of 256 would be 256 x 256,000 per frame."""
+    thin = np.zeros((2, 1, 1000, 3), np.uint8)
+    with pytest.raises(SampleError, match=r'banner.png: extreme aspect ratio \(1000x1, longer'):
+        Resize(scale=256)(dict(imgs=thin, filename='banner.png'))
+    assert Resize(scale=(4, 4))(dict(imgs=thin))['imgs'].shape == (2, 4, 4, 3)  # fixed size
+    wide = np.zeros((1, 10, 200, 3), np.uint8)  # 20:1 passes
+    assert Resize(scale=20)(dict(imgs=wide))['imgs'].shape == (1, 20, 400, 3)
+    with pytest.raises(ValueError, match='max_aspect_ratio'):
+        Resize(scale=20, max_aspect_ratio=0.5)

@@ -101,3 +101,25 @@ def test_window_past_the_end_is_clipped_and_too_short_window_fails():
     assert sample(50, 2, test_mode=True, start=4.0, end=9.0, avg_fps=10.0).tolist() == [42, 47]
     with pytest.raises(SampleError, match='1 frames, 2 asked'):
         sample(50, 2, start=4.9, end=9.0, avg_fps=10.0)
+
+
+@pytest.mark.parametrize(
+    'window, expected',
+    [((0.0, 1e308), [12, 37]), ((-1e308, 2.0), [5, 15]), ((1e308, None), None)],
+)
+def test_huge_window_times_are_clipped_not_overflowed(window, expected):
+    """1e308 s passes the annotation check (finite) but not int(1e308 * fps)."""
+    start, end = window
+    if expected is None:
+        with pytest.raises(SampleError, match='0 frames, 2 asked'):
+            sample(50, 2, test_mode=True, start=start, end=end, avg_fps=10.0)
+    else:
+        assert sample(50, 2, test_mode=True, start=start, end=end, avg_fps=10.0).tolist() == (
+            expected
+        )
+
+
+@pytest.mark.parametrize('fps', [0.0, float('nan'), float('inf'), -5.0])
+def test_a_window_needs_a_usable_frame_rate(fps):
+    with pytest.raises(SampleError, match='no usable frame rate'):
+        sample(50, 2, start=1.0, end=2.0, avg_fps=fps)

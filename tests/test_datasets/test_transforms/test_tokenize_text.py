@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import TokenizeText
 from vtp.utils.pretrained import load_tokenizer
 
@@ -77,3 +78,14 @@ def test_sample_one_with_single_caption():
     results = TokenizeText(TOKENIZER, sample_one=True)(dict(text=['only one']))
     assert results['input_ids'].shape == (1, 32)
     assert results['text'] == 'only one'
+
+
+def test_an_empty_caption_fails_only_when_it_is_the_one_kept():
+    """A clip's empty caption among several kept (a test set's queries) is tokenised as the
+    empty query; as the only caption, or the one drawn, it is the sample's problem."""
+    results = TokenizeText(TOKENIZER, max_length=8)(dict(text=['a dog', '  ', 'a cat']))
+    assert results['text'] == ['a dog', '  ', 'a cat']
+    assert results['attention_mask'][1].tolist() == [1, 1] + [0] * 6  # [CLS] [SEP]
+    for text, sample_one in (('', False), (['  '], False), (['', ''], True)):
+        with pytest.raises(SampleError, match='clip.mp4: empty caption'):
+            TokenizeText(TOKENIZER, sample_one=sample_one)(dict(text=text, filename='clip.mp4'))

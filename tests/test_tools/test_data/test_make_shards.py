@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, Tuple
 
 import decord
+import pytest
 
 from vtp.datasets import VideoTextShardDataset, WebVidDataset
 from vtp.datasets.tar_samples import TarSamples
@@ -69,6 +70,35 @@ def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path, capsys) ->
         ('shard-00001.tar', 0),
         ('shard-00002.tar', 3),
     ]
+
+
+def test_count_names_each_broken_shard_and_writes_no_manifest(tmp_path: Path, capsys) -> None:
+    write_shard_corpus(tmp_path, [2, 1, 3, 2, 4], manifest=False)
+    os.remove(tmp_path / 'shard-00001.tar')
+    (tmp_path / 'shard-00002.tar').write_bytes(b'<html>403 Forbidden</html>' * 40)
+    joined = (tmp_path / 'shard-00000.tar').read_bytes() * 2  # cat a.tar a.tar
+    (tmp_path / 'shard-00003.tar').write_bytes(joined)
+    data = (tmp_path / 'shard-00004.tar').read_bytes()
+    (tmp_path / 'shard-00004.tar').write_bytes(data[: len(data) // 2])  # counted, reported
+    pattern = str(tmp_path / 'shard-{00000..00004}.tar')
+    with pytest.raises(SystemExit, match='3 of 5 shards cannot be counted') as exit_:
+        make_shards.main(['--count', pattern])
+    assert exit_.value.code != 0
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith(str(tmp_path))]
+    assert [line.split(' (')[0] for line in lines] == [
+        f'{tmp_path}/shard-00001.tar: missing shard',
+        f'{tmp_path}/shard-00002.tar: unreadable shard',
+        f'{tmp_path}/shard-00003.tar: unreadable shard',
+        f'{tmp_path}/shard-00004.tar: truncated shard',
+    ]
+    assert 'end-of-archive marker' in lines[2]
+    assert not (tmp_path / 'manifest.json').exists()
+
+    make_shards.main(['--count', str(tmp_path / 'shard-{00000,00004}.tar'), '--workers', '2'])
+    captured = capsys.readouterr()
+    assert 'shard-00004.tar: truncated shard (' in captured.err
+    manifest = json.loads((tmp_path / 'manifest.json').read_text())
+    assert [s['samples'] for s in manifest['shards']][0] == 2
 
 
 def test_videos_reencoded_on_the_way_in(tmp_path: Path, capsys) -> None:

@@ -9,7 +9,7 @@ from mmcv.transforms import BaseTransform
 from PIL import Image
 
 from vtp.datasets.sample_error import SampleError
-from vtp.datasets.transforms.open_video import media_source
+from vtp.datasets.transforms.open_video import MAX_PIXELS, check_size, media_source
 from vtp.registry import TRANSFORMS
 
 EXIF_ORIENTATION = 0x0112
@@ -65,8 +65,9 @@ class LoadImage(BaseTransform):
     (16-bit grey scaled, not clipped; alpha composited onto ``background``, white by default).
     The result has the layout of decoded video frames, so the rest of a video pipeline (resize,
     crop, flip, packing) and the video encoder take it unchanged. A missing, empty, truncated
-    or undecodable file, or one over PIL's decompression-bomb limit, raises
-    :class:`SampleError`.
+    or undecodable file raises :class:`SampleError`, and so does a picture of more than
+    ``max_pixels``, read from its header before it is decoded (a PNG of a few hundred bytes
+    can declare gigabytes).
 
     The picture is the file ``filename``, or the bytes ``media_bytes`` when the dataset read
     them from a tar shard (``filename`` then names the member in messages).
@@ -78,15 +79,24 @@ class LoadImage(BaseTransform):
     Args:
         num_frames: frames T of the static clip (that of the video pipelines it mixes with).
         background: RGB colour that transparent pixels show.
+        max_pixels: refuse pictures of more pixels (width x height).
     """
 
-    def __init__(self, num_frames: int = 1, background: Sequence[int] = (255, 255, 255)) -> None:
+    def __init__(
+        self,
+        num_frames: int = 1,
+        background: Sequence[int] = (255, 255, 255),
+        max_pixels: int = MAX_PIXELS,
+    ) -> None:
         if num_frames < 1:
             raise ValueError(f'num_frames must be >= 1, got {num_frames}')
         if len(background) != 3 or not all(0 <= v <= 255 for v in background):
             raise ValueError(f'background must be 3 values in 0..255, got {background}')
+        if max_pixels < 1:
+            raise ValueError(f'max_pixels must be >= 1, got {max_pixels}')
         self.num_frames = num_frames
         self.background = tuple(background)
+        self.max_pixels = max_pixels
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         path, source = media_source(results)
@@ -94,6 +104,7 @@ class LoadImage(BaseTransform):
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore')  # PIL's notes on corrupt EXIF and the like
                 with Image.open(source) as image:
+                    check_size(path, image.height, image.width, self.max_pixels)
                     image.load()
                     frame = rgb_values(image, self.background)  # (H, W, 3)
                     orientation = image.getexif().get(EXIF_ORIENTATION)

@@ -60,11 +60,14 @@ class VideoTrack:
             ``(a x + c y, b x + d y)`` plus a translation; None without a readable ``tkhd``.
         codec: four-character code of the first sample description (``'avc1'``, ``'av01'``).
         num_samples: samples in the sample table (not those in movie fragments).
+        size: ``(width, height)`` of the coded pictures in the first sample description;
+            ``(0, 0)`` when it has none.
     """
 
     matrix: Optional[Tuple[float, float, float, float]]
     codec: str
     num_samples: int
+    size: Tuple[int, int] = (0, 0)
 
     @property
     def rotation(self) -> Optional[int]:
@@ -248,7 +251,10 @@ def _video_track(data: bytes, start: int, end: int) -> Optional[VideoTrack]:
     matrix = _matrix(data, *tkhd, v0_offset=40, v1_offset=52) if tkhd else None
     stsd = _find(data, start, end, b'stsd')
     codec = data[stsd[0] + 12 : stsd[0] + 16].decode('latin-1') if stsd else ''
-    return VideoTrack(matrix, codec, _num_samples(data, start, end))
+    # a visual sample entry holds width and height (16 bits each) 32 bytes into it
+    entry = stsd[0] + 8 if stsd and stsd[0] + 44 <= stsd[1] else None
+    size = struct.unpack_from('>HH', data, entry + 32) if entry is not None else (0, 0)
+    return VideoTrack(matrix, codec, _num_samples(data, start, end), size)
 
 
 def _num_samples(data: bytes, start: int, end: int) -> int:

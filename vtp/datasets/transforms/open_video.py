@@ -17,6 +17,9 @@ from vtp.datasets.transforms.pyav_reader import PyAVReader, UnusableVideo
 from vtp.registry import TRANSFORMS
 
 DECODERS = ('decord', 'pyav')
+# Frames or pictures of more pixels are refused before decoding (8192 x 8192; 8K video is
+# 7680 x 4320): a header of a few hundred bytes can declare a picture of gigabytes.
+MAX_PIXELS = 2**26
 # FFmpeg's AVERROR_DECODER_NOT_FOUND, which decord quotes when it has no decoder for the codec.
 DECODER_NOT_FOUND = str(-0x434544F8)
 
@@ -67,9 +70,17 @@ def first_line(error: BaseException) -> str:
     return re.sub(r'\[[\d:]+\] \S+:\d+: ', '', line).strip()
 
 
-def check_header(path: str, header: Mp4Header) -> None:
-    """Raise :class:`SampleError` for an mp4/mov without video frames, or whose picture decord
-    would not turn upright."""
+def check_size(path: str, height: int, width: int, max_pixels: int) -> None:
+    """Raise :class:`SampleError` for frames or a picture of more than ``max_pixels``."""
+    if height * width > max_pixels:
+        raise SampleError(
+            path, 'too many pixels', f'{width}x{height}, more than {max_pixels} pixels'
+        )
+
+
+def check_header(path: str, header: Mp4Header, max_pixels: int = MAX_PIXELS) -> None:
+    """Raise :class:`SampleError` for an mp4/mov without video frames, whose picture decord
+    would not turn upright, or whose coded frames have more than ``max_pixels``."""
     tracks = header.video_tracks
     if not tracks:
         raise SampleError(path, 'no video stream')
@@ -82,6 +93,25 @@ def check_header(path: str, header: Mp4Header) -> None:
             raise SampleError(path, 'unsupported rotation', track.describe_matrix())
     if len({track.rotation for track in tracks}) > 1:
         raise SampleError(path, 'unknown rotation', 'its video tracks rotate differently')
+    for track in tracks:
+        check_size(path, track.size[1], track.size[0], max_pixels)
+
+
+def probe_size(source: Union[str, BinaryIO]) -> Tuple[int, int]:
+    """(H, W) of the first video stream's coded frames as FFmpeg's probe reads them, without
+    decoding; (0, 0) when it finds none (the decoder then says what is wrong)."""
+    import av
+
+    try:
+        with native_stderr_silenced(), av.open(source) as container:
+            streams = container.streams.video
+            context = streams[0].codec_context if streams else None
+            return (context.height, context.width) if context is not None else (0, 0)
+    except (av.error.FFmpegError, OSError, ValueError):
+        return 0, 0
+    finally:
+        if not isinstance(source, str):
+            source.seek(0)
 
 
 def open_failure(path: str, error: Exception, header: Optional[Mp4Header]) -> SampleError:
@@ -98,11 +128,14 @@ def open_failure(path: str, error: Exception, header: Optional[Mp4Header]) -> Sa
 
 
 def open_pyav(
-    path: str, header: Optional[Mp4Header], source: Union[str, BinaryIO, None] = None
+    path: str,
+    header: Optional[Mp4Header],
+    source: Union[str, BinaryIO, None] = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> PyAVReader:
     """A :class:`PyAVReader` of ``source`` (``path`` by default; checked by
-    :func:`check_header` if an mp4), or the :class:`SampleError`, naming ``path``, saying why
-    not."""
+    :func:`check_header` if an mp4) with frames of at most ``max_pixels``, or the
+    :class:`SampleError`, naming ``path``, saying why not."""
     import av
 
     rotation = header.video_tracks[0].rotation or 0 if header else 0
@@ -117,6 +150,7 @@ def open_pyav(
         raise SampleError(path, 'video without frames')
     if not (math.isfinite(reader.fps) and reader.fps > 0):
         raise SampleError(path, 'zero duration', f'average frame rate {reader.fps}')
+    check_size(path, *reader.shape, max_pixels)
     return reader
 
 
@@ -131,7 +165,8 @@ class OpenVideo(BaseTransform):
     sample counts), ``'no video stream'`` (audio only), ``'video without frames'``,
     ``'unsupported codec'`` (e.g. AV1, which decord's FFmpeg 4.1 cannot decode), ``'zero
     duration'`` (no frame rate: decord's frame seeking would return wrong frames),
-    ``'unknown rotation'`` and ``'unsupported rotation'``.
+    ``'unknown rotation'``, ``'unsupported rotation'`` and ``'too many pixels'`` (more than
+    ``max_pixels``, read from the header before anything is decoded).
 
     Frames come out upright, as a player shows them: decord applies the display rotation of
     mp4/mov files (phone videos) when it decodes, swapping height and width for 90 and 270
@@ -166,9 +201,16 @@ class OpenVideo(BaseTransform):
         num_threads: decoder threads per reader (decord only; PyAV decodes on one thread).
         decoder: ``'decord'`` or ``'pyav'``.
         cache_mb: MiB of decoded frames to keep in memory; 0 keeps none.
+        max_pixels: refuse videos whose frames have more pixels (width x height).
     """
 
-    def __init__(self, num_threads: int = 1, decoder: str = 'decord', cache_mb: float = 0) -> None:
+    def __init__(
+        self,
+        num_threads: int = 1,
+        decoder: str = 'decord',
+        cache_mb: float = 0,
+        max_pixels: int = MAX_PIXELS,
+    ) -> None:
         if decoder not in DECODERS:
             raise ValueError(f'decoder must be one of {DECODERS}, got {decoder!r}')
         number = isinstance(cache_mb, Real) and not isinstance(cache_mb, bool)
@@ -176,8 +218,11 @@ class OpenVideo(BaseTransform):
             raise ValueError(f'cache_mb must be a finite number of MiB, got {cache_mb!r}')
         if cache_mb < 0:
             raise ValueError(f'cache_mb must be >= 0, got {cache_mb}')
+        if max_pixels < 1:
+            raise ValueError(f'max_pixels must be >= 1, got {max_pixels}')
         self.num_threads = num_threads
         self.decoder = decoder
+        self.max_pixels = max_pixels
         self.cache = ClipCache(math.ceil(cache_mb * 2**20)) if cache_mb else None
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
@@ -206,13 +251,15 @@ class OpenVideo(BaseTransform):
         except OSError as e:  # a folder, no permission, a failing disk or network mount
             raise SampleError(path, 'unreadable file', str(e)) from None
         if header is not None:
-            check_header(path, header)
+            check_header(path, header, self.max_pixels)
         if self.decoder == 'pyav':
-            reader = open_pyav(path, header, source)
+            reader = open_pyav(path, header, source, self.max_pixels)
             results['video_reader'] = reader
             results['total_frames'] = len(reader)
             results['avg_fps'] = reader.fps
             return results
+        if header is None:  # not an mp4/mov: its frame size from FFmpeg's probe
+            check_size(path, *probe_size(source), self.max_pixels)
         try:
             with native_stderr_silenced():
                 reader = decord.VideoReader(source, num_threads=self.num_threads)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
 
 
@@ -19,22 +20,36 @@ def short_side_size(height: int, width: int, short_side: int) -> Tuple[int, int]
 class Resize(BaseTransform):
     """Resize frames to a fixed (H, W), or the short side to ``scale`` keeping the aspect ratio.
 
-    **Required Keys:** ``imgs`` (T, H, W, 3)
+    Keeping the aspect ratio, a frame longer than ``max_aspect_ratio`` times its width (or
+    wider than that times its height) raises :class:`SampleError` ('extreme aspect ratio'): a
+    1 x 40,000 banner would become 224 x 8,960,000 pixels.
+
+    **Required Keys:** ``imgs`` (T, H, W, 3); ``filename`` (optional, for messages)
 
     **Modified Keys:** ``imgs``, ``img_shape``
 
     Args:
         scale: short side length (int) or (H, W).
+        max_aspect_ratio: the longest side over the shortest that a short-side resize accepts.
     """
 
-    def __init__(self, scale: Union[int, Tuple[int, int]]) -> None:
+    def __init__(self, scale: Union[int, Tuple[int, int]], max_aspect_ratio: float = 20.0) -> None:
+        if not max_aspect_ratio >= 1:
+            raise ValueError(f'max_aspect_ratio must be >= 1, got {max_aspect_ratio}')
         self.scale = scale
+        self.max_aspect_ratio = max_aspect_ratio
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         imgs = results['imgs']
         height, width = imgs.shape[1:3]
         size: Tuple[int, ...]  # (H, W)
         if isinstance(self.scale, int):
+            if max(height, width) > self.max_aspect_ratio * min(height, width):
+                raise SampleError(
+                    results.get('filename', 'frames'),
+                    'extreme aspect ratio',
+                    f'{width}x{height}, longer than {self.max_aspect_ratio:g}:1',
+                )
             size = short_side_size(height, width, self.scale)
         else:
             size = tuple(self.scale)

@@ -46,9 +46,12 @@ class SampleFrames(BaseTransform):
         first, last = 0, total  # candidate frames [first, last)
         if results.get('start') is not None or results.get('end') is not None:
             fps = results['avg_fps']
-            first = min(max(int(math.floor((results.get('start') or 0.0) * fps)), 0), total)
+            if not (math.isfinite(fps) and fps > 0):
+                raise SampleError(results['filename'], 'no usable frame rate', f'avg_fps {fps}')
+            # clamped as floats: a start or end of 1e308 s is finite, but not once multiplied
+            first = int(math.floor(min(max((results.get('start') or 0.0) * fps, 0.0), total)))
             end = results.get('end')
-            last = total if end is None else min(max(int(math.ceil(end * fps)), first), total)
+            last = total if end is None else int(math.ceil(min(max(end * fps, first), total)))
         available = last - first
         if available < 1 or (available < self.num_frames and not self.repeat_short):
             raise SampleError(

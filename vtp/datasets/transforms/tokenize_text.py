@@ -15,8 +15,11 @@ class TokenizeText(BaseTransform):
     """Tokenise ``text`` (one caption or several) to fixed-length ids.
 
     With several captions, training (``sample_one=True``) keeps one drawn at random per visit;
-    testing keeps them all (every caption is a retrieval query). An empty caption raises
-    :class:`SampleError` (the dataset replaces the sample).
+    testing keeps them all (every caption is a retrieval query). When the one caption kept is
+    empty, :class:`SampleError` is raised (in training the dataset replaces the sample); of
+    several captions all kept, an empty one stays the empty query it is (scored as the model
+    scores no words), so one bad caption of a test clip never takes the clip and its other
+    captions out of the test set.
 
     **Required Keys:** ``text`` (str or list of str)
 
@@ -40,7 +43,7 @@ class TokenizeText(BaseTransform):
         captions = [text] if isinstance(text, str) else list(text)
         if self.sample_one and len(captions) > 1:
             captions = [captions[np.random.randint(len(captions))]]
-        if any(not c.strip() for c in captions):
+        if len(captions) == 1 and not captions[0].strip():
             raise SampleError(results.get('filename', '<text>'), 'empty caption')
         encoded = load_tokenizer(self.tokenizer)(
             captions,
