@@ -40,7 +40,12 @@ def hard_negatives(
             word_embeddings=None,
         )
     head = ITMHead(in_dims=4)
-    return torch.stack([torch.stack(head._sample_negatives(feats)) for _ in range(draws)])
+    draws_made = []
+    for _ in range(draws):
+        neg_text, neg_video, valid = head._sample_negatives(feats)
+        assert valid.all()  # every pair has a true negative in the global batch
+        draws_made.append(torch.stack([neg_text, neg_video]))
+    return torch.stack(draws_made)
 
 
 def trimmed_length(rank: int) -> int:
