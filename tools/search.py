@@ -7,12 +7,14 @@ galleries). ``--rerank-topk K`` re-scores each query's top K with the model's ma
 by the rule of the retrieval test loop (the K clips are decoded again for their tokens);
 the results below the top K keep their similarity order and show their similarity.
 ``--show-dir DIR`` draws each query's results (a PNG strip of frames with scores, and an
-``index.html`` linking them). Needs faiss-cpu (``requirements/optional.txt``).
+``index.html`` linking them). CONFIG and CHECKPOINT must be those the features were
+extracted with (checked against their ``manifest.json``). Needs faiss-cpu
+(``requirements/optional.txt``).
 """
 
 import argparse
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import DictAction
 
@@ -23,7 +25,7 @@ from vtp.visualization import ClipThumbnails, ResultPage, clip_row
 from vtp.visualization.result_strip import THUMB_SIZE
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Search extracted features with text')
     parser.add_argument('config', help='the config the features were extracted with')
     parser.add_argument('checkpoint', help='the checkpoint the features were extracted with')
@@ -41,7 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='draw the results here (PNG strips, index.html)')
     parser.add_argument('--show-frames', type=int, default=4, help='frames drawn per clip')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def show(results: List[Dict[str, Any]], searcher: FeatureSearch, out_dir: str, frames: int) -> None:
@@ -57,8 +59,8 @@ def show(results: List[Dict[str, Any]], searcher: FeatureSearch, out_dir: str, f
     print(f'pictures of the results: {page.write()}')
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
     queries = list(args.query)
     if args.query_file:
         with open(args.query_file, encoding='utf-8') as f:
@@ -70,10 +72,10 @@ def main() -> None:
         cfg.merge_from_dict(args.cfg_options)
     extractor = FeatureExtractor(cfg, args.checkpoint, batch_size=args.batch_size)
     extractor.show_progress = False
-    searcher = FeatureSearch(
-        extractor, args.features, args.index, args.nlist, args.nprobe, args.pq_m
-    )
-    try:
+    try:  # features of another model, bad --topk: one line, no traceback
+        searcher = FeatureSearch(
+            extractor, args.features, args.index, args.nlist, args.nprobe, args.pq_m
+        )
         results = searcher(queries, args.topk, args.rerank_topk)
     except ValueError as e:
         raise SystemExit(f'error: {e}') from None

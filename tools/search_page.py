@@ -7,6 +7,7 @@ a trusted network). Needs faiss-cpu (``requirements/optional.txt``).
 """
 
 import argparse
+from typing import List, Optional
 
 from mmengine.config import DictAction
 
@@ -15,7 +16,7 @@ from vtp.apis.search_server import SearchServer
 from vtp.apis.video_text_inferencer import load_config
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Serve a search page over extracted features')
     parser.add_argument('config', help='the config the features were extracted with')
     parser.add_argument('checkpoint', help='the checkpoint the features were extracted with')
@@ -26,17 +27,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--rerank-topk', type=int, default=0, help='re-score the top K (0: off)')
     parser.add_argument('--frames', type=int, default=4, help='frames shown per clip')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
     cfg = load_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     extractor = FeatureExtractor(cfg, args.checkpoint, show_progress=False)
-    searcher = FeatureSearch(extractor, args.features)
-    server = SearchServer(searcher, args.host, args.port, args.topk, args.rerank_topk, args.frames)
+    try:  # features of another model, bad --topk: one line, no traceback
+        searcher = FeatureSearch(extractor, args.features)
+        server = SearchServer(
+            searcher, args.host, args.port, args.topk, args.rerank_topk, args.frames
+        )
+    except ValueError as e:
+        raise SystemExit(f'error: {e}') from None
     print(f'Search page of {len(searcher.rows)} clips at {server.url} (Ctrl-C stops)', flush=True)
     try:
         server.serve_forever()

@@ -8,6 +8,7 @@ import json
 import os
 import os.path as osp
 import sys
+import tempfile
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -16,6 +17,36 @@ from vtp.registry import RUNNERS
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 from vtp.visualization import write_prediction_pages
+
+
+def positive_int(value: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f'must be at least 1, got {number}')
+    return number
+
+
+def unwritable(path: str) -> str:
+    """Why the JSON file ``path`` could not be written, or ``''``, after creating its folder:
+    checked before evaluating, so a bad ``--out`` does not lose the run."""
+    if path.endswith(('/', os.sep)) or osp.isdir(path):
+        return 'is a directory, give a file name'
+    folder = osp.dirname(osp.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        return f'cannot create its folder {folder}: a file is in the way'
+    except OSError as e:
+        return f'cannot create its folder {folder} ({e.strerror or e})'
+    try:
+        if osp.exists(path):
+            open(path, 'a').close()  # appending nothing leaves the file as it is
+        else:
+            tempfile.TemporaryFile(dir=folder).close()  # its own name: safe on every rank
+    except OSError as e:
+        return f'cannot be written ({e.strerror or e})'
+    return ''
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,9 +64,11 @@ def parse_args() -> argparse.Namespace:
         help='draw the predictions here: per caption the top clips with the ground truth '
         'framed, per question the clip and the answers (PNG strips and index.html)',
     )
-    parser.add_argument('--show-topk', type=int, default=5, help='clips shown per caption')
     parser.add_argument(
-        '--show-limit', type=int, default=100, help='queries or questions drawn per task'
+        '--show-topk', type=positive_int, default=5, help='clips shown per caption (at most 10)'
+    )
+    parser.add_argument(
+        '--show-limit', type=positive_int, default=100, help='queries or questions drawn per task'
     )
     parser.add_argument(
         '--cfg-options',
@@ -56,6 +89,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
+    if args.out is not None:
+        problem = unwritable(args.out)
+        if problem:
+            parser.error(f'--out {args.out}: {problem}')
+    if args.show_dir is not None and osp.exists(args.show_dir) and not osp.isdir(args.show_dir):
+        parser.error(f'--show-dir {args.show_dir}: is a file, give a folder')
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     return args
 
@@ -88,8 +127,10 @@ def main() -> None:
         predictions = [p for source in sources if (p := getattr(source, 'predictions', None))]
         if predictions:  # per query / question, from the loop or a metric that keeps them
             result['predictions'] = predictions[0]
+        # strict JSON: a non-finite number is an error here, not an -Infinity token readers reject
+        text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
         with open(args.out, 'w', encoding='utf-8') as f:
-            json.dump(result, f, indent=2, ensure_ascii=False)
+            f.write(text + '\n')
         runner.logger.info(f'metrics written to {args.out}')
     if args.show_dir and runner.rank == 0:
         pages = write_prediction_pages(runner, args.show_dir, args.show_topk, limit=args.show_limit)

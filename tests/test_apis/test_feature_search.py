@@ -1,10 +1,16 @@
 """FeatureSearch over extracted features: the exact index gives the brute-force ranking, and
-with re-ranking the same clips and scores as TextToVideoRetrievalInferencer."""
+with re-ranking the same clips and scores as TextToVideoRetrievalInferencer; features of
+another model and bad ``topk`` are refused."""
+
+import copy
+import json
+import shutil
 
 import numpy as np
 import pytest
+import torch
 
-from vtp.apis import TextToVideoRetrievalInferencer
+from vtp.apis import FeatureExtractor, FeatureSearch, TextToVideoRetrievalInferencer
 from vtp.apis.feature_shards import read_features
 from vtp.testing import TOY_RERANK_TOPK
 
@@ -58,3 +64,48 @@ def test_reranked_search_matches_the_inferencer(searcher, toy_features, monkeypa
             1e-5,
         )
         assert [m['reranked'] for m in got['matches']] == [r <= k for r in range(1, 6)]
+
+
+def test_a_string_is_one_query(searcher):
+    assert searcher(QUERIES[0], topk=2) == searcher(QUERIES[:1], topk=2)
+
+
+@pytest.mark.parametrize(
+    'topk, rerank_topk, message',
+    [
+        (0, 0, 'topk must be >= 1, got 0'),
+        (-1, TOY_RERANK_TOPK, 'topk must be >= 1, got -1'),  # was a RuntimeError
+        (2, -1, 'rerank_topk must be >= 0'),
+    ],
+)
+def test_refuses_bad_topk(searcher, topk, rerank_topk, message):
+    with pytest.raises(ValueError, match=message):
+        searcher(QUERIES, topk=topk, rerank_topk=rerank_topk)
+
+
+@pytest.mark.parametrize('changed', ['checkpoint', 'config'])
+def test_refuses_features_of_another_model(searcher, toy_features, changed):
+    """Queries embedded by another model than the clips would rank them meaninglessly."""
+    extractor = searcher.extractor
+    model, cfg = copy.deepcopy(extractor.model), copy.deepcopy(extractor.cfg)
+    if changed == 'checkpoint':
+        with torch.no_grad():
+            next(model.parameters()).add_(1e-3)
+    else:
+        cfg.model.embed_dim += 1  # the model object is unchanged: only its config differs
+    other = FeatureExtractor(model, config=cfg, show_progress=False)
+    with pytest.raises(ValueError) as error:
+        FeatureSearch(other, toy_features['features'])
+    message = str(error.value)
+    assert f'has another {changed},' in message
+    assert toy_features['config'] in message and toy_features['checkpoint'] in message
+    assert 'tools/extract_features.py' in message
+
+
+def test_refuses_features_without_a_key(searcher, toy_features, tmp_path):
+    features = shutil.copytree(toy_features['features'], tmp_path / 'features')
+    manifest = json.loads((features / 'manifest.json').read_text())
+    del manifest['key']
+    (features / 'manifest.json').write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match='has no key saying which model'):
+        FeatureSearch(searcher.extractor, str(features))

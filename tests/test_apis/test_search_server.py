@@ -1,6 +1,8 @@
 """The search page over HTTP on 127.0.0.1 (a free port): the JSON answer is FeatureSearch's,
-the page shows every match's frames and score, frames come as PNG, bad requests get 400/404."""
+the page shows every match's frames and score, frames come as PNG, bad requests get 400/404,
+requests naming another host (DNS rebinding) 403."""
 
+import http.client
 import io
 import json
 import threading
@@ -11,7 +13,7 @@ from urllib.request import urlopen
 import pytest
 from PIL import Image
 
-from vtp.apis.search_server import SearchServer
+from vtp.apis.search_server import MAX_TOPK, SearchServer, host_name
 from vtp.visualization.result_strip import THUMB_SIZE
 
 pytest.importorskip('faiss', reason='the search page searches a faiss index (faiss-cpu)')
@@ -58,3 +60,46 @@ def test_refuses_bad_requests(server, path, status):
     with pytest.raises(HTTPError) as error:
         get(server.url + path)
     assert error.value.code == status
+
+
+def get_with_host(server, path, host):
+    """``GET path`` carrying ``Host: host`` (a browser sends the name of the URL it opened)."""
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=60)
+    try:
+        connection.request('GET', path, headers={'Host': host})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize('path', ['/?q=a', '/api/search?q=a', '/frames/0.png'])
+def test_refuses_other_host_names(server, path):
+    """DNS rebinding: a page of attacker.example that re-points its name at 127.0.0.1 would
+    read the answers as its own; the server answers only its own address."""
+    port = server.server_address[1]
+    for host in (
+        'attacker.example',
+        f'attacker.example:{port}',
+        f'127.0.0.1.attacker.example:{port}',
+    ):
+        status, body = get_with_host(server, path, host)
+        assert status == 403 and b'127.0.0.1' in body, host
+    for host in (f'127.0.0.1:{port}', f'localhost:{port}', f'LOCALHOST:{port}'):
+        assert get_with_host(server, path, host)[0] == 200, host
+    assert get_with_host(server, path, f'localhost:{port + 1}')[0] == 403
+
+
+@pytest.mark.parametrize(
+    'header, name, port',
+    [('localhost:80', 'localhost', '80'), ('[::1]:7860', '::1', '7860'), ('a.b', 'a.b', ''),
+     ('[::1]', '::1', ''), ('1:2:3', '1:2:3', '')],
+)  # fmt: skip
+def test_host_name(header, name, port):
+    assert host_name(header) == (name, port)
+
+
+@pytest.mark.parametrize('topk, rerank_topk', [(0, 0), (MAX_TOPK + 1, 0), (5, -1)])
+def test_refuses_bad_defaults(toy_searcher, topk, rerank_topk):
+    with pytest.raises(ValueError, match='topk must be'):
+        SearchServer(toy_searcher, '127.0.0.1', 0, topk=topk, rerank_topk=rerank_topk)

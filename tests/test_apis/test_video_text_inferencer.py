@@ -10,6 +10,7 @@ import torch
 
 from vtp.apis import FeatureExtractor
 from vtp.apis.video_text_inferencer import load_config
+from vtp.utils.pretrained import CheckpointError
 
 
 @pytest.fixture(scope='module')
@@ -59,3 +60,29 @@ def test_rank_validates_topk_and_sorts_by_similarity(inferencer):
 def test_a_model_object_needs_its_config(inferencer):
     with pytest.raises(ValueError, match='needs `config`'):
         FeatureExtractor(copy.deepcopy(inferencer.model))
+
+
+def test_a_checkpoint_that_leaves_tensors_untrained_is_refused(toy_gallery, tmp_path):
+    """An empty state dict, another task's checkpoint or numbers in place of tensors would
+    otherwise leave the model (or part of it) at its random initialisation, and be used."""
+    full = torch.load(toy_gallery['checkpoint'])['state_dict']
+    partial = {k: v for k, v in full.items() if not k.startswith('heads.itm.')}
+    cases = (
+        ({}, "loaded 0 of the model's"),
+        (partial, 'not in the checkpoint: heads.itm.'),
+        ({**full, 'heads.itc.log_logit_scale': 3}, 'holds a int, not a tensor'),
+    )
+    for state_dict, message in cases:
+        path = tmp_path / 'bad.pth'
+        torch.save(dict(state_dict=state_dict), path)
+        with pytest.raises(CheckpointError, match=message):
+            FeatureExtractor(toy_gallery['config'], str(path), show_progress=False)
+
+
+@pytest.mark.parametrize('batch_size', [1, 2])
+def test_an_empty_or_non_string_text_is_refused_naming_it(inferencer, batch_size):
+    """Whatever the batch it falls in (alone, the tokenizer refused it; beside another text,
+    it was embedded as an empty query)."""
+    for texts, name in ((['', 'a red circle'], "text 0 is ''"), (['a', None], 'text 1 is None')):
+        with pytest.raises(ValueError, match=name):
+            inferencer.embed_texts(texts, batch_size=batch_size)

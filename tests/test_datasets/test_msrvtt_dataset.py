@@ -159,13 +159,23 @@ def test_jsfusion_does_not_need_msrvtt_data_json(tmp_path):
 
 
 def test_jsfusion_without_the_unnamed_index_column(tmp_path):
-    text = 'key,vid_key,video_id,sentence\nret0,msr7,video7,a clip\nret1,msr7,video7,again\n'
+    text = 'key,vid_key,video_id,sentence\nret0,msr7,video7,a clip\nret1,msr8,video8,again\n'
     split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv', text)
     all_infos = infos(build(tmp_path / 'absent.json', split))
     assert [(info['video_id'], info['text']) for info in all_infos] == [
         ('video7', ['a clip']),
-        ('video7', ['again']),
+        ('video8', ['again']),
     ]
+
+
+def test_jsfusion_video_listed_twice_names_both_lines(tmp_path):
+    """Twice in the gallery a clip ties with itself: its query's hit would depend on rounding."""
+    text = 'key,vid_key,video_id,sentence\nret0,msr7,video7,a clip\nret1,msr7,video7,again\n'
+    split = write_text(tmp_path, 'MSRVTT_JSFUSION_test.csv', text)
+    with pytest.raises(AnnotationError) as excinfo:
+        build(tmp_path / 'absent.json', split)
+    check_annotation_error(excinfo, split, 3, 'video_id')
+    assert "duplicate video 'video7' (first at line 2)" in str(excinfo.value)
 
 
 # --- errors ---------------------------------------------------------------------------------

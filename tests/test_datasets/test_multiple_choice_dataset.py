@@ -48,6 +48,9 @@ def test_loads_options_and_true_option_as_label(tmp_path):
         (dict(video='v.mp4', caption=['a', 'b']), 'answer'),
         (dict(video='v.mp4', caption=['a', 'b'], answer=2), 'answer'),
         (dict(video='v.mp4', caption=['a', 'b'], answer='1'), 'answer'),
+        (dict(video='v.mp4', caption=['a', ' '], answer=0), 'caption[1]'),
+        (dict(video='v.mp4', caption=['a'], answer=0), 'caption'),  # always right
+        (dict(video='v.mp4', caption=['a', 'a '], answer=0), 'caption'),  # a tie at best
     ],
 )
 def test_bad_entry_names_file_line_and_field(tmp_path, bad, field):

@@ -62,6 +62,20 @@ def test_test_mode_keeps_all_captions(tmp_path):
     assert dataset[1]['text'] == ['x is here', 'y is there']
 
 
+def test_a_video_twice_is_an_error_in_test_mode_only(tmp_path):
+    """Training annotations list one entry per caption (a video many times); a test gallery
+    with a video twice would tie it with itself."""
+    entries = [*GOOD, {'video': './sub/b.mp4', 'caption': 'again'}]
+    path = write_json(tmp_path, entries)
+    assert len(build(path)) == 3
+    with pytest.raises(AnnotationError) as excinfo:
+        build(path, test_mode=True)
+    assert excinfo.value.line == entry_line(path, 2) and excinfo.value.field == 'video'
+    assert f"duplicate video './sub/b.mp4' (first at line {entry_line(path, 1)})" in str(
+        excinfo.value
+    )
+
+
 def test_compact_json_on_one_line(tmp_path):
     path = tmp_path / 'anno.json'
     path.write_text(json.dumps(GOOD), encoding='utf-8')

@@ -1,6 +1,7 @@
 """tools/extract_features.py then tools/search.py: every test caption as a query ranks the
 clips exactly as tools/test.py does, with and without re-ranking; a rerun skips written
-shards; two processes split the shards."""
+shards; two processes split the shards; features of another checkpoint and a bad top k stop
+tools/search.py and tools/search_page.py with one line."""
 
 import json
 import os
@@ -8,9 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
-from vtp.testing import TOY_RERANK_TOPK, run_tool
+from vtp.testing import TOY_RERANK_TOPK, import_tool, run_tool
 from vtp.visualization import strip_size
 
 pytest.importorskip('faiss')
@@ -110,3 +112,34 @@ def test_two_processes_split_the_shards(toy_gallery, tmp_path):
         for line in p.read_text().splitlines()[1:]
     ]
     assert [os.path.basename(r) for r in rows] == [f'video{7000 + i}.mp4' for i in range(5)]
+
+
+@pytest.fixture
+def other_checkpoint(toy_features, tmp_path) -> str:
+    """The toy checkpoint with one weight changed: not the model the features came from."""
+    state = torch.load(toy_features['checkpoint'], weights_only=True)['state_dict']
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name] = state[name] + 1e-3
+    path = tmp_path / 'other.pth'
+    torch.save(dict(state_dict=state), path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    'other, extra, message',
+    [
+        (True, [], 'has another checkpoint'),
+        (False, ['--topk', '0', '--rerank-topk', '2'], 'topk must be >= 1, got 0'),
+    ],
+)
+def test_search_stops_with_one_line(
+    toy_features, other_checkpoint, monkeypatch, other, extra, message
+):
+    """Features of another checkpoint and a bad top k end with ``error: ...`` (a SystemExit,
+    no traceback)."""
+    monkeypatch.chdir(toy_features['root'])
+    checkpoint = other_checkpoint if other else toy_features['checkpoint']
+    argv = [toy_features['config'], checkpoint, '--features', toy_features['features']]
+    with pytest.raises(SystemExit) as error:
+        import_tool('tools/search.py').main(argv + ['--query', 'a test clip', *extra])
+    assert str(error.value).startswith('error: ') and message in str(error.value)

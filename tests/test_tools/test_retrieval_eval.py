@@ -1,6 +1,7 @@
-"""Retrieval evaluation through the tools: 1 and 2 processes agree, --out holds rankings, and
-a missing test video counts as a miss."""
+"""Retrieval evaluation through the tools: 1 and 2 processes agree, --out holds rankings (strict
+JSON) and is checked before evaluating, and a missing test video counts as a miss."""
 
+import importlib.util
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -20,6 +22,19 @@ from vtp.testing import repo_root, run_tool, write_frames, write_toy_config
 from vtp.utils.pretrained import load_state_dict
 
 ROOT = repo_root()
+
+
+def reject_non_finite(token: str) -> None:
+    """``json.loads``'s hook for NaN and +-Infinity, which strict JSON does not have."""
+    raise ValueError(f'not JSON: {token}')
+
+
+def load_test_tool():
+    """tools/test.py as a module."""
+    spec = importlib.util.spec_from_file_location('vtp_tools_test', ROOT / 'tools/test.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_one_and_two_processes_give_identical_results(tmp_path: Path, corpora_root: Path):
@@ -100,7 +115,7 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
     run_tool('tools/train.py', str(toy), '--work-dir', str(work_dir), cwd=root)
     checkpoint = str(work_dir / 'iter_2.pth')
     (root / 'data/msrvtt/videos/video7002.mp4').unlink()
-    out = tmp_path / 'broken.json'
+    out = tmp_path / 'new' / 'folder' / 'broken.json'  # --out creates its folder
     result = run_tool(
         'tools/test.py',
         str(toy),
@@ -109,6 +124,8 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
         str(tmp_path / 'test'),
         '--out',
         str(out),
+        '--show-dir',
+        str(tmp_path / 'show'),
         '--cfg-options',
         'test_dataloader.batch_size=1',
         cwd=root,
@@ -117,8 +134,17 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
     assert re.search(r'missing sample \(counts as a miss\): \S*video7002\.mp4: missing file', log)
     assert re.search(r'data \(test\): 5 samples, 1 missing \(counted as misses\)', log)
     assert 'protocol: task retrieval | train frames' in log
-    metrics = json.loads(out.read_text())['metrics']
+    written = json.loads(out.read_text(), parse_constant=reject_non_finite)
+    metrics, predictions = written['metrics'], written['predictions']
     assert metrics['retrieval/missing'] == 1
+    # the missing clip is never retrieved, and its own caption is not ranked
+    assert [p['missing'] for p in predictions] == [False, False, True, False, False]
+    assert predictions[2]['top10'] == predictions[2]['scores'] == []
+    for p in predictions[:2] + predictions[3:]:
+        assert sorted(p['top10']) == [f'video{7000 + i}' for i in range(5) if i != 2]
+    page = (tmp_path / 'show' / 'retrieval' / 'index.html').read_text()
+    assert page.count('not ranked (its clip could not be read)') == 1
+    assert page.count('ground truth at rank') == 4
 
     monkeypatch.chdir(root)
     cfg = Config.fromfile(str(toy))
@@ -138,3 +164,45 @@ def test_a_missing_video_counts_as_a_miss(tmp_path: Path, corpora_root: Path, mo
         assert metrics[f'retrieval/{name}_R1'] == 100 * sum(r <= 1 for r in ranks) / 5
         assert metrics[f'retrieval/{name}_MdR'] == sorted(ranks)[2]
         assert metrics[f'retrieval/{name}_MnR'] == sum(ranks) / 5
+
+
+@pytest.mark.parametrize(
+    'option, value, error',
+    [
+        ('--out', 'a_folder', r'--out \S*a_folder: is a directory'),
+        ('--out', 'a_folder/', r'--out \S*a_folder/: is a directory'),
+        ('--out', 'a_file/out.json', r'cannot create its folder \S*a_file: a file is in the way'),
+        ('--show-dir', 'a_file', r'--show-dir \S*a_file: is a file'),
+        ('--show-topk', '-3', r'argument --show-topk: must be at least 1, got -3'),
+        ('--show-limit', '0', r'argument --show-limit: must be at least 1, got 0'),
+    ],
+)
+def test_bad_output_options_are_refused_before_evaluating(
+    tmp_path: Path, monkeypatch, capsys, option, value, error
+):
+    """A --out that cannot be written used to fail after the whole evaluation, and negative
+    --show-* counts were taken; now the arguments are refused with one error line."""
+    (tmp_path / 'a_folder').mkdir()
+    (tmp_path / 'a_file').write_text('')
+    tool = load_test_tool()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, 'argv', ['test.py', 'config.py', 'ckpt.pth', option, value])
+    with pytest.raises(SystemExit) as exit_info:
+        tool.parse_args()
+    assert exit_info.value.code == 2
+    assert re.search(error, capsys.readouterr().err.splitlines()[-1])
+
+
+def test_out_in_a_new_folder_is_created_and_an_existing_file_kept(tmp_path: Path, monkeypatch):
+    """The folder of --out is made before evaluating; an existing file is only checked."""
+    tool = load_test_tool()
+    monkeypatch.setenv('LOCAL_RANK', '0')  # parse_args sets it: restored after the test
+    existing = tmp_path / 'old.json'
+    existing.write_text('{"kept": 1}')
+    for out in (tmp_path / 'new' / 'out.json', existing):
+        argv = ['test.py', 'config.py', 'ckpt.pth', '--out', str(out)]
+        monkeypatch.setattr(sys, 'argv', argv)
+        assert tool.parse_args().out == str(out)
+    assert (tmp_path / 'new').is_dir() and not (tmp_path / 'new' / 'out.json').exists()
+    assert existing.read_text() == '{"kept": 1}'  # not truncated
+    assert sorted(os.listdir(tmp_path)) == ['new', 'old.json']  # no probe file left

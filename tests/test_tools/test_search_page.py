@@ -1,4 +1,5 @@
-"""tools/search_page.py: started on 127.0.0.1 with a free port, it answers a query over HTTP."""
+"""tools/search_page.py: started on 127.0.0.1 with a free port, it answers a query over HTTP;
+a bad top k stops it with one line."""
 
 import json
 import os
@@ -11,7 +12,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from vtp.testing import repo_root
+from vtp.testing import import_tool, repo_root
 
 pytest.importorskip('faiss', reason='the search page searches a faiss index (faiss-cpu)')
 
@@ -59,3 +60,18 @@ def test_serves_a_query(toy_features):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    'extra, message',
+    [
+        (['--topk', '0'], 'topk must be in 1..100'),
+        (['--rerank-topk', '-1'], 'rerank_topk must be >= 0'),
+    ],
+)
+def test_bad_topk_stops_with_one_line(toy_features, monkeypatch, extra, message):
+    monkeypatch.chdir(toy_features['root'])
+    argv = [toy_features['config'], toy_features['checkpoint'], '--features']
+    with pytest.raises(SystemExit) as error:  # before serving
+        import_tool('tools/search_page.py').main([*argv, toy_features['features'], *extra])
+    assert str(error.value).startswith('error: ') and message in str(error.value)

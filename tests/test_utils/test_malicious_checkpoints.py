@@ -26,7 +26,12 @@ from transformers import BertConfig
 from vtp.engine.runner.vtp_runner import VTPRunner
 from vtp.registry import MODELS
 from vtp.testing import TOY_VIDEO, run_tool, write_toy_config
-from vtp.utils.pretrained import CheckpointError, load_checkpoint_file, load_state_dict
+from vtp.utils.pretrained import (
+    CheckpointError,
+    checkpoint_cache_path,
+    load_checkpoint_file,
+    load_state_dict,
+)
 
 FORMATS = ('zip', 'legacy', 'bare pickle')
 PAYLOADS = ('os.system', 'open', 'Path.touch', 'exec')
@@ -68,6 +73,11 @@ def malicious(tmp_path: Path, fmt: str, kind: str = 'os.system') -> Path:
     """A file in ``fmt`` whose top-level object is the payload (the reported attack)."""
     name = f'{kind}_{fmt}.pth'.replace(' ', '_')
     return write(tmp_path / name, payload(kind, tmp_path / 'MARKER'), fmt)
+
+
+def cached_malicious(torch_home: Path, fmt: str, url: str) -> None:
+    """The payload file in torch's cache as the download of ``url`` (no network needed)."""
+    write(Path(checkpoint_cache_path(url)), payload('os.system', torch_home / 'MARKER'), fmt)
 
 
 def assert_refused(error: pytest.ExceptionInfo, path: Path) -> None:
@@ -204,8 +214,8 @@ def test_runner_load_resume_and_url_refuse(tmp_path: Path, torch_home: Path, fmt
         with pytest.raises(CheckpointError, match='never import') as error:
             load(str(path))
         assert_refused(error, path)
-    malicious(torch_home, fmt)
     url = f'https://example.org/{path.name}'
+    cached_malicious(torch_home, fmt, url)
     with pytest.raises(CheckpointError, match='never import') as error:
         runner.load_checkpoint(url)
     assert url in str(error.value)
@@ -216,8 +226,8 @@ def test_runner_load_resume_and_url_refuse(tmp_path: Path, torch_home: Path, fmt
 def test_video_encoder_pretrained_refuses(tmp_path: Path, torch_home: Path, fmt: str) -> None:
     """``pretrained=``, and mmengine's ``init_cfg`` Pretrained with a file or a URL."""
     path = malicious(tmp_path, fmt)
-    malicious(torch_home, fmt)
     url = f'https://example.org/{path.name}'
+    cached_malicious(torch_home, fmt, url)
     for extra in (
         dict(pretrained=str(path)),
         dict(init_cfg=dict(type='Pretrained', checkpoint=str(path))),

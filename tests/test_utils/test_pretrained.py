@@ -13,7 +13,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from safetensors.torch import save_file
 
 from vtp.utils import pretrained
-from vtp.utils.pretrained import load_checkpoint_file, load_state_dict
+from vtp.utils.pretrained import checkpoint_cache_path, load_checkpoint_file, load_state_dict
 
 URL = 'https://download.example.org/models/swin_base_k400.pth'
 
@@ -35,7 +35,7 @@ def test_offline_error_names_the_url_and_where_to_put_the_file(
         load_state_dict(URL)
     message = str(error.value)
     assert URL in message and 'Network is unreachable' in message
-    assert str(torch_home / 'swin_base_k400.pth') in message
+    assert f'copy it to {checkpoint_cache_path(URL)} ' in message
 
 
 def test_downloaded_once_then_read_from_the_cache(torch_home: Path, monkeypatch) -> None:
@@ -50,15 +50,33 @@ def test_downloaded_once_then_read_from_the_cache(torch_home: Path, monkeypatch)
         state = load_state_dict(URL)
         torch.testing.assert_close(state['backbone.w'], torch.ones(2))
     assert calls == [URL]
-    assert (torch_home / 'swin_base_k400.pth').is_file()
+    assert [p.name for p in torch_home.iterdir()] == [Path(checkpoint_cache_path(URL)).name]
 
 
 def test_file_put_in_place_by_hand_needs_no_network(torch_home: Path, monkeypatch) -> None:
+    path = Path(checkpoint_cache_path(URL))
+    assert path.parent == torch_home and path.name.startswith('swin_base_k400-')
+    assert path.suffix == '.pth'  # the URL's file name stays readable
     torch_home.mkdir(parents=True)
-    torch.save({'state_dict': {'w': torch.zeros(3)}}, torch_home / 'swin_base_k400.pth')
+    torch.save({'state_dict': {'w': torch.zeros(3)}}, path)
     monkeypatch.setattr(torch.hub, 'download_url_to_file', None)  # any call would fail
-    assert pretrained.download_checkpoint(URL) == str(torch_home / 'swin_base_k400.pth')
+    assert pretrained.download_checkpoint(URL) == str(path)
     torch.testing.assert_close(load_state_dict(URL)['w'], torch.zeros(3))
+
+
+def test_urls_ending_in_the_same_name_are_cached_apart(torch_home: Path, monkeypatch) -> None:
+    """``.../resolve/main/model.safetensors`` of two repositories: each URL reads its own file
+    (here put in place by hand, as without network), never the other's."""
+    urls = [f'https://hub.example.org/{org}/resolve/main/model.safetensors' for org in 'ab']
+    urls.append(urls[0] + '?download=true')
+    paths = [Path(checkpoint_cache_path(url)) for url in urls]
+    assert len(set(paths)) == 3 and all(p.suffix == '.safetensors' for p in paths)
+    torch_home.mkdir(parents=True)
+    for value, path in enumerate(paths):
+        save_file({'w': torch.full((2,), float(value))}, str(path))
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', None)  # any call would fail
+    for value, url in enumerate(urls):
+        torch.testing.assert_close(load_state_dict(url)['w'], torch.full((2,), float(value)))
 
 
 @pytest.mark.parametrize('foreign', (False, True))

@@ -85,3 +85,23 @@ def test_qa_and_multiple_choice_strips_frame_what_is_right(tmp_path):
     assert marked_rows(qa_dir / '0000.png') == {0} and marked_rows(qa_dir / '0001.png') == set()
     assert Image.open(mc_dir / '0000.png').size == strip_size(3, 2)
     assert marked_rows(mc_dir / '0000.png') == {1}
+
+
+def test_a_caption_whose_clip_could_not_be_read_is_not_ranked(tmp_path):
+    """The loop leaves a missing clip out of every top10 and gives its own caption none: its
+    strip is the clip alone, framed, and the page says it was not ranked (not a rank)."""
+    video = write_mp4(tmp_path / 'v0.mp4')
+    infos = [
+        dict(video_id='v0', filename=video, text=['clip 0']),
+        dict(video_id='v1', filename=str(tmp_path / 'gone.mp4'), text=['clip 1']),
+    ]
+    predictions = [
+        dict(caption='clip 0', video_id='v0', missing=False, top10=['v0'], scores=[0.9]),
+        dict(caption='clip 1', video_id='v1', missing=True, top10=[], scores=[]),
+    ]
+    runner = fake_runner(predictions, [], infos)
+    [index] = write_prediction_pages(runner, str(tmp_path / 'show'), topk=2, num_frames=2)
+    strip = tmp_path / 'show' / 'retrieval' / '0001.png'
+    assert Image.open(strip).size == strip_size(1, 2) and marked_rows(strip) == {0}
+    notes = re.findall(r'<p>(.*?)</p>', open(index, encoding='utf-8').read())
+    assert notes[1:] == ['ground truth at rank 1', 'not ranked (its clip could not be read)']

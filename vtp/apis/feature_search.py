@@ -1,15 +1,21 @@
 """Text queries over the features of ``tools/extract_features.py``, through a FAISS index, with
 optional re-ranking of each query's top k by the matching head (the retrieval loop's rule)."""
 
-from typing import Any, Dict, List, Optional, Sequence
+import json
+import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
 
 from vtp.apis.feature_extractor import FeatureExtractor
 from vtp.apis.feature_index import build_index, search
-from vtp.apis.feature_shards import read_features
+from vtp.apis.feature_shards import MANIFEST, read_features
 from vtp.apis.video_items import Item
 from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
+
+MODEL_PARTS = (('config', 'config'), ('weights', 'checkpoint'))
+"""The parts of a features key (see :meth:`VideoTextInferencer.fingerprint`) that name the
+model, and how the error calls them; the gallery (``files``) may be any."""
 
 
 def item_of(row: Dict[str, str]) -> Item:
@@ -19,6 +25,40 @@ def item_of(row: Dict[str, str]) -> Item:
         if row[key] != '':
             item[key] = float(row[key])
     return item
+
+
+def check_features_model(features: str, extractor: FeatureExtractor) -> None:
+    """Refuse features that ``extractor`` did not compute: the ``key`` of their manifest
+    (:meth:`~vtp.apis.video_text_inferencer.VideoTextInferencer.fingerprint`) must have the
+    extractor's config and weights hashes (the gallery may be any). No manifest: nothing to
+    check here (:func:`~vtp.apis.feature_shards.read_features` names it).
+
+    Raises:
+        ValueError: a manifest without a key, or another config or checkpoint (the message
+            names the manifest's and says how to extract features for this model).
+    """
+    path = osp.join(features, MANIFEST)
+    if not osp.isfile(path):
+        return
+    with open(path, encoding='utf-8') as f:
+        manifest = json.load(f)
+    stored = manifest.get('key') if isinstance(manifest, dict) else None
+    if not isinstance(stored, dict):
+        raise ValueError(
+            f'{path} has no key saying which model computed the features: extract them again '
+            'with tools/extract_features.py CONFIG CHECKPOINT --videos DIR --out NEW'
+        )
+    wanted = extractor.fingerprint()
+    differ = [label for part, label in MODEL_PARTS if stored.get(part) != wanted[part]]
+    if differ:
+        given = getattr(extractor.cfg, 'filename', None) or 'the given config'
+        raise ValueError(
+            f'{features} holds features of config {manifest.get("config")} and checkpoint '
+            f'{manifest.get("checkpoint")} ({path}); the model given ({given}) has another '
+            f'{" and ".join(differ)}, so its queries would rank them meaninglessly. Search '
+            'with that config and checkpoint, or extract features with this model into a new '
+            'folder: python tools/extract_features.py CONFIG CHECKPOINT --videos DIR --out NEW'
+        )
 
 
 class FeatureSearch:
@@ -32,7 +72,8 @@ class FeatureSearch:
 
     Args:
         extractor: embeds the queries (and, to re-rank, the top clips again for their
-            tokens); the model and config the features were extracted with.
+            tokens); the model and config the features were extracted with (checked against
+            their manifest: another one is a ValueError).
         features: the output folder of ``tools/extract_features.py``.
         kind: index kind (:func:`~vtp.apis.feature_index.build_index`): ``'flat'`` (exact),
             ``'ivf'`` or ``'ivfpq'``.
@@ -51,6 +92,7 @@ class FeatureSearch:
         pq_m: int = 16,
     ) -> None:
         self.extractor = extractor
+        check_features_model(features, extractor)
         self.embeds, self.rows = read_features(features)  # (V, E), a table row per clip
         self.index = build_index(self.embeds, kind, nlist, nprobe, pq_m)
 
@@ -59,13 +101,13 @@ class FeatureSearch:
         return item_of(self.rows[index])
 
     def __call__(
-        self, queries: Sequence[str], topk: int = 5, rerank_topk: int = 0
+        self, queries: Union[str, Sequence[str]], topk: int = 5, rerank_topk: int = 0
     ) -> List[Dict[str, Any]]:
         """The ``topk`` best clips of each query.
 
         Args:
-            queries: the texts.
-            topk: clips per query.
+            queries: the texts (a string is one query).
+            topk: clips per query, >= 1.
             rerank_topk: re-score each query's top k with the matching head (0: off); the
                 clips below keep their similarity order.
 
@@ -74,8 +116,13 @@ class FeatureSearch:
             features), 'path', 'video_id', 'score', 'similarity', 'reranked'}``, best first:
             ``score`` is the re-ranked score in the re-ranked top k, the similarity below.
         """
+        if topk < 1:
+            raise ValueError(f'topk must be >= 1, got {topk}')
+        if rerank_topk < 0:
+            raise ValueError(f'rerank_topk must be >= 0 (0: off), got {rerank_topk}')
+        queries = [queries] if isinstance(queries, str) else list(queries)
         model = self.extractor
-        texts = model.embed_texts(list(queries))
+        texts = model.embed_texts(queries)
         k = min(max(topk, rerank_topk), len(self.rows))
         scores, ids = search(self.index, texts.embeds.numpy(), k)
         tokens = {}

@@ -2,15 +2,19 @@
 with their scores. Python's own HTTP server, nothing to install beyond faiss-cpu.
 
 ``GET /?q=TEXT&k=5`` is the page, ``GET /api/search?q=TEXT&k=5`` the same results as JSON,
-``GET /frames/INDEX.png`` the frames of the clip of row INDEX of the features.
+``GET /frames/INDEX.png`` the frames of the clip of row INDEX of the features. A request whose
+``Host`` is not an address of the server gets 403: a web page the user visits could otherwise
+point a name it controls at 127.0.0.1 (DNS rebinding) and read results and frames.
 """
 
 import html
 import io
+import ipaddress
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -21,6 +25,8 @@ from vtp.visualization.clip_frames import ClipThumbnails
 from vtp.visualization.result_strip import PAD, THUMB_SIZE
 
 MAX_TOPK = 100
+WILDCARDS = ('', '0.0.0.0', '::')
+"""Hosts that mean every interface of the machine."""
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>vtp search</title>
@@ -49,9 +55,32 @@ def frames_png(frames: List[np.ndarray]) -> bytes:
     return out.getvalue()
 
 
+def host_name(header: str) -> Tuple[str, str]:
+    """``(name, port)`` of a ``Host`` header (``'[::1]:80'`` -> ``('::1', '80')``), the name in
+    lower case, the port ``''`` when absent."""
+    header = header.strip().lower()
+    if header.startswith('['):  # an IPv6 literal
+        name, _, rest = header[1:].partition(']')
+        return name, rest[1:] if rest.startswith(':') else ''
+    name, _, port = header.rpartition(':') if header.count(':') == 1 else (header, '', '')
+    return name, port
+
+
+def is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
 class SearchServer(ThreadingHTTPServer):
     """Serve the search page of ``searcher`` at ``http://host:port/`` (port 0: a free one,
     then ``server_address`` names it). Searches run one at a time (the model is shared).
+
+    Requests must name the server in their ``Host`` header with its port: ``127.0.0.1``,
+    ``localhost``, ``host`` or, listening on every interface (``0.0.0.0``), any IP address or
+    this machine's name; others (a DNS name rebound to this machine) get 403.
 
     Args:
         searcher: the features and the model that embeds queries.
@@ -71,8 +100,13 @@ class SearchServer(ThreadingHTTPServer):
         rerank_topk: int = 0,
         num_frames: int = 4,
     ) -> None:
+        if not 1 <= topk <= MAX_TOPK:
+            raise ValueError(f'topk must be in 1..{MAX_TOPK}, got {topk}')
+        if rerank_topk < 0:
+            raise ValueError(f'rerank_topk must be >= 0 (0: off), got {rerank_topk}')
         super().__init__((host, port), SearchHandler)
         self.searcher, self.topk, self.rerank_topk = searcher, topk, rerank_topk
+        self.names, self.any_ip = self.own_names(host), host in WILDCARDS
         self.thumbnails = ClipThumbnails(num_frames, THUMB_SIZE)
         self.lock = threading.Lock()
 
@@ -80,6 +114,22 @@ class SearchServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         return f'http://{host!s}:{port}/'
+
+    @staticmethod
+    def own_names(host: str) -> Set[str]:
+        """The names a request may give in its ``Host`` header (lower case)."""
+        names = {'127.0.0.1', 'localhost', '::1', host.lower().strip('[]')}
+        if host in WILDCARDS:
+            names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        return names
+
+    def allows(self, header: str) -> bool:
+        """Whether a request with ``Host: header`` may be answered: one of :meth:`own_names`
+        (or an IP address when listening on every interface), with the server's port."""
+        name, port = host_name(header)
+        if (port or '80') != str(self.server_address[1]):
+            return False
+        return name in self.names or (self.any_ip and is_ip(name))
 
     def search(self, query: str, k: int) -> Dict[str, Any]:
         """The results of one query (see :class:`FeatureSearch`)."""
@@ -125,6 +175,12 @@ class SearchHandler(BaseHTTPRequestHandler):
     server: SearchServer
 
     def do_GET(self) -> None:
+        host = self.headers.get('Host', '')
+        if not self.server.allows(host):
+            port = self.server.server_address[1]
+            hint = f'Host {host[:100]!r} is not this server: open http://127.0.0.1:{port}/'
+            self.reply(403, 'text/plain', hint.encode())
+            return
         url = urlsplit(self.path)
         params = parse_qs(url.query)
         query = params.get('q', [''])[0].strip()

@@ -24,7 +24,7 @@ from vtp.apis.video_items import (
     split_pipeline,
 )
 from vtp.engine.runner.retrieval_loop import Rescored, match_scorers, reranked, rescore_topk
-from vtp.engine.runner.vtp_runner import load_matching
+from vtp.engine.runner.vtp_runner import load_matching, require_complete, require_tensors
 from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
 from vtp.registry import MODELS, TRANSFORMS
 from vtp.utils.pretrained import load_state_dict
@@ -79,11 +79,21 @@ def load_config(config: Union[str, Config]) -> Config:
     return cfg
 
 
+def check_texts(texts: Sequence[Any]) -> None:
+    """Raise ``ValueError`` naming the first text that is not a non-empty string: an empty
+    query would be embedded as no words (the tokenizer refuses one alone, not in a batch)."""
+    for i, text in enumerate(texts):
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f'text {i} is {text!r}: every text must be a non-empty string')
+
+
 def build_model(
     cfg: Config, weights: Optional[str], device: Union[str, torch.device] = 'cpu'
 ) -> VideoTextPretrainer:
     """The config's model, the weights of ``weights`` loaded safely (no code from the file
-    runs), in eval mode on ``device``; one log line says what was loaded."""
+    runs), in eval mode on ``device``; one log line says what was loaded. A checkpoint that
+    leaves any of the model's tensors at their initialisation (another task's, an empty
+    state dict) raises :class:`~vtp.utils.pretrained.CheckpointError`."""
     model = MODELS.build(cfg.model)
     if not isinstance(model, VideoTextPretrainer):
         raise TypeError(f'inference needs a VideoTextPretrainer, got {type(model).__name__}')
@@ -94,8 +104,10 @@ def build_model(
         )
     else:
         state_dict = {k.removeprefix('module.'): v for k, v in load_state_dict(weights).items()}
-        summary, _ = load_matching(model, state_dict)
-        logger.info(f'Load checkpoint from {weights}: {summary}')
+        require_tensors(weights, state_dict)
+        report = load_matching(model, state_dict)
+        logger.info(f'Load checkpoint from {weights}: {report.summary}')
+        require_complete(weights, report)
     return model.to(device).eval()
 
 
@@ -237,7 +249,8 @@ class VideoTextInferencer(BaseInferencer):
     # Text side.
     def tokenize(self, texts: Sequence[str]) -> Dict[str, torch.Tensor]:
         """Texts -> ``input_ids`` and ``attention_mask`` (T, L), by the test pipeline's text
-        transforms."""
+        transforms (see :func:`check_texts`)."""
+        check_texts(texts)
         results: Dict[str, Any] = dict(text=list(texts))
         for transform in self.text_transforms:
             results = transform(results)
@@ -266,7 +279,9 @@ class VideoTextInferencer(BaseInferencer):
         ]
 
     def embed_texts(self, texts: Sequence[str], batch_size: Optional[int] = None) -> TextFeatures:
-        """Embed ``texts`` in batches of ``batch_size``."""
+        """Embed ``texts`` in batches of ``batch_size`` (all checked first: see
+        :func:`check_texts`)."""
+        check_texts(texts)
         size = batch_size or self.batch_size
         results: List[Dict[str, Any]] = []
         for start in range(0, len(texts), size):

@@ -51,8 +51,17 @@ class MSRVTTDataset(BaseVideoTextDataset):
         return video_id
 
     def _test_pairs(self) -> Iterator[dict[str, Any]]:
+        lines: Dict[str, int] = {}
         for line, (video_id, caption) in iter_table(self.split_file, ('video_id', 'sentence')):
             video_id = self._video_id(line, video_id)
+            first = lines.setdefault(video_id, line)
+            if first != line:
+                raise AnnotationError(
+                    self.split_file,
+                    line,
+                    'video_id',
+                    f'duplicate video {video_id!r} (first at line {first})',
+                )
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
     def _videos_with_captions(self) -> Iterator[dict[str, Any]]:

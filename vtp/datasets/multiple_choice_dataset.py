@@ -15,8 +15,8 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
 
     A sample is a clip with all its options as texts (``text``, in order) and the index of the
     true one (``label``, the annotation's ``answer``); ``question_id`` is the entry's position
-    in the file. Videos are
-    read from ``{data_prefix['video']}/{video}``.
+    in the file. Videos are read from ``{data_prefix['video']}/{video}``. Every option must be
+    a non-empty string, and an entry needs at least two different options.
     """
 
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
@@ -26,10 +26,21 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
             options = require(item, 'caption', list, path, line)
             answer = require(item, 'answer', int, path, line)
             for i, option in enumerate(options):
-                if not isinstance(option, str):
+                if not isinstance(option, str) or not option.strip():
                     raise AnnotationError(
-                        path, line, f'caption[{i}]', f'expected a string, got {brief(option)}'
+                        path,
+                        line,
+                        f'caption[{i}]',
+                        f'expected a non-empty string, got {brief(option)}',
                     )
+            if len({o.strip() for o in options}) < 2:
+                raise AnnotationError(
+                    path,
+                    line,
+                    'caption',
+                    f'{len(options)} options, {len({o.strip() for o in options})} distinct: a '
+                    'question needs at least 2 different options (one is always "right")',
+                )
             if not 0 <= answer < len(options):
                 raise AnnotationError(
                     path, line, 'answer', f'{answer} is not an index of the {len(options)} options'

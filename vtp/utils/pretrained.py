@@ -8,6 +8,7 @@ mmengine's ``CheckpointLoader`` (``init_cfg=dict(type='Pretrained')``, mmaction2
 ``Runner.load_checkpoint``) read through :func:`load_checkpoint_file` too.
 """
 
+import hashlib
 import importlib
 import os
 import os.path as osp
@@ -18,6 +19,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Union
+from urllib.parse import urlsplit
 
 import torch
 from mmengine.logging import MMLogger
@@ -151,18 +153,33 @@ def _first_line(error: Exception) -> str:
     return f'{type(error).__name__}: {message.splitlines()[0]}' if message else type(error).__name__
 
 
+def checkpoint_cache_path(url: str) -> str:
+    """Where :func:`download_checkpoint` keeps the file of ``url``.
+
+    ``<torch.hub.get_dir()>/checkpoints/<name>-<hash><ext>`` (``$TORCH_HOME/hub``,
+    ``~/.cache/torch/hub`` by default): ``<name><ext>`` is the URL's file name and ``<hash>``
+    the first 10 hex digits of the SHA-256 of the whole URL, so two URLs ending in the same
+    name (``model.safetensors``) get two files.
+    """
+    name = osp.basename(urlsplit(url).path) or 'checkpoint'
+    stem, ext = osp.splitext(name)
+    if len(ext) > 16:  # not an extension: keep the name whole (and short enough for the disk)
+        stem, ext = name, ''
+    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    return osp.join(torch.hub.get_dir(), 'checkpoints', f'{stem[:100]}-{digest}{ext}')
+
+
 def download_checkpoint(url: str) -> str:
     """The local copy of the checkpoint at ``url``, downloaded once into torch's cache.
 
-    The file goes to ``<torch.hub.get_dir()>/checkpoints/<file name>`` (``$TORCH_HOME/hub``,
-    ``~/.cache/torch/hub`` by default), the cache ``torch.hub`` and mmengine use; a file
-    already there is used without any network access.
+    The file goes to :func:`checkpoint_cache_path`; a file already there is used without any
+    network access.
 
     Raises:
         RuntimeError: the download failed; the message names the URL and where to put the
             file by hand on a machine without internet.
     """
-    path = osp.join(torch.hub.get_dir(), 'checkpoints', osp.basename(url.split('?')[0]))
+    path = checkpoint_cache_path(url)
     if osp.isfile(path):
         return path
     os.makedirs(osp.dirname(path), exist_ok=True)

@@ -33,10 +33,15 @@ def retrieval_page(
 ) -> ResultPage:
     """One strip per caption (the retrieval loop's ``predictions``): its ``topk`` best clips
     (at most the 10 the loop keeps) and its ground-truth clip framed, added as a last row
-    when it ranks lower."""
+    when it ranks lower. A caption whose clip could not be read is not ranked (the metrics
+    count it as a miss): its strip shows the clip alone, with the reason."""
     page = ResultPage(out_dir, 'Text-to-video retrieval', thumbnails.num_frames)
     for p in predictions:
         truth = p['video_id']
+        if p['missing']:
+            row = StripRow(thumbnails(by_video[truth]), ['not ranked', truth], 'ground truth')
+            page.add(p['caption'], [row], 'not ranked (its clip could not be read)')
+            continue
         ranked = list(zip(p['top10'], p['scores']))
         rows = [
             clip_row(thumbnails, by_video[v], r, s, v, 'ground truth' if v == truth else '')
@@ -50,8 +55,6 @@ def retrieval_page(
         elif not found:
             rows.append(StripRow(thumbnails(by_video[truth]), ['rank > 10', truth], 'ground truth'))
         note = f'ground truth at rank {found[0]}' if found else 'ground truth not in the top 10'
-        if p['missing']:
-            note += ' (its clip could not be read)'
         page.add(p['caption'], rows, note)
     return page
 

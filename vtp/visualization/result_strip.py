@@ -47,12 +47,24 @@ def strip_size(num_rows: int, num_frames: int) -> Tuple[int, int]:
 
 
 def shorten(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
-    """``text``, cut with an ellipsis to fit in ``width`` pixels."""
-    if draw.textlength(text, font=font) <= width:
+    """``text``, cut with an ellipsis to fit in ``width`` pixels.
+
+    Only prefixes are measured, at most twice as long as the part that fits, and the cut is
+    found by bisection: a caption of any length costs a few short measurements.
+    """
+    end = 16
+    while end < len(text) and draw.textlength(text[:end], font=font) <= width:
+        end *= 2  # text[:end] too wide, or end past the text
+    if end >= len(text) and draw.textlength(text, font=font) <= width:
         return text
-    while text and draw.textlength(text + '...', font=font) > width:
-        text = text[:-1]
-    return text + '...'
+    fits, too_long = 0, min(end, len(text))  # text[:too_long] alone is already too wide
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        if draw.textlength(text[:middle] + '...', font=font) <= width:
+            fits = middle
+        else:
+            too_long = middle
+    return text[:fits] + '...'
 
 
 def draw_strip(title: str, rows: Sequence[StripRow], num_frames: int) -> Image.Image:

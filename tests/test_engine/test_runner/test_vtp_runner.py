@@ -11,8 +11,15 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from vtp.datasets import BaseVideoTextDataset
-from vtp.engine.runner.vtp_runner import VTPRunner, group_keys, latest_checkpoint, load_matching
+from vtp.engine.runner.vtp_runner import (
+    VTPRunner,
+    group_keys,
+    latest_checkpoint,
+    load_matching,
+    require_complete,
+)
 from vtp.testing import logged_lines
+from vtp.utils.pretrained import CheckpointError
 
 
 class Model(nn.Module):
@@ -27,30 +34,33 @@ class Model(nn.Module):
 def test_pretraining_checkpoint_into_a_retrieval_model():
     pretrained = Model()
     retrieval = Model(heads=('itc', 'itm'))
-    summary, exact = load_matching(retrieval, pretrained.state_dict())
-    assert summary == "loaded 10 of the model's 10 tensors; unused: heads.mlm.* (4)"
-    assert not exact
+    report = load_matching(retrieval, pretrained.state_dict())
+    assert report.summary == "loaded 10 of the model's 10 tensors; unused: heads.mlm.* (4)"
+    assert not report.exact and not report.left_out
+    require_complete('pretrain.pth', report)  # the retrieval model has every tensor it needs
     torch.testing.assert_close(retrieval.encoder.weight, pretrained.encoder.weight)
 
 
 def test_missing_and_mismatched_tensors_keep_their_initialisation():
     model = Model(heads=('itc', 'qa'), width=4)
     before = model.heads['qa'][0].weight.clone()
-    summary, exact = load_matching(model, Model(heads=('itc',), width=3).state_dict())
-    assert summary == (
+    report = load_matching(model, Model(heads=('itc',), width=3).state_dict())
+    assert report.summary == (
         "loaded 4 of the model's 10 tensors; not in the checkpoint: "
         'heads.qa.* (4); shape differs: encoder.* (2)'
     )
-    assert not exact
+    assert not report.exact and len(report.left_out) == 6
     torch.testing.assert_close(model.heads['qa'][0].weight, before)
+    with pytest.raises(
+        CheckpointError, match=r'other.pth: not a checkpoint of this model: loaded 4'
+    ):
+        require_complete('other.pth', report)
 
 
 def test_exact_match():
     model = Model()
-    assert load_matching(model, Model().state_dict()) == (
-        "loaded 14 of the model's 14 tensors",
-        True,
-    )
+    report = load_matching(model, Model().state_dict())
+    assert report.summary == "loaded 14 of the model's 14 tensors" and report.exact
 
 
 @pytest.mark.parametrize(
@@ -153,3 +163,16 @@ def test_training_a_mixed_dataset_needs_the_unshuffled_infinite_sampler(tmp_path
     )
     with pytest.raises(ValueError, match=r"set train_dataloader.sampler=dict\(type='Infinite"):
         runner.build_train_loop(dict(by_epoch=False, max_iters=1))
+
+
+def test_evaluation_refuses_a_checkpoint_that_leaves_tensors_untrained(tmp_path, monkeypatch):
+    """``test()``/``val()`` need every tensor of the model; training's ``load_from`` (fine-
+    tuning from another task's checkpoint) may give part of it."""
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261204_230000')
+    path = tmp_path / 'empty.pth'
+    torch.save(dict(state_dict={}), path)
+    runner = VTPRunner(model=LinearModel(), work_dir=str(tmp_path / 'run'), default_scope='vtp')
+    runner.load_checkpoint(str(path))  # as training's load_from: loaded nothing, logged
+    with runner._evaluating(), pytest.raises(CheckpointError, match="loaded 0 of the model's 2"):
+        runner.load_checkpoint(str(path))
+    assert not runner._complete_checkpoint

@@ -207,14 +207,17 @@ class _RetrievalLoopMixin:
         captions = [c for s in samples for c in s['texts']]
         video_ids = [s['video_id'] for s in samples]
         best = t2v.topk(min(10, len(samples)), dim=1)
+        # a missing clip (scored -inf) is never retrieved: it is left out of every top10, and
+        # a caption of a missing clip, not ranked, gets an empty top10 (its ``missing`` is set)
+        retrieved = best.values > float('-inf')  # (T, k)
         self.predictions = [
             dict(
                 query=i,
                 caption=captions[i],
                 video_id=video_ids[int(text_to_video[i])],
                 missing=bool(missing[text_to_video[i]]),
-                top10=[video_ids[j] for j in best.indices[i].tolist()],
-                scores=[round(float(v), 6) for v in best.values[i].tolist()],
+                top10=[video_ids[j] for j in best.indices[i][retrieved[i]].tolist()],
+                scores=[round(float(v), 6) for v in best.values[i][retrieved[i]].tolist()],
             )
             for i in range(len(captions))
         ]

@@ -8,7 +8,7 @@ import re
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Union
 
 import mmengine
 import torch
@@ -73,14 +73,50 @@ def group_keys(keys: List[str], depth: int = 2) -> str:
     )
 
 
-def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> Tuple[str, bool]:
+class LoadReport(NamedTuple):
+    """What :func:`load_matching` did: ``summary``, one readable line; ``left_out``, the
+    model's tensors the checkpoint did not give (absent or of another shape: they keep their
+    initialisation); ``unused``, the checkpoint's tensors the model has no place for."""
+
+    summary: str
+    left_out: List[str]
+    unused: List[str]
+
+    @property
+    def exact(self) -> bool:
+        return not self.left_out and not self.unused
+
+
+def require_tensors(filename: str, state_dict: Dict[str, Any]) -> None:
+    """Raise :class:`CheckpointError` unless every value of ``state_dict`` is a tensor."""
+    wrong = [k for k, v in state_dict.items() if not isinstance(v, torch.Tensor)]
+    if wrong:
+        raise CheckpointError(
+            filename,
+            f'not a state dict: {str(wrong[0])[:80]!r} holds a '
+            f'{type(state_dict[wrong[0]]).__name__}, not a tensor',
+        )
+
+
+def require_complete(filename: str, report: LoadReport) -> None:
+    """Raise :class:`CheckpointError` when the checkpoint left some of the model's tensors at
+    their initialisation: evaluating or using such a model reports on weights nobody trained
+    (a checkpoint of another task, or an empty file, would score as if it were this one)."""
+    if report.left_out:
+        raise CheckpointError(
+            filename,
+            f'not a checkpoint of this model: {report.summary}. Evaluation and inference need '
+            'every tensor of the model; fine-tune from it instead (load_from in a training run)',
+        )
+
+
+def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> LoadReport:
     """Load the tensors of ``state_dict`` whose name and shape match ``model``'s.
 
     Returns:
-        One readable line: how many tensors were loaded and, grouped by module, which of the
-        model's were not in the checkpoint (they keep their initialisation), which of the
-        checkpoint's the model has no place for, and which differ in shape; and whether the
-        checkpoint matched the model exactly.
+        A :class:`LoadReport`: one readable line (how many tensors were loaded and, grouped by
+        module, which of the model's were not in the checkpoint, which of the checkpoint's the
+        model has no place for, and which differ in shape) and the keys behind it.
     """
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
@@ -98,7 +134,7 @@ def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -
     ):
         if keys:
             parts.append(f'{label}: {group_keys(keys)}')
-    return '; '.join(parts), len(parts) == 1
+    return LoadReport('; '.join(parts), missing + mismatched, unused)
 
 
 @RUNNERS.register_module()
@@ -115,7 +151,9 @@ class VTPRunner(Runner):
       :class:`CheckpointWriteError` naming the last complete checkpoint.
     - Loading reports, in one line, the tensors loaded and, grouped by module, those missing
       from the checkpoint, those the model does not use and those whose shape differs (e.g.
-      a pre-training checkpoint's MLM head when fine-tuning for retrieval).
+      a pre-training checkpoint's MLM head when fine-tuning for retrieval). ``test()`` and
+      ``val()`` refuse a checkpoint that leaves any of the model's tensors at their
+      initialisation (:func:`require_complete`); training's ``load_from`` may give part.
     - ``launcher='pytorch'`` on a machine without CUDA initialises gloo instead of calling
       ``torch.cuda.set_device``, and wraps the model in DDP with ``device_ids=None``.
     - Dataloader workers die with the process that started them (:func:`vtp.utils.process.
@@ -139,6 +177,7 @@ class VTPRunner(Runner):
     """
 
     _timestamps: Set[str] = set()  # of the runners built in this process
+    _complete_checkpoint = False  # set while evaluating: see _evaluating
     # mmengine's attributes, set by Runner.__init__ and Runner.setup_env.
     _timestamp: str
     _resume: bool
@@ -175,12 +214,22 @@ class VTPRunner(Runner):
             return super().train()  # type: ignore[no-any-return]  # mmengine is untyped
 
     def val(self) -> Dict[str, Any]:
-        with self._watched():
+        with self._watched(), self._evaluating():
             return super().val()  # type: ignore[no-any-return]  # mmengine is untyped
 
     def test(self) -> Dict[str, Any]:
-        with self._watched():
+        with self._watched(), self._evaluating():
             return super().test()  # type: ignore[no-any-return]  # mmengine is untyped
+
+    @contextmanager
+    def _evaluating(self) -> Iterator[None]:
+        """While set, a checkpoint must give every tensor of the model (see
+        :func:`require_complete`); training's ``load_from`` may give part of it."""
+        self._complete_checkpoint = True
+        try:
+            yield
+        finally:
+            self._complete_checkpoint = False
 
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         """mmengine's logger, without its ``FileClient`` deprecation warnings."""
@@ -271,19 +320,15 @@ class VTPRunner(Runner):
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = checkpoint.get('state_dict', checkpoint)
-        wrong = [k for k, v in state_dict.items() if not isinstance(v, torch.Tensor)]
-        if wrong:
-            raise CheckpointError(
-                filename,
-                f'not a state dict: {str(wrong[0])[:80]!r} holds a '
-                f'{type(state_dict[wrong[0]]).__name__}, not a tensor',
-            )
+        require_tensors(filename, state_dict)
         for pattern, replacement in revise_keys:
             state_dict = {re.sub(pattern, replacement, k): v for k, v in state_dict.items()}
-        summary, exact = load_matching(model, state_dict)
-        message = f'Load checkpoint from {filename}: {summary}'
-        if strict and not exact:
+        report = load_matching(model, state_dict)
+        message = f'Load checkpoint from {filename}: {report.summary}'
+        if strict and not report.exact:
             raise RuntimeError(message)
+        if self._complete_checkpoint:
+            require_complete(filename, report)
         self.logger.info(message)
         self._has_loaded = True
         return checkpoint
