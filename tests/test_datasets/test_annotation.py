@@ -316,9 +316,11 @@ def video_qa(root: Path, texts: list) -> Tuple[dict, Any]:
 
 def multiple_choice(root: Path, texts: list) -> Tuple[dict, Any]:
     write_json(root / 'ann.json', [dict(video='clip.mp4', caption=texts, answer=len(texts) - 1)])
+    options = [t.strip() for t in texts]
+    valid = all(options) and len(set(options)) >= 2  # else always right, or tied
     return (
         dict(type='MultipleChoiceDataset', ann_file='ann.json'),
-        [dict(text=[t.strip() for t in texts], label=len(texts) - 1)],
+        [dict(text=options, label=len(texts) - 1)] if valid else None,
     )
 
 
