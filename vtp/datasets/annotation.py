@@ -16,7 +16,19 @@ import io
 import json
 import reprlib
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional, Sequence, Set, TextIO, Tuple, Type, Union
+from typing import (
+    Any,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    TextIO,
+    Tuple,
+    Type,
+    Union,
+)
 
 
 class AnnotationError(ValueError):
@@ -65,6 +77,31 @@ def require(
     if isinstance(value, (str, list)) and len(value) == 0 and not allow_empty:
         raise AnnotationError(path, line, field, 'empty')
     return value
+
+
+def check_unique(
+    seen: Dict[Any, int],
+    key: Any,
+    path: str,
+    line: int,
+    field: str,
+    what: str = 'id',
+    shown: Any = None,
+) -> None:
+    """Record that ``key`` is on ``line`` of ``path``; a key seen before is an
+    :class:`AnnotationError` naming the first line (``duplicate id 'v1' (first at line 3)``).
+
+    Args:
+        seen: key -> the line it was first seen on, filled as the file is read.
+        what: what the key is, in the message.
+        shown: the value the message shows (its repr); ``key`` when None.
+    """
+    if key in seen:
+        value = key if shown is None else shown
+        raise AnnotationError(
+            path, line, field, f'duplicate {what} {value!r} (first at line {seen[key]})'
+        )
+    seen[key] = line
 
 
 # --- text -------------------------------------------------------------------------------------

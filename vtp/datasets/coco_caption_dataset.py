@@ -3,7 +3,14 @@
 import os.path as osp
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
-from vtp.datasets.annotation import AnnotationError, brief, iter_objects, load_json_object, require
+from vtp.datasets.annotation import (
+    AnnotationError,
+    brief,
+    check_unique,
+    iter_objects,
+    load_json_object,
+    require,
+)
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -59,7 +66,7 @@ class CocoCaptionDataset(BaseVideoTextDataset):
         lines: Dict[int, int] = {}
         for line, image in iter_objects(members['images'][1], path, 'images', members['images'][0]):
             image_id = require(image, 'id', int, path, line)
-            _check_unique(image_id, line, lines, path, 'id')
+            check_unique(lines, image_id, path, line, 'id')
             files[image_id] = require(image, 'file_name', str, path, line)
         captions: Dict[int, List[str]] = {}
         for line, ann in iter_objects(
@@ -80,7 +87,7 @@ class CocoCaptionDataset(BaseVideoTextDataset):
             if require(image, 'split', str, path, line) not in self.splits:
                 continue
             image_id = require(image, 'cocoid', int, path, line)
-            _check_unique(image_id, line, lines, path, 'cocoid')
+            check_unique(lines, image_id, path, line, 'cocoid')
             sentences = require(image, 'sentences', list, path, line)
             texts = []
             for i, sentence in enumerate(sentences):
@@ -101,13 +108,3 @@ class CocoCaptionDataset(BaseVideoTextDataset):
                 text=texts,
                 image_id=image_id,
             )
-
-
-def _check_unique(image_id: int, line: int, lines: Dict[int, int], path: str, field: str) -> None:
-    """Record that ``image_id`` is on ``line``; an id given to two images is an error (the
-    captions of one would be paired with the file of the other)."""
-    if image_id in lines:
-        raise AnnotationError(
-            path, line, field, f'duplicate id {image_id} (first at line {lines[image_id]})'
-        )
-    lines[image_id] = line

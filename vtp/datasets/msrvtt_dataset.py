@@ -3,7 +3,13 @@
 import os.path as osp
 from typing import Any, Dict, Iterator, List
 
-from vtp.datasets.annotation import AnnotationError, iter_objects, load_json_object, require
+from vtp.datasets.annotation import (
+    AnnotationError,
+    check_unique,
+    iter_objects,
+    load_json_object,
+    require,
+)
 from vtp.datasets.annotation_table import iter_table, table_columns
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
@@ -54,14 +60,7 @@ class MSRVTTDataset(BaseVideoTextDataset):
         lines: Dict[str, int] = {}
         for line, (video_id, caption) in iter_table(self.split_file, ('video_id', 'sentence')):
             video_id = self._video_id(line, video_id)
-            first = lines.setdefault(video_id, line)
-            if first != line:
-                raise AnnotationError(
-                    self.split_file,
-                    line,
-                    'video_id',
-                    f'duplicate video {video_id!r} (first at line {first})',
-                )
+            check_unique(lines, video_id, self.split_file, line, 'video_id', 'video')
             yield dict(filename=self._video(video_id), text=[caption.strip()], video_id=video_id)
 
     def _videos_with_captions(self) -> Iterator[dict[str, Any]]:

@@ -5,7 +5,7 @@ import os.path as osp
 import pickle
 from typing import Any, Dict, Iterator, NoReturn
 
-from vtp.datasets.annotation import AnnotationError, brief, iter_lines
+from vtp.datasets.annotation import AnnotationError, brief, check_unique, iter_lines
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -84,14 +84,7 @@ class MSVDDataset(BaseVideoTextDataset):
         chars = 0  # caption characters read so far, one more per caption
         for line, video_id in iter_lines(self.split_file):
             video_id = video_id.strip()
-            if video_id in listed:
-                raise AnnotationError(
-                    self.split_file,
-                    line,
-                    'video_id',
-                    f'duplicate id {video_id!r} (first at line {listed[video_id]})',
-                )
-            listed[video_id] = line
+            check_unique(listed, video_id, self.split_file, line, 'video_id')
             if video_id not in captions:
                 raise AnnotationError(
                     self.split_file, line, 'video_id', f'{video_id!r} has no captions in {path}'

@@ -6,6 +6,7 @@ from typing import Any, Dict, Iterator, Optional
 from vtp.datasets.annotation import (
     AnnotationError,
     brief,
+    check_unique,
     iter_lines,
     iter_objects,
     load_json_list,
@@ -61,11 +62,11 @@ class VATEXDataset(BaseVideoTextDataset):
         if self.split_file:
             keep = {}
             for line, text in iter_lines(self.split_file):
-                _check_unique(text.strip(), line, keep, self.split_file, 'video_id')
+                check_unique(keep, text.strip(), self.split_file, line, 'video_id')
         lines: Dict[str, int] = {}
         for line, entry in iter_objects(load_json_list(path), path, '<entry>'):
             video_id = require(entry, 'videoID', str, path, line)
-            _check_unique(video_id, line, lines, path, 'videoID')
+            check_unique(lines, video_id, path, line, 'videoID')
             if keep is not None and keep.pop(video_id, None) is None:
                 continue
             captions = require(entry, key, list, path, line)
@@ -88,12 +89,3 @@ class VATEXDataset(BaseVideoTextDataset):
                 'video_id',
                 f'{video_id!r} is not in {path} ({len(keep)} listed ids are not)',
             )
-
-
-def _check_unique(video_id: str, line: int, lines: Dict[str, int], path: str, field: str) -> None:
-    """Record that ``video_id`` is on ``line`` of ``path``; an id given twice is an error."""
-    if video_id in lines:
-        raise AnnotationError(
-            path, line, field, f'duplicate id {video_id!r} (first at line {lines[video_id]})'
-        )
-    lines[video_id] = line

@@ -6,6 +6,7 @@ from typing import Any, Dict, Iterator, Optional, Union
 from vtp.datasets.annotation import (
     AnnotationError,
     brief,
+    check_unique,
     iter_lines,
     iter_objects,
     load_json_list,
@@ -81,11 +82,7 @@ class VideoQADataset(BaseVideoTextDataset):
                 )
             number, name = int(fields[1][3:]), fields[0]
             for key, field in ((number, 'vid<N>'), (name, '<youtube id>')):
-                if key in lines:
-                    raise AnnotationError(
-                        path, line, field, f'duplicate id {key!r} (first at line {lines[key]})'
-                    )
-                lines[key] = line
+                check_unique(lines, key, path, line, field)
             names[number] = name
         return names
 
@@ -100,12 +97,7 @@ class VideoQADataset(BaseVideoTextDataset):
             answer = require(item, 'answer', str, path, line, allow_empty=True).strip()
             video_id = require(item, 'video_id', (int, str), path, line)
             question_id = require(item, 'id', (int, str), path, line)
-            if str(question_id) in question_lines:
-                first = question_lines[str(question_id)]
-                raise AnnotationError(
-                    path, line, 'id', f'duplicate id {question_id!r} (first at line {first})'
-                )
-            question_lines[str(question_id)] = line
+            check_unique(question_lines, str(question_id), path, line, 'id', shown=question_id)
             name = video_id
             if names is not None:
                 if video_id not in names:

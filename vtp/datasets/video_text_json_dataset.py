@@ -3,7 +3,7 @@
 import os.path as osp
 from typing import Any, Dict, List
 
-from vtp.datasets.annotation import AnnotationError, brief, load_json_list, require
+from vtp.datasets.annotation import AnnotationError, brief, check_unique, load_json_list, require
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -30,11 +30,7 @@ class VideoTextJsonDataset(BaseVideoTextDataset):
                 )
             video = require(item, 'video', str, path, line)
             if self.test_mode:
-                first = lines.setdefault(osp.normpath(video), line)
-                if first != line:
-                    raise AnnotationError(
-                        path, line, 'video', f'duplicate video {video!r} (first at line {first})'
-                    )
+                check_unique(lines, osp.normpath(video), path, line, 'video', 'video', video)
             caption = require(item, 'caption', (str, list), path, line)
             captions = [caption] if isinstance(caption, str) else caption
             for i, text in enumerate(captions):
