@@ -1,7 +1,6 @@
 """Text queries over the features of ``tools/extract_features.py``, through a FAISS index, with
 optional re-ranking of each query's top k by the matching head (the retrieval loop's rule)."""
 
-import json
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -9,7 +8,7 @@ import torch
 
 from vtp.apis.feature_extractor import FeatureExtractor
 from vtp.apis.feature_index import build_index, search
-from vtp.apis.feature_shards import MANIFEST, read_features
+from vtp.apis.feature_shards import MANIFEST, read_features, read_manifest
 from vtp.apis.video_items import Item
 from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
 
@@ -37,11 +36,10 @@ def check_features_model(features: str, extractor: FeatureExtractor) -> None:
         ValueError: a manifest without a key, or another config or checkpoint (the message
             names the manifest's and says how to extract features for this model).
     """
-    path = osp.join(features, MANIFEST)
-    if not osp.isfile(path):
+    manifest = read_manifest(features)
+    if manifest is None:
         return
-    with open(path, encoding='utf-8') as f:
-        manifest = json.load(f)
+    path = osp.join(features, MANIFEST)
     stored = manifest.get('key') if isinstance(manifest, dict) else None
     if not isinstance(stored, dict):
         raise ValueError(

@@ -13,7 +13,7 @@ import csv
 import json
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -53,15 +53,24 @@ def _atomic_write(path: str, write: Callable[[Any], None], binary: bool = False)
     os.replace(partial, path)
 
 
+def read_manifest(out_dir: str) -> Optional[Dict[str, Any]]:
+    """The manifest of the features in ``out_dir``; None when there is none."""
+    path = osp.join(out_dir, MANIFEST)
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        manifest: Dict[str, Any] = json.load(f)
+    return manifest
+
+
 def check_manifest(out_dir: str, manifest: Dict[str, Any]) -> None:
     """Write ``manifest`` in ``out_dir``, or check that the one there is the same: a folder
     holding features of another config, checkpoint, gallery or shard layout is an error
     (its shards would be mixed with new ones)."""
     os.makedirs(out_dir, exist_ok=True)
     path = osp.join(out_dir, MANIFEST)
-    if osp.isfile(path):
-        with open(path, encoding='utf-8') as f:
-            old = json.load(f)
+    old = read_manifest(out_dir)
+    if old is not None:
         differ = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
         if differ:
             raise ValueError(
@@ -128,11 +137,10 @@ def read_features(out_dir: str) -> Tuple[np.ndarray, List[Dict[str, str]]]:
     Raises:
         FileNotFoundError: no manifest, or shards not yet written (named).
     """
-    path = osp.join(out_dir, MANIFEST)
-    if not osp.isfile(path):
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        path = osp.join(out_dir, MANIFEST)
         raise FileNotFoundError(f'{path} not found: run tools/extract_features.py first')
-    with open(path, encoding='utf-8') as f:
-        manifest = json.load(f)
     num_shards = len(shard_ranges(manifest['num_items'], manifest['shard_size']))
     missing = [shard_name(i) for i in range(num_shards) if not shard_done(out_dir, i)]
     if missing:
