@@ -326,3 +326,12 @@ def test_masked_text_is_encoded_without_autograd_when_nothing_flows_back(scale, 
 def test_fusion_grad_scale_outside_zero_to_one_raises():
     with pytest.raises(ValueError, match='fusion_grad_scale must lie in \\[0, 1\\], got 2'):
         MODELS.build(toy_pretrainer(fusion_grad_scale=2.0))
+
+
+def test_masked_captions_are_not_kept_by_the_text_encoder_cache():
+    text = dict(TOY_TEXT, frozen_layers=1, frozen_cache_mb=1)
+    model = MODELS.build(toy_pretrainer(text_encoder=text))
+    data = model.data_preprocessor(collated_batch(3), training=True)
+    losses = model(**data, mode='loss')
+    assert 'loss_mlm' in losses
+    assert len(model.text_encoder.frozen_cache) == 3  # the 3 captions, not their masked forms

@@ -1,5 +1,8 @@
 """Tests for ``BertTextEncoder``: toy shapes, loading saved and packaged models, tied embeddings,
-name resolution and the speed switches (fused attention, checkpointing, compile)."""
+name resolution, the speed switches (fused attention, checkpointing, compile) and the cache of
+frozen layers' features."""
+
+import copy
 
 import pytest
 import torch
@@ -7,6 +10,7 @@ from torch._dynamo.testing import CompileCounter
 
 from vtp.registry import MODELS
 from vtp.testing import TOY_TEXT, TOY_TEXT_DIMS
+from vtp.testing.log_capture import logged_lines
 from vtp.testing.switch_checks import (
     FP32_TOLERANCE,
     assert_bf16_outputs_and_grads_close,
@@ -226,3 +230,125 @@ def test_compile_compiles_the_forward():
         expected, actual = reference.eval()(ids, mask), compiled.eval()(ids, mask)
     assert counter.frame_count > 0
     torch.testing.assert_close(actual, expected)
+
+
+def cached_pair(frozen_layers: int = 1, mb: float = 1):
+    """Toy encoders with ``frozen_layers``, the second with a frozen-feature cache of ``mb``
+    MiB; same weights."""
+    reference = MODELS.build({**TOY_TEXT, 'frozen_layers': frozen_layers})
+    cached = MODELS.build({**TOY_TEXT, 'frozen_layers': frozen_layers, 'frozen_cache_mb': mb})
+    cached.load_state_dict(reference.state_dict())
+    return reference, cached
+
+
+def rows_computed(encoder) -> list:
+    """Records the number of captions each run of the frozen part gets."""
+    calls = []
+    encoder.bert.embeddings.register_forward_pre_hook(
+        lambda module, args, kwargs: calls.append(len(kwargs['input_ids'])), with_kwargs=True
+    )
+    return calls
+
+
+def assert_same_real_features(expected, actual, mask):
+    """Same token features at real positions, and the same pooled feature."""
+    real = mask.bool().unsqueeze(-1)
+    torch.testing.assert_close(actual[0] * real, expected[0] * real, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(actual[1], expected[1], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('frozen_layers', [0, 1, 2])
+def test_frozen_cache_keeps_features_and_gradients(frozen_layers):
+    reference, cached = cached_pair(frozen_layers)
+    reference.eval(), cached.eval()  # eval: the trained layers' dropout draws nothing
+    calls = rows_computed(cached)
+    ids, mask = padded_ids_and_mask()
+    for _ in range(2):  # computed, then kept
+        expected, actual = reference(ids, mask), cached(ids, mask)
+        assert_same_real_features(expected, actual, mask)
+        if frozen_layers < 2:  # the layers above the frozen ones train as before
+            (expected[1].sum() + (expected[0] * mask.unsqueeze(-1)).sum()).backward()
+            (actual[1].sum() + (actual[0] * mask.unsqueeze(-1)).sum()).backward()
+            grads = {n: p.grad for n, p in reference.named_parameters() if p.requires_grad}
+            for name, param in cached.named_parameters():
+                assert (param.grad is None) is (name not in grads), name
+                if param.grad is not None:
+                    torch.testing.assert_close(param.grad, grads[name], atol=1e-5, rtol=1e-4)
+            reference.zero_grad(), cached.zero_grad()
+    assert calls == [3]  # the second visit ran no frozen layer
+    assert len(cached.frozen_cache) == 3
+
+
+def test_frozen_cache_knows_a_caption_by_its_real_tokens():
+    reference, cached = cached_pair()
+    reference.eval(), cached.eval()
+    calls = rows_computed(cached)
+    ids, mask = padded_ids_and_mask()  # caption 2 has 2 real tokens of 9
+    cached(ids, mask)
+    # caption 2 again, padded to 4 and twice in a batch; then with one real token changed
+    short_ids, short_mask = ids[[2, 2], :4], mask[[2, 2], :4]
+    assert_same_real_features(
+        reference(short_ids, short_mask), cached(short_ids, short_mask), short_mask
+    )
+    assert calls == [3]
+    changed = short_ids.clone()
+    changed[:, 1] += 1
+    assert_same_real_features(
+        reference(changed, short_mask), cached(changed, short_mask), short_mask
+    )
+    assert calls == [3, 1]  # both rows are one caption: computed once
+    # left padding is part of a caption: the same ids with a padded first position differ
+    left = short_mask.clone()
+    left[:, 0] = 0
+    cached(short_ids, left)
+    assert calls == [3, 1, 1]
+    # so is autocast: features computed in bf16 are kept apart
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        cached(ids, mask)
+    assert calls == [3, 1, 1, 3]
+    # and cache=False (text met once) neither reads nor keeps
+    kept = len(cached.frozen_cache)
+    assert_same_real_features(reference(ids, mask), cached(ids, mask, cache=False), mask)
+    assert calls == [3, 1, 1, 3, 3] and len(cached.frozen_cache) == kept
+
+
+def test_frozen_cache_is_forgotten_with_the_weights_it_came_from():
+    reference, cached = cached_pair()
+    reference.eval(), cached.eval()
+    ids, mask = padded_ids_and_mask()
+    cached(ids, mask)
+    assert len(cached.frozen_cache) == 3
+    assert len(copy.deepcopy(cached).frozen_cache) == 0  # a copy starts empty
+    other = MODELS.build({**TOY_TEXT, 'frozen_layers': 1}).eval()
+    cached.load_state_dict(other.state_dict())
+    assert len(cached.frozen_cache) == 0
+    assert_same_real_features(other(ids, mask), cached(ids, mask), mask)
+    cached.to(torch.float64)
+    assert len(cached.frozen_cache) == 0
+    assert cached(ids, mask)[0].dtype == torch.float64
+
+
+def test_frozen_cache_keeps_what_fits_and_says_so_once():
+    reference, cached = cached_pair(mb=(5 + 2) * TOY_TEXT_DIMS * 4 / 2**20)  # captions 0 and 2
+    reference.eval(), cached.eval()
+    calls = rows_computed(cached)
+    ids, mask = padded_ids_and_mask()
+    with logged_lines() as lines:
+        for _ in range(2):
+            assert_same_real_features(reference(ids, mask), cached(ids, mask), mask)
+    assert calls == [3, 1]  # caption 1 (4 tokens) did not fit after caption 0 (5)
+    assert len(cached.frozen_cache) == 2
+    full = [line for line in lines if 'frozen-feature cache full' in line]
+    assert len(full) == 1 and 'captions kept: 1)' in full[0]  # when caption 1 came
+
+
+@pytest.mark.parametrize(
+    'kwargs, match',
+    [
+        (dict(frozen_cache_mb=1), 'set frozen_layers >= 0'),
+        (dict(frozen_layers=1, frozen_cache_mb=-1), 'frozen_cache_mb must be >= 0, got -1'),
+    ],
+)
+def test_frozen_cache_settings_are_checked(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build({**TOY_TEXT, **kwargs})

@@ -73,7 +73,9 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
 
     Args:
         video_encoder: config of the video encoder (``forward(video) -> (tokens, pooled)``).
-        text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, pooled)``).
+        text_encoder: config of the text encoder (``forward(ids, mask) -> (tokens, pooled)``);
+            one whose forward takes a ``cache`` keyword (``BertTextEncoder``) gets
+            ``cache=False`` for MLM's masked captions, met once each.
         heads: name -> head config; each head has ``loss(feats, data_samples) -> dict``. Loss
             keys must differ between heads.
         fusion: config of the fusion encoder, needed by matching and MLM heads. A fusion whose
@@ -114,6 +116,11 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         self.test_cfg = PredictSettings.from_cfg(test_cfg)
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
+        self._once: Dict[str, bool] = (
+            dict(cache=False)
+            if 'cache' in inspect.signature(self.text_encoder.forward).parameters
+            else {}
+        )
         self.fusion = _build_fusion(fusion, self.text_encoder) if fusion is not None else None
         if not 0.0 <= fusion_grad_scale <= 1.0:
             raise ValueError(f'fusion_grad_scale must lie in [0, 1], got {fusion_grad_scale}')
@@ -198,7 +205,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         autograd when ``fusion_grad_scale`` is 0: no gradient would flow back through it."""
         with torch.set_grad_enabled(torch.is_grad_enabled() and self.fusion_grad_scale > 0):
             encoded: Tuple[torch.Tensor, torch.Tensor] = self.text_encoder(
-                input_ids, attention_mask
+                input_ids, attention_mask, **self._once
             )
         return encoded
 

@@ -14,6 +14,7 @@ from mmengine.model import BaseModule
 from torch import nn
 
 from vtp.models.utils import QuietInitMixin, checkpoint_modules, compile_module
+from vtp.models.utils.frozen_cache import FrozenFeatureCache
 from vtp.registry import MODELS
 from vtp.utils.pretrained import resolve_pretrained
 
@@ -37,6 +38,11 @@ ARCHS = {
 }
 
 
+def _forget_kept_features(encoder: 'BertTextEncoder', incompatible_keys: Any) -> None:
+    """After loading a state dict: features kept from the old weights are stale."""
+    encoder.clear_cache()
+
+
 @MODELS.register_module()
 class BertTextEncoder(QuietInitMixin, BaseModule):
     """BERT encoder returning token features and a sentence feature.
@@ -53,6 +59,12 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         frozen_layers: freeze the embeddings and the first ``frozen_layers`` transformer
             layers (-1: train everything; 0: freeze only the embeddings). Frozen parts stay in
             eval mode (no dropout) while the model trains, and build no autograd graph.
+        frozen_cache_mb: MiB of the frozen part's features to keep per caption
+            (:class:`~vtp.models.utils.frozen_cache.FrozenFeatureCache`; 0 keeps none): a
+            caption met again (every pass over a corpus) then runs only the layers that train.
+            Needs ``frozen_layers`` >= 0. Real tokens' features and the pooled feature are
+            those without the cache; features at padding positions are not (nothing in vtp
+            reads them).
         fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
             ``attn_implementation='sdpa'``, fused kernels); False uses transformers' ``'eager'``
             attention, which forms every (heads, L, L) attention matrix. Same weights.
@@ -70,6 +82,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         config: Optional[Dict[str, Any]] = None,
         pooling: str = 'cls',
         frozen_layers: int = -1,
+        frozen_cache_mb: float = 0,
         fused_attention: bool = True,
         checkpointing: bool = False,
         compile: Union[bool, Dict[str, Any]] = False,
@@ -122,6 +135,20 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         )
         for module in self._frozen:
             module.requires_grad_(False)
+        if not frozen_cache_mb >= 0:
+            raise ValueError(
+                f'BertTextEncoder: frozen_cache_mb must be >= 0, got {frozen_cache_mb!r}'
+            )
+        if frozen_cache_mb and frozen_layers < 0:
+            raise ValueError(
+                'BertTextEncoder: frozen_cache_mb keeps the features of frozen layers; set '
+                f'frozen_layers >= 0 (got {frozen_layers})'
+            )
+        self.frozen_cache = (
+            FrozenFeatureCache(int(frozen_cache_mb * 2**20)) if frozen_cache_mb else None
+        )
+        # torch leaves this method unannotated
+        self.register_load_state_dict_post_hook(_forget_kept_features)  # type: ignore[no-untyped-call]
         if checkpointing:
             checkpoint_modules(self.bert.encoder.layer)
         compile_module(self, compile)
@@ -132,6 +159,16 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         for module in self._frozen:
             module.eval()
         return self
+
+    def _apply(self, *args: Any, **kwargs: Any) -> 'BertTextEncoder':
+        self.clear_cache()  # moved or cast: features kept on the old device or dtype are stale
+        super()._apply(*args, **kwargs)  # type: ignore[no-untyped-call]  # torch: untyped
+        return self
+
+    def clear_cache(self) -> None:
+        """Forget the frozen part's kept features (see ``frozen_cache_mb``)."""
+        if self.frozen_cache is not None:
+            self.frozen_cache.clear()
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
@@ -166,20 +203,55 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         return self.bert.embeddings.word_embeddings
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, cache: bool = True
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Encode token ids.
 
         Args:
             input_ids: (B, L) token ids.
             attention_mask: (B, L) 1 for real tokens, 0 for padding.
+            cache: whether these captions may be kept (``frozen_cache_mb``); text met once
+                (MLM's randomly masked captions) would only take room.
 
         Returns:
             tokens: (B, L, D) last hidden states.
             pooled: (B, D) the sentence feature (see ``pooling``).
         """
-        tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.frozen_cache is not None and cache:
+            tokens = self._encode_cached(input_ids, attention_mask)
+        else:
+            tokens = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         if self.pooling == 'cls':
             return tokens, tokens[:, 0]
         weights = attention_mask.unsqueeze(-1).to(tokens.dtype)  # (B, L, 1)
         return tokens, (tokens * weights).sum(1) / weights.sum(1).clamp(min=1)
+
+    def _encode_cached(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The last hidden states, the frozen part's features coming from the cache."""
+        assert self.frozen_cache is not None
+        x = self.frozen_cache(input_ids, attention_mask, self._frozen_features)
+        trained = self.bert.encoder.layer[len(self._frozen) - 1 :]
+        if len(trained):
+            mask = self._layer_mask(x, attention_mask)
+            for layer in trained:
+                x = layer(x, mask)
+        return x
+
+    def _frozen_features(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, L, D) output of the embeddings and the frozen layers."""
+        with torch.no_grad():
+            x = self.bert.embeddings(input_ids=input_ids)
+            mask = self._layer_mask(x, attention_mask)
+            for layer in self.bert.encoder.layer[: len(self._frozen) - 1]:
+                x = layer(x, mask)
+        return x  # type: ignore[no-any-return]
+
+    def _layer_mask(self, x: torch.Tensor, attention_mask: torch.Tensor) -> Optional[torch.Tensor]:
+        """The padding mask in the form BERT's layers take under this attention implementation."""
+        from transformers.masking_utils import create_bidirectional_mask
+
+        return create_bidirectional_mask(  # type: ignore[no-any-return]
+            config=self.bert.config, inputs_embeds=x, attention_mask=attention_mask
+        )

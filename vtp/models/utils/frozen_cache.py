@@ -1,0 +1,114 @@
+"""Features of an encoder's frozen lower part, kept per caption (``BertTextEncoder(
+frozen_cache_mb=...)``).
+
+A frozen part (eval mode, no gradient) maps a caption to the same features every time, and a
+training run meets each caption of a corpus once a pass (the demo: 22 passes over 1,872
+captions). :class:`FrozenFeatureCache` keeps them after the first visit, so later visits run
+only the layers that train.
+"""
+
+from typing import Any, Callable, Dict, Hashable, List, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import MMLogger
+from torch.nn.utils.rnn import pad_sequence
+
+Compute = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class FrozenFeatureCache:
+    """Token features of a frozen encoder part, per caption, kept while they fit in ``capacity``
+    bytes.
+
+    A caption is known by its token ids and mask up to its last real token (real tokens never
+    attend to the padding after it, so two paddings of one caption are one caption) and by the
+    autocast state it was computed under; what is kept is the features of those positions.
+    Positions after a caption's last real token are zeros, whether or not it was kept. A
+    caption that does not fit in the room left is computed on every visit (the first time, the
+    log says so); nothing is evicted, as in
+    :class:`~vtp.datasets.transforms.clip_cache.ClipCache`.
+
+    Whoever owns the cache clears it when the weights it was computed with change (loading a
+    state dict, moving to another device or dtype). A copy (deep-copied or pickled) starts
+    empty.
+
+    Args:
+        capacity: bytes of features to keep.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity <= 0:
+            raise ValueError(f'the frozen-feature cache needs a positive capacity, got {capacity}')
+        self.capacity = capacity
+        self.used = 0
+        self.refused = False  # whether a caption did not fit yet (logged once)
+        self.features: Dict[Hashable, torch.Tensor] = {}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return dict(self.__dict__, used=0, refused=False, features={})
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def clear(self) -> None:
+        """Forget every kept caption."""
+        self.features, self.used, self.refused = {}, 0, False
+
+    def __call__(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, compute: Compute
+    ) -> torch.Tensor:
+        """(B, L, D) features of (B, L) ``input_ids`` and ``attention_mask``; ``compute`` (same
+        arguments and result) runs once, on the captions not kept, if any."""
+        keys, lengths = self._keys(input_ids, attention_mask)
+        rows: List[torch.Tensor] = [self.features.get(key) for key in keys]  # type: ignore[misc]
+        first: Dict[Hashable, int] = {}
+        for i, (key, row) in enumerate(zip(keys, rows)):
+            if row is None:
+                first.setdefault(key, i)
+        if first:
+            index = torch.tensor(list(first.values()), device=input_ids.device)
+            computed = compute(input_ids[index], attention_mask[index]).detach()
+            new = {
+                key: computed[j, : lengths[i]].clone() for j, (key, i) in enumerate(first.items())
+            }
+            for key, features in new.items():
+                self._add(key, features)
+            rows = [new[key] if row is None else row for key, row in zip(keys, rows)]
+        padded = pad_sequence(rows, batch_first=True)  # (B, longest, D)
+        return F.pad(padded, (0, 0, 0, input_ids.shape[1] - padded.shape[1]))
+
+    @staticmethod
+    def _keys(
+        input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> Tuple[List[Hashable], List[int]]:
+        """Each row's key and its length up to its last real token."""
+        real = attention_mask.bool()
+        positions = torch.arange(1, real.shape[1] + 1, device=real.device)
+        lengths = (real * positions).amax(1).tolist()
+        device = input_ids.device.type
+        state = (
+            (device, torch.get_autocast_dtype(device))
+            if torch.is_autocast_enabled(device)
+            else (device, None)
+        )
+        ids = input_ids.to('cpu', torch.int64).numpy()
+        mask = real.to('cpu', torch.uint8).numpy()
+        keys: List[Hashable] = [
+            (state, ids[i, :n].tobytes(), mask[i, :n].tobytes()) for i, n in enumerate(lengths)
+        ]
+        return keys, lengths
+
+    def _add(self, key: Hashable, features: torch.Tensor) -> None:
+        nbytes = features.numel() * features.element_size()
+        if self.used + nbytes > self.capacity:
+            if not self.refused:
+                self.refused = True
+                MMLogger.get_current_instance().info(
+                    f'frozen-feature cache full ({self.used / 2**20:.1f} of '
+                    f'{self.capacity / 2**20:.1f} MiB, captions kept: {len(self.features)}): '
+                    'the others run the frozen layers on every visit'
+                )
+            return
+        self.features[key] = features
+        self.used += nbytes
