@@ -47,7 +47,7 @@ $(DEMO_DATA)/train.csv: | $(STAMP)
 
 # Pre-train (evaluating at the end), then re-evaluate the saved checkpoint with tools/test.py.
 demo: $(STAMP) $(DEMO_DATA)/train.csv
-	@echo "Pre-training $(DEMO_CONFIG) (mmengine's log follows; about 14 minutes on 2 CPU cores without native bf16, less with AVX512-BF16)"
+	@echo "Pre-training $(DEMO_CONFIG) (mmengine's log follows; about 7 minutes on 2 CPU cores)"
 	@$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	@echo "Evaluating the saved checkpoint with tools/test.py"
 	@$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
