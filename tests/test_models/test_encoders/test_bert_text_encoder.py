@@ -316,16 +316,52 @@ def test_frozen_cache_is_forgotten_with_the_weights_it_came_from():
     reference, cached = cached_pair()
     reference.eval(), cached.eval()
     ids, mask = padded_ids_and_mask()
-    cached(ids, mask)
-    assert len(cached.frozen_cache) == 3
+
+    def check(expected):
+        assert_same_real_features(expected(ids, mask), cached(ids, mask), mask)
+        assert len(cached.frozen_cache) == 3
+
+    check(reference)
     assert len(copy.deepcopy(cached).frozen_cache) == 0  # a copy starts empty
     other = MODELS.build({**TOY_TEXT, 'frozen_layers': 1}).eval()
-    cached.load_state_dict(other.state_dict())
-    assert len(cached.frozen_cache) == 0
-    assert_same_real_features(other(ids, mask), cached(ids, mask), mask)
-    cached.to(torch.float64)
-    assert len(cached.frozen_cache) == 0
+    cached.load_state_dict(other.state_dict())  # loaded
+    check(other)
+    cached.to(torch.float64)  # cast
     assert cached(ids, mask)[0].dtype == torch.float64
+    cached.float()
+    with torch.no_grad():  # written in place
+        cached.bert.encoder.layer[0].output.dense.weight.mul_(-1)
+        other.bert.encoder.layer[0].output.dense.weight.mul_(-1)
+    check(other)
+    # unfrozen later and trained: every optimizer step changes the features
+    layer = cached.bert.encoder.layer[0]
+    layer.requires_grad_(True)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.5)
+    cached(ids, mask)[1].sum().backward(), cached(ids, mask, cache=False)[1].sum().backward()
+    optimizer.step()
+    other.load_state_dict(cached.state_dict())
+    check(other)
+
+
+def test_frozen_cache_computes_a_caption_without_real_tokens_every_time():
+    cls_reference = MODELS.build({**TOY_TEXT, 'frozen_layers': 1, 'pooling': 'cls'}).eval()
+    cls_cached = MODELS.build(
+        {**TOY_TEXT, 'frozen_layers': 1, 'pooling': 'cls', 'frozen_cache_mb': 1}
+    ).eval()
+    cls_cached.load_state_dict(cls_reference.state_dict())
+    ids, mask = padded_ids_and_mask()
+    mask[1] = 0
+    for _ in range(2):
+        torch.testing.assert_close(cls_cached(ids, mask)[1], cls_reference(ids, mask)[1])
+    assert len(cls_cached.frozen_cache) == 2
+
+
+def test_frozen_parts_start_in_eval_mode():
+    """A forward right after building (no ``train()`` or ``eval()`` yet) runs the frozen part
+    without dropout, which the cache would otherwise keep."""
+    encoder = MODELS.build({**TOY_TEXT, 'frozen_layers': 1, 'frozen_cache_mb': 1})
+    assert not encoder.bert.embeddings.training and not encoder.bert.encoder.layer[0].training
+    assert encoder.bert.encoder.layer[1].training
 
 
 def test_frozen_cache_keeps_what_fits_and_says_so_once():
@@ -347,8 +383,19 @@ def test_frozen_cache_keeps_what_fits_and_says_so_once():
     [
         (dict(frozen_cache_mb=1), 'set frozen_layers >= 0'),
         (dict(frozen_layers=1, frozen_cache_mb=-1), 'frozen_cache_mb must be >= 0, got -1'),
+        (
+            dict(frozen_layers=1, frozen_cache_mb=1, config=dict(is_decoder=True)),
+            'a decoder .config.is_decoder. is not supported',
+        ),
     ],
 )
 def test_frozen_cache_settings_are_checked(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MODELS.build({**TOY_TEXT, **kwargs})
+
+
+def test_frozen_layers_cannot_reach_the_layers_given_to_fusion():
+    encoder = MODELS.build({**TOY_TEXT, 'frozen_layers': 2})
+    with pytest.raises(ValueError, match='frozen_layers=2 reaches the layers given to fusion'):
+        encoder.split_layers(1)
+    assert len(encoder.split_layers(1, copy=True)) == 1  # copies train apart: allowed

@@ -38,11 +38,6 @@ ARCHS = {
 }
 
 
-def _forget_kept_features(encoder: 'BertTextEncoder', incompatible_keys: Any) -> None:
-    """After loading a state dict: features kept from the old weights are stale."""
-    encoder.clear_cache()
-
-
 @MODELS.register_module()
 class BertTextEncoder(QuietInitMixin, BaseModule):
     """BERT encoder returning token features and a sentence feature.
@@ -64,7 +59,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             caption met again (every pass over a corpus) then runs only the layers that train.
             Needs ``frozen_layers`` >= 0. Real tokens' features and the pooled feature are
             those without the cache; features at padding positions are not (nothing in vtp
-            reads them).
+            reads them). The kept features are dropped whenever a frozen weight changes.
         fused_attention: attention on ``F.scaled_dot_product_attention`` (transformers'
             ``attn_implementation='sdpa'``, fused kernels); False uses transformers' ``'eager'``
             attention, which forms every (heads, L, L) attention matrix. Same weights.
@@ -134,7 +129,7 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             else []
         )
         for module in self._frozen:
-            module.requires_grad_(False)
+            module.requires_grad_(False).eval()
         if not frozen_cache_mb >= 0:
             raise ValueError(
                 f'BertTextEncoder: frozen_cache_mb must be >= 0, got {frozen_cache_mb!r}'
@@ -144,11 +139,14 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
                 'BertTextEncoder: frozen_cache_mb keeps the features of frozen layers; set '
                 f'frozen_layers >= 0 (got {frozen_layers})'
             )
+        if frozen_cache_mb and self.bert.config.is_decoder:
+            raise ValueError(
+                'BertTextEncoder: frozen_cache_mb runs BERT layers with a bidirectional mask; '
+                'a decoder (config.is_decoder) is not supported'
+            )
         self.frozen_cache = (
             FrozenFeatureCache(int(frozen_cache_mb * 2**20)) if frozen_cache_mb else None
         )
-        # torch leaves this method unannotated
-        self.register_load_state_dict_post_hook(_forget_kept_features)  # type: ignore[no-untyped-call]
         if checkpointing:
             checkpoint_modules(self.bert.encoder.layer)
         compile_module(self, compile)
@@ -159,16 +157,6 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         for module in self._frozen:
             module.eval()
         return self
-
-    def _apply(self, *args: Any, **kwargs: Any) -> 'BertTextEncoder':
-        self.clear_cache()  # moved or cast: features kept on the old device or dtype are stale
-        super()._apply(*args, **kwargs)  # type: ignore[no-untyped-call]  # torch: untyped
-        return self
-
-    def clear_cache(self) -> None:
-        """Forget the frozen part's kept features (see ``frozen_cache_mb``)."""
-        if self.frozen_cache is not None:
-            self.frozen_cache.clear()
 
     def init_weights(self) -> None:
         """Weights are set at construction (pretrained or transformers' init); keep them."""
@@ -188,6 +176,11 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
             raise ValueError(
                 f'BertTextEncoder: cannot {"copy" if copy else "give"} {num_layers} of its '
                 f'{len(layers)} layers to fusion' + ('' if copy else '; keep at least one for text')
+            )
+        if not copy and len(self._frozen) - 1 > keep:
+            raise ValueError(
+                f'BertTextEncoder: frozen_layers={len(self._frozen) - 1} reaches the layers given '
+                f'to fusion (it keeps {keep} of {len(layers)}): freeze fewer or copy them'
             )
         if copy:
             copies = nn.ModuleList(deepcopy(layer) for layer in layers[keep:])
@@ -229,7 +222,10 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
     def _encode_cached(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The last hidden states, the frozen part's features coming from the cache."""
         assert self.frozen_cache is not None
-        x = self.frozen_cache(input_ids, attention_mask, self._frozen_features)
+        weights = [w for module in self._frozen for w in module.parameters()]
+        x: torch.Tensor = self.frozen_cache(
+            input_ids, attention_mask, self._frozen_features, weights
+        )
         trained = self.bert.encoder.layer[len(self._frozen) - 1 :]
         if len(trained):
             mask = self._layer_mask(x, attention_mask)

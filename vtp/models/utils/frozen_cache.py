@@ -7,7 +7,7 @@ captions). :class:`FrozenFeatureCache` keeps them after the first visit, so late
 only the layers that train.
 """
 
-from typing import Any, Callable, Dict, Hashable, List, Tuple
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -22,16 +22,19 @@ class FrozenFeatureCache:
     bytes.
 
     A caption is known by its token ids and mask up to its last real token (real tokens never
-    attend to the padding after it, so two paddings of one caption are one caption) and by the
-    autocast state it was computed under; what is kept is the features of those positions.
-    Positions after a caption's last real token are zeros, whether or not it was kept. A
-    caption that does not fit in the room left is computed on every visit (the first time, the
-    log says so); nothing is evicted, as in
+    attend to the padding after it, so two paddings of one caption are one caption), by its
+    device and by the autocast state it was computed under; what is kept is the features of
+    those positions. Positions after a caption's last real token are zeros, whether or not it
+    was kept; a caption without a real token is computed every time and never kept. A caption
+    that does not fit in the room left is computed on every visit (the first time, the log
+    says so); nothing is evicted, as in
     :class:`~vtp.datasets.transforms.clip_cache.ClipCache`.
 
-    Whoever owns the cache clears it when the weights it was computed with change (loading a
-    state dict, moving to another device or dtype). A copy (deep-copied or pickled) starts
-    empty.
+    Every call names the frozen part's weights: when one of them is no longer the tensor it
+    was or has been written in place since the last call (a state dict loaded, a move or cast,
+    an optimizer step on a weight unfrozen later), everything kept is dropped. Writes through
+    ``weight.data``, which torch does not count, go unnoticed. A copy (deep-copied or pickled)
+    starts empty.
 
     Args:
         capacity: bytes of features to keep.
@@ -44,58 +47,71 @@ class FrozenFeatureCache:
         self.used = 0
         self.refused = False  # whether a caption did not fit yet (logged once)
         self.features: Dict[Hashable, torch.Tensor] = {}
+        self.stamp: Tuple[Tuple[int, int], ...] = ()  # the weights the features came from
 
     def __getstate__(self) -> Dict[str, Any]:
-        return dict(self.__dict__, used=0, refused=False, features={})
+        return dict(self.__dict__, used=0, refused=False, features={}, stamp=())
 
     def __len__(self) -> int:
         return len(self.features)
 
     def clear(self) -> None:
         """Forget every kept caption."""
-        self.features, self.used, self.refused = {}, 0, False
+        self.features, self.used, self.refused, self.stamp = {}, 0, False, ()
 
+    # eager under torch.compile: keys are bytes and the kept captions a growing dict
+    @torch.compiler.disable  # type: ignore[untyped-decorator]  # torch: untyped
     def __call__(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, compute: Compute
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        compute: Compute,
+        weights: Iterable[torch.Tensor],
     ) -> torch.Tensor:
         """(B, L, D) features of (B, L) ``input_ids`` and ``attention_mask``; ``compute`` (same
-        arguments and result) runs once, on the captions not kept, if any."""
+        arguments and result, from ``weights``) runs once, on the captions not kept, if any."""
+        stamp = tuple((w.data_ptr(), w._version) for w in weights)
+        if stamp != self.stamp:
+            self.clear()
+            self.stamp = stamp
         keys, lengths = self._keys(input_ids, attention_mask)
-        rows: List[torch.Tensor] = [self.features.get(key) for key in keys]  # type: ignore[misc]
-        first: Dict[Hashable, int] = {}
+        rows = [self.features.get(key) for key in keys]
+        first: Dict[Hashable, int] = {}  # the first row of each caption not kept
         for i, (key, row) in enumerate(zip(keys, rows)):
             if row is None:
                 first.setdefault(key, i)
         if first:
             index = torch.tensor(list(first.values()), device=input_ids.device)
             computed = compute(input_ids[index], attention_mask[index]).detach()
-            new = {
-                key: computed[j, : lengths[i]].clone() for j, (key, i) in enumerate(first.items())
-            }
-            for key, features in new.items():
-                self._add(key, features)
+            new = {}
+            for j, (key, i) in enumerate(first.items()):
+                # a row without a real token: all of it, as computed, never kept
+                new[key] = computed[j, : lengths[i] or None].clone()
+                if lengths[i]:
+                    self._add(key, new[key])
             rows = [new[key] if row is None else row for key, row in zip(keys, rows)]
-        padded = pad_sequence(rows, batch_first=True)  # (B, longest, D)
+        padded = pad_sequence(rows, batch_first=True)  # type: ignore[arg-type]  # (B, longest, D)
         return F.pad(padded, (0, 0, 0, input_ids.shape[1] - padded.shape[1]))
 
     @staticmethod
     def _keys(
         input_ids: torch.Tensor, attention_mask: torch.Tensor
     ) -> Tuple[List[Hashable], List[int]]:
-        """Each row's key and its length up to its last real token."""
+        """Each row's key and its length up to its last real token (a row without a real token
+        gets a key of its own, never kept)."""
         real = attention_mask.bool()
         positions = torch.arange(1, real.shape[1] + 1, device=real.device)
         lengths = (real * positions).amax(1).tolist()
-        device = input_ids.device.type
+        kind = input_ids.device.type
         state = (
-            (device, torch.get_autocast_dtype(device))
-            if torch.is_autocast_enabled(device)
-            else (device, None)
+            str(input_ids.device),
+            torch.get_autocast_dtype(kind) if torch.is_autocast_enabled(kind) else None,
         )
         ids = input_ids.to('cpu', torch.int64).numpy()
         mask = real.to('cpu', torch.uint8).numpy()
         keys: List[Hashable] = [
-            (state, ids[i, :n].tobytes(), mask[i, :n].tobytes()) for i, n in enumerate(lengths)
+            (state, ids[i, :n].tobytes(), mask[i, :n].tobytes()) if n else ('no real token', i)
+            for i, n in enumerate(lengths)
         ]
         return keys, lengths
 
