@@ -22,7 +22,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--resume',
         nargs='?',
         const='auto',
-        help='resume from CKPT, or from the newest checkpoint in the work dir',
+        help='resume from CKPT, from the newest checkpoint in a directory, or (no value) from '
+        'the newest in the work dir',
     )
     parser.add_argument(
         '--amp', action='store_true', help='mixed precision: bf16 autocast, on GPU or CPU'

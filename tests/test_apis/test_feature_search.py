@@ -73,9 +73,12 @@ def test_a_string_is_one_query(searcher):
 @pytest.mark.parametrize(
     'topk, rerank_topk, message',
     [
-        (0, 0, 'topk must be >= 1, got 0'),
-        (-1, TOY_RERANK_TOPK, 'topk must be >= 1, got -1'),  # was a RuntimeError
-        (2, -1, 'rerank_topk must be >= 0'),
+        (0, 0, 'topk must be an int >= 1, got 0'),
+        (-1, TOY_RERANK_TOPK, 'topk must be an int >= 1, got -1'),  # was a RuntimeError
+        (2, -1, r'rerank_topk \(0: off\) must be an int >= 0'),
+        (2.5, 0, 'topk must be an int >= 1, got 2.5'),  # was a TypeError from torch
+        (True, 0, 'topk must be an int >= 1, got True'),
+        (2, 1.0, r'rerank_topk \(0: off\) must be an int >= 0, got 1.0'),
     ],
 )
 def test_refuses_bad_topk(searcher, topk, rerank_topk, message):

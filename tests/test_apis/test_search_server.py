@@ -99,7 +99,15 @@ def test_host_name(header, name, port):
     assert host_name(header) == (name, port)
 
 
-@pytest.mark.parametrize('topk, rerank_topk', [(0, 0), (MAX_TOPK + 1, 0), (5, -1)])
-def test_refuses_bad_defaults(toy_searcher, topk, rerank_topk):
-    with pytest.raises(ValueError, match='topk must be'):
+@pytest.mark.parametrize(
+    'topk, rerank_topk, match',
+    [
+        (0, 0, 'topk must be an int in 1..'),
+        (MAX_TOPK + 1, 0, 'topk must be an int in 1..'),
+        (2.5, 0, f'topk must be an int in 1..{MAX_TOPK}, got 2.5'),
+        (5, -1, r'rerank_topk \(0: off\) must be an int >= 0'),
+    ],
+)
+def test_refuses_bad_defaults(toy_searcher, topk, rerank_topk, match):
+    with pytest.raises(ValueError, match=match):
         SearchServer(toy_searcher, '127.0.0.1', 0, topk=topk, rerank_topk=rerank_topk)

@@ -85,7 +85,7 @@ def test_one_text_or_many_and_topk(inferencer):
     assert [m['rank'] for m in one[0]['matches']] == [1, 2]
     scores = [m['score'] for m in one[0]['matches']]
     assert scores == sorted(scores, reverse=True)
-    with pytest.raises(ValueError, match='topk must be >= 1'):
+    with pytest.raises(ValueError, match='topk must be an int >= 1'):
         inferencer('x', topk=0)
 
 

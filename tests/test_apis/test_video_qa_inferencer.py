@@ -65,7 +65,7 @@ def test_bad_questions_and_answer_lists_are_named(setup, toy_question_models, tm
         qa(video, ['what colour?', '  '])
     with pytest.raises(ValueError, match=f'{video}: no question given'):
         qa(video)
-    with pytest.raises(ValueError, match='topk must be >= 1, got 0'):
+    with pytest.raises(ValueError, match='topk must be an int >= 1, got 0'):
         qa(video, 'what colour?', topk=0)
     toy = toy_question_models['qa']
     short = tmp_path / 'answers.json'

@@ -53,7 +53,7 @@ def test_rank_validates_topk_and_sorts_by_similarity(inferencer):
     assert [[m['index'] for m in q] for q in ranked] == [[1, 2], [0, 2]]
     assert [[m['rank'] for m in q] for q in ranked] == [[1, 2], [1, 2]]
     assert ranked[0][0]['score'] == pytest.approx(0.9)
-    with pytest.raises(ValueError, match='topk must be >= 1, got 0'):
+    with pytest.raises(ValueError, match='topk must be an int >= 1, got 0'):
         inferencer.rank(sim, 0, 0, lambda: pytest.fail('unused'))
 
 

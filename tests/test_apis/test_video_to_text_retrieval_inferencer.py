@@ -66,7 +66,7 @@ def test_topk_shapes_and_validates_the_results(infer, setup):
     assert len(one['matches']) == 3
     (capped,) = infer(setup['files'][:1], topk=50, rerank_topk=0)
     assert len(capped['matches']) == len(TEXTS)
-    with pytest.raises(ValueError, match='topk must be >= 1, got 0'):
+    with pytest.raises(ValueError, match='topk must be an int >= 1, got 0'):
         infer(setup['files'][0], topk=0)
 
 

@@ -129,7 +129,7 @@ def other_checkpoint(toy_features, tmp_path) -> str:
     'other, extra, message',
     [
         (True, [], 'has another checkpoint'),
-        (False, ['--topk', '0', '--rerank-topk', '2'], 'topk must be >= 1, got 0'),
+        (False, ['--topk', '0', '--rerank-topk', '2'], 'topk must be an int >= 1, got 0'),
     ],
 )
 def test_search_stops_with_one_line(

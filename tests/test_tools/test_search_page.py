@@ -65,8 +65,8 @@ def test_serves_a_query(toy_features):
 @pytest.mark.parametrize(
     'extra, message',
     [
-        (['--topk', '0'], 'topk must be in 1..100'),
-        (['--rerank-topk', '-1'], 'rerank_topk must be >= 0'),
+        (['--topk', '0'], 'topk must be an int in 1..100'),
+        (['--rerank-topk', '-1'], 'rerank_topk (0: off) must be an int >= 0'),
     ],
 )
 def test_bad_topk_stops_with_one_line(toy_features, monkeypatch, extra, message):

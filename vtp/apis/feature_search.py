@@ -11,6 +11,7 @@ from vtp.apis.feature_index import build_index, search
 from vtp.apis.feature_shards import MANIFEST, read_features, read_manifest
 from vtp.apis.video_items import Item
 from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
+from vtp.utils.checks import require_int
 
 MODEL_PARTS = (('config', 'config'), ('weights', 'checkpoint'))
 """The parts of a features key (see :meth:`VideoTextInferencer.fingerprint`) that name the
@@ -114,10 +115,8 @@ class FeatureSearch:
             features), 'path', 'video_id', 'score', 'similarity', 'reranked'}``, best first:
             ``score`` is the re-ranked score in the re-ranked top k, the similarity below.
         """
-        if topk < 1:
-            raise ValueError(f'topk must be >= 1, got {topk}')
-        if rerank_topk < 0:
-            raise ValueError(f'rerank_topk must be >= 0 (0: off), got {rerank_topk}')
+        require_int('topk', topk, 1)
+        require_int('rerank_topk (0: off)', rerank_topk, 0)
         queries = [queries] if isinstance(queries, str) else list(queries)
         model = self.extractor
         texts = model.embed_texts(queries)

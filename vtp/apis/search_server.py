@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from vtp.apis.feature_search import FeatureSearch
+from vtp.utils.checks import require_int
 from vtp.visualization.clip_frames import ClipThumbnails
 from vtp.visualization.result_strip import PAD, THUMB_SIZE
 
@@ -100,10 +101,8 @@ class SearchServer(ThreadingHTTPServer):
         rerank_topk: int = 0,
         num_frames: int = 4,
     ) -> None:
-        if not 1 <= topk <= MAX_TOPK:
-            raise ValueError(f'topk must be in 1..{MAX_TOPK}, got {topk}')
-        if rerank_topk < 0:
-            raise ValueError(f'rerank_topk must be >= 0 (0: off), got {rerank_topk}')
+        require_int('topk', topk, 1, MAX_TOPK)
+        require_int('rerank_topk (0: off)', rerank_topk, 0)
         super().__init__((host, port), SearchHandler)
         self.searcher, self.topk, self.rerank_topk = searcher, topk, rerank_topk
         self.names, self.any_ip = self.own_names(host), host in WILDCARDS

@@ -10,6 +10,7 @@ from vtp.apis.video_items import Item
 from vtp.apis.video_question_inferencer import Texts, VideoQuestionInferencer
 from vtp.datasets.video_qa_dataset import load_answer_list
 from vtp.structures import VideoTextDataSample
+from vtp.utils.checks import require_int
 
 
 class VideoQAInferencer(VideoQuestionInferencer):
@@ -77,8 +78,7 @@ class VideoQAInferencer(VideoQuestionInferencer):
         """``{'filename', 'question', 'answer', 'score', 'topk'}``: the predicted answer, its
         probability, and the ``topk`` most probable answers ``{'answer', 'score'}``, best
         first (``question_id`` too when the question comes from an annotation file)."""
-        if topk < 1:
-            raise ValueError(f'topk must be >= 1, got {topk}')
+        require_int('topk', topk, 1)
         scores = sample.answer_scores  # (K,) every answer's probability
         if len(scores) != len(self.answers):
             raise ValueError(

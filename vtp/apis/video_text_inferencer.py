@@ -27,6 +27,7 @@ from vtp.engine.runner.retrieval_loop import Rescored, match_scorers, reranked, 
 from vtp.engine.runner.vtp_runner import load_matching, require_complete, require_tensors
 from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
 from vtp.registry import MODELS, TRANSFORMS
+from vtp.utils.checks import require_int
 from vtp.utils.pretrained import load_state_dict
 from vtp.utils.process import init_worker
 
@@ -313,9 +314,9 @@ class VideoTextInferencer(BaseInferencer):
             similarity; with re-ranking, the re-ranked score of the top k, and for the others
             the similarity shifted below them, which ``reranked`` marks False).
         """
-        if topk < 1:
-            raise ValueError(f'topk must be >= 1, got {topk}')
+        require_int('topk', topk, 1)
         k = self.model.test_cfg.rerank_topk if rerank_topk is None else rerank_topk
+        require_int('rerank_topk (0: off)', k, 0)
         scores = sim.double()
         rescored: Rescored = {}
         if k:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
+from vtp.utils.checks import require_int
+
 DEFAULT_TASK = 'retrieval'
 
 TASK_KEYS = {
@@ -64,12 +66,7 @@ class PredictSettings:
         return settings
 
     def _check(self) -> None:
-        if isinstance(self.rerank_topk, bool) or not (
-            isinstance(self.rerank_topk, int) and self.rerank_topk >= 0
-        ):
-            raise ValueError(
-                f'model.test_cfg.rerank_topk must be an int >= 0, got {self.rerank_topk!r}'
-            )
+        require_int('model.test_cfg.rerank_topk', self.rerank_topk, 0)
         if self.task != 'multiple_choice':
             return
         weights = dict(self.option_weights)

@@ -100,7 +100,7 @@ def test_close_similarities_outside_the_top_k_keep_their_order():
 
 def test_k_below_one_is_an_error():
     sim, _, score_t2v, score_v2t, _ = problem()
-    with pytest.raises(ValueError, match='topk must be >= 1'):
+    with pytest.raises(ValueError, match='topk must be an int >= 1'):
         rerank(sim, 0, score_t2v, score_v2t)
 
 

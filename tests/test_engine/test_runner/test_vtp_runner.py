@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.model import BaseModel
+from mmengine.runner import Runner
 from torch import nn
 
 from vtp.datasets import BaseVideoTextDataset
@@ -137,6 +138,30 @@ def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:
     for name in ('iter_2.pth', 'iter_10.pth', 'iter_12.pth.tmp', 'last_checkpoint'):
         (tmp_path / name).write_bytes(b'')
     assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
+
+
+def test_resume_from_a_directory_takes_its_newest_complete_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_003000')
+    resumed = []
+    monkeypatch.setattr(Runner, 'load_or_resume', lambda self: resumed.append(self._load_from))
+    folder, empty = tmp_path / 'checkpoints', tmp_path / 'empty'
+    folder.mkdir(), empty.mkdir()
+    for name in ('iter_4.pth', 'iter_8.pth', 'iter_12.pth.tmp'):
+        (folder / name).write_bytes(b'')
+    for name, load_from in (('a', folder), ('b', empty)):
+        runner = VTPRunner(
+            model=LinearModel(),
+            work_dir=str(tmp_path / name),
+            default_scope='vtp',
+            load_from=str(load_from),
+            resume=True,
+        )
+        if load_from is folder:
+            runner.load_or_resume()
+            assert resumed == [str(folder / 'iter_8.pth')]
+        else:
+            with pytest.raises(FileNotFoundError, match='empty: the directory holds no complete'):
+                runner.load_or_resume()
 
 
 class Captions(BaseVideoTextDataset):

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from vtp.evaluation.metrics.retrieval_metric import exclude_missing, retrieval_summary, similarity
 from vtp.registry import LOOPS
 from vtp.structures import VideoTextDataSample
+from vtp.utils.checks import require_int
 
 if TYPE_CHECKING:
     from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
@@ -42,8 +43,7 @@ def rescore_topk(sim: torch.Tensor, topk: int, score: Scorer, queries: Iterable[
         For each query, its top-k candidates by similarity (with their ties) and their
         (float32, CPU) scores.
     """
-    if topk < 1:
-        raise ValueError(f'topk must be >= 1, got {topk}')
+    require_int('topk', topk, 1)
     rescored = {}
     for query in queries:
         row = sim[query]
@@ -121,8 +121,7 @@ def rerank(
         rows of the first rank videos for each text, columns of the second rank texts for each
         video.
     """
-    if topk < 1:
-        raise ValueError(f'topk must be >= 1, got {topk}')
+    require_int('topk', topk, 1)
     num_texts, num_videos = sim.shape
     t2v_rows = rescore_topk(sim, topk, score_t2v, range(rank, num_texts, world_size))
     v2t_rows = rescore_topk(sim.t(), topk, score_v2t, range(rank, num_videos, world_size))

@@ -334,12 +334,21 @@ class VTPRunner(Runner):
         return checkpoint
 
     def load_or_resume(self) -> None:
-        """Resume from the newest complete checkpoint in ``work_dir`` when none is named."""
+        """Resume from the newest complete checkpoint in ``work_dir`` when none is named, or in
+        the directory named."""
         if self._resume and self._load_from is None:
             self._load_from = latest_checkpoint(self.work_dir)
             if self._load_from is None:
                 self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
                 self._resume = False
+        elif self._resume and self._load_from is not None and osp.isdir(self._load_from):
+            newest = latest_checkpoint(self._load_from)
+            if newest is None:
+                raise FileNotFoundError(
+                    f'cannot resume from {self._load_from}: the directory holds no complete '
+                    'checkpoint (iter_N.pth or epoch_N.pth)'
+                )
+            self._load_from = newest
         super().load_or_resume()
 
     def call_hook(self, fn_name: str, **kwargs: Any) -> None:
