@@ -4,6 +4,7 @@ part of the test pipeline reads a clip and reports an unreadable file by its pat
 import os
 import os.path as osp
 import shutil
+from pathlib import Path
 
 import pytest
 from mmengine.config import Config
@@ -43,6 +44,10 @@ def test_folder_list_and_annotation_file_give_the_same_videos(cfg, toy_gallery, 
     assert [item['filename'] for item in from_folder] == list_videos(str(folder))
     assert list_videos(str(folder)) == sorted(list_videos(str(folder)))
     assert gallery_items(paths[0], cfg) == [dict(filename=paths[0])]  # one video file
+    # pathlib paths, as galleries and as their items
+    assert gallery_items(folder, cfg) == from_folder
+    assert gallery_items(Path(paths[0]), cfg) == [dict(filename=paths[0])]
+    assert gallery_items([Path(p) for p in paths], cfg) == [dict(filename=p) for p in paths]
 
 
 def test_missing_or_empty_galleries_are_named(cfg, tmp_path):

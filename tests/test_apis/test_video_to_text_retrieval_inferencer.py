@@ -1,6 +1,8 @@
 """VideoToTextRetrievalInferencer: the ranking of a naive sort of the video-text similarity
 matrix; re-ranking only reorders the top k; ``topk`` shapes and validates the results."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -84,3 +86,12 @@ def test_an_unreadable_query_video_is_reported(infer, setup, tmp_path):
     results = infer([str(broken), setup['files'][1]], topk=1, rerank_topk=0)
     assert results[0]['filename'] == str(broken) and str(broken) in results[0]['error']
     assert len(results[1]['matches']) == 1
+
+
+def test_pathlib_paths_are_paths(infer, setup):
+    files = setup['files']
+    expected = infer(files, topk=2, rerank_topk=0)
+    assert infer([Path(f) for f in files], topk=2, rerank_topk=0) == expected
+    (one,) = infer(Path(files[0]), topk=2, rerank_topk=0)  # a batch of one: float noise
+    assert one['filename'] == files[0]
+    assert [m['text'] for m in one['matches']] == [m['text'] for m in expected[0]['matches']]

@@ -39,9 +39,7 @@ class FeatureExtractor(VideoTextInferencer):
     def _inputs_to_list(self, inputs: Union[str, Sequence[str]]) -> List[Any]:
         if self._modality == 'text':
             return [inputs] if isinstance(inputs, str) else list(inputs)
-        if isinstance(inputs, str):
-            return gallery_items(inputs, self.cfg)
-        return [dict(filename=str(path)) for path in inputs]
+        return gallery_items(inputs, self.cfg)
 
     def preprocess(
         self, inputs: List[Any], batch_size: int = 1, modality: str = 'video', **kwargs: Any

@@ -28,6 +28,9 @@ VIDEO_EXTENSIONS = (
 TEXT_TRANSFORMS = ('TokenizeText', 'MaskTokens')
 """Transform types of a test pipeline that read text; the rest read the clip."""
 
+UserPath = Union[str, 'os.PathLike[str]']
+"""A file or folder given by the user."""
+
 Item = Dict[str, Any]
 """One video to read: a data-info dict with ``filename`` (and, from an annotation file, the
 dataset's other fields: ``video_id``, ``text``, ``start``/``end`` of a time window, ...)."""
@@ -58,20 +61,22 @@ def annotation_items(cfg: Config, ann_file: str) -> List[Item]:
     return [dataset.get_data_info(i) for i in range(len(dataset))]
 
 
-def gallery_items(gallery: Union[str, Sequence[str]], cfg: Config) -> List[Item]:
+def gallery_items(gallery: Union[UserPath, Sequence[UserPath]], cfg: Config) -> List[Item]:
     """The videos of a gallery: a folder (:func:`list_videos`), a list of video paths, or an
-    annotation file in the format of the config's test dataset (:func:`annotation_items`)."""
-    if isinstance(gallery, str):
-        if osp.isdir(gallery):
-            return [dict(filename=path) for path in list_videos(gallery)]
-        if not osp.isfile(gallery):
-            raise FileNotFoundError(f'gallery not found: {gallery}')
-        if gallery.lower().endswith(VIDEO_EXTENSIONS):
-            return [dict(filename=gallery)]
-        return annotation_items(cfg, gallery)
+    annotation file in the format of the config's test dataset (:func:`annotation_items`);
+    paths as ``str`` or ``pathlib.Path``."""
+    if isinstance(gallery, (str, os.PathLike)):
+        path = os.fspath(gallery)
+        if osp.isdir(path):
+            return [dict(filename=video) for video in list_videos(path)]
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'gallery not found: {path}')
+        if path.lower().endswith(VIDEO_EXTENSIONS):
+            return [dict(filename=path)]
+        return annotation_items(cfg, path)
     if not gallery:
         raise ValueError('the gallery is empty')
-    return [dict(filename=str(path)) for path in gallery]
+    return [dict(filename=os.fspath(video)) for video in gallery]
 
 
 def item_identity(item: Item) -> str:

@@ -2,6 +2,7 @@
 multiple choice): questions paired with clips, each clip read once, and the model's ``predict``
 run on them exactly as the test loop runs it."""
 
+import os
 import os.path as osp
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -85,6 +86,8 @@ class VideoQuestionInferencer(VideoTextInferencer):
                 texts (``texts`` None).
             texts: what every video of ``inputs`` is asked (:meth:`split_texts`).
         """
+        if isinstance(inputs, os.PathLike):
+            inputs = os.fspath(inputs)
         if isinstance(inputs, str) and texts is None:
             if osp.isdir(inputs) or inputs.lower().endswith(VIDEO_EXTENSIONS):
                 raise ValueError(f'{inputs}: no {self.text_name} given for the video(s)')

@@ -1,5 +1,6 @@
 """Caption a video from a gallery of texts: ``VideoToTextRetrievalInferencer(...)('a.mp4')``."""
 
+import os
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from mmengine.config import Config
@@ -47,6 +48,8 @@ class VideoToTextRetrievalInferencer(VideoTextInferencer):
         **kwargs: Any,
     ) -> None:
         super().__init__(model, weights, **kwargs)
+        if isinstance(gallery, os.PathLike):
+            gallery = os.fspath(gallery)
         if isinstance(gallery, str):
             texts = [t for item in annotation_items(self.cfg, gallery) for t in _texts(item)]
         else:
@@ -54,9 +57,7 @@ class VideoToTextRetrievalInferencer(VideoTextInferencer):
         self.gallery = self.embed_texts(texts)
 
     def _inputs_to_list(self, inputs: Union[str, Sequence[str]]) -> List[Item]:
-        if isinstance(inputs, str):
-            return gallery_items(inputs, self.cfg)
-        return [dict(filename=str(path)) for path in inputs]
+        return gallery_items(inputs, self.cfg)
 
     def preprocess(
         self, inputs: List[Item], batch_size: int = 1, **kwargs: Any
