@@ -40,9 +40,19 @@ def resolve_pretrained(name: str) -> str:
 
     Returns:
         A local directory or a hub name.
+
+    Raises:
+        FileNotFoundError: ``name`` can only be a path (absolute, ``./``, ``../`` or ``~``, or
+            with more than one ``/``: a hub name is ``name`` or ``org/name``) and no such
+            directory exists; ``from_pretrained`` would report it as an unknown hub model.
     """
     if not name.startswith(PACKAGE_PREFIX):
-        return name
+        path_only = name.startswith(('/', './', '../', '~')) or name.count('/') > 1
+        if path_only and not osp.isdir(osp.expanduser(name)):
+            raise FileNotFoundError(
+                f'{name!r}: no such directory (a hub model is named "name" or "org/name")'
+            )
+        return osp.expanduser(name) if path_only else name
     module_name = name[len(PACKAGE_PREFIX) :]
     try:
         module = importlib.import_module(module_name)

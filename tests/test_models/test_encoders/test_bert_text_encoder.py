@@ -115,9 +115,19 @@ def test_unknown_arch_raises_key_error():
         MODELS.build(dict(type='BertTextEncoder', arch='giant'))
 
 
-def test_resolve_pretrained():
+def test_resolve_pretrained(tmp_path, monkeypatch):
     assert resolve_pretrained('bert-base-uncased') == 'bert-base-uncased'
-    assert resolve_pretrained('/some/dir') == '/some/dir'
+    assert resolve_pretrained('sentence-transformers/all-MiniLM-L6-v2').count('/') == 1
+    assert resolve_pretrained(str(tmp_path)) == str(tmp_path)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    (tmp_path / 'models' / 'bert').mkdir(parents=True)
+    assert resolve_pretrained('~/models/bert') == str(tmp_path / 'models' / 'bert')
+    monkeypatch.chdir(tmp_path)
+    assert resolve_pretrained('./models/bert') == './models/bert'
+    # a mistyped directory is named as one, not as an unknown hub model
+    for typo in (str(tmp_path / 'bret'), './models/bret', 'data/tokenizers/bret', '~/bret'):
+        with pytest.raises(FileNotFoundError, match=f"'{typo}': no such directory"):
+            resolve_pretrained(typo)
     with pytest.raises(ImportError, match='not_a_module_xyz'):
         resolve_pretrained('pkg://not_a_module_xyz')
     with pytest.raises(ValueError, match='get_model_path'):
