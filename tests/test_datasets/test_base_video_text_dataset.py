@@ -182,6 +182,26 @@ def test_indices_select_a_subset(indices, expected):
     ]
 
 
+@pytest.mark.parametrize(
+    'indices, message',
+    [
+        (0, 'indices must be an int >= 1, got 0'),  # was a ZeroDivisionError in the sampler
+        (2.5, 'indices must be an int >= 1, got 2.5'),
+        ([], 'indices is empty: the subset would hold no sample'),
+        ([1, 10], r'indices entries must be an int in -10..9, got 10'),
+        ([1, 'a'], "indices entries must be an int in -10..9, got 'a'"),
+    ],
+)
+def test_indices_that_select_nothing_or_no_sample_are_named(indices, message):
+    with pytest.raises(ValueError, match=rf'BrokenSet\(\): {message}'):
+        BrokenSet(indices=indices)
+
+
+def test_negative_indices_count_from_the_end():
+    dataset = BrokenSet(indices=[-1, 0])
+    assert [dataset.get_data_info(i)['filename'] for i in range(2)] == ['clip9.mp4', 'clip0.mp4']
+
+
 def test_unserialized_records_are_refused():
     with pytest.raises(ValueError, match='serialize_data=False'):
         BrokenSet(serialize_data=False)

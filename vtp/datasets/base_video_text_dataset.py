@@ -14,6 +14,7 @@ from mmengine.dataset import BaseDataset
 from vtp.datasets.annotation import AnnotationError
 from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import require_int
 
 
 @contextmanager
@@ -147,9 +148,12 @@ class BaseVideoTextDataset(BaseDataset):
 
     def _subset_indices(self) -> List[int]:
         num = len(self.data_address)
-        if isinstance(self._indices, int):
-            return list(range(min(self._indices, num)))
-        return [i % num for i in self._indices]
+        name = f'{type(self).__name__}({self.ann_file or ""}): indices'
+        if not isinstance(self._indices, Sequence) or isinstance(self._indices, str):
+            return list(range(min(require_int(name, self._indices, 1), num)))
+        if not self._indices:
+            raise ValueError(f'{name} is empty: the subset would hold no sample')
+        return [require_int(f'{name} entries', i, -num, num - 1) % num for i in self._indices]
 
     def stream_index(self, key: int) -> int:
         """Index of the sample stream key ``key`` reads: ``key % len(self)`` (the sampler
