@@ -197,9 +197,13 @@ def test_indices_that_select_nothing_or_no_sample_are_named(indices, message):
         BrokenSet(indices=indices)
 
 
-def test_negative_indices_count_from_the_end():
-    dataset = BrokenSet(indices=[-1, 0])
-    assert [dataset.get_data_info(i)['filename'] for i in range(2)] == ['clip9.mp4', 'clip0.mp4']
+def test_negative_indices_count_from_the_end_and_arrays_are_lists():
+    for indices in ([-1, 0], np.array([9, 0])):
+        dataset = BrokenSet(indices=indices)
+        assert [dataset.get_data_info(i)['filename'] for i in range(2)] == [
+            'clip9.mp4',
+            'clip0.mp4',
+        ]
 
 
 def test_unserialized_records_are_refused():

@@ -149,11 +149,12 @@ class BaseVideoTextDataset(BaseDataset):
     def _subset_indices(self) -> List[int]:
         num = len(self.data_address)
         name = f'{type(self).__name__}({self.ann_file or ""}): indices'
-        if not isinstance(self._indices, Sequence) or isinstance(self._indices, str):
+        if not isinstance(self._indices, Iterable) or isinstance(self._indices, str):
             return list(range(min(require_int(name, self._indices, 1), num)))
-        if not self._indices:
+        indices = list(self._indices)
+        if not indices:
             raise ValueError(f'{name} is empty: the subset would hold no sample')
-        return [require_int(f'{name} entries', i, -num, num - 1) % num for i in self._indices]
+        return [require_int(f'{name} entries', i, -num, num - 1) % num for i in indices]
 
     def stream_index(self, key: int) -> int:
         """Index of the sample stream key ``key`` reads: ``key % len(self)`` (the sampler

@@ -116,7 +116,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         self.test_cfg = PredictSettings.from_cfg(test_cfg)
         self.video_encoder = _build(video_encoder)
         self.text_encoder = _build(text_encoder)
-        self._once: Dict[str, bool] = (
+        self._uncached: Dict[str, bool] = (
             dict(cache=False)
             if 'cache' in inspect.signature(self.text_encoder.forward).parameters
             else {}
@@ -205,7 +205,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         autograd when ``fusion_grad_scale`` is 0: no gradient would flow back through it."""
         with torch.set_grad_enabled(torch.is_grad_enabled() and self.fusion_grad_scale > 0):
             encoded: Tuple[torch.Tensor, torch.Tensor] = self.text_encoder(
-                input_ids, attention_mask, **self._once
+                input_ids, attention_mask, **self._uncached
             )
         return encoded
 
