@@ -4,7 +4,7 @@ clips and texts embedded through the config's test pipeline, as ``tools/test.py`
 import hashlib
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config
@@ -357,34 +357,18 @@ class VideoTextInferencer(BaseInferencer):
 
     # Cache keys.
     def fingerprint(self, items: Sequence[Item] = ()) -> Dict[str, str]:
-        """What gallery features depend on, hashed: ``config`` (the model config but
-        :data:`FEATURE_NEUTRAL_KEYS`, and the test pipeline), ``weights`` (every tensor of
-        the model's state) and ``files``
+        """What gallery features depend on, hashed: ``config`` (the model config and the
+        test pipeline), ``weights`` (every tensor of the model's state) and ``files``
         (:func:`~vtp.apis.video_items.item_identity` of each video)."""
-        model = _without_keys(self.cfg.model.to_dict(), FEATURE_NEUTRAL_KEYS)
-        config = hashlib.sha256(repr((model, self.video_pipeline, self.text_pipeline)).encode())
+        config = hashlib.sha256(
+            repr((self.cfg.model, self.video_pipeline, self.text_pipeline)).encode()
+        )
         weights = hashlib.sha256()
         for name, tensor in self.model.state_dict().items():
             weights.update(name.encode())
             weights.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
         files = hashlib.sha256('\n'.join(map(item_identity, items)).encode())
         return dict(config=config.hexdigest(), weights=weights.hexdigest(), files=files.hexdigest())
-
-
-FEATURE_NEUTRAL_KEYS = frozenset(
-    ('test_cfg', 'frozen_cache_mb', 'checkpointing', 'compile', 'fused_attention')
-)
-"""Model settings that leave the embeddings as they are (what to do with them at test time,
-and the speed switches), at any depth of the model config."""
-
-
-def _without_keys(value: Any, keys: FrozenSet[str]) -> Any:
-    """``value`` with ``keys`` dropped from every dict in it."""
-    if isinstance(value, dict):
-        return {k: _without_keys(v, keys) for k, v in value.items() if k not in keys}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_without_keys(v, keys) for v in value)
-    return value
 
 
 def video_features(results: List[Dict[str, Any]], logger: MMLogger) -> VideoFeatures:
