@@ -6,6 +6,7 @@ import os.path as osp
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from mmengine.config import Config
 
@@ -48,6 +49,11 @@ def test_folder_list_and_annotation_file_give_the_same_videos(cfg, toy_gallery, 
     assert gallery_items(folder, cfg) == from_folder
     assert gallery_items(Path(paths[0]), cfg) == [dict(filename=paths[0])]
     assert gallery_items([Path(p) for p in paths], cfg) == [dict(filename=p) for p in paths]
+    # bytes paths, numpy arrays and generators of paths
+    assert gallery_items(paths[0].encode(), cfg) == [dict(filename=paths[0])]
+    assert gallery_items([p.encode() for p in paths], cfg) == [dict(filename=p) for p in paths]
+    assert gallery_items(np.array(paths), cfg) == [dict(filename=p) for p in paths]
+    assert gallery_items((p for p in paths), cfg) == [dict(filename=p) for p in paths]
 
 
 def test_missing_or_empty_galleries_are_named(cfg, tmp_path):
@@ -57,8 +63,9 @@ def test_missing_or_empty_galleries_are_named(cfg, tmp_path):
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match=f'no video files .* under {empty}'):
         gallery_items(str(empty), cfg)
-    with pytest.raises(ValueError, match='the gallery is empty'):
-        gallery_items([], cfg)
+    for empty in ([], np.array([]), (p for p in ())):
+        with pytest.raises(ValueError, match='the gallery is empty'):
+            gallery_items(empty, cfg)
 
 
 def test_split_pipeline_keeps_order_and_needs_a_tokenizer(cfg):

@@ -1,6 +1,7 @@
 """Tests for ``BaseVideoTextDataset``: stream keys, per-sample seeded randomness, replacement of
 broken samples and the serialized record store."""
 
+import pickle
 import random
 
 import numpy as np
@@ -198,12 +199,14 @@ def test_indices_that_select_nothing_or_no_sample_are_named(indices, message):
 
 
 def test_negative_indices_count_from_the_end_and_arrays_are_lists():
-    for indices in ([-1, 0], np.array([9, 0])):
+    for indices in ([-1, 0], np.array([9, 0]), torch.tensor([9, 0]), (i for i in (9, 0))):
         dataset = BrokenSet(indices=indices)
         assert [dataset.get_data_info(i)['filename'] for i in range(2)] == [
             'clip9.mp4',
             'clip0.mp4',
         ]
+        assert len(pickle.loads(pickle.dumps(dataset))) == 2  # a generator is not kept
+    assert len(BrokenSet(indices=np.array(3))) == len(BrokenSet(indices=torch.tensor(3))) == 3
 
 
 def test_unserialized_records_are_refused():

@@ -28,7 +28,7 @@ VIDEO_EXTENSIONS = (
 TEXT_TRANSFORMS = ('TokenizeText', 'MaskTokens')
 """Transform types of a test pipeline that read text; the rest read the clip."""
 
-UserPath = Union[str, 'os.PathLike[str]']
+UserPath = Union[str, bytes, 'os.PathLike[str]']
 """A file or folder given by the user."""
 
 Item = Dict[str, Any]
@@ -64,9 +64,9 @@ def annotation_items(cfg: Config, ann_file: str) -> List[Item]:
 def gallery_items(gallery: Union[UserPath, Sequence[UserPath]], cfg: Config) -> List[Item]:
     """The videos of a gallery: a folder (:func:`list_videos`), a list of video paths, or an
     annotation file in the format of the config's test dataset (:func:`annotation_items`);
-    paths as ``str`` or ``pathlib.Path``."""
-    if isinstance(gallery, (str, os.PathLike)):
-        path = os.fspath(gallery)
+    paths as ``str``, ``bytes`` or ``pathlib.Path``; a list, tuple, array or generator of them."""
+    if isinstance(gallery, (str, bytes, os.PathLike)):
+        path = os.fsdecode(gallery)
         if osp.isdir(path):
             return [dict(filename=video) for video in list_videos(path)]
         if not osp.isfile(path):
@@ -74,9 +74,10 @@ def gallery_items(gallery: Union[UserPath, Sequence[UserPath]], cfg: Config) -> 
         if path.lower().endswith(VIDEO_EXTENSIONS):
             return [dict(filename=path)]
         return annotation_items(cfg, path)
-    if not gallery:
+    videos = [dict(filename=os.fsdecode(video)) for video in gallery]  # arrays, generators too
+    if not videos:
         raise ValueError('the gallery is empty')
-    return [dict(filename=os.fspath(video)) for video in gallery]
+    return videos
 
 
 def item_identity(item: Item) -> str:

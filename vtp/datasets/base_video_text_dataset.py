@@ -92,6 +92,8 @@ class BaseVideoTextDataset(BaseDataset):
     extra_files: Tuple[str, ...] = ()
     _fully_initialized: bool  # set by BaseDataset.__init__
 
+    _indices: Any  # set by mmengine's BaseDataset from ``indices``: None, an int or ints
+
     def __init__(
         self,
         *args: Any,
@@ -149,9 +151,13 @@ class BaseVideoTextDataset(BaseDataset):
     def _subset_indices(self) -> List[int]:
         num = len(self.data_address)
         name = f'{type(self).__name__}({self.ann_file or ""}): indices'
-        if not isinstance(self._indices, Iterable) or isinstance(self._indices, str):
-            return list(range(min(require_int(name, self._indices, 1), num)))
-        indices = list(self._indices)
+        given: Any = self._indices
+        if isinstance(given, (np.ndarray, torch.Tensor)):
+            given = given.tolist()  # a 0-d one becomes an int
+        if not isinstance(given, Iterable) or isinstance(given, str):
+            return list(range(min(require_int(name, given, 1), num)))
+        indices = list(given)
+        self._indices = indices  # a generator is read once; the list pickles
         if not indices:
             raise ValueError(f'{name} is empty: the subset would hold no sample')
         return [require_int(f'{name} entries', i, -num, num - 1) % num for i in indices]

@@ -49,8 +49,9 @@ def resolve_pretrained(name: str) -> str:
     if not name.startswith(PACKAGE_PREFIX):
         path_only = name.startswith(('/', './', '../', '~')) or name.count('/') > 1
         if path_only and not osp.isdir(osp.expanduser(name)):
+            problem = 'not a directory' if osp.exists(osp.expanduser(name)) else 'no such directory'
             raise FileNotFoundError(
-                f'{name!r}: no such directory (a hub model is named "name" or "org/name")'
+                f'{name!r}: {problem} (a hub model is named "name" or "org/name")'
             )
         return osp.expanduser(name) if path_only else name
     module_name = name[len(PACKAGE_PREFIX) :]

@@ -124,6 +124,9 @@ def test_resolve_pretrained(tmp_path, monkeypatch):
     assert resolve_pretrained('~/models/bert') == str(tmp_path / 'models' / 'bert')
     monkeypatch.chdir(tmp_path)
     assert resolve_pretrained('./models/bert') == './models/bert'
+    (tmp_path / 'config.json').write_text('{}')
+    with pytest.raises(FileNotFoundError, match='config.json.: not a directory'):
+        resolve_pretrained(str(tmp_path / 'config.json'))
     # a mistyped directory is named as one, not as an unknown hub model
     for typo in (str(tmp_path / 'bret'), './models/bret', 'data/tokenizers/bret', '~/bret'):
         with pytest.raises(FileNotFoundError, match=f"'{typo}': no such directory"):
