@@ -59,7 +59,9 @@ def test_one_video_many_questions_equals_one_call_per_question(setup):
         assert alone['score'] == pytest.approx(result['score'], abs=1e-5)
 
 
-def test_bad_questions_and_answer_lists_are_named(setup, toy_question_models, tmp_path):
+def test_bad_questions_and_answer_lists_are_named(
+    setup, toy_question_models, tmp_path, monkeypatch
+):
     qa, video = setup['qa'], setup['infos'][0]['filename']
     with pytest.raises(ValueError, match=f'{video}: the question is empty'):
         qa(video, ['what colour?', '  '])
@@ -67,6 +69,10 @@ def test_bad_questions_and_answer_lists_are_named(setup, toy_question_models, tm
         qa(video)
     with pytest.raises(ValueError, match='topk must be an int >= 1, got 0'):
         qa(video, 'what colour?', topk=0)
+    with monkeypatch.context() as patch:  # refused before any clip is read or run
+        patch.setattr(qa, 'forward', lambda *args, **kwargs: pytest.fail('forward ran'))
+        with pytest.raises(ValueError, match='topk must be an int >= 1, got 2.5'):
+            qa(video, 'what colour?', topk=2.5)
     toy = toy_question_models['qa']
     short = tmp_path / 'answers.json'
     short.write_text(json.dumps(['red', 'blue']))

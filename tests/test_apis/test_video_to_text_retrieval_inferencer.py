@@ -70,6 +70,12 @@ def test_topk_shapes_and_validates_the_results(infer, setup):
     assert len(capped['matches']) == len(TEXTS)
     with pytest.raises(ValueError, match='topk must be an int >= 1, got 0'):
         infer(setup['files'][0], topk=0)
+    with pytest.MonkeyPatch.context() as patch:  # refused before any clip is read or run
+        patch.setattr(infer, 'forward', lambda *args, **kwargs: pytest.fail('forward ran'))
+        with pytest.raises(ValueError, match='topk must be an int >= 1, got 2.5'):
+            infer(setup['files'][0], topk=2.5)
+        with pytest.raises(ValueError, match=r'rerank_topk \(0: off\) must be an int >= 0'):
+            infer(setup['files'][0], topk=1, rerank_topk=-1)
 
 
 def test_an_annotation_file_gallery_holds_its_captions(setup, toy_gallery, monkeypatch):

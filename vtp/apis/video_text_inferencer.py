@@ -183,7 +183,12 @@ class VideoTextInferencer(BaseInferencer):
         **kwargs: Any,
     ) -> Any:
         """mmengine's call (preprocess, forward, postprocess), batched by ``batch_size``
-        (the inferencer's when None)."""
+        (the inferencer's when None); ``topk`` and ``rerank_topk`` are checked before any
+        video is read."""
+        if 'topk' in kwargs:
+            require_int('topk', kwargs['topk'], 1)
+        if kwargs.get('rerank_topk') is not None:
+            require_int('rerank_topk (0: off)', kwargs['rerank_topk'], 0)
         return super().__call__(
             inputs, return_datasamples, batch_size=batch_size or self.batch_size, **kwargs
         )
