@@ -109,6 +109,8 @@ def main() -> None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if '://' not in args.checkpoint:
+        args.checkpoint = osp.expanduser(args.checkpoint)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if '://' not in args.checkpoint and not osp.isfile(args.checkpoint):

@@ -149,3 +149,12 @@ def test_stock_mmengine_checkpoint_reads_tensors_without_running_code(tmp_path: 
     assert torch.equal(checkpoint['state_dict']['backbone.w'], torch.arange(3.0))
     assert not RAN
     assert list(load_state_dict(str(path))) == ['backbone.w']
+
+
+def test_a_checkpoint_path_under_home_is_expanded(tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    torch.save(dict(state_dict=dict(w=torch.ones(2))), tmp_path / 'model.pth')
+    loaded = load_checkpoint_file('~/model.pth')
+    torch.testing.assert_close(loaded['state_dict']['w'], torch.ones(2))
+    with pytest.raises(FileNotFoundError, match=f'checkpoint not found: {tmp_path}/absent.pth'):
+        load_checkpoint_file('~/absent.pth')

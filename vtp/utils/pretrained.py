@@ -300,7 +300,7 @@ def load_checkpoint_file(
     other object with an inert placeholder.
 
     Args:
-        path: checkpoint file or URL.
+        path: checkpoint file (``~`` expanded) or URL.
         map_location: as in ``torch.load``.
 
     Returns:
@@ -320,6 +320,8 @@ def load_checkpoint_file(
             'vtp reads checkpoints from local files and http(s) URLs '
             'only; download the file and give its path',
         )
+    else:
+        path = osp.expanduser(path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint not found: {path}')
     if path.endswith('.safetensors'):

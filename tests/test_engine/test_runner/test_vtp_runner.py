@@ -148,7 +148,8 @@ def test_resume_from_a_directory_takes_its_newest_complete_checkpoint(tmp_path, 
     folder.mkdir(), empty.mkdir()
     for name in ('iter_4.pth', 'iter_8.pth', 'iter_12.pth.tmp'):
         (folder / name).write_bytes(b'')
-    for name, load_from in (('a', folder), ('b', empty)):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    for name, load_from in (('a', folder), ('b', empty), ('c', '~/checkpoints')):
         runner = VTPRunner(
             model=LinearModel(),
             work_dir=str(tmp_path / name),
@@ -156,9 +157,9 @@ def test_resume_from_a_directory_takes_its_newest_complete_checkpoint(tmp_path, 
             load_from=str(load_from),
             resume=True,
         )
-        if load_from is folder:
+        if load_from is not empty:
             runner.load_or_resume()
-            assert resumed == [str(folder / 'iter_8.pth')]
+            assert resumed[-1] == str(folder / 'iter_8.pth')
         else:
             with pytest.raises(FileNotFoundError, match='empty: the directory holds no complete'):
                 runner.load_or_resume()

@@ -341,8 +341,12 @@ class VTPRunner(Runner):
             if self._load_from is None:
                 self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
                 self._resume = False
-        elif self._resume and self._load_from is not None and osp.isdir(self._load_from):
-            newest = latest_checkpoint(self._load_from)
+        elif (
+            self._resume
+            and self._load_from is not None
+            and osp.isdir(osp.expanduser(self._load_from))
+        ):
+            newest = latest_checkpoint(osp.expanduser(self._load_from))
             if newest is None:
                 raise FileNotFoundError(
                     f'cannot resume from {self._load_from}: the directory holds no complete '
