@@ -4,7 +4,7 @@ import itertools
 import math
 import os
 import os.path as osp
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, Optional
 
 from mmengine.logging import MMLogger
 
@@ -109,8 +109,8 @@ class CC3MDataset(BaseVideoTextDataset):
             start = shard * self.samples_per_shard
             rows = (r for r in range(start, start + self.samples_per_shard) if r in images)
             for row in itertools.islice(rows, CHECKED_PER_SHARD):
-                caption_file = osp.splitext(images[row])[0] + '.txt'
-                if osp.isfile(caption_file):
+                caption_file = _caption_file(images[row])
+                if caption_file is not None:
                     checks[row] = caption_file
         return checks
 
@@ -152,7 +152,13 @@ def _comparable(caption: str) -> str:
     return ' '.join(caption.replace('"', ' ').split())
 
 
+def _caption_file(image: str) -> Optional[str]:
+    """The caption file img2dataset wrote beside ``image``; None if there is none."""
+    caption_file = osp.splitext(image)[0] + '.txt'
+    return caption_file if osp.isfile(caption_file) else None
+
+
 def _read_caption(image: str) -> str:
     """The caption img2dataset wrote beside ``image`` (empty if none: replaced when read)."""
-    caption_file = osp.splitext(image)[0] + '.txt'
-    return read_text(caption_file).strip() if osp.isfile(caption_file) else ''
+    caption_file = _caption_file(image)
+    return read_text(caption_file).strip() if caption_file is not None else ''

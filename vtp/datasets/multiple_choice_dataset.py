@@ -33,12 +33,13 @@ class MultipleChoiceDataset(BaseVideoTextDataset):
                         f'caption[{i}]',
                         f'expected a non-empty string, got {brief(option)}',
                     )
-            if len({o.strip() for o in options}) < 2:
+            distinct = len({o.strip() for o in options})
+            if distinct < 2:
                 raise AnnotationError(
                     path,
                     line,
                     'caption',
-                    f'{len(options)} options, {len({o.strip() for o in options})} distinct: a '
+                    f'{len(options)} options, {distinct} distinct: a '
                     'question needs at least 2 different options (one is always "right")',
                 )
             if not 0 <= answer < len(options):

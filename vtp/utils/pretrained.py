@@ -47,13 +47,15 @@ def resolve_pretrained(name: str) -> str:
             directory exists; ``from_pretrained`` would report it as an unknown hub model.
     """
     if not name.startswith(PACKAGE_PREFIX):
-        path_only = name.startswith(('/', './', '../', '~')) or name.count('/') > 1
-        if path_only and not osp.isdir(osp.expanduser(name)):
-            problem = 'not a directory' if osp.exists(osp.expanduser(name)) else 'no such directory'
+        if not (name.startswith(('/', './', '../', '~')) or name.count('/') > 1):
+            return name  # a hub name, or a local directory that looks like one
+        path = osp.expanduser(name)
+        if not osp.isdir(path):
+            problem = 'not a directory' if osp.exists(path) else 'no such directory'
             raise FileNotFoundError(
                 f'{name!r}: {problem} (a hub model is named "name" or "org/name")'
             )
-        return osp.expanduser(name) if path_only else name
+        return path
     module_name = name[len(PACKAGE_PREFIX) :]
     try:
         module = importlib.import_module(module_name)

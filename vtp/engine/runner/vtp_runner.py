@@ -336,23 +336,18 @@ class VTPRunner(Runner):
     def load_or_resume(self) -> None:
         """Resume from the newest complete checkpoint in ``work_dir`` when none is named, or in
         the directory named."""
-        if self._resume and self._load_from is None:
-            self._load_from = latest_checkpoint(self.work_dir)
-            if self._load_from is None:
-                self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
-                self._resume = False
-        elif (
-            self._resume
-            and self._load_from is not None
-            and osp.isdir(osp.expanduser(self._load_from))
-        ):
-            newest = latest_checkpoint(osp.expanduser(self._load_from))
-            if newest is None:
+        named = self._load_from
+        folder = self.work_dir if named is None else osp.expanduser(named)
+        if self._resume and osp.isdir(folder):
+            self._load_from = latest_checkpoint(folder)
+            if self._load_from is None and named is not None:
                 raise FileNotFoundError(
-                    f'cannot resume from {self._load_from}: the directory holds no complete '
-                    'checkpoint (iter_N.pth or epoch_N.pth)'
+                    f'cannot resume from {named}: the directory holds no complete checkpoint '
+                    '(iter_N.pth or epoch_N.pth)'
                 )
-            self._load_from = newest
+        if self._resume and self._load_from is None:
+            self.logger.info(f'No checkpoint in {self.work_dir} to resume: training starts')
+            self._resume = False
         super().load_or_resume()
 
     def call_hook(self, fn_name: str, **kwargs: Any) -> None:
