@@ -11,9 +11,9 @@ import os
 from typing import Any, Dict, Hashable, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.logging import MMLogger
 
 from vtp.datasets.sample_error import SampleError
+from vtp.utils.kept_bytes import KeptBytes
 
 Key = Tuple[str, Hashable]  # (file or member name, stamp of its content)
 
@@ -52,7 +52,7 @@ class FillingReader:
         self.fps = fps
 
 
-class ClipCache:
+class ClipCache(KeptBytes):
     """Decoded clips of one process, kept while they fit in ``capacity`` bytes.
 
     A clip that does not fit in the room left is not kept (the first time, the log says so):
@@ -71,18 +71,22 @@ class ClipCache:
         capacity: bytes of decoded frames to keep.
     """
 
+    what = 'clip cache'
+
     def __init__(self, capacity: int) -> None:
-        if capacity <= 0:
-            raise ValueError(f'the clip cache needs a positive capacity, got {capacity} bytes')
-        self.capacity = capacity
-        self.used = 0
-        self.refused = False  # whether a clip did not fit yet (logged once)
+        super().__init__(capacity)
         self.clips: Dict[str, Tuple[Hashable, CachedClip]] = {}  # name -> (stamp, clip)
 
-    def __getstate__(self) -> Dict[str, Any]:
-        """A copy (a loader worker started by pickling, a deep copy) starts empty: decoded
-        frames stay with the process that decoded them."""
-        return dict(self.__dict__, used=0, refused=False, clips={})
+    def emptied(self) -> Dict[str, Any]:
+        """Decoded frames stay with the process that decoded them."""
+        return dict(clips={})
+
+    def refusal(self, nbytes: int) -> str:
+        return (
+            f'clip cache: a clip of {nbytes / 2**20:.1f} MiB does not fit ({len(self.clips)} '
+            f'clips kept, {self.used / 2**20:.1f} of {self.capacity / 2**20:.1f} MiB); clips '
+            'that do not fit are decoded on every visit'
+        )
 
     @staticmethod
     def key(results: Dict[str, Any]) -> Key:
@@ -105,17 +109,7 @@ class ClipCache:
     def has_room(self, key: Key, nbytes: int) -> bool:
         """Whether a clip of ``nbytes`` fits, in place of what ``key``'s name holds now."""
         kept = self.clips.get(key[0])
-        free = self.capacity - self.used + (kept[1].frames.nbytes if kept is not None else 0)
-        if nbytes <= free:
-            return True
-        if not self.refused:
-            self.refused = True
-            MMLogger.get_current_instance().info(
-                f'clip cache: a clip of {nbytes / 2**20:.1f} MiB does not fit ({len(self.clips)} '
-                f'clips kept, {self.used / 2**20:.1f} of {self.capacity / 2**20:.1f} MiB); clips '
-                'that do not fit are decoded on every visit'
-            )
-        return False
+        return self.fits(nbytes, freed=kept[1].frames.nbytes if kept is not None else 0)
 
     def add(self, key: Key, clip: CachedClip) -> None:
         """Keep ``clip`` under ``key`` if it fits (:meth:`has_room`)."""

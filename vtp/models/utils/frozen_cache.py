@@ -11,13 +11,14 @@ from typing import Any, Callable, Dict, Hashable, Iterable, List, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import MMLogger
 from torch.nn.utils.rnn import pad_sequence
+
+from vtp.utils.kept_bytes import KeptBytes
 
 Compute = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-class FrozenFeatureCache:
+class FrozenFeatureCache(KeptBytes):
     """Token features of a frozen encoder part, per caption, kept while they fit in ``capacity``
     bytes.
 
@@ -40,24 +41,29 @@ class FrozenFeatureCache:
         capacity: bytes of features to keep.
     """
 
+    what = 'frozen-feature cache'
+
     def __init__(self, capacity: int) -> None:
-        if capacity <= 0:
-            raise ValueError(f'the frozen-feature cache needs a positive capacity, got {capacity}')
-        self.capacity = capacity
-        self.used = 0
-        self.refused = False  # whether a caption did not fit yet (logged once)
+        super().__init__(capacity)
         self.features: Dict[Hashable, torch.Tensor] = {}
         self.stamp: Tuple[Tuple[int, int], ...] = ()  # the weights the features came from
 
-    def __getstate__(self) -> Dict[str, Any]:
-        return dict(self.__dict__, used=0, refused=False, features={}, stamp=())
+    def emptied(self) -> Dict[str, Any]:
+        return dict(features={}, stamp=())
+
+    def refusal(self, nbytes: int) -> str:
+        return (
+            f'frozen-feature cache full ({self.used / 2**20:.1f} of '
+            f'{self.capacity / 2**20:.1f} MiB, captions kept: {len(self.features)}): '
+            'the others run the frozen layers on every visit'
+        )
 
     def __len__(self) -> int:
         return len(self.features)
 
     def clear(self) -> None:
         """Forget every kept caption."""
-        self.features, self.used, self.refused, self.stamp = {}, 0, False, ()
+        self.features, self.stamp, self.used, self.refused = {}, (), 0, False
 
     # eager under torch.compile: keys are bytes and the kept captions a growing dict
     @torch.compiler.disable  # type: ignore[untyped-decorator]  # torch: untyped
@@ -117,14 +123,7 @@ class FrozenFeatureCache:
 
     def _add(self, key: Hashable, features: torch.Tensor) -> None:
         nbytes = features.numel() * features.element_size()
-        if self.used + nbytes > self.capacity:
-            if not self.refused:
-                self.refused = True
-                MMLogger.get_current_instance().info(
-                    f'frozen-feature cache full ({self.used / 2**20:.1f} of '
-                    f'{self.capacity / 2**20:.1f} MiB, captions kept: {len(self.features)}): '
-                    'the others run the frozen layers on every visit'
-                )
+        if not self.fits(nbytes):
             return
         self.features[key] = features
         self.used += nbytes
