@@ -112,3 +112,32 @@ def test_refuses_features_without_a_key(searcher, toy_features, tmp_path):
     (features / 'manifest.json').write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match='has no key saying which model'):
         FeatureSearch(searcher.extractor, str(features))
+
+
+def test_accepts_features_of_the_same_model_with_other_test_settings(searcher, toy_features):
+    extractor = searcher.extractor
+    cfg = copy.deepcopy(extractor.cfg)
+    cfg.model.test_cfg = dict(task='retrieval', rerank_topk=TOY_RERANK_TOPK + 1)
+    other = FeatureExtractor(extractor.model, config=cfg, show_progress=False)
+    assert other.fingerprint()['config'] != extractor.fingerprint()['config']
+    FeatureSearch(other, toy_features['features'])
+
+
+@pytest.mark.parametrize('same_config', [True, False])
+def test_features_keyed_before_the_model_part_are_compared_by_config(
+    searcher, toy_features, tmp_path, same_config
+):
+    features = shutil.copytree(toy_features['features'], tmp_path / 'features')
+    manifest = json.loads((features / 'manifest.json').read_text())
+    del manifest['key']['model']
+    (features / 'manifest.json').write_text(json.dumps(manifest))
+    extractor = searcher.extractor
+    if same_config:
+        FeatureSearch(extractor, str(features))
+        return
+    cfg = copy.deepcopy(extractor.cfg)
+    cfg.model.test_cfg = dict(task='retrieval', rerank_topk=TOY_RERANK_TOPK + 1)
+    with pytest.raises(ValueError, match='has another config,'):
+        FeatureSearch(
+            FeatureExtractor(extractor.model, config=cfg, show_progress=False), str(features)
+        )

@@ -72,3 +72,12 @@ def test_a_folder_of_other_features_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r'computed differently \(key differ'):
         check_manifest(str(tmp_path), dict(num_items=5, key='other'))
     assert json.loads((tmp_path / 'manifest.json').read_text())['key'] == 'abc'
+
+
+def test_a_folder_begun_before_the_model_part_of_keys_can_be_finished(tmp_path):
+    old_key = dict(config='c', weights='w', files='f')
+    check_manifest(str(tmp_path), dict(num_items=5, key=old_key))
+    check_manifest(str(tmp_path), dict(num_items=5, key=dict(old_key, model='m')))
+    with pytest.raises(ValueError, match=r'computed differently \(key differ'):
+        check_manifest(str(tmp_path), dict(num_items=5, key=dict(old_key, model='m', files='g')))
+    assert json.loads((tmp_path / 'manifest.json').read_text())['key'] == old_key

@@ -1,5 +1,6 @@
 """VideoTextInferencer, through FeatureExtractor (its smallest concrete subclass): the cache
-fingerprint changes with the config, the weights or a file (and only the part that changed);
+fingerprint changes with the config, the weights or a file (and only the part that changed;
+test settings and speed switches leave the ``model`` part alone);
 ``rank`` validates ``topk``; a model object needs its config."""
 
 import copy
@@ -38,7 +39,13 @@ def test_fingerprint_changes_with_config_weights_and_files(inferencer, toy_galle
     cfg = load_config(toy_gallery['config'])
     cfg.test_dataloader.dataset.pipeline[1]['num_frames'] = 2
     other_cfg = FeatureExtractor(inferencer.model, config=cfg, show_progress=False)
-    assert changed(base, other_cfg.fingerprint(items)) == ['config']
+    assert changed(base, other_cfg.fingerprint(items)) == ['config', 'model']
+
+    cfg = load_config(toy_gallery['config'])
+    cfg.model.test_cfg = dict(task='retrieval', rerank_topk=2)
+    cfg.model.text_encoder.fused_attention = not cfg.model.text_encoder.get('fused_attention', True)
+    same_features = FeatureExtractor(inferencer.model, config=cfg, show_progress=False)
+    assert changed(base, same_features.fingerprint(items)) == ['config']  # `model` unchanged
 
     model = copy.deepcopy(inferencer.model)
     with torch.no_grad():

@@ -8,16 +8,15 @@ from typing import Callable, Dict, List, Optional
 import torch
 from mmengine.logging import MMLogger
 
+from vtp.apis.features_key import differing_parts
 from vtp.apis.video_text_inferencer import VideoFeatures
 
 FORMAT = 'vtp-gallery-features-1'
-KEY_PARTS = {'config': 'config', 'weights': 'checkpoint', 'files': 'list of files'}
-"""The parts of a cache key and what a change in each means, for the log."""
 
 
 def stale_parts(stored: Dict[str, str], wanted: Dict[str, str]) -> List[str]:
     """The parts of the key that differ (``'config'``, ``'checkpoint'``, ...), in order."""
-    return [label for part, label in KEY_PARTS.items() if stored.get(part) != wanted.get(part)]
+    return differing_parts(stored, wanted, ('model', 'weights', 'files'))
 
 
 def save_video_features(path: str, key: Dict[str, str], features: VideoFeatures) -> None:

@@ -9,13 +9,10 @@ import torch
 from vtp.apis.feature_extractor import FeatureExtractor
 from vtp.apis.feature_index import build_index, search
 from vtp.apis.feature_shards import MANIFEST, read_features, read_manifest
+from vtp.apis.features_key import differing_parts
 from vtp.apis.video_items import Item
 from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
 from vtp.utils.checks import require_int
-
-MODEL_PARTS = (('config', 'config'), ('weights', 'checkpoint'))
-"""The parts of a features key (see :meth:`VideoTextInferencer.fingerprint`) that name the
-model, and how the error calls them; the gallery (``files``) may be any."""
 
 
 def item_of(row: Dict[str, str]) -> Item:
@@ -48,7 +45,7 @@ def check_features_model(features: str, extractor: FeatureExtractor) -> None:
             'with tools/extract_features.py CONFIG CHECKPOINT --videos DIR --out NEW'
         )
     wanted = extractor.fingerprint()
-    differ = [label for part, label in MODEL_PARTS if stored.get(part) != wanted[part]]
+    differ = differing_parts(stored, wanted, ('model', 'weights'))  # the gallery may be any
     if differ:
         given = getattr(extractor.cfg, 'filename', None) or 'the given config'
         raise ValueError(

@@ -17,6 +17,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from vtp.apis.features_key import differing_parts
+
 MANIFEST = 'manifest.json'
 COLUMNS = ('index', 'path', 'video_id', 'start', 'end', 'duration', 'frames', 'row', 'error')
 DTYPES = ('float16', 'float32')
@@ -63,6 +65,16 @@ def read_manifest(out_dir: str) -> Optional[Dict[str, Any]]:
     return manifest
 
 
+def _differs(old: Dict[str, Any], new: Dict[str, Any], name: str) -> bool:
+    """Whether entry ``name`` of two manifests differs; keys (``key``) are compared part by
+    part (:func:`~vtp.apis.features_key.differing_parts`), so a folder begun before a key
+    gained a part can be finished."""
+    a, b = old.get(name), new.get(name)
+    if name == 'key' and isinstance(a, dict) and isinstance(b, dict):
+        return bool(differing_parts(a, b, ('model', 'weights', 'files')))
+    return a != b
+
+
 def check_manifest(out_dir: str, manifest: Dict[str, Any]) -> None:
     """Write ``manifest`` in ``out_dir``, or check that the one there is the same: a folder
     holding features of another config, checkpoint, gallery or shard layout is an error
@@ -71,7 +83,7 @@ def check_manifest(out_dir: str, manifest: Dict[str, Any]) -> None:
     path = osp.join(out_dir, MANIFEST)
     old = read_manifest(out_dir)
     if old is not None:
-        differ = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
+        differ = sorted(k for k in set(old) | set(manifest) if _differs(old, manifest, k))
         if differ:
             raise ValueError(
                 f'{out_dir} holds features computed differently ({", ".join(differ)} differ '

@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from vtp.apis.features_key import config_hashes
 from vtp.apis.video_items import (
     Item,
     VideoItems,
@@ -362,18 +363,17 @@ class VideoTextInferencer(BaseInferencer):
 
     # Cache keys.
     def fingerprint(self, items: Sequence[Item] = ()) -> Dict[str, str]:
-        """What gallery features depend on, hashed: ``config`` (the model config and the
-        test pipeline), ``weights`` (every tensor of the model's state) and ``files``
-        (:func:`~vtp.apis.video_items.item_identity` of each video)."""
-        config = hashlib.sha256(
-            repr((self.cfg.model, self.video_pipeline, self.text_pipeline)).encode()
-        )
+        """The key of gallery features (:mod:`vtp.apis.features_key`): ``model`` and
+        ``config`` (the model config, and the test pipeline), ``weights`` (every tensor of the
+        model's state) and ``files`` (:func:`~vtp.apis.video_items.item_identity` of each
+        video)."""
+        key = config_hashes(self.cfg.model, (self.video_pipeline, self.text_pipeline))
         weights = hashlib.sha256()
         for name, tensor in self.model.state_dict().items():
             weights.update(name.encode())
             weights.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())
         files = hashlib.sha256('\n'.join(map(item_identity, items)).encode())
-        return dict(config=config.hexdigest(), weights=weights.hexdigest(), files=files.hexdigest())
+        return dict(key, weights=weights.hexdigest(), files=files.hexdigest())
 
 
 def video_features(results: List[Dict[str, Any]], logger: MMLogger) -> VideoFeatures:
