@@ -45,6 +45,9 @@ def test_folder_list_and_annotation_file_give_the_same_videos(cfg, toy_gallery, 
     assert [item['filename'] for item in from_folder] == list_videos(str(folder))
     assert list_videos(str(folder)) == sorted(list_videos(str(folder)))
     assert gallery_items(paths[0], cfg) == [dict(filename=paths[0])]  # one video file
+    picture = tmp_path / 'still.JPG'  # not read as an annotation file (its bytes are binary)
+    picture.write_bytes(b'\xff\xd8\xff\x00')
+    assert gallery_items(picture, cfg) == [dict(filename=str(picture))]
     # pathlib paths, as galleries and as their items
     assert gallery_items(folder, cfg) == from_folder
     assert gallery_items(Path(paths[0]), cfg) == [dict(filename=paths[0])]

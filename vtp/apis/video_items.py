@@ -12,6 +12,7 @@ from torch.utils.data import Dataset
 
 from vtp.datasets.sample_error import SampleError
 from vtp.registry import DATASETS, TRANSFORMS
+from vtp.visualization.clip_frames import IMAGE_EXTENSIONS
 
 VIDEO_EXTENSIONS = (
     '.mp4',
@@ -62,17 +63,18 @@ def annotation_items(cfg: Config, ann_file: str) -> List[Item]:
 
 
 def gallery_items(gallery: Union[UserPath, Sequence[UserPath]], cfg: Config) -> List[Item]:
-    """The videos of a gallery: a folder (:func:`list_videos`), a list of video paths, or an
-    annotation file in the format of the config's test dataset (:func:`annotation_items`);
-    paths as ``str``, ``bytes`` or ``pathlib.Path``; a list, tuple, array or generator of them."""
+    """The videos of a gallery: a folder (:func:`list_videos`), a list of video paths, one
+    video or picture file (named by its extension), or an annotation file in the format of the
+    config's test dataset (:func:`annotation_items`); paths as ``str``, ``bytes`` or
+    ``pathlib.Path``; a list, tuple, array or generator of them."""
     if isinstance(gallery, (str, bytes, os.PathLike)):
         path = os.fsdecode(gallery)
         if osp.isdir(path):
             return [dict(filename=video) for video in list_videos(path)]
         if not osp.isfile(path):
             raise FileNotFoundError(f'gallery not found: {path}')
-        if path.lower().endswith(VIDEO_EXTENSIONS):
-            return [dict(filename=path)]
+        if path.lower().endswith(VIDEO_EXTENSIONS + IMAGE_EXTENSIONS):
+            return [dict(filename=path)]  # one clip or picture, not an annotation file
         return annotation_items(cfg, path)
     videos = [dict(filename=os.fsdecode(video)) for video in gallery]  # arrays, generators too
     if not videos:
