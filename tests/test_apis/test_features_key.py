@@ -86,6 +86,9 @@ def test_only_the_top_test_cfg_and_only_vtp_modules_lose_keys():
     assert reduced['text_encoder']['inner'] == dict(type='BertTextEncoder', test_cfg=1)
     assert 'frozen_cache_mb' not in reduced['text_encoder']
     assert cfg['test_cfg'] == dict(task='retrieval', rerank_topk=16)  # the input is untouched
+    for unknown in ('', 'NoSuchModule', 'no_scope.Module', None):
+        node = dict(type=unknown, fused_attention=True)
+        assert features_config(dict(fusion=node))['fusion'] == node
 
 
 def test_keys_are_compared_by_model_and_old_keys_by_config():

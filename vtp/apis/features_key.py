@@ -28,7 +28,11 @@ PARTS: Tuple[Tuple[str, str], ...] = (
 
 
 def _is_vtp_module(type_: Any) -> bool:
-    cls = MODELS.get(type_) if isinstance(type_, str) else type_
+    """Whether a config's ``type`` names a class defined in vtp (not one it cannot find)."""
+    try:
+        cls = MODELS.get(type_) if isinstance(type_, str) else type_
+    except Exception:  # mmengine raises for names it cannot parse (''); not vtp's either way
+        return False
     return isinstance(cls, type) and cls.__module__.split('.')[0] == 'vtp'
 
 
