@@ -14,6 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from vtp.registry import RUNNERS
+from vtp.utils.atomic_file import write_atomically
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 from vtp.visualization import write_prediction_pages
@@ -131,8 +132,7 @@ def main() -> None:
             result['predictions'] = predictions[0]
         # strict JSON: a non-finite number is an error here, not an -Infinity token readers reject
         text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
-        with open(args.out, 'w', encoding='utf-8') as f:
-            f.write(text + '\n')
+        write_atomically(args.out, lambda f: f.write(text + '\n'))  # whole, even if killed
         runner.logger.info(f'metrics written to {args.out}')
     if args.show_dir and runner.rank == 0:
         pages = write_prediction_pages(runner, args.show_dir, args.show_topk, limit=args.show_limit)

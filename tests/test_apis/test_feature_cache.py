@@ -86,6 +86,12 @@ def test_a_damaged_or_foreign_file_is_recomputed(tmp_path):
     foreign = tmp_path / 'foreign.pth'
     torch.save(dict(format='something-else'), foreign)
     assert load_video_features(str(foreign), KEY) is None
+    for stored in (None, ['config'], 'c1'):  # a vtp cache whose key is damaged
+        keyless = tmp_path / 'keyless.pth'
+        save_video_features(str(keyless), KEY, features())
+        payload = torch.load(keyless, weights_only=True)
+        torch.save(dict(payload, key=stored), keyless)
+        assert load_video_features(str(keyless), KEY) is None
     assert load_video_features(str(tmp_path / 'absent.pth'), KEY) is None
 
 
@@ -94,8 +100,7 @@ def test_a_failed_write_leaves_the_old_cache_and_no_partial_file(tmp_path, monke
     save_video_features(path, KEY, features(0))
 
     def failing_save(obj, f):
-        with open(f, 'wb') as out:
-            out.write(b'half a file')
+        f.write(b'half a file')
         raise OSError('disk full')
 
     monkeypatch.setattr(torch, 'save', failing_save)

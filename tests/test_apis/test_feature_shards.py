@@ -81,3 +81,12 @@ def test_a_folder_begun_before_the_model_part_of_keys_can_be_finished(tmp_path):
     with pytest.raises(ValueError, match=r'computed differently \(key differ'):
         check_manifest(str(tmp_path), dict(num_items=5, key=dict(old_key, model='m', files='g')))
     assert json.loads((tmp_path / 'manifest.json').read_text())['key'] == old_key
+
+
+@pytest.mark.parametrize('text', ['null', '[1, 2]', '"key"', '{"num_items": ', '\udcff'])
+def test_a_damaged_manifest_is_named_not_overwritten(tmp_path, text):
+    manifest = tmp_path / 'manifest.json'
+    manifest.write_bytes(text.encode('utf-8', 'surrogateescape'))
+    with pytest.raises(ValueError, match=r'manifest.json is not a features manifest'):
+        check_manifest(str(tmp_path), dict(num_items=5, key='abc'))
+    assert manifest.read_bytes() == text.encode('utf-8', 'surrogateescape')

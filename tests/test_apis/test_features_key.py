@@ -1,7 +1,10 @@
-"""The key of gallery features: ``test_cfg`` (at the top of the model config) and the speed
-switches of vtp's own modules leave the ``model`` part unchanged, a plugin's arguments and
-everything else change it, and a key written before the ``model`` part is compared by its
+"""The key of gallery features: ``test_cfg`` (at the top of a vtp model's config) and the speed
+switches of vtp's own modules leave the ``model`` part unchanged; a plugin's arguments (a
+plugin model's ``test_cfg``, a vtp module it builds itself, another registry's module) and
+everything else change it; a key written before the ``model`` part is compared by its
 ``config`` hash."""
+
+from collections import namedtuple
 
 import pytest
 from torch import nn
@@ -89,6 +92,29 @@ def test_only_the_top_test_cfg_and_only_vtp_modules_lose_keys():
     for unknown in ('', 'NoSuchModule', 'no_scope.Module', None):
         node = dict(type=unknown, fused_attention=True)
         assert features_config(dict(fusion=node))['fusion'] == node
+
+
+class PluginPretrainer(nn.Module):
+    """A plugin model: it may read its own keys from ``test_cfg`` while embedding clips."""
+
+
+def test_a_plugin_keeps_everything_it_is_given():
+    MODELS.register_module(module=PluginPretrainer, force=True)
+    MODELS.register_module(module=PluginEncoder, force=True)
+    Pair = namedtuple('Pair', 'a b')
+    cfg = model_cfg(type='PluginPretrainer', frames=Pair(4, 8))
+    assert features_config(cfg) == dict(cfg, frames=(4, 8))  # test_cfg and switches kept
+    assert (
+        config_hashes(cfg, PIPELINES)['model']
+        != config_hashes(model_cfg(type='PluginPretrainer', test_cfg=dict(num_clips=4)), PIPELINES)[
+            'model'
+        ]
+    )
+    inner = dict(type='VideoSwinEncoder', fused_attention=False)  # built by the plugin
+    wrapper = dict(type='PluginEncoder', inner=inner)
+    assert features_config(dict(video_encoder=wrapper))['video_encoder'] == wrapper
+    other_scope = dict(type='VideoSwinEncoder', _scope_='myplugin', checkpointing=True)
+    assert features_config(dict(video_encoder=other_scope))['video_encoder'] == other_scope
 
 
 def test_keys_are_compared_by_model_and_old_keys_by_config():

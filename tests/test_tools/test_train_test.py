@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from mmengine.config import Config
 
-from vtp.testing import read_scalars, repo_root, run_tool, write_toy_config
+from vtp.testing import import_tool, read_scalars, repo_root, run_tool, write_toy_config
 
 ROOT = repo_root()
 
@@ -103,3 +103,19 @@ def test_train_with_amp_runs_in_bf16_on_cpu(tmp_path: Path, moving_shapes_root: 
     assert len(rows) == 2 and all(math.isfinite(r['loss']) for r in rows)
     checkpoint = torch.load(work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)
     assert 'loss_scaler' not in checkpoint['optimizer']
+
+
+def test_command_line_flags_win_over_cfg_options() -> None:
+    """A fine-tuning run sets ``load_from`` in its options; ``--resume DIR`` must still resume
+    from DIR (and ``--work-dir`` and ``--amp`` keep their meaning), as in tools/test.py."""
+    train = import_tool('tools/train.py')
+    options = ['load_from=pretrain.pth', 'work_dir=elsewhere', 'optim_wrapper.type=OptimWrapper']
+    args = train.parse_args(
+        ['cfg.py', '--resume', 'run', '--work-dir', 'run', '--amp', '--cfg-options', *options]
+    )
+    cfg = train.merge_args(Config(dict(optim_wrapper=dict(type='OptimWrapper'), lr=1)), args)
+    assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, 'run', 'run')
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    args = train.parse_args(['cfg.py', '--cfg-options', 'load_from=pretrain.pth', 'lr=2'])
+    cfg = train.merge_args(Config(dict(lr=1)), args)
+    assert (cfg.get('resume'), cfg.load_from, cfg.lr) == (None, 'pretrain.pth', 2)

@@ -10,6 +10,7 @@ from mmengine.logging import MMLogger
 
 from vtp.apis.features_key import differing_parts
 from vtp.apis.video_text_inferencer import VideoFeatures
+from vtp.utils.atomic_file import write_atomically
 
 FORMAT = 'vtp-gallery-features-1'
 
@@ -39,14 +40,7 @@ def save_video_features(path: str, key: Dict[str, str], features: VideoFeatures)
         ),
     )
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    partial = f'{path}.tmp'
-    try:
-        torch.save(payload, partial)
-        os.replace(partial, path)
-    except BaseException:
-        if osp.exists(partial):
-            os.remove(partial)
-        raise
+    write_atomically(path, lambda f: torch.save(payload, f), binary=True)
 
 
 def load_video_features(path: str, key: Dict[str, str]) -> Optional[VideoFeatures]:
@@ -60,10 +54,13 @@ def load_video_features(path: str, key: Dict[str, str]) -> Optional[VideoFeature
         if payload.get('format') != FORMAT:
             raise ValueError(f'not a vtp gallery cache (format {payload.get("format")!r})')
         meta = json.loads(payload['meta'])
+        stored = payload['key']
+        if not isinstance(stored, dict):
+            raise ValueError(f'its key is a {type(stored).__name__}, not a dict')
     except Exception as e:  # a damaged or foreign file is recomputed, not trusted
         logger.warning(f'gallery cache {path} is unreadable ({e}): recomputing it')
         return None
-    changed = stale_parts(payload['key'], key)
+    changed = stale_parts(stored, key)
     if changed:
         logger.info(f'gallery cache {path} is stale ({", ".join(changed)} changed): recomputing')
         return None

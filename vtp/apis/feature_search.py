@@ -38,7 +38,7 @@ def check_features_model(features: str, extractor: FeatureExtractor) -> None:
     if manifest is None:
         return
     path = osp.join(features, MANIFEST)
-    stored = manifest.get('key') if isinstance(manifest, dict) else None
+    stored = manifest.get('key')
     if not isinstance(stored, dict):
         raise ValueError(
             f'{path} has no key saying which model computed the features: extract them again '

@@ -13,11 +13,12 @@ import csv
 import json
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from vtp.apis.features_key import differing_parts
+from vtp.utils.atomic_file import write_atomically
 
 MANIFEST = 'manifest.json'
 COLUMNS = ('index', 'path', 'video_id', 'start', 'end', 'duration', 'frames', 'row', 'error')
@@ -43,25 +44,26 @@ def shards_of_rank(num_shards: int, rank: int, world_size: int) -> List[int]:
     return list(range(rank, num_shards, world_size))
 
 
-def _atomic_write(path: str, write: Callable[[Any], None], binary: bool = False) -> None:
-    """``write(file)`` into a temporary file renamed to ``path``: complete or absent."""
-    partial = f'{path}.tmp{os.getpid()}'
-    if binary:
-        with open(partial, 'wb') as f:
-            write(f)
-    else:
-        with open(partial, 'w', newline='', encoding='utf-8') as text:
-            write(text)
-    os.replace(partial, path)
-
-
 def read_manifest(out_dir: str) -> Optional[Dict[str, Any]]:
-    """The manifest of the features in ``out_dir``; None when there is none."""
+    """The manifest of the features in ``out_dir``; None when there is none.
+
+    Raises:
+        ValueError: the file is not a JSON object (damaged, or not a features manifest); the
+            message names it.
+    """
     path = osp.join(out_dir, MANIFEST)
     if not osp.isfile(path):
         return None
-    with open(path, encoding='utf-8') as f:
-        manifest: Dict[str, Any] = json.load(f)
+    try:
+        with open(path, encoding='utf-8') as f:
+            manifest = json.load(f)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f'{path} is not a features manifest (not JSON: {e})') from None
+    if not isinstance(manifest, dict):
+        raise ValueError(
+            f'{path} is not a features manifest (a JSON {type(manifest).__name__}, not an '
+            'object): choose another --out, or delete the folder to start again'
+        )
     return manifest
 
 
@@ -90,7 +92,7 @@ def check_manifest(out_dir: str, manifest: Dict[str, Any]) -> None:
                 f'from {path}): choose another --out, or delete it to start again'
             )
         return
-    _atomic_write(path, lambda f: json.dump(manifest, f, indent=2))
+    write_atomically(path, lambda f: json.dump(manifest, f, indent=2))
 
 
 def shard_done(out_dir: str, index: int) -> bool:
@@ -111,7 +113,7 @@ def write_shard(
     read = [r for r in results if 'embed' in r]
     embeds = np.stack([r['embed'].numpy() for r in read]) if read else np.zeros((0, 0))
     name = osp.join(out_dir, shard_name(index))
-    _atomic_write(name + '.npy', lambda f: np.save(f, embeds.astype(dtype)), binary=True)
+    write_atomically(name + '.npy', lambda f: np.save(f, embeds.astype(dtype)), binary=True)
     rows, row = [], 0
     for r in sorted(results, key=lambda r: int(r['index'])):
         item = r['item']
@@ -136,7 +138,7 @@ def write_shard(
         writer.writeheader()
         writer.writerows(rows)
 
-    _atomic_write(name + '.csv', write_table)
+    write_atomically(name + '.csv', write_table)
     return len(read), len(results) - len(read)
 
 

@@ -27,8 +27,12 @@ PARTS: Tuple[Tuple[str, str], ...] = (
 """The parts of a key and how messages name them."""
 
 
-def _is_vtp_module(type_: Any) -> bool:
-    """Whether a config's ``type`` names a class defined in vtp (not one it cannot find)."""
+def _is_vtp_module(node: Dict[str, Any]) -> bool:
+    """Whether the config dict ``node`` builds a class defined in vtp: its ``type`` names one
+    (not a class mmengine cannot find) and no ``_scope_`` sends it to another registry."""
+    type_ = node.get('type')
+    if node.get('_scope_', 'vtp') != 'vtp':
+        return False
     try:
         cls = MODELS.get(type_) if isinstance(type_, str) else type_
     except Exception:  # mmengine raises for names it cannot parse (''); not vtp's either way
@@ -37,22 +41,34 @@ def _is_vtp_module(type_: Any) -> bool:
 
 
 def _without_switches(node: Any) -> Any:
-    """``node`` with :data:`SPEED_SWITCHES` dropped from every config dict of a vtp module
-    (a plugin's module keeps its arguments: vtp cannot know what they change)."""
+    """``node`` with :data:`SPEED_SWITCHES` dropped from the config dicts of vtp's modules;
+    a dict of another module is kept whole, arguments and all (vtp cannot know what they
+    change, nor what the module does with a dict given to it)."""
     if isinstance(node, dict):
-        drop = SPEED_SWITCHES if _is_vtp_module(node.get('type')) else frozenset()
-        return {k: _without_switches(v) for k, v in node.items() if k not in drop}
+        if 'type' in node and not _is_vtp_module(node):
+            return node
+        return {
+            k: _without_switches(v)
+            for k, v in node.items()
+            if not ('type' in node and k in SPEED_SWITCHES)
+        }
     if isinstance(node, (list, tuple)):
-        return type(node)(_without_switches(v) for v in node)
+        return (
+            [_without_switches(v) for v in node]
+            if isinstance(node, list)
+            else tuple(_without_switches(v) for v in node)
+        )
     return node
 
 
 def features_config(model_cfg: Dict[str, Any]) -> Dict[str, Any]:
     """The model config as gallery features depend on it: without ``test_cfg`` (what
-    ``predict`` does, not how clips are embedded) and without the speed switches of vtp's
-    modules."""
-    kept = {k: v for k, v in dict(model_cfg).items() if k != 'test_cfg'}
-    reduced: Dict[str, Any] = _without_switches(kept)
+    ``predict`` does, not how clips are embedded) when the model is vtp's (a plugin model may
+    read anything from it) and without the speed switches of vtp's modules."""
+    model = dict(model_cfg)
+    if _is_vtp_module(model):
+        model.pop('test_cfg', None)
+    reduced: Dict[str, Any] = _without_switches(model)
     return reduced
 
 
