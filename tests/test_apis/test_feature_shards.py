@@ -83,6 +83,20 @@ def test_a_folder_begun_before_the_model_part_of_keys_can_be_finished(tmp_path):
     assert json.loads((tmp_path / 'manifest.json').read_text())['key'] == old_key
 
 
+def test_the_same_model_from_other_paths_may_finish_a_folder(tmp_path):
+    key = dict(model='m', config='c', weights='w', files='f')
+    check_manifest(str(tmp_path), dict(config='/a/cfg.py', checkpoint='/a/it.pth', key=key))
+    check_manifest(str(tmp_path), dict(config='/b/cfg.py', checkpoint='/b/it.pth', key=key))
+    with pytest.raises(ValueError, match=r'\(key differ'):
+        check_manifest(
+            str(tmp_path),
+            dict(config='/a/cfg.py', checkpoint='/a/it.pth', key=dict(key, weights='v')),
+        )
+    with pytest.raises(ValueError, match=r'\(config differ'):  # without keys, paths count
+        check_manifest(str(tmp_path / 'old'), dict(config='/a/cfg.py', key='abc'))
+        check_manifest(str(tmp_path / 'old'), dict(config='/b/cfg.py', key='abc'))
+
+
 @pytest.mark.parametrize('text', ['null', '[1, 2]', '"key"', '{"num_items": ', '\udcff'])
 def test_a_damaged_manifest_is_named_not_overwritten(tmp_path, text):
     manifest = tmp_path / 'manifest.json'

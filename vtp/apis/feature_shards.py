@@ -68,12 +68,17 @@ def read_manifest(out_dir: str) -> Optional[Dict[str, Any]]:
 
 
 def _differs(old: Dict[str, Any], new: Dict[str, Any], name: str) -> bool:
-    """Whether entry ``name`` of two manifests differs; keys (``key``) are compared part by
+    """Whether entry ``name`` of two manifests differs. Keys (``key``) are compared part by
     part (:func:`~vtp.apis.features_key.differing_parts`), so a folder begun before a key
-    gained a part can be finished."""
+    gained a part can be finished; where both have one, the ``config`` and ``checkpoint``
+    paths are not compared (the key hashes what they hold: the same files moved or copied
+    elsewhere may finish the extraction)."""
     a, b = old.get(name), new.get(name)
-    if name == 'key' and isinstance(a, dict) and isinstance(b, dict):
+    keyed = isinstance(old.get('key'), dict) and isinstance(new.get('key'), dict)
+    if name == 'key' and keyed:
         return bool(differing_parts(a, b, ('model', 'weights', 'files')))
+    if name in ('config', 'checkpoint') and keyed:
+        return False
     return a != b
 
 
