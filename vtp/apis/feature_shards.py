@@ -76,7 +76,7 @@ def _differs(old: Dict[str, Any], new: Dict[str, Any], name: str) -> bool:
     a, b = old.get(name), new.get(name)
     keyed = isinstance(old.get('key'), dict) and isinstance(new.get('key'), dict)
     if name == 'key' and keyed:
-        return bool(differing_parts(a, b, ('model', 'weights', 'files')))
+        return bool(differing_parts(old['key'], new['key'], ('model', 'weights', 'files')))
     if name in ('config', 'checkpoint') and keyed:
         return False
     return a != b
