@@ -1,15 +1,16 @@
 """Train one config with several seeds and report each metric's mean, spread and per-seed values.
 
     python tools/analysis/seed_sweep.py CONFIG --work-dir work_dirs/sweep --seeds 0 1 2 \
-        [--cfg-options KEY=VALUE ...]
+        [--gpus 8] [--cfg-options KEY=VALUE ...]
 
 One run of a recipe can move by several points with the seed alone (the demo's t2v R@1 was 91,
 95 and 96 with seeds 0, 1 and 2: docs/user_guides/5_results_and_benchmarks.md), so a
 comparison between two recipes means something only beside the spread of each.
 
 Seed ``s`` trains in ``WORK_DIR/seed_<s>`` (``tools/train.py CONFIG --cfg-options
-randomness.seed=<s> ...``) and its last checkpoint is evaluated by ``tools/test.py ... --out
-WORK_DIR/seed_<s>/metrics.json``; the tools' output goes to ``WORK_DIR/seed_<s>/sweep.log``. A
+randomness.seed=<s> ...``; with ``--gpus N`` above 1, ``tools/dist_train.sh CONFIG N ...``)
+and its last checkpoint is evaluated by ``tools/test.py ... --out WORK_DIR/seed_<s>/metrics.json``
+(``tools/dist_test.sh``); the tools' output goes to ``WORK_DIR/seed_<s>/sweep.log``. A
 seed whose metrics are written is not run again, and an interrupted one resumes from its newest
 checkpoint, so running the same command again finishes a sweep; ``WORK_DIR/seed_<s>/sweep.json``
 records the recipe (the config's full text, hashed, and the options), and a seed of another
@@ -50,6 +51,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds to train (0 1 2)'
     )
     parser.add_argument(
+        '--gpus',
+        type=int,
+        default=1,
+        help='processes per run: above 1, through tools/dist_train.sh and dist_test.sh',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action='extend',
@@ -57,6 +64,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='config overrides given to every run, as tools/train.py takes them',
     )
     args = parser.parse_args(argv)
+    if args.gpus < 1:
+        parser.error(f'--gpus must be >= 1, got {args.gpus}')
     if len(set(args.seeds)) != len(args.seeds):
         parser.error(f'--seeds lists a seed twice: {args.seeds}')
     for option in args.cfg_options:
@@ -80,6 +89,14 @@ def run_logged(command: List[str], log_path: str) -> None:
             printed = log.read().decode('utf-8', 'replace').splitlines()
         tail = '\n'.join(printed[-15:]) or '(it printed nothing)'
         sys.exit(f'error: {command[1]} exited with {code} (whole output: {log_path}):\n{tail}')
+
+
+def tool(args: argparse.Namespace, name: str, *positional: str) -> List[str]:
+    """The command running ``tools/<name>.py`` with its positional arguments, in one process
+    or, with ``--gpus`` above 1, through ``tools/dist_<name>.sh``."""
+    if args.gpus > 1:
+        return ['bash', osp.join(TOOLS, f'dist_{name}.sh'), *positional, str(args.gpus)]
+    return [sys.executable, osp.join(TOOLS, f'{name}.py'), *positional]
 
 
 def recipe(args: argparse.Namespace) -> Dict[str, Any]:
@@ -143,13 +160,13 @@ def seed_metrics(args: argparse.Namespace, seed: int, wanted: Dict[str, Any]) ->
     resume = ['--resume', run_dir] if osp.isfile(last) else []
     print(f'seed {seed}: {"resuming" if resume else "training"} in {run_dir} (output: {log})')
     options = ['--cfg-options', f'{SEED_KEY}={seed}', *args.cfg_options]
-    train = osp.join(TOOLS, 'train.py')
-    run_logged([sys.executable, train, args.config, '--work-dir', run_dir, *resume, *options], log)
+    train = tool(args, 'train', args.config)
+    run_logged(train + ['--work-dir', run_dir, *resume, *options], log)
     if not osp.isfile(last):
         sys.exit(f'error: training seed {seed} wrote no checkpoint in {run_dir} (see {log})')
     with open(last, encoding='utf-8') as f:
         checkpoint = f.read().strip()
-    test = [sys.executable, osp.join(TOOLS, 'test.py'), args.config, checkpoint]
+    test = tool(args, 'test', args.config, checkpoint)
     run_logged(test + ['--work-dir', osp.join(run_dir, 'test'), '--out', out, *options], log)
     metrics = read_metrics(out)
     if metrics is None:

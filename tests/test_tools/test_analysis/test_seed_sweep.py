@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
-from vtp.testing import import_tool, write_toy_config
+from vtp.testing import import_tool, repo_root, write_toy_config
+
+ROOT = repo_root()
 
 sweep = import_tool('tools/analysis/seed_sweep.py')
 
@@ -78,7 +80,7 @@ class FakeTools:
         stdout.write(f'output of command {len(self.commands)}\n')
         if self.fail_code:
             return subprocess.CompletedProcess(command, self.fail_code)
-        if command[1].endswith('train.py'):
+        if 'train' in Path(command[1]).name:
             run_dir = Path(command[command.index('--work-dir') + 1])
             (run_dir / 'last_checkpoint').write_text(str(run_dir / 'iter_4.pth'))
         else:
@@ -166,10 +168,21 @@ def test_options_given_twice_are_all_passed_on(tmp_path, config, monkeypatch):
         assert command[-3:] == ['randomness.seed=0', 'a=1', 'b=2']
 
 
+def test_several_gpus_run_through_the_distributed_scripts(tmp_path, config, monkeypatch):
+    argv = [config, '--work-dir', str(tmp_path), '--seeds', '2', '--gpus', '8']
+    train, test = run_sweep(FakeTools(), monkeypatch, *argv)
+    assert train[:4] == ['bash', str(ROOT / 'tools' / 'dist_train.sh'), config, '8']
+    run_dir = str(tmp_path / 'seed_2')
+    checkpoint = str(tmp_path / 'seed_2' / 'iter_4.pth')
+    assert test[:5] == ['bash', str(ROOT / 'tools' / 'dist_test.sh'), config, checkpoint, '8']
+    assert train[4:6] == ['--work-dir', run_dir] and '--out' in test
+
+
 @pytest.mark.parametrize(
     'extra, message',
     [
         (['--seeds', '1', '1'], 'lists a seed twice'),
+        (['--gpus', '0'], '--gpus must be >= 1'),
         (['--cfg-options', 'randomness.seed=4'], 'randomness.seed is set by --seeds'),
         (['--cfg-options', 'work_dir=elsewhere'], "work_dir is each seed's folder"),
         (['--cfg-options', 'resume=True'], 'resume is decided by the sweep'),
