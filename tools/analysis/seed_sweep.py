@@ -64,6 +64,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='config overrides given to every run, as tools/train.py takes them',
     )
     args = parser.parse_args(argv)
+    if not osp.isfile(args.config):
+        parser.error(f'config not found: {args.config}')
     if args.gpus < 1:
         parser.error(f'--gpus must be >= 1, got {args.gpus}')
     if len(set(args.seeds)) != len(args.seeds):
@@ -115,8 +117,12 @@ def check_recipe(run_dir: str, wanted: Dict[str, Any]) -> None:
     another recipe (its checkpoints and metrics would be mixed into this sweep)."""
     path = osp.join(run_dir, 'sweep.json')
     if osp.isfile(path):
-        with open(path, encoding='utf-8') as f:
-            stored = json.load(f)
+        try:
+            with open(path, encoding='utf-8') as f:
+                stored = json.load(f)
+        except ValueError as e:  # not UTF-8 or not JSON
+            sys.exit(f'error: {path} is damaged ({e}): delete {run_dir} to run the seed again')
+        stored = stored if isinstance(stored, dict) else {}
         differ = [k for k in wanted if k != 'config' and stored.get(k) != wanted[k]]
         if differ:
             names = ', '.join('config text' if k == 'config_sha256' else k for k in differ)

@@ -132,6 +132,15 @@ def test_a_seed_of_another_recipe_is_refused(tmp_path, config, monkeypatch, chan
     assert not (tmp_path / 'sweep' / 'seed_1').exists()
 
 
+@pytest.mark.parametrize('record', [b'{"config_sha', b'\xff', b'[1]'])
+def test_a_damaged_record_is_refused(tmp_path, config, monkeypatch, record):
+    run_sweep(FakeTools(), monkeypatch, config, '--work-dir', str(tmp_path), '--seeds', '0')
+    (tmp_path / 'seed_0' / 'sweep.json').write_bytes(record)
+    with pytest.raises(SystemExit) as stop:
+        run_sweep(FakeTools(), monkeypatch, config, '--work-dir', str(tmp_path), '--seeds', '0')
+    assert 'sweep.json' in str(stop.value.code)
+
+
 def test_a_folder_not_made_by_the_sweep_is_refused(tmp_path, config, monkeypatch):
     (tmp_path / 'seed_0').mkdir()
     (tmp_path / 'seed_0' / 'iter_10.pth').write_bytes(b'someone else')
@@ -188,7 +197,10 @@ def test_several_gpus_run_through_the_distributed_scripts(tmp_path, config, monk
         (['--cfg-options', 'resume=True'], 'resume is decided by the sweep'),
     ],
 )
-def test_contradictory_arguments_are_refused(tmp_path, capsys, extra, message):
+def test_contradictory_arguments_are_refused(tmp_path, config, capsys, extra, message):
     with pytest.raises(SystemExit):
-        sweep.main(['cfg.py', '--work-dir', str(tmp_path), *extra])
+        sweep.main([config, '--work-dir', str(tmp_path), *extra])
     assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sweep.main([str(tmp_path / 'absent.py'), '--work-dir', str(tmp_path)])
+    assert 'config not found: ' in capsys.readouterr().err
