@@ -33,18 +33,15 @@ def unwritable(path: str) -> str:
     checked before evaluating, so a bad ``--out`` does not lose the run."""
     if path.endswith(('/', os.sep)) or osp.isdir(path):
         return 'is a directory, give a file name'
-    folder = osp.dirname(osp.abspath(path))
+    folder = osp.dirname(osp.realpath(path))  # where write_atomically puts it
     try:
         os.makedirs(folder, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         return f'cannot create its folder {folder}: a file is in the way'
     except OSError as e:
         return f'cannot create its folder {folder} ({e.strerror or e})'
-    try:
-        if osp.exists(path):
-            open(path, 'a').close()  # appending nothing leaves the file as it is
-        else:
-            tempfile.TemporaryFile(dir=folder).close()  # its own name: safe on every rank
+    try:  # the file is written beside its target and renamed: the folder must take a file
+        tempfile.TemporaryFile(dir=folder).close()  # its own name: safe on every rank
     except OSError as e:
         return f'cannot be written ({e.strerror or e})'
     return ''

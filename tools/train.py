@@ -9,6 +9,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from vtp.engine.runner.vtp_runner import latest_checkpoint
 from vtp.registry import RUNNERS
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
@@ -52,23 +53,32 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line options into the config: ``--cfg-options`` first, then the flags,
-    which win over them (as in tools/test.py: ``--resume DIR`` resumes from DIR even when the
-    options set ``load_from``, as a fine-tuning run's do)."""
+    """Fold the command-line options into the config: the launcher and ``--amp`` first (the
+    options may refine them: ``optim_wrapper.dtype=auto``), then ``--cfg-options``, then
+    ``--work-dir`` and ``--resume``, which win over the options, as in tools/test.py.
+
+    ``--resume DIR`` resumes from the newest checkpoint in DIR even when the options set
+    ``load_from`` (as a fine-tuning run's do). ``--resume`` alone resumes from the newest in the
+    work dir; in a work dir without one, a ``load_from`` of the config or options is loaded
+    (not resumed), so one command starts a fine-tuning run and restarts it after a kill.
+    """
+    cfg.launcher = args.launcher
+    if args.amp:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.dtype = 'bfloat16'
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        if latest_checkpoint(cfg.work_dir) is None and cfg.get('load_from'):
+            cfg.resume = False  # nothing to resume yet: start from load_from
+        else:
+            cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
-    if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.dtype = 'bfloat16'
     return cfg
 
 

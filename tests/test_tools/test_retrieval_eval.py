@@ -206,3 +206,22 @@ def test_out_in_a_new_folder_is_created_and_an_existing_file_kept(tmp_path: Path
     assert (tmp_path / 'new').is_dir() and not (tmp_path / 'new' / 'out.json').exists()
     assert existing.read_text() == '{"kept": 1}'  # not truncated
     assert sorted(os.listdir(tmp_path)) == ['new', 'old.json']  # no probe file left
+
+
+def test_an_existing_out_in_a_folder_that_takes_no_file_is_refused(tmp_path: Path, monkeypatch):
+    """--out is written beside its target and renamed (whole or not at all): a writable
+    existing file is not enough, its folder must take a new file."""
+    tool = load_test_tool()
+    existing = tmp_path / 'old.json'
+    existing.write_text('{}')
+
+    def folder_refuses(dir):
+        assert dir == str(tmp_path)
+        raise PermissionError(13, 'Permission denied')
+
+    monkeypatch.setattr(tool.tempfile, 'TemporaryFile', folder_refuses)
+    assert tool.unwritable(str(existing)) == 'cannot be written (Permission denied)'
+    link = tmp_path / 'elsewhere' / 'link.json'
+    link.parent.mkdir()
+    link.symlink_to(existing)  # the folder checked is the target's, where the file is written
+    assert tool.unwritable(str(link)) == 'cannot be written (Permission denied)'

@@ -105,17 +105,32 @@ def test_train_with_amp_runs_in_bf16_on_cpu(tmp_path: Path, moving_shapes_root: 
     assert 'loss_scaler' not in checkpoint['optimizer']
 
 
-def test_command_line_flags_win_over_cfg_options() -> None:
-    """A fine-tuning run sets ``load_from`` in its options; ``--resume DIR`` must still resume
-    from DIR (and ``--work-dir`` and ``--amp`` keep their meaning), as in tools/test.py."""
+def test_flags_and_cfg_options_merge_in_a_documented_order(tmp_path: Path) -> None:
+    """``--work-dir`` and ``--resume`` win over the options (a fine-tuning run sets
+    ``load_from`` in them, and ``--resume DIR`` must still resume from DIR); ``--amp`` comes
+    first, so options refine it; ``--resume`` alone in a work dir without a checkpoint loads
+    the options' ``load_from`` instead of dropping it."""
     train = import_tool('tools/train.py')
-    options = ['load_from=pretrain.pth', 'work_dir=elsewhere', 'optim_wrapper.type=OptimWrapper']
-    args = train.parse_args(
-        ['cfg.py', '--resume', 'run', '--work-dir', 'run', '--amp', '--cfg-options', *options]
-    )
-    cfg = train.merge_args(Config(dict(optim_wrapper=dict(type='OptimWrapper'), lr=1)), args)
-    assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, 'run', 'run')
-    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
-    args = train.parse_args(['cfg.py', '--cfg-options', 'load_from=pretrain.pth', 'lr=2'])
-    cfg = train.merge_args(Config(dict(lr=1)), args)
+
+    def merged(*argv: str, **base) -> Config:
+        args = train.parse_args(['cfg.py', *argv])
+        return train.merge_args(Config(dict(optim_wrapper=dict(type='OptimWrapper'), **base)), args)
+
+    run = str(tmp_path / 'run')
+    options = ['load_from=pretrain.pth', 'work_dir=elsewhere']
+    cfg = merged('--resume', run, '--work-dir', run, '--cfg-options', *options)
+    assert (cfg.resume, cfg.load_from, cfg.work_dir) == (True, run, run)
+    cfg = merged('--amp', '--cfg-options', 'optim_wrapper.dtype=auto')
+    assert (cfg.optim_wrapper.type, cfg.optim_wrapper.dtype) == ('AmpOptimWrapper', 'auto')
+    cfg = merged('--cfg-options', 'load_from=pretrain.pth', 'lr=2', lr=1)
     assert (cfg.get('resume'), cfg.load_from, cfg.lr) == (None, 'pretrain.pth', 2)
+
+    auto = ['--resume', '--work-dir', run, '--cfg-options', 'load_from=pretrain.pth']
+    cfg = merged(*auto)  # the first run of a fine-tuning job: nothing to resume yet
+    assert (cfg.resume, cfg.load_from) == (False, 'pretrain.pth')
+    os.makedirs(run)
+    Path(run, 'iter_40.pth').write_bytes(b'')
+    cfg = merged(*auto)  # restarted after a kill: its own newest checkpoint
+    assert (cfg.resume, cfg.load_from) == (True, None)
+    cfg = merged('--resume', '--work-dir', str(tmp_path / 'new'))  # nothing to load either
+    assert (cfg.resume, cfg.load_from) == (True, None)

@@ -13,8 +13,8 @@ and its last checkpoint is evaluated by ``tools/test.py ... --out WORK_DIR/seed_
 (``tools/dist_test.sh``); the tools' output goes to ``WORK_DIR/seed_<s>/sweep.log``. A
 seed whose metrics are written is not run again, and an interrupted one resumes from its newest
 checkpoint, so running the same command again finishes a sweep; ``WORK_DIR/seed_<s>/sweep.json``
-records the recipe (the config's full text, hashed, and the options), and a seed of another
-recipe is refused, not mixed in. The table printed at the end, and ``WORK_DIR/summary.json``,
+records the recipe (the config with the options merged, hashed), and a seed of another recipe
+is refused, not mixed in. The table printed at the end, and ``WORK_DIR/summary.json``,
 give each metric's mean, sample standard deviation, min, max and per-seed values.
 """
 
@@ -29,7 +29,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from vtp.utils.atomic_file import write_atomically
 
@@ -70,10 +70,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error(f'--gpus must be >= 1, got {args.gpus}')
     if len(set(args.seeds)) != len(args.seeds):
         parser.error(f'--seeds lists a seed twice: {args.seeds}')
-    for option in args.cfg_options:
-        key = option.split('=', 1)[0].strip()
+    options = argparse.ArgumentParser(prog='--cfg-options', add_help=False)
+    options.add_argument('pairs', nargs='*', action=DictAction)
+    try:
+        args.options = options.parse_args(args.cfg_options).pairs or {}
+    except (SystemExit, ValueError) as e:  # DictAction's own error, or argparse's exit
+        parser.error(f'--cfg-options {" ".join(args.cfg_options)}: not KEY=VALUE pairs ({e})')
+    for key in args.options:
         if key in RESERVED:
-            parser.error(f'--cfg-options {option}: {key} is {RESERVED[key]}')
+            parser.error(f'--cfg-options: {key} is {RESERVED[key]}')
     return args
 
 
@@ -102,14 +107,34 @@ def tool(args: argparse.Namespace, name: str, *positional: str) -> List[str]:
 
 
 def recipe(args: argparse.Namespace) -> Dict[str, Any]:
-    """What a seed's metrics come from besides the seed: the config (path and a hash of its
-    full text, ``_base_`` files included) and the options."""
-    text = Config.fromfile(args.config).pretty_text
+    """What a seed's metrics come from besides the seed: the config with the options merged,
+    hashed in a canonical form (the same whatever the process, the option order or the
+    formatter; plugins named by ``custom_imports`` are not imported here), and, to be read, the
+    config's path and the options."""
+    cfg = Config.fromfile(args.config, import_custom_modules=False)
+    cfg.merge_from_dict(args.options)
+    text = json.dumps(_canonical(cfg.to_dict()), sort_keys=True)
     return dict(
         config=args.config,
-        config_sha256=hashlib.sha256(text.encode()).hexdigest(),
         cfg_options=args.cfg_options,
+        config_sha256=hashlib.sha256(text.encode()).hexdigest(),
     )
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON whose text does not depend on the process: sets sorted, keys as
+    strings, classes and functions by their qualified names."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, type) or callable(value):
+        return f'{getattr(value, "__module__", "")}.{getattr(value, "__qualname__", value)}'
+    return repr(value)
 
 
 def check_recipe(run_dir: str, wanted: Dict[str, Any]) -> None:
@@ -123,12 +148,12 @@ def check_recipe(run_dir: str, wanted: Dict[str, Any]) -> None:
         except ValueError as e:  # not UTF-8 or not JSON
             sys.exit(f'error: {path} is damaged ({e}): delete {run_dir} to run the seed again')
         stored = stored if isinstance(stored, dict) else {}
-        differ = [k for k in wanted if k != 'config' and stored.get(k) != wanted[k]]
-        if differ:
-            names = ', '.join('config text' if k == 'config_sha256' else k for k in differ)
+        if stored.get('config_sha256') != wanted['config_sha256']:
             sys.exit(
-                f'error: {run_dir} holds a run of another recipe ({names} differ from {path}): '
-                'choose another --work-dir, or delete that folder to run the seed again'
+                f'error: {run_dir} holds a run of another recipe (its config with the options '
+                f'merged differs from the one recorded in {path}: config '
+                f'{stored.get("config")}, options {stored.get("cfg_options")}): choose another '
+                '--work-dir, or delete that folder to run the seed again'
             )
         return
     if os.listdir(run_dir):

@@ -155,6 +155,7 @@ def read_features(out_dir: str) -> Tuple[np.ndarray, List[Dict[str, str]]]:
 
     Raises:
         FileNotFoundError: no manifest, or shards not yet written (named).
+        ValueError: a damaged manifest (:func:`read_manifest`).
     """
     manifest = read_manifest(out_dir)
     if manifest is None:

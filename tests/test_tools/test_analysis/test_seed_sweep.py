@@ -4,7 +4,9 @@ equal to a naive computation, a failed run named with its own output, non-finite
 contradictory arguments refused."""
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,9 +129,39 @@ def test_a_seed_of_another_recipe_is_refused(tmp_path, config, monkeypatch, chan
         Path(config).write_text('lr = 2\n')
     with pytest.raises(SystemExit) as stop:
         run_sweep(FakeTools(), monkeypatch, *argv)
-    name = 'cfg_options' if change == 'options' else 'config text'
-    assert f'holds a run of another recipe ({name} differ' in str(stop.value.code)
+    assert 'holds a run of another recipe (its config with the options merged differs' in str(
+        stop.value.code
+    )
     assert not (tmp_path / 'sweep' / 'seed_1').exists()
+
+
+def test_the_recipe_hash_ignores_option_order_and_the_process(tmp_path):
+    config = tmp_path / 'cfg.py'
+    config.write_text("heads = {'itc', 'itm', 'mlm', 'vtc', 'qa'}\nstep = dict(fn=print)\n")
+    argv = [str(config), '--work-dir', str(tmp_path), '--cfg-options']
+    first = sweep.recipe(sweep.parse_args(argv + ['a=1', 'b=[1,2]']))
+    assert sweep.recipe(sweep.parse_args(argv + ['b=[1,2]', 'a=1'])) == dict(
+        first, cfg_options=['b=[1,2]', 'a=1']
+    )
+    assert (
+        sweep.recipe(sweep.parse_args(argv + ['a=2', 'b=[1,2]']))['config_sha256']
+        != (first['config_sha256'])
+    )
+    script = (
+        'import sys; sys.path.insert(0, sys.argv[1]); import seed_sweep as s; '
+        'print(s.recipe(s.parse_args(sys.argv[2:]))["config_sha256"])'
+    )
+    hashes = {
+        subprocess.run(
+            [sys.executable, '-c', script, str(ROOT / 'tools' / 'analysis'), *argv, 'a=1'],
+            env={**os.environ, 'PYTHONHASHSEED': seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ('1', '2', '3')
+    }
+    assert len(hashes) == 1  # a set in the config is not printed in hash order
 
 
 @pytest.mark.parametrize('record', [b'{"config_sha', b'\xff', b'[1]'])
@@ -194,7 +226,8 @@ def test_several_gpus_run_through_the_distributed_scripts(tmp_path, config, monk
         (['--gpus', '0'], '--gpus must be >= 1'),
         (['--cfg-options', 'randomness.seed=4'], 'randomness.seed is set by --seeds'),
         (['--cfg-options', 'work_dir=elsewhere'], "work_dir is each seed's folder"),
-        (['--cfg-options', 'resume=True'], 'resume is decided by the sweep'),
+        (['--cfg-options', 'lr=1', 'resume=True'], 'resume is decided by the sweep'),
+        (['--cfg-options', 'lr'], 'not KEY=VALUE pairs'),
     ],
 )
 def test_contradictory_arguments_are_refused(tmp_path, config, capsys, extra, message):
