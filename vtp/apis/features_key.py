@@ -52,12 +52,10 @@ def _without_switches(node: Any) -> Any:
             for k, v in node.items()
             if not ('type' in node and k in SPEED_SWITCHES)
         }
-    if isinstance(node, (list, tuple)):
-        return (
-            [_without_switches(v) for v in node]
-            if isinstance(node, list)
-            else tuple(_without_switches(v) for v in node)
-        )
+    if isinstance(node, list):
+        return [_without_switches(v) for v in node]
+    if isinstance(node, tuple):  # a namedtuple too, as a plain tuple
+        return tuple(_without_switches(v) for v in node)
     return node
 
 
