@@ -41,7 +41,7 @@ $(STAMP): setup.py requirements/runtime.txt requirements/no_deps.txt requirement
 		f'{p} {v(p)}' for p in ('vtp', 'torch', 'mmengine', 'mmaction2', 'transformers')))"
 	@echo "Activate with: source $(VENV)/bin/activate"
 
-$(DEMO_DATA)/train.csv: | $(STAMP)
+$(DEMO_DATA)/train.csv: tools/data/moving_shapes/generate.py | $(STAMP)
 	@echo "Generating the moving-shapes data in $(DEMO_DATA)"
 	@$(PY) tools/data/moving_shapes/generate.py --out-dir $(DEMO_DATA)
 

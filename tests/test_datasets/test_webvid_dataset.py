@@ -72,6 +72,31 @@ def test_fields_are_stripped_and_extra_columns_ignored(tmp_path):
     assert info['duration'] == pytest.approx(3.0)
 
 
+def test_identity_column_gives_each_sample_an_identity(tmp_path):
+    text = (
+        'videoid,contentUrl,duration,page_dir,name,meaning\n'
+        '1,url,PT00H00M03S,d1,a disc heading left, a red circle moves left \n'
+        '2,url,PT00H00M03S,d1,a box falls,a red square moves down\n'
+    ).replace('a disc heading left,', '"a disc heading left",')
+    path = write_csv(tmp_path, text)
+    dataset = DATASETS.build(
+        dict(type='WebVidDataset', ann_file=str(path), identity_column='meaning', pipeline=[])
+    )
+    assert [dataset.get_data_info(i)['identity'] for i in range(2)] == [
+        'a red circle moves left',
+        'a red square moves down',
+    ]
+    assert 'identity' not in build(path).get_data_info(0)  # only when asked for
+    empty = write_csv(tmp_path, text.replace('a red square moves down', ' '))
+    with pytest.raises(AnnotationError) as excinfo:
+        DATASETS.build(dict(type='WebVidDataset', ann_file=str(empty), identity_column='meaning'))
+    check_annotation_error(excinfo, empty, 3, 'meaning')
+    missing = write_csv(tmp_path, HEADER + GOOD_ROWS)
+    with pytest.raises(AnnotationError) as excinfo:
+        DATASETS.build(dict(type='WebVidDataset', ann_file=str(missing), identity_column='meaning'))
+    check_annotation_error(excinfo, missing, 1, 'meaning')
+
+
 def test_header_missing_column(tmp_path):
     path = write_csv(tmp_path, 'videoid,contentUrl,duration,name\n1,url,PT00H00M01S,cap\n')
     with pytest.raises(AnnotationError) as excinfo:

@@ -103,7 +103,7 @@ def check_caption(gen: ModuleType, caption: str, colour: str, shape: str, direct
 
 def test_train_csv(runs: dict[str, Path], gen: ModuleType) -> None:
     header, rows = read_train(runs['a'])
-    assert header == ['videoid', 'contentUrl', 'duration', 'page_dir', 'name']
+    assert header == ['videoid', 'contentUrl', 'duration', 'page_dir', 'name', 'meaning']
     assert len(rows) == NUM_TRAIN
     attrs = load_json(runs['a'] / 'attributes.json')['train']
     for row in rows:
@@ -112,6 +112,7 @@ def test_train_csv(runs: dict[str, Path], gen: ModuleType) -> None:
         clip = attrs[row['videoid']]
         assert clip['caption'] == row['name']
         check_caption(gen, row['name'], clip['colour'], clip['shape'], clip['direction'])
+        assert row['meaning'] == f'a {clip["colour"]} {clip["shape"]} moves {clip["direction"]}'
 
 
 def test_caption_wordings(gen: ModuleType) -> None:

@@ -2,7 +2,7 @@
 
 import os.path as osp
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from vtp.datasets.annotation import AnnotationError
 from vtp.datasets.annotation_table import iter_table
@@ -29,22 +29,43 @@ class WebVidDataset(BaseVideoTextDataset):
     Videos are read from ``{data_prefix['video']}/{page_dir}/{videoid}.mp4``. A malformed row
     stops the run at start-up with the file, line and field; an empty caption is replaced
     when read, like a missing video.
+
+    Args:
+        identity_column: a further column whose value says what a clip shows, for a corpus
+            whose clips repeat one another (the moving-shapes world: 2,000 clips of 100
+            meanings). Samples with equal values are positives of one another in the losses
+            and never each other's matching negatives (``identity`` in the sample, see
+            :func:`~vtp.datasets.transforms.pack_video_text_inputs.clip_identity`). None: each
+            video file is its own clip.
+        **kwargs: :class:`BaseVideoTextDataset` arguments.
     """
+
+    def __init__(self, *args: Any, identity_column: Optional[str] = None, **kwargs: Any) -> None:
+        self.identity_column = identity_column
+        super().__init__(*args, **kwargs)
 
     def parse_annotations(self) -> Iterator[dict[str, Any]]:
         path, prefix = self.ann_file, self.data_prefix['video']
-        for line, (videoid, duration_text, page_dir, caption) in iter_table(path, COLUMNS):
+        extra = (self.identity_column,) if self.identity_column else ()
+        for line, (videoid, duration_text, page_dir, caption, *identity) in iter_table(
+            path, COLUMNS + extra
+        ):
             videoid, page_dir = videoid.strip(), page_dir.strip()
-            for field, value in (('videoid', videoid), ('page_dir', page_dir)):
+            fields = [('videoid', videoid), ('page_dir', page_dir)]
+            fields += [(name, value.strip()) for name, value in zip(extra, identity)]
+            for field, value in fields:
                 if not value:
                     raise AnnotationError(path, line, field, 'empty')
             try:
                 duration = parse_duration(duration_text)
             except ValueError as e:
                 raise AnnotationError(path, line, 'duration', str(e)) from e
-            yield dict(
+            record = dict(
                 filename=osp.join(prefix, page_dir, f'{videoid}.mp4'),
                 text=caption.strip(),
                 video_id=videoid,
                 duration=duration,
             )
+            if extra:
+                record['identity'] = fields[-1][1]
+            yield record

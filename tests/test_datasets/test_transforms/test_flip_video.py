@@ -82,3 +82,15 @@ def test_random_flip_follows_numpy_seed():
         results = FlipVideo(prob=0.5)(dict(imgs=clip(), text='left'))
         assert results['flipped'] == flipped
         assert results['text'] == ('right' if flipped else 'left')
+
+
+def test_the_other_keys_are_swapped_when_the_sample_has_them():
+    flip = FlipVideo(prob=1, keys=('text', 'identity'))
+    results = flip(
+        dict(imgs=clip(), text='a disc heading left', identity='a red circle moves left')
+    )
+    assert results['identity'] == 'a red circle moves right'
+    assert flip(dict(imgs=clip(), text='moves left'))['text'] == 'moves right'
+    # by default only the text
+    kept = FlipVideo(prob=1)(dict(imgs=clip(), text='left', identity='moves left'))
+    assert kept['identity'] == 'moves left'

@@ -73,6 +73,16 @@ def test_clip_identity_is_the_file_and_time_window():
     assert packed[0]['inputs']['clip_id'] != packed[1]['inputs']['clip_id']
 
 
+def test_a_given_identity_names_the_clip_whatever_its_file():
+    def clip_id(**changes) -> int:
+        return int(PackVideoTextInputs()({**sample(), **changes})['inputs']['clip_id'])
+
+    shown = clip_id(identity='a red circle moves left')
+    assert clip_id(identity='a red circle moves left', filename='/data/v9.mp4') == shown
+    assert clip_id(identity='a red circle moves right') != shown
+    assert clip_id() not in (shown, clip_id(identity=''))
+
+
 def test_meta_keys_add_extras_to_the_known_fields_and_missing_ones_are_skipped():
     packed = PackVideoTextInputs(meta_keys=('flipped', 'absent'))(sample())
     assert set(packed['data_samples'].metainfo_keys()) == {

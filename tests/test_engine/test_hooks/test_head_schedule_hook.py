@@ -49,6 +49,49 @@ def test_a_resumed_run_pauses_what_the_uninterrupted_run_paused_at_that_iteratio
     assert paused_per_iteration(fresh_late, MODELS.build(toy_pretrainer()), [7]) == [[]]
 
 
+def test_a_head_named_in_every_trains_on_every_kth_iteration_from_its_start(caplog):
+    model = MODELS.build(toy_pretrainer())
+    hook = HOOKS.build(
+        dict(type='HeadScheduleHook', start_iters=dict(itm=2), every=dict(itm=3, mlm=2))
+    )
+    hook.before_train(runner(model))
+    with caplog.at_level(logging.INFO, logger='test'):
+        paused = paused_per_iteration(hook, model, range(9))
+    trains = [[name for name in ('itm', 'mlm') if name not in p] for p in paused]
+    assert trains == [
+        ['mlm'],
+        [],
+        ['itm', 'mlm'],
+        [],
+        ['mlm'],
+        ['itm'],
+        ['mlm'],
+        [],
+        ['itm', 'mlm'],
+    ]
+    # one line when a head starts, none for the iterations it skips
+    assert [r.getMessage() for r in caplog.records] == [
+        'iteration 1: training heads itc, mlm (every 2 iterations)',
+        'iteration 3: training heads itc, itm (every 3 iterations), mlm (every 2 iterations)',
+    ]
+    resumed = HOOKS.build(
+        dict(type='HeadScheduleHook', start_iters=dict(itm=2), every=dict(itm=3, mlm=2))
+    )
+    assert paused_per_iteration(resumed, MODELS.build(toy_pretrainer()), range(4, 9)) == paused[4:]
+
+
+@pytest.mark.parametrize('every', [0, -2, 1.5, True, '4'])
+def test_every_must_be_an_interval(every):
+    with pytest.raises(ValueError, match=r"every\['itm'\] must be an interval >= 1"):
+        HOOKS.build(dict(type='HeadScheduleHook', every=dict(itm=every)))
+
+
+def test_every_must_leave_one_head_on_each_iteration():
+    hook = HOOKS.build(dict(type='HeadScheduleHook', every=dict(itc=2, itm=2, mlm=3)))
+    with pytest.raises(ValueError, match='leave one head out of `every`'):
+        hook.before_train(runner(MODELS.build(toy_pretrainer())))
+
+
 @pytest.mark.parametrize('start', [-1, 1.5, True, '10'])
 def test_start_must_be_an_iteration(start):
     with pytest.raises(ValueError, match=r"start_iters\['itm'\] must be an iteration >= 0"):
@@ -61,6 +104,9 @@ def test_unknown_head_is_named_before_training():
         KeyError, match=r"\['itmm'\], which are not heads of the model: itc, itm, mlm"
     ):
         hook.before_train(runner(MODELS.build(toy_pretrainer())))
+    hook = HOOKS.build(dict(type='HeadScheduleHook', every=dict(mlmm=2)))
+    with pytest.raises(KeyError, match=r"every names \['mlmm'\], which are not heads"):
+        hook.before_train(runner(MODELS.build(toy_pretrainer())))
 
 
 def test_ddp_without_find_unused_parameters_is_refused():
@@ -72,6 +118,10 @@ def test_ddp_without_find_unused_parameters_is_refused():
     # nothing left to pause (resumed past the last start): DDP needs nothing more
     object.__setattr__(wrapped, 'module', MODELS.build(toy_pretrainer()))
     hook.before_train(runner(wrapped, iteration=10))
+    # a head on every k-th iteration is paused on the others, wherever the run is
+    hook = HOOKS.build(dict(type='HeadScheduleHook', every=dict(itm=2)))
+    with pytest.raises(ValueError, match='find_unused_parameters = True'):
+        hook.before_train(runner(wrapped, iteration=10))
 
 
 def test_a_run_of_the_demo_config_trains_the_scheduled_heads_from_their_iteration(

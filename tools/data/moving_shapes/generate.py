@@ -142,6 +142,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def meaning(colour: str, shape: str, direction: str) -> str:
+    """The canonical caption of a combination: every test caption, and the ``meaning`` column
+    of train.csv that tells which train clips show the same thing."""
+    return f'a {colour} {shape} moves {direction}'
+
+
 def make_caption(rng: np.random.Generator, colour: str, shape: str, direction: str) -> str:
     """Build a random caption wording for one clip.
 
@@ -339,7 +345,7 @@ def generate(
         videoid, page_dir = str(1_000_000 + i), f'train_{i // CLIPS_PER_PAGE:03d}'
         write_video(video_dir / page_dir / f'{videoid}.mp4', frames, fps, codec)
         url = f'https://example.invalid/moving_shapes/{page_dir}/{videoid}.mp4'
-        rows.append([videoid, url, duration, page_dir, caption])
+        rows.append([videoid, url, duration, page_dir, caption, meaning(colour, shape, direction)])
         attributes['train'][videoid] = {**attrs, 'caption': caption}
         progress(i + 1, num_train, 'train')
     test = []
@@ -348,14 +354,14 @@ def generate(
         frames, attrs = make_clip(
             clip_rng(seed, 'test', i), colour, shape, direction, size, num_frames
         )
-        video, caption = f'test/{i:05d}.mp4', f'a {colour} {shape} moves {direction}'
+        video, caption = f'test/{i:05d}.mp4', meaning(colour, shape, direction)
         write_video(video_dir / video, frames, fps, codec)
         test.append({'video': video, 'caption': caption})
         attributes['test'][video] = {**attrs, 'caption': caption}
         progress(i + 1, len(combos), 'test')
     with open(out_dir / 'train.csv', 'w', newline='', encoding='utf-8') as f:
         writer = csv.writer(f, lineterminator='\n')
-        writer.writerow(['videoid', 'contentUrl', 'duration', 'page_dir', 'name'])
+        writer.writerow(['videoid', 'contentUrl', 'duration', 'page_dir', 'name', 'meaning'])
         writer.writerows(rows)
     (out_dir / 'test.json').write_text(json.dumps(test, indent=1) + '\n', encoding='utf-8')
     (out_dir / 'attributes.json').write_text(

@@ -15,17 +15,20 @@ class FlipVideo(BaseTransform):
 
     A flipped clip of something moving left moves right; with ``swap_words`` the caption is
     rewritten to match (``left`` <-> ``right``, ``leftwards`` <-> ``rightwards``, ...), matching
-    whole words and keeping capitalisation.
+    whole words and keeping capitalisation. So is every other field named in ``keys`` that
+    the sample has (a clip ``identity`` that says what the clip shows).
 
     **Required Keys:** ``imgs`` (T, H, W, 3), ``text`` (str or list of str)
 
-    **Modified Keys:** ``imgs``, ``text``
+    **Modified Keys:** ``imgs``, ``text`` and the other ``keys``
 
     **Added Keys:** ``flipped`` (bool)
 
     Args:
         prob: flip probability.
         swap_words: word pairs exchanged in flipped samples' text; empty to keep the text.
+        keys: the fields whose words are swapped (str or list of str), when the sample has
+            them.
     """
 
     def __init__(
@@ -36,8 +39,10 @@ class FlipVideo(BaseTransform):
             ('leftwards', 'rightwards'),
             ('leftward', 'rightward'),
         ),
+        keys: Sequence[str] = ('text',),
     ) -> None:
         self.prob = prob
+        self.keys = tuple(keys)
         self.mapping = {}
         for a, b in swap_words:
             self.mapping[a.lower()], self.mapping[b.lower()] = b.lower(), a.lower()
@@ -63,8 +68,9 @@ class FlipVideo(BaseTransform):
         results['flipped'] = flip
         if flip:
             results['imgs'] = np.ascontiguousarray(results['imgs'][:, :, ::-1])
-            text: Union[str, List[str]] = results['text']
-            results['text'] = (
-                self._swap(text) if isinstance(text, str) else [self._swap(t) for t in text]
-            )
+            for key in self.keys:
+                if key in results:
+                    text: Union[str, List[str]] = results[key]
+                    swapped = [self._swap(t) for t in ([text] if isinstance(text, str) else text)]
+                    results[key] = swapped[0] if isinstance(text, str) else swapped
         return results

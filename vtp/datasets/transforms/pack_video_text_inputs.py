@@ -12,10 +12,14 @@ from vtp.structures import INPUT_KEYS, META_FIELDS, VideoTextDataSample
 
 
 def clip_identity(results: Dict[str, Any]) -> int:
-    """A stable int64 identity of the sample's clip: its media file and time window (the
-    sample index when there is no file). Two samples of the same clip (two captions of one
-    video in one batch) share it, so losses can tell them apart from true negatives."""
-    if 'filename' in results:
+    """A stable int64 identity of the sample's clip: its ``identity`` field when the dataset
+    gives one (what the clip shows, in a corpus whose clips repeat one another), else its
+    media file and time window (the sample index when there is no file). Two samples of the
+    same clip (two captions of one video in one batch) share it, so losses can tell them apart
+    from true negatives."""
+    if 'identity' in results:
+        name = f'identity|{results["identity"]}'
+    elif 'filename' in results:
         name = f'{results["filename"]}|{results.get("start")}|{results.get("end")}'
     else:
         name = f'sample {results.get("sample_idx")}'

@@ -1,6 +1,7 @@
-"""Switch heads on at given iterations (a curriculum of objectives)."""
+"""Switch heads on at given iterations, and run them on every k-th one (a curriculum of
+objectives)."""
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -11,7 +12,8 @@ from vtp.registry import HOOKS
 
 @HOOKS.register_module()
 class HeadScheduleHook(Hook):
-    """Train the named heads only from a given iteration on; before it they are paused
+    """Train the named heads only from a given iteration on, and optionally only on every
+    k-th iteration after it; on the other iterations they are paused
     (:meth:`VideoTextPretrainer.pause_heads`): their loss is not computed and costs nothing.
 
     Whether a head is on is a function of the iteration alone, so a resumed run trains the
@@ -20,21 +22,40 @@ class HeadScheduleHook(Hook):
     ``find_unused_parameters = True`` (checked before training starts).
 
     Args:
-        start_iters: head name -> the first iteration (0-based) at which it trains.
+        start_iters: head name -> the first iteration (0-based) at which it trains; heads not
+            named start at 0.
+        every: head name -> k: from its start on, the head trains on every k-th iteration only
+            (``start``, ``start + k``, ...) and costs nothing on the others; heads not named
+            train on every iteration. A head named here without a start starts at 0.
     """
 
-    def __init__(self, start_iters: Dict[str, int]) -> None:
-        for name, start in start_iters.items():
-            if not isinstance(start, int) or isinstance(start, bool) or start < 0:
-                raise ValueError(
-                    f'HeadScheduleHook.start_iters[{name!r}] must be an iteration >= 0, '
-                    f'got {start!r}'
-                )
-        self.start_iters = dict(start_iters)
+    def __init__(
+        self,
+        start_iters: Optional[Dict[str, int]] = None,
+        every: Optional[Dict[str, int]] = None,
+    ) -> None:
+        start_iters, every = dict(start_iters or {}), dict(every or {})
+        for field, values, least in (('start_iters', start_iters, 0), ('every', every, 1)):
+            for name, value in values.items():
+                if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                    what = 'an iteration >= 0' if least == 0 else 'an interval >= 1'
+                    raise ValueError(
+                        f'HeadScheduleHook.{field}[{name!r}] must be {what}, got {value!r}'
+                    )
+        self.start_iters = {name: 0 for name in every}
+        self.start_iters.update(start_iters)
+        self.every = every
+        self._logged: Optional[List[str]] = None
+
+    def _trains(self, name: str, iteration: int) -> bool:
+        offset = iteration - self.start_iters[name]
+        return offset >= 0 and offset % self.every.get(name, 1) == 0
 
     def before_train(self, runner: Runner) -> None:
         model = runner.model
-        pauses = any(start > runner.iter for start in self.start_iters.values())
+        pauses = any(start > runner.iter for start in self.start_iters.values()) or any(
+            k > 1 for k in self.every.values()
+        )
         if (
             pauses
             and is_model_wrapper(model)
@@ -44,21 +65,34 @@ class HeadScheduleHook(Hook):
                 'HeadScheduleHook pauses heads, whose parameters then get no gradient: set '
                 '`find_unused_parameters = True` in the config (or in its model_wrapper_cfg)'
             )
-        unknown = sorted(set(self.start_iters) - set(self._model(runner).heads))
-        if unknown:
-            raise KeyError(
-                f'HeadScheduleHook.start_iters names {unknown}, which are not heads of the '
-                f'model: {", ".join(self._model(runner).heads)}'
+        heads = self._model(runner).heads
+        for field, values in (('every', self.every), ('start_iters', self.start_iters)):
+            unknown = sorted(set(values) - set(heads))
+            if unknown:
+                raise KeyError(
+                    f'HeadScheduleHook.{field} names {unknown}, which are not heads of the '
+                    f'model: {", ".join(heads)}'
+                )
+        if all(self.every.get(name, 1) > 1 for name in heads):
+            raise ValueError(
+                'HeadScheduleHook.every skips every head on some iterations, which would then '
+                'have no loss: leave one head out of `every`'
             )
 
     def before_train_iter(
         self, runner: Runner, batch_idx: int, data_batch: Optional[Any] = None
     ) -> None:
         model = self._model(runner)
-        paused = {name for name, start in self.start_iters.items() if runner.iter < start}
+        paused = {name for name in self.start_iters if not self._trains(name, runner.iter)}
         if paused != model.paused_heads:
             model.pause_heads(paused)
-            active = ', '.join(name for name in model.heads if name not in paused)
+        started = [name for name in model.heads if self.start_iters.get(name, 0) <= runner.iter]
+        if started != self._logged:
+            self._logged = started
+            active = ', '.join(
+                name + (f' (every {self.every[name]} iterations)' if name in self.every else '')
+                for name in started
+            )
             runner.logger.info(f'iteration {runner.iter + 1}: training heads {active}')
 
     @staticmethod
