@@ -1,6 +1,6 @@
 # Retrieval fine-tuning on the built-in moving-shapes world, from the `make demo` checkpoint:
 #   python tools/train.py configs/retrieval/moving_shapes.py \
-#       --cfg-options load_from=work_dirs/moving_shapes/iter_1100.pth
+#       --cfg-options load_from=work_dirs/moving_shapes/iter_1500.pth
 # The demo's model and data without the MLM head (the checkpoint's is reported as unused);
 # evaluation re-scores the top 16 of the 100 candidates with the matching head, with and
 # without dual softmax.

@@ -2,7 +2,7 @@
 # by tools/data/moving_shapes/make_questions.py), fine-tuned from the `make demo` checkpoint:
 #   python tools/data/moving_shapes/make_questions.py --data-dir data/moving_shapes
 #   python tools/train.py configs/videoqa/moving_shapes.py \
-#       --cfg-options load_from=work_dirs/moving_shapes/iter_1100.pth
+#       --cfg-options load_from=work_dirs/moving_shapes/iter_1500.pth
 _base_ = [
     '../_base_/models/swin_minilm.py',
     '../_base_/datasets/moving_shapes_qa.py',

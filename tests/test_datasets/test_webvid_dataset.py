@@ -95,6 +95,9 @@ def test_identity_column_gives_each_sample_an_identity(tmp_path):
     with pytest.raises(AnnotationError) as excinfo:
         DATASETS.build(dict(type='WebVidDataset', ann_file=str(missing), identity_column='meaning'))
     check_annotation_error(excinfo, missing, 1, 'meaning')
+    for bad in ('', ' ', 1, ['meaning']):
+        with pytest.raises(ValueError, match='identity_column must be a column name or None'):
+            DATASETS.build(dict(type='WebVidDataset', ann_file=str(path), identity_column=bad))
 
 
 def test_header_missing_column(tmp_path):

@@ -15,7 +15,7 @@ class MultipleChoiceInferencer(VideoQuestionInferencer):
     Example::
 
         mc = MultipleChoiceInferencer('configs/multiple_choice/moving_shapes.py',
-                                      'work_dirs/moving_shapes/iter_1100.pth')
+                                      'work_dirs/moving_shapes/iter_1500.pth')
         mc('data/moving_shapes/videos/test/00003.mp4',
            ['a red circle moves left', 'a red circle moves right', 'a blue circle moves left'])
         # [{'filename': ..., 'options': [...], 'choice': 0,

@@ -41,6 +41,13 @@ class WebVidDataset(BaseVideoTextDataset):
     """
 
     def __init__(self, *args: Any, identity_column: Optional[str] = None, **kwargs: Any) -> None:
+        if identity_column is not None and not (
+            isinstance(identity_column, str) and identity_column.strip()
+        ):
+            raise ValueError(
+                f'WebVidDataset.identity_column must be a column name or None, '
+                f'got {identity_column!r}'
+            )
         self.identity_column = identity_column
         super().__init__(*args, **kwargs)
 

@@ -9,10 +9,9 @@ read_train = [dict(_base_.read_train[0], cache_mb=512)] + _base_.read_train[1:]
 # About 20 train clips show each of the 100 meanings, so a batch of 32 often holds two of one:
 # train.csv's `meaning` column (the canonical caption) is each clip's identity, which makes them
 # positives of each other in the contrastive loss and keeps them out of each other's matching
-# negatives; a flip swaps its side words as it does the caption's.
-flip = [dict(_base_.flip[0], keys=('text', 'identity'))]
+# negatives; a flip swaps its side words as it does the caption's (FlipVideo's `keys`).
 train_pipeline = (
-    read_train + _base_.crop_train + flip + _base_.tokenize_one + _base_.mask + _base_.pack
+    read_train + _base_.crop_train + _base_.flip + _base_.tokenize_one + _base_.mask + _base_.pack
 )
 test_pipeline = _base_.read_test + _base_.crop_test + _base_.tokenize + _base_.pack
 

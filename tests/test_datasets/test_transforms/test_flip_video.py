@@ -84,13 +84,23 @@ def test_random_flip_follows_numpy_seed():
         assert results['text'] == ('right' if flipped else 'left')
 
 
-def test_the_other_keys_are_swapped_when_the_sample_has_them():
-    flip = FlipVideo(prob=1, keys=('text', 'identity'))
+def test_the_identity_is_swapped_with_the_text_when_the_sample_has_one():
+    flip = FlipVideo(prob=1)
     results = flip(
         dict(imgs=clip(), text='a disc heading left', identity='a red circle moves left')
     )
     assert results['identity'] == 'a red circle moves right'
     assert flip(dict(imgs=clip(), text='moves left'))['text'] == 'moves right'
-    # by default only the text
-    kept = FlipVideo(prob=1)(dict(imgs=clip(), text='left', identity='moves left'))
+    kept = FlipVideo(prob=1, keys=('text',))(dict(imgs=clip(), text='left', identity='moves left'))
     assert kept['identity'] == 'moves left'
+
+
+def test_keys_are_field_names_and_fields_str():
+    assert FlipVideo(prob=1, keys='text')(dict(imgs=clip(), text='left'))['text'] == 'right'
+    twice = FlipVideo(prob=1, keys=('text', 'text'))
+    assert twice(dict(imgs=clip(), text='left'))['text'] == 'right'  # swapped once
+    for keys in (None, (), ('text', 3), ('',)):
+        with pytest.raises(TypeError, match='FlipVideo.keys must be field names'):
+            FlipVideo(keys=keys)
+    with pytest.raises(TypeError, match="field 'identity' must be a str or a list of str, got 3"):
+        FlipVideo(prob=1)(dict(imgs=clip(), text='left', identity=3))

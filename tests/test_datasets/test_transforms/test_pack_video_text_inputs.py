@@ -1,6 +1,7 @@
 """Tests for ``PackVideoTextInputs``."""
 
 import numpy as np
+import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
@@ -80,7 +81,11 @@ def test_a_given_identity_names_the_clip_whatever_its_file():
     shown = clip_id(identity='a red circle moves left')
     assert clip_id(identity='a red circle moves left', filename='/data/v9.mp4') == shown
     assert clip_id(identity='a red circle moves right') != shown
-    assert clip_id() not in (shown, clip_id(identity=''))
+    assert clip_id() != shown
+    assert clip_id(identity='\ud800') != clip_id(identity='\udc80')  # lone surrogates hash
+    for bad in ('', None, 1):
+        with pytest.raises(ValueError, match='identity must be a non-empty str, got'):
+            clip_id(identity=bad)
 
 
 def test_meta_keys_add_extras_to_the_known_fields_and_missing_ones_are_skipped():

@@ -86,10 +86,44 @@ def test_every_must_be_an_interval(every):
         HOOKS.build(dict(type='HeadScheduleHook', every=dict(itm=every)))
 
 
-def test_every_must_leave_one_head_on_each_iteration():
-    hook = HOOKS.build(dict(type='HeadScheduleHook', every=dict(itc=2, itm=2, mlm=3)))
-    with pytest.raises(ValueError, match='leave one head out of `every`'):
+@pytest.mark.parametrize(
+    'start_iters, every, idle',
+    [
+        ({}, dict(itc=2, itm=2, mlm=3), 2),  # 0-based iteration 1: none of 2, 2, 3 divides it
+        (dict(itc=5), dict(itm=2, mlm=2), 2),  # a head out of `every` that starts late
+        (dict(itc=3, itm=3, mlm=3), {}, 1),  # no head before iteration 3
+    ],
+)
+def test_a_schedule_with_an_iteration_without_heads_is_refused_before_training(
+    start_iters, every, idle
+):
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=start_iters, every=every))
+    with pytest.raises(ValueError, match=f'trains no head at iteration {idle}'):
         hook.before_train(runner(MODELS.build(toy_pretrainer())))
+
+
+def test_only_the_iterations_of_the_run_are_checked():
+    model = MODELS.build(toy_pretrainer())
+    late = dict(itm=10**12, mlm=10**12)
+    # a head on every iteration: nothing to scan, however late the others start
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=late))
+    hook.before_train(runner(model))
+    run = runner(model)
+    run.max_iters = 10**6
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=late, every=dict(itc=2)))
+    with pytest.raises(ValueError, match='trains no head at iteration 2 '):
+        hook.before_train(run)
+    run.max_iters = 1  # a run of one iteration: it has a head
+    hook.before_train(run)
+
+
+def test_heads_that_take_turns_are_accepted():
+    hook = HOOKS.build(
+        dict(type='HeadScheduleHook', start_iters=dict(itm=1), every=dict(itc=2, itm=2, mlm=2))
+    )
+    model = MODELS.build(toy_pretrainer())
+    hook.before_train(runner(model))
+    assert paused_per_iteration(hook, model, range(4)) == [['itm'], ['itc', 'mlm']] * 2
 
 
 @pytest.mark.parametrize('start', [-1, 1.5, True, '10'])

@@ -15,20 +15,22 @@ class FlipVideo(BaseTransform):
 
     A flipped clip of something moving left moves right; with ``swap_words`` the caption is
     rewritten to match (``left`` <-> ``right``, ``leftwards`` <-> ``rightwards``, ...), matching
-    whole words and keeping capitalisation. So is every other field named in ``keys`` that
-    the sample has (a clip ``identity`` that says what the clip shows).
+    whole words and keeping capitalisation. So is the sample's ``identity``, where it has one:
+    it says what the clip shows (see ``keys``).
 
-    **Required Keys:** ``imgs`` (T, H, W, 3), ``text`` (str or list of str)
+    **Required Keys:** ``imgs`` (T, H, W, 3)
 
-    **Modified Keys:** ``imgs``, ``text`` and the other ``keys``
+    **Modified Keys:** ``imgs``, and the ``keys`` the sample has (``text``, ``identity``)
 
     **Added Keys:** ``flipped`` (bool)
 
     Args:
         prob: flip probability.
         swap_words: word pairs exchanged in flipped samples' text; empty to keep the text.
-        keys: the fields whose words are swapped (str or list of str), when the sample has
-            them.
+        keys: the fields whose words are swapped, when the sample has them (each a str or a
+            list of str): the caption, and a clip identity that says what the clip shows
+            (``WebVidDataset(identity_column=...)``), which a flip changes as it changes the
+            caption.
     """
 
     def __init__(
@@ -39,10 +41,13 @@ class FlipVideo(BaseTransform):
             ('leftwards', 'rightwards'),
             ('leftward', 'rightward'),
         ),
-        keys: Sequence[str] = ('text',),
+        keys: Union[str, Sequence[str]] = ('text', 'identity'),
     ) -> None:
         self.prob = prob
-        self.keys = tuple(keys)
+        keys = (keys,) if isinstance(keys, str) else tuple(keys or ())
+        if not keys or not all(isinstance(key, str) and key for key in keys):
+            raise TypeError(f'FlipVideo.keys must be field names, got {keys!r}')
+        self.keys = tuple(dict.fromkeys(keys))  # a field named twice is swapped once
         self.mapping = {}
         for a, b in swap_words:
             self.mapping[a.lower()], self.mapping[b.lower()] = b.lower(), a.lower()
@@ -63,6 +68,15 @@ class FlipVideo(BaseTransform):
 
         return self.pattern.sub(replace, text) if self.pattern else text
 
+    def _swap_field(self, key: str, value: Any) -> Union[str, List[str]]:
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+            raise TypeError(
+                f'FlipVideo: field {key!r} must be a str or a list of str, got {value!r}'
+            )
+        swapped = [self._swap(t) for t in texts]
+        return swapped[0] if isinstance(value, str) else swapped
+
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         flip = bool(np.random.rand() < self.prob)
         results['flipped'] = flip
@@ -70,7 +84,5 @@ class FlipVideo(BaseTransform):
             results['imgs'] = np.ascontiguousarray(results['imgs'][:, :, ::-1])
             for key in self.keys:
                 if key in results:
-                    text: Union[str, List[str]] = results[key]
-                    swapped = [self._swap(t) for t in ([text] if isinstance(text, str) else text)]
-                    results[key] = swapped[0] if isinstance(text, str) else swapped
+                    results[key] = self._swap_field(key, results[key])
         return results

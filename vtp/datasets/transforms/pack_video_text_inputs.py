@@ -18,12 +18,15 @@ def clip_identity(results: Dict[str, Any]) -> int:
     same clip (two captions of one video in one batch) share it, so losses can tell them apart
     from true negatives."""
     if 'identity' in results:
-        name = f'identity|{results["identity"]}'
+        identity = results['identity']
+        if not isinstance(identity, str) or not identity:
+            raise ValueError(f"a sample's identity must be a non-empty str, got {identity!r}")
+        name = f'identity|{identity}'
     elif 'filename' in results:
         name = f'{results["filename"]}|{results.get("start")}|{results.get("end")}'
     else:
         name = f'sample {results.get("sample_idx")}'
-    digest = hashlib.blake2b(name.encode('utf-8', 'surrogateescape'), digest_size=8).digest()
+    digest = hashlib.blake2b(name.encode('utf-8', 'surrogatepass'), digest_size=8).digest()
     return int.from_bytes(digest, 'little', signed=True)
 
 

@@ -1,7 +1,8 @@
 """Switch heads on at given iterations, and run them on every k-th one (a curriculum of
 objectives)."""
 
-from typing import Any, Dict, List, Optional
+import math
+from typing import Any, Dict, Iterable, List, Optional
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -19,7 +20,8 @@ class HeadScheduleHook(Hook):
     Whether a head is on is a function of the iteration alone, so a resumed run trains the
     same heads at the same iterations as an uninterrupted one. Under DistributedDataParallel
     a paused head's parameters get no gradient, so the config must set
-    ``find_unused_parameters = True`` (checked before training starts).
+    ``find_unused_parameters = True`` (checked before training starts). A schedule that leaves
+    an iteration of the run without any head is refused before training, naming it.
 
     Args:
         start_iters: head name -> the first iteration (0-based) at which it trains; heads not
@@ -51,6 +53,25 @@ class HeadScheduleHook(Hook):
         offset = iteration - self.start_iters[name]
         return offset >= 0 and offset % self.every.get(name, 1) == 0
 
+    def _first_idle_iteration(
+        self, heads: Iterable[str], begin: int, max_iters: Optional[int]
+    ) -> Optional[int]:
+        """The first iteration in ``[begin, max_iters)`` at which no head trains, if any: the
+        schedule repeats once every head has started, with the period of their intervals."""
+        heads = list(heads)
+        if any(
+            self.start_iters.get(name, 0) <= begin and self.every.get(name, 1) == 1
+            for name in heads
+        ):
+            return None  # a head on every iteration
+        period = math.lcm(*(self.every.get(name, 1) for name in heads))
+        end = max(begin, *(self.start_iters.get(name, 0) for name in heads)) + period
+        if max_iters is not None:
+            end = min(end, max_iters)
+        return next(
+            (i for i in range(begin, end) if not any(self._trains(n, i) for n in heads)), None
+        )
+
     def before_train(self, runner: Runner) -> None:
         model = runner.model
         pauses = any(start > runner.iter for start in self.start_iters.values()) or any(
@@ -73,10 +94,11 @@ class HeadScheduleHook(Hook):
                     f'HeadScheduleHook.{field} names {unknown}, which are not heads of the '
                     f'model: {", ".join(heads)}'
                 )
-        if all(self.every.get(name, 1) > 1 for name in heads):
+        idle = self._first_idle_iteration(heads, runner.iter, getattr(runner, 'max_iters', None))
+        if idle is not None:
             raise ValueError(
-                'HeadScheduleHook.every skips every head on some iterations, which would then '
-                'have no loss: leave one head out of `every`'
+                f'HeadScheduleHook trains no head at iteration {idle + 1} (start_iters='
+                f'{self.start_iters}, every={self.every}): that step would have no loss'
             )
 
     def before_train_iter(
