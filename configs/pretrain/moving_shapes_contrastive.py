@@ -1,9 +1,10 @@
 # Ablation of `make demo`: the same model, data and schedule with only the contrastive head (a
 # dual encoder: no fusion, no matching, no MLM; all-MiniLM-L6-v2 frozen, its caption features
-# kept, as in the demo), run for as many iterations as fit in the demo's training time: on the
-# 2-core CPU machine without native bf16 (fp32), a demo step with matching and MLM cost 1.88
-# contrastive-only steps (medians of the two phases of a fresh-clone `make demo`: 0.410 and
-# 0.218 s): 350 + 750 x 1.88 = 1,760.
+# kept, as in the demo), run for as many iterations as fit in the demo's training time. It was
+# set when the demo ran matching and MLM on every iteration from 350 (a step then cost 1.88
+# contrastive-only ones: 350 + 750 x 1.88 = 1,760) and still holds for the demo's 1,500
+# iterations with them on every 4th: on the 2-core CPU machine without native bf16 (fp32), 402 s
+# of training for the demo, 402 s and 420 s for this config (iterations 20 to the last).
 # docs/user_guides/5_results_and_benchmarks.md compares the two.
 _base_ = [
     '../_base_/models/swin_minilm.py',
