@@ -116,10 +116,10 @@ def write_toy_config(
 
 def _toy_hooks(hooks: List[ConfigDict]) -> str:
     """The config line ``custom_hooks = [...]``: the base config's hooks, a ``HeadScheduleHook``
-    starting every head at iteration 0 (a toy run of a few iterations trains all of them).
-    An ``extra`` adds hooks with ``custom_hooks = custom_hooks + [...]``."""
+    training every head on every iteration from the first (a toy run of a few iterations trains
+    all of them). An ``extra`` adds hooks with ``custom_hooks = custom_hooks + [...]``."""
     toy_hooks = [
-        dict(hook.to_dict(), start_iters={name: 0 for name in hook['start_iters']})
+        dict(hook.to_dict(), start_iters={}, every={})
         if hook['type'] == 'HeadScheduleHook'
         else hook.to_dict()
         for hook in hooks
