@@ -47,7 +47,7 @@ $(DEMO_DATA)/train.csv: tools/data/moving_shapes/generate.py | $(STAMP)
 
 # Pre-train (evaluating at the end), then re-evaluate the saved checkpoint with tools/test.py.
 demo: $(STAMP) $(DEMO_DATA)/train.csv
-	@echo "Pre-training $(DEMO_CONFIG) (mmengine's log follows; about 7 minutes on 2 CPU cores)"
+	@echo "Pre-training $(DEMO_CONFIG) (mmengine's log follows; about 7 to 9 minutes on 2 CPU cores)"
 	@$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
 	@echo "Evaluating the saved checkpoint with tools/test.py"
 	@$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
