@@ -50,7 +50,7 @@ class HeadScheduleHook(Hook):
         self._logged: Optional[List[str]] = None
 
     def _trains(self, name: str, iteration: int) -> bool:
-        offset = iteration - self.start_iters[name]
+        offset = iteration - self.start_iters.get(name, 0)
         return offset >= 0 and offset % self.every.get(name, 1) == 0
 
     def _first_idle_iteration(
@@ -59,11 +59,8 @@ class HeadScheduleHook(Hook):
         """The first iteration in ``[begin, max_iters)`` at which no head trains, if any: the
         schedule repeats once every head has started, with the period of their intervals."""
         heads = list(heads)
-        if any(
-            self.start_iters.get(name, 0) <= begin and self.every.get(name, 1) == 1
-            for name in heads
-        ):
-            return None  # a head on every iteration
+        if any(self._trains(name, begin) and self.every.get(name, 1) == 1 for name in heads):
+            return None  # a head on every iteration from here
         period = math.lcm(*(self.every.get(name, 1) for name in heads))
         end = max(begin, *(self.start_iters.get(name, 0) for name in heads)) + period
         if max_iters is not None:
