@@ -83,6 +83,7 @@ def test_a_given_identity_names_the_clip_whatever_its_file():
     assert clip_id(identity='a red circle moves right') != shown
     assert clip_id() != shown
     assert clip_id(identity='\ud800') != clip_id(identity='\udc80')  # lone surrogates hash
+    assert clip_id(identity='caf\u00e9') == clip_id(identity='cafe\u0301')  # one text, NFC
     for bad in ('', None, 1):
         with pytest.raises(ValueError, match='identity must be a non-empty str, got'):
             clip_id(identity=bad)

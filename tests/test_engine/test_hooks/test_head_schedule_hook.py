@@ -132,6 +132,18 @@ def test_start_must_be_an_iteration(start):
         HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=start)))
 
 
+@pytest.mark.parametrize('field', ['start_iters', 'every'])
+@pytest.mark.parametrize('values', [['itm'], [('itm', 2)], 'itm', 2])
+def test_a_schedule_that_is_not_a_dict_is_named(field, values):
+    with pytest.raises(TypeError, match=f'HeadScheduleHook.{field} must be a dict of head name'):
+        HOOKS.build({'type': 'HeadScheduleHook', field: values})
+
+
+def test_head_names_must_be_str():
+    with pytest.raises(TypeError, match=r'every: head names are str, got 1'):
+        HOOKS.build(dict(type='HeadScheduleHook', every={1: 2}))
+
+
 def test_unknown_head_is_named_before_training():
     hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itmm=10)))
     with pytest.raises(

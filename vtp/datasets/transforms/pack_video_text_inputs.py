@@ -1,6 +1,7 @@
 """Pack a processed sample into model inputs and a data sample."""
 
 import hashlib
+import unicodedata
 from typing import Any, Dict, Sequence
 
 import numpy as np
@@ -16,12 +17,13 @@ def clip_identity(results: Dict[str, Any]) -> int:
     gives one (what the clip shows, in a corpus whose clips repeat one another), else its
     media file and time window (the sample index when there is no file). Two samples of the
     same clip (two captions of one video in one batch) share it, so losses can tell them apart
-    from true negatives."""
+    from true negatives. Identities are compared in Unicode normal form NFC, so one text
+    written with composed or decomposed accents is one identity."""
     if 'identity' in results:
         identity = results['identity']
         if not isinstance(identity, str) or not identity:
             raise ValueError(f"a sample's identity must be a non-empty str, got {identity!r}")
-        name = f'identity|{identity}'
+        name = f'identity|{unicodedata.normalize("NFC", identity)}'
     elif 'filename' in results:
         name = f'{results["filename"]}|{results.get("start")}|{results.get("end")}'
     else:

@@ -2,7 +2,7 @@
 objectives)."""
 
 import math
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -36,16 +36,24 @@ class HeadScheduleHook(Hook):
         start_iters: Optional[Dict[str, int]] = None,
         every: Optional[Dict[str, int]] = None,
     ) -> None:
-        start_iters, every = dict(start_iters or {}), dict(every or {})
+        schedule = {}
         for field, values, least in (('start_iters', start_iters, 0), ('every', every, 1)):
-            for name, value in values.items():
+            if values is not None and not isinstance(values, Mapping):
+                raise TypeError(
+                    f'HeadScheduleHook.{field} must be a dict of head name -> int, got {values!r}'
+                )
+            schedule[field] = dict(values or {})
+            for name, value in schedule[field].items():
+                if not isinstance(name, str):
+                    raise TypeError(f'HeadScheduleHook.{field}: head names are str, got {name!r}')
                 if not isinstance(value, int) or isinstance(value, bool) or value < least:
                     what = 'an iteration >= 0' if least == 0 else 'an interval >= 1'
                     raise ValueError(
                         f'HeadScheduleHook.{field}[{name!r}] must be {what}, got {value!r}'
                     )
+        every = schedule['every']
         self.start_iters = {name: 0 for name in every}
-        self.start_iters.update(start_iters)
+        self.start_iters.update(schedule['start_iters'])
         self.every = every
         self._logged: Optional[List[str]] = None
 
