@@ -1,9 +1,10 @@
-"""``require_int``: the one check of user-given counts (top k and the like)."""
+"""``require_int`` and ``require_number``: the checks of user-given counts (top k and the like)
+and numbers (temperatures, scheduled values)."""
 
 import numpy as np
 import pytest
 
-from vtp.utils.checks import require_int
+from vtp.utils.checks import require_int, require_number
 
 
 def test_takes_ints_in_range_and_numpy_ints():
@@ -26,4 +27,28 @@ def test_takes_ints_in_range_and_numpy_ints():
 def test_refuses_what_is_not_an_int_in_range(value, maximum, message):
     with pytest.raises(ValueError) as error:
         require_int('topk', value, 1, maximum)
+    assert str(error.value) == message
+
+
+def test_takes_finite_numbers_as_floats():
+    assert require_number('t', 3) == 3.0 and type(require_number('t', 3)) is float
+    assert require_number('t', np.float32(0.5), positive=True) == 0.5
+    assert require_number('t', -1e-9) == -1e-9
+
+
+@pytest.mark.parametrize(
+    'value, positive, message',
+    [
+        (0, True, 't must be a positive number, got 0'),
+        (-0.5, True, 't must be a positive number, got -0.5'),
+        (float('nan'), False, 't must be a finite number, got nan'),
+        (float('-inf'), False, 't must be a finite number, got -inf'),
+        (True, False, 't must be a finite number, got True'),
+        ('0.3', True, "t must be a positive number, got '0.3'"),
+        (None, False, 't must be a finite number, got None'),
+    ],
+)
+def test_refuses_what_is_not_a_number_in_range(value, positive, message):
+    with pytest.raises(ValueError) as error:
+        require_number('t', value, positive)
     assert str(error.value) == message

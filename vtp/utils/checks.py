@@ -1,6 +1,7 @@
 """Checks of user-given settings, with errors that name them."""
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 from typing import Any, Optional
 
 
@@ -15,3 +16,15 @@ def require_int(name: str, value: Any, minimum: int, maximum: Optional[int] = No
         return int(value)
     bounds = f'in {minimum}..{maximum}' if maximum is not None else f'>= {minimum}'
     raise ValueError(f'{name} must be an int {bounds}, got {value!r}')
+
+
+def require_number(name: str, value: Any, positive: bool = False) -> float:
+    """``value`` as a finite float (above 0 with ``positive``), else a ValueError naming
+    ``name``. bools, strings, NaN and infinities are refused; ints and numpy numbers are taken.
+    """
+    valid = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if valid and (not positive or value > 0):
+        return float(value)
+    raise ValueError(
+        f'{name} must be a {"positive" if positive else "finite"} number, got {value!r}'
+    )

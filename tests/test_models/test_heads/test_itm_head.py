@@ -157,3 +157,14 @@ def test_num_pairs_matches_a_subset_with_the_same_negatives():
     torch.testing.assert_close(subset, full[rows])
     with pytest.raises(ValueError, match='num_pairs'):
         MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, num_pairs=0))
+
+
+@pytest.mark.parametrize('temperature', [0, -0.3, float('nan'), float('inf'), True, '0.3', None])
+def test_negative_temperature_must_be_a_positive_number(temperature):
+    with pytest.raises(ValueError, match='negative_temperature must be a positive number, got'):
+        MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, negative_temperature=temperature))
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, negative_temperature=2))
+    assert head.negative_temperature == 2.0
+    with pytest.raises(ValueError, match='negative_temperature must be a positive number, got'):
+        head.negative_temperature = temperature  # what AttributeScheduleHook assigns
+    assert head.negative_temperature == 2.0

@@ -1,3 +1,4 @@
+from .attribute_schedule_hook import AttributeScheduleHook
 from .data_health_hook import DataHealthHook
 from .finite_loss_hook import FiniteLossHook
 from .head_schedule_hook import HeadScheduleHook
@@ -6,6 +7,7 @@ from .rng_state_hook import RNGStateHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 
 __all__ = [
+    'AttributeScheduleHook',
     'DataHealthHook',
     'FiniteLossHook',
     'HeadScheduleHook',

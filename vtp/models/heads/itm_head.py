@@ -8,6 +8,7 @@ from torch import nn
 
 from vtp.registry import MODELS
 from vtp.structures import VideoTextDataSample, VideoTextFeatures
+from vtp.utils.checks import require_number
 from vtp.utils.dist import all_gather_no_grad, all_gather_with_grad, get_rank
 
 
@@ -27,7 +28,8 @@ class ITMHead(BaseModule):
 
     Args:
         in_dims: width D of the fused tokens.
-        negative_temperature: temperature of the hard-negative sampling distribution.
+        negative_temperature: temperature of the hard-negative sampling distribution (a
+            positive number; ``AttributeScheduleHook`` can change it during training).
         num_pairs: match only the first ``num_pairs`` local pairs (a random subset when the
             sampler shuffles), still drawing their negatives from the whole global batch: the
             head's fusion cost (3 pairs each) scales with it. None: every pair.
@@ -50,6 +52,16 @@ class ITMHead(BaseModule):
         self.negative_temperature = negative_temperature
         self.num_pairs = num_pairs
         self.loss_module = MODELS.build(loss)
+
+    @property
+    def negative_temperature(self) -> float:
+        return self._negative_temperature
+
+    @negative_temperature.setter
+    def negative_temperature(self, value: float) -> None:
+        self._negative_temperature = require_number(
+            'ITMHead: negative_temperature', value, positive=True
+        )
 
     def forward(self, fused_cls: torch.Tensor) -> torch.Tensor:
         """(M, D) fused [CLS] tokens -> (M, 2) logits of (no match, match)."""
