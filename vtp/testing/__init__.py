@@ -50,6 +50,7 @@ from .toy_runs import (
     read_scalars,
     repo_root,
     run_tool,
+    train_toy_demo,
     write_toy_config,
 )
 from .video_files import (
@@ -117,6 +118,7 @@ __all__ = [
     'read_scalars',
     'repo_root',
     'run_tool',
+    'train_toy_demo',
     'set_codec',
     'set_decode_time',
     'set_display_matrix',

@@ -20,6 +20,8 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config, ConfigDict
 
+from vtp.registry import RUNNERS
+
 
 def repo_root() -> Path:
     """The source checkout this ``vtp`` is imported from: the folder holding ``vtp/``,
@@ -112,6 +114,26 @@ def write_toy_config(
         text += TOY_EVAL_DATA.format(val_set=val_set)
     path.write_text(text + extra)
     return path
+
+
+def train_toy_demo(
+    tmp_path: Path, data_root: str, hooks: List[Dict[str, Any]]
+) -> List[Dict[str, Any]]:
+    """Train 3 iterations of the toy demo config (``configs/pretrain/moving_shapes.py``) on
+    ``data_root`` in this process, with ``hooks`` as its only custom hooks, and return what it
+    logged (:func:`read_scalars`: one line per iteration)."""
+    config = write_toy_config(
+        tmp_path / 'toy.py',
+        'configs/pretrain/moving_shapes.py',
+        data_root,
+        iters=3,
+        ckpt_interval=3,
+        extra=f'custom_hooks = {hooks!r}\n',
+    )
+    cfg = Config.fromfile(str(config))
+    cfg.work_dir = str(tmp_path / 'work')
+    RUNNERS.build(cfg).train()
+    return read_scalars(cfg.work_dir)
 
 
 def _toy_hooks(hooks: List[ConfigDict]) -> str:

@@ -3,12 +3,11 @@
 from types import SimpleNamespace
 
 import pytest
-from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.model import MMDistributedDataParallel
 
-from vtp.registry import HOOKS, MODELS, RUNNERS
-from vtp.testing import read_scalars, toy_pretrainer, write_toy_config
+from vtp.registry import HOOKS, MODELS
+from vtp.testing import toy_pretrainer, train_toy_demo
 
 TEMPERATURE = 'heads.itm.negative_temperature'
 
@@ -124,16 +123,5 @@ def test_a_value_the_attribute_refuses_stops_before_the_first_step():
 
 def test_a_run_of_the_demo_config_logs_the_scheduled_value(tmp_path, moving_shapes_root):
     hook = dict(type='AttributeScheduleHook', attribute=TEMPERATURE, points=[(0, 1.0), (2, 0.5)])
-    config = write_toy_config(
-        tmp_path / 'toy.py',
-        'configs/pretrain/moving_shapes.py',
-        moving_shapes_root,
-        iters=3,
-        ckpt_interval=3,
-        extra=f'custom_hooks = [{hook!r}]\ndefault_hooks = dict(logger=dict(interval=1))\n',
-    )
-    cfg = Config.fromfile(str(config))
-    cfg.work_dir = str(tmp_path / 'work')
-    RUNNERS.build(cfg).train()
-    logged = [r[TEMPERATURE] for r in read_scalars(cfg.work_dir) if TEMPERATURE in r]
-    assert logged == pytest.approx([1.0, 0.75, 0.5])
+    logged = train_toy_demo(tmp_path, moving_shapes_root, [hook])
+    assert [r[TEMPERATURE] for r in logged if TEMPERATURE in r] == pytest.approx([1.0, 0.75, 0.5])

@@ -4,11 +4,10 @@ import logging
 from types import SimpleNamespace
 
 import pytest
-from mmengine.config import Config
 from mmengine.model import MMDistributedDataParallel
 
-from vtp.registry import HOOKS, MODELS, RUNNERS
-from vtp.testing import read_scalars, toy_pretrainer, write_toy_config
+from vtp.registry import HOOKS, MODELS
+from vtp.testing import toy_pretrainer, train_toy_demo
 
 
 def runner(model, iteration: int = 0) -> SimpleNamespace:
@@ -173,19 +172,9 @@ def test_ddp_without_find_unused_parameters_is_refused():
 def test_a_run_of_the_demo_config_trains_the_scheduled_heads_from_their_iteration(
     tmp_path, moving_shapes_root
 ):
-    hook = "dict(type='HeadScheduleHook', start_iters=dict(itm=2, mlm=2))"
-    config = write_toy_config(
-        tmp_path / 'toy.py',
-        'configs/pretrain/moving_shapes.py',
-        moving_shapes_root,
-        iters=3,
-        ckpt_interval=3,
-        extra=f'custom_hooks = [{hook}]\n',
-    )
-    cfg = Config.fromfile(str(config))
-    cfg.work_dir = str(tmp_path / 'work')
-    RUNNERS.build(cfg).train()
-    trained = [r for r in read_scalars(cfg.work_dir) if 'loss' in r]
+    hook = dict(type='HeadScheduleHook', start_iters=dict(itm=2, mlm=2))
+    logged = train_toy_demo(tmp_path, moving_shapes_root, [hook])
+    trained = [r for r in logged if 'loss' in r]
     assert [sorted(k for k in r if k.startswith('loss_')) for r in trained] == [
         ['loss_itc'],
         ['loss_itc'],
