@@ -52,3 +52,8 @@ def test_refuses_what_is_not_a_number_in_range(value, positive, message):
     with pytest.raises(ValueError) as error:
         require_number('t', value, positive)
     assert str(error.value) == message
+
+
+def test_an_int_beyond_floats_is_named_not_an_overflow():
+    with pytest.raises(ValueError, match='t must be a finite number, got 1000'):
+        require_number('t', 10**400)

@@ -22,7 +22,11 @@ def require_number(name: str, value: Any, positive: bool = False) -> float:
     """``value`` as a finite float (above 0 with ``positive``), else a ValueError naming
     ``name``. bools, strings, NaN and infinities are refused; ints and numpy numbers are taken.
     """
-    valid = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    valid = isinstance(value, Real) and not isinstance(value, bool)
+    try:
+        valid = valid and math.isfinite(value)
+    except OverflowError:  # an int beyond float's range
+        valid = False
     if valid and (not positive or value > 0):
         return float(value)
     raise ValueError(

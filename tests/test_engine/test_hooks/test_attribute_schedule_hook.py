@@ -104,24 +104,60 @@ def test_a_missing_attribute_is_named_before_training():
         hook.before_train(runner(MODELS.build(toy_pretrainer())))
 
 
-def test_an_attribute_that_is_not_a_number_is_refused():
-    hook = HOOKS.build(
-        dict(type='AttributeScheduleHook', attribute='heads.itm.classifier', points=[(0, 1.0)])
-    )
-    with pytest.raises(TypeError, match=r'model.heads.itm.classifier is Linear\(.*not a number'):
-        hook.before_train(runner(MODELS.build(toy_pretrainer())))
-
-
-def test_a_value_the_attribute_refuses_stops_before_the_first_step():
+@pytest.mark.parametrize(
+    'attribute, kind',
+    [
+        ('heads.itm.classifier', 'a Linear'),
+        ('heads.itm.num_pairs', 'an int'),
+        ('training', 'a bool'),
+    ],
+)
+def test_an_attribute_that_is_not_a_float_is_refused(attribute, kind):
     model = MODELS.build(toy_pretrainer())
-    hook = schedule([(0, 1.0), (50, 0.0)])
+    model.heads.itm.num_pairs = 8
+    hook = HOOKS.build(dict(type='AttributeScheduleHook', attribute=attribute, points=[(0, 1.0)]))
     with pytest.raises(
-        ValueError, match=r'points\[1\]: ITMHead: negative_temperature must be a positive number'
+        TypeError, match=f'schedules float attributes; model.{attribute} is {kind}$'
     ):
         hook.before_train(runner(model))
 
 
-def test_a_run_of_the_demo_config_logs_the_scheduled_value(tmp_path, moving_shapes_root):
-    hook = dict(type='AttributeScheduleHook', attribute=TEMPERATURE, points=[(0, 1.0), (2, 0.5)])
-    logged = train_toy_demo(tmp_path, moving_shapes_root, [hook])
+def test_a_value_the_attribute_refuses_stops_before_the_first_step_and_changes_nothing():
+    model = MODELS.build(toy_pretrainer())
+    model.heads.itm.negative_temperature = 0.07
+    hook = schedule([(0, 1.0), (50, 0.5), (60, 0.0)])
+    with pytest.raises(
+        ValueError, match=r'points\[2\]: ITMHead: negative_temperature must be a positive number'
+    ):
+        hook.before_train(runner(model))
+    assert model.heads.itm.negative_temperature == 0.07
+
+
+def test_an_attribute_that_cannot_be_set_is_named():
+    class Model:
+        @property
+        def scale(self) -> float:
+            return 1.0
+
+    hook = HOOKS.build(dict(type='AttributeScheduleHook', attribute='scale', points=[(0, 2.0)]))
+    with pytest.raises(ValueError, match=r"AttributeScheduleHook\('scale'\).points\[0\]: .*setter"):
+        hook.before_train(runner(Model()))
+
+
+def test_extreme_values_stay_exact_at_points_and_between_them():
+    hook = schedule([(0, 1e308), (10, -1e308), (20, 1e308)])
+    assert [hook.value(i) for i in (0, 5, 10, 15, 20)] == [1e308, 0.0, -1e308, 0.0, 1e308]
+    far = schedule([(0, 1.0), (2**54, 1e-20)])
+    assert 0 < far.value(2**54 - 1) <= 1.0 and far.value(2**54) == 1e-20
+
+
+def test_a_run_of_the_demo_config_logs_the_values_as_set(tmp_path, moving_shapes_root):
+    # mmengine averages a logged key with "loss" in it over its window: not these
+    weight = 'heads.itm.loss_module.loss_weight'
+    hooks = [
+        dict(type='AttributeScheduleHook', attribute=TEMPERATURE, points=[(0, 1.0), (2, 0.5)]),
+        dict(type='AttributeScheduleHook', attribute=weight, points=[(0, 2.0), (2, 1.0)]),
+    ]
+    logged = train_toy_demo(tmp_path, moving_shapes_root, hooks)
     assert [r[TEMPERATURE] for r in logged if TEMPERATURE in r] == pytest.approx([1.0, 0.75, 0.5])
+    assert [r[weight] for r in logged if weight in r] == pytest.approx([2.0, 1.5, 1.0])

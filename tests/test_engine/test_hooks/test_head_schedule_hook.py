@@ -3,6 +3,7 @@
 import logging
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from mmengine.model import MMDistributedDataParallel
 
@@ -81,7 +82,7 @@ def test_a_head_named_in_every_trains_on_every_kth_iteration_from_its_start(capl
 
 @pytest.mark.parametrize('every', [0, -2, 1.5, True, '4'])
 def test_every_must_be_an_interval(every):
-    with pytest.raises(ValueError, match=r"every\['itm'\] must be an interval >= 1"):
+    with pytest.raises(ValueError, match=r"every\['itm'\] must be an int >= 1"):
         HOOKS.build(dict(type='HeadScheduleHook', every=dict(itm=every)))
 
 
@@ -127,7 +128,7 @@ def test_heads_that_take_turns_are_accepted():
 
 @pytest.mark.parametrize('start', [-1, 1.5, True, '10'])
 def test_start_must_be_an_iteration(start):
-    with pytest.raises(ValueError, match=r"start_iters\['itm'\] must be an iteration >= 0"):
+    with pytest.raises(ValueError, match=r"start_iters\['itm'\] must be an int >= 0"):
         HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=start)))
 
 
@@ -136,6 +137,16 @@ def test_start_must_be_an_iteration(start):
 def test_a_schedule_that_is_not_a_dict_is_named(field, values):
     with pytest.raises(TypeError, match=f'HeadScheduleHook.{field} must be a dict of head name'):
         HOOKS.build({'type': 'HeadScheduleHook', field: values})
+
+
+def test_numpy_ints_are_taken():
+    hook = HOOKS.build(
+        dict(
+            type='HeadScheduleHook', start_iters=dict(itm=np.int64(3)), every=dict(itm=np.int32(2))
+        )
+    )
+    assert (hook.start_iters, hook.every) == ({'itm': 3}, {'itm': 2})
+    assert type(hook.start_iters['itm']) is int
 
 
 def test_head_names_must_be_str():

@@ -1,6 +1,6 @@
-"""Change a number of the model during training, piecewise-linearly by iteration."""
+"""Change a float of the model during training, piecewise-linearly by iteration."""
 
-from numbers import Real
+from numbers import Integral
 from typing import Any, List, Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
@@ -13,16 +13,18 @@ from vtp.utils.checks import require_int, require_number
 
 @HOOKS.register_module()
 class AttributeScheduleHook(Hook):
-    """Set a number attribute of the model before every training iteration, following
+    """Set a float attribute of the model before every training iteration, following
     ``points``: the first point's value up to its iteration, straight lines between points,
     the last point's value after it.
 
     The value is a function of the iteration alone, so a resumed run sets the same values as
-    an uninterrupted one. Its value at each logged iteration is logged beside the losses,
-    under the ``attribute`` path. Every point's value is assigned to the attribute once
+    an uninterrupted one; it equals a point's value at that point's iteration and lies between
+    two points' values in between. It is logged beside the losses under the ``attribute``
+    path, as set at the logged iteration. Every point's value is assigned to the attribute once
     before training, so an attribute that checks what it is given
     (``ITMHead.negative_temperature`` must be a positive number) refuses a bad point before
-    the first step; values between two points lie between theirs.
+    the first step, and is left as it was. Int attributes (counts, indices) are refused: a
+    straight line between two ints is not an int.
 
     Args:
         attribute: dotted path from the model, e.g. ``'heads.itm.negative_temperature'``.
@@ -35,8 +37,9 @@ class AttributeScheduleHook(Hook):
             part.isidentifier() for part in attribute.split('.')
         ):
             raise ValueError(
-                'AttributeScheduleHook.attribute must be a dotted path such as '
-                f"'heads.itm.negative_temperature', got {attribute!r}"
+                'AttributeScheduleHook.attribute must be a dotted path of attribute names such '
+                "as 'heads.itm.negative_temperature' (no list indices such as '.0'), got "
+                f'{attribute!r}'
             )
         self.attribute = attribute
         self.points = self._checked(points)
@@ -69,24 +72,36 @@ class AttributeScheduleHook(Hook):
             return self.points[0][1]
         for (a, value_a), (b, value_b) in zip(self.points, self.points[1:]):
             if iteration < b:
-                return value_a + (value_b - value_a) * ((iteration - a) / (b - a))
+                t = (iteration - a) / (b - a)  # exact at both ends, cannot overflow
+                value = (1 - t) * value_a + t * value_b
+                return min(max(value, min(value_a, value_b)), max(value_a, value_b))
         return self.points[-1][1]
 
     def before_train(self, runner: Runner) -> None:
         owner, name = self._owner(runner)
         current = getattr(owner, name)
-        if not isinstance(current, Real) or isinstance(current, bool):
+        if not isinstance(current, float):
+            whole = isinstance(current, Integral) and not isinstance(current, bool)
+            kind = 'an int' if whole else f'a {type(current).__name__}'
             raise TypeError(
-                f'AttributeScheduleHook: model.{self.attribute} is {current!r}, not a number'
+                f'AttributeScheduleHook schedules float attributes; model.{self.attribute} is '
+                f'{kind}'
             )
         for index, (_, value) in enumerate(self.points):
             try:
                 setattr(owner, name, value)
-            except (TypeError, ValueError) as error:
+            except Exception as error:
+                if index:  # an earlier point was set: put the attribute back
+                    setattr(owner, name, current)
                 raise ValueError(
                     f'AttributeScheduleHook({self.attribute!r}).points[{index}]: {error}'
                 ) from error
         setattr(owner, name, self.value(runner.iter))
+        # logged as set, never averaged over the window (mmengine averages keys with "loss")
+        log_processor = getattr(runner, 'log_processor', None)
+        current_value = dict(data_src=self.attribute, method_name='current')
+        if log_processor is not None and current_value not in log_processor.custom_cfg:
+            log_processor.custom_cfg.append(current_value)
 
     def before_train_iter(
         self, runner: Runner, batch_idx: int, data_batch: Optional[Any] = None

@@ -9,6 +9,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
+from vtp.utils.checks import require_int
 
 
 @HOOKS.register_module()
@@ -46,11 +47,9 @@ class HeadScheduleHook(Hook):
             for name, value in schedule[field].items():
                 if not isinstance(name, str):
                     raise TypeError(f'HeadScheduleHook.{field}: head names are str, got {name!r}')
-                if not isinstance(value, int) or isinstance(value, bool) or value < least:
-                    what = 'an iteration >= 0' if least == 0 else 'an interval >= 1'
-                    raise ValueError(
-                        f'HeadScheduleHook.{field}[{name!r}] must be {what}, got {value!r}'
-                    )
+                schedule[field][name] = require_int(
+                    f'HeadScheduleHook.{field}[{name!r}]', value, least
+                )
         every = schedule['every']
         self.start_iters = {name: 0 for name in every}
         self.start_iters.update(schedule['start_iters'])
