@@ -4,7 +4,7 @@ and numbers (temperatures, scheduled values)."""
 import numpy as np
 import pytest
 
-from vtp.utils.checks import require_int, require_number
+from vtp.utils.checks import is_int, require_int, require_number
 
 
 def test_takes_ints_in_range_and_numpy_ints():
@@ -57,3 +57,25 @@ def test_refuses_what_is_not_a_number_in_range(value, positive, message):
 def test_an_int_beyond_floats_is_named_not_an_overflow():
     with pytest.raises(ValueError, match='t must be a finite number, got 1000'):
         require_number('t', 10**400)
+
+
+@pytest.mark.parametrize(
+    'value, message',
+    [
+        (-1, 'mb must be a finite number >= 0, got -1'),
+        (-1e-9, 'mb must be a finite number >= 0, got -1e-09'),
+        ('1', "mb must be a finite number >= 0, got '1'"),
+        (float('inf'), 'mb must be a finite number >= 0, got inf'),
+    ],
+)
+def test_a_minimum_is_named_and_kept(value, message):
+    assert require_number('mb', 0, minimum=0) == 0.0
+    assert require_number('mb', 2.5, minimum=0) == 2.5
+    with pytest.raises(ValueError) as error:
+        require_number('mb', value, minimum=0)
+    assert str(error.value) == message
+
+
+def test_is_int():
+    assert is_int(3) and is_int(np.int64(-2))
+    assert not any(is_int(v) for v in (True, 3.0, '3', None, np.float32(1)))

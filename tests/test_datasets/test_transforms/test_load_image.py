@@ -259,3 +259,39 @@ def test_bytes_in_memory_load_as_the_file(tmp_path):
     np.testing.assert_array_equal(from_file, from_bytes)
     with pytest.raises(SampleError, match='s.tar/k.jpg: undecodable image'):
         LoadImage()(dict(filename='s.tar/k.jpg', media_bytes=data[:40]))
+
+
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(num_frames=0), 'LoadImage: num_frames must be an int >= 1, got 0'),
+        (dict(num_frames='8'), "LoadImage: num_frames must be an int >= 1, got '8'"),
+        (dict(max_pixels=0.5), 'LoadImage: max_pixels must be an int >= 1, got 0.5'),
+        (dict(background=(0, 0)), 'LoadImage: background must be 3 ints in 0..255, got (0, 0)'),
+        (
+            dict(background='white'),
+            "LoadImage: background must be 3 ints in 0..255, got 'white'",
+        ),
+        (
+            dict(background=[0, 0, 256]),
+            'LoadImage: background must be 3 ints in 0..255, got [0, 0, 256]',
+        ),
+        (
+            dict(background=[0, '0', 0]),
+            "LoadImage: background must be 3 ints in 0..255, got [0, '0', 0]",
+        ),
+        (
+            dict(background=(0.5, 0, 0)),
+            'LoadImage: background must be 3 ints in 0..255, got (0.5, 0, 0)',
+        ),
+    ],
+)
+def test_bad_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        LoadImage(**kwargs)
+    assert str(error.value) == message
+
+
+def test_numpy_settings_are_taken():
+    transform = LoadImage(num_frames=np.int64(2), background=np.array([1, 2, 3]).tolist())
+    assert transform.num_frames == 2 and transform.background == (1, 2, 3)

@@ -244,3 +244,19 @@ def test_frames_too_large_are_refused_before_decoding(tmp_path, decoder):
             OpenVideo(decoder=decoder, max_pixels=WIDTH * HEIGHT - 1)(dict(filename=path))
     with pytest.raises(ValueError, match='max_pixels'):
         OpenVideo(max_pixels=0)
+
+
+@pytest.mark.parametrize(
+    'kwargs, message',
+    [
+        (dict(max_pixels=0), 'OpenVideo: max_pixels must be an int >= 1, got 0'),
+        (dict(max_pixels='4096'), "OpenVideo: max_pixels must be an int >= 1, got '4096'"),
+        (dict(max_pixels=1e6), 'OpenVideo: max_pixels must be an int >= 1, got 1000000.0'),
+        (dict(num_threads=-1), 'OpenVideo: num_threads must be an int >= 0, got -1'),
+        (dict(num_threads='2'), "OpenVideo: num_threads must be an int >= 0, got '2'"),
+    ],
+)
+def test_bad_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError) as error:
+        OpenVideo(**kwargs)
+    assert str(error.value) == message

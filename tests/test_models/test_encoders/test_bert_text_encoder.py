@@ -395,7 +395,13 @@ def test_frozen_cache_keeps_what_fits_and_says_so_once():
     'kwargs, match',
     [
         (dict(frozen_cache_mb=1), 'set frozen_layers >= 0'),
-        (dict(frozen_layers=1, frozen_cache_mb=-1), 'frozen_cache_mb must be >= 0, got -1'),
+        (
+            dict(frozen_layers=1, frozen_cache_mb=-1),
+            r'frozen_cache_mb \(MiB\) must be a finite number >= 0, got -1',
+        ),
+        (dict(frozen_layers=1, frozen_cache_mb='64'), "must be a finite number >= 0, got '64'"),
+        (dict(frozen_layers=1, frozen_cache_mb=float('inf')), 'got inf'),
+        (dict(frozen_layers=1, frozen_cache_mb=float('nan')), 'got nan'),
         (
             dict(frozen_layers=1, frozen_cache_mb=1, config=dict(is_decoder=True)),
             'a decoder .config.is_decoder. is not supported',

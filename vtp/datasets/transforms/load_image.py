@@ -11,6 +11,7 @@ from PIL import Image
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms.open_video import MAX_PIXELS, check_size, media_source
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import is_int, require_int
 
 EXIF_ORIENTATION = 0x0112
 # How to turn a stored (H, W, 3) picture upright, by its EXIF orientation (2 to 8).
@@ -88,15 +89,12 @@ class LoadImage(BaseTransform):
         background: Sequence[int] = (255, 255, 255),
         max_pixels: int = MAX_PIXELS,
     ) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
-        if len(background) != 3 or not all(0 <= v <= 255 for v in background):
-            raise ValueError(f'background must be 3 values in 0..255, got {background}')
-        if max_pixels < 1:
-            raise ValueError(f'max_pixels must be >= 1, got {max_pixels}')
-        self.num_frames = num_frames
+        self.num_frames = require_int('LoadImage: num_frames', num_frames, 1)
+        channels = isinstance(background, (list, tuple)) and len(background) == 3
+        if not (channels and all(is_int(v) and 0 <= v <= 255 for v in background)):
+            raise ValueError(f'LoadImage: background must be 3 ints in 0..255, got {background!r}')
         self.background = tuple(background)
-        self.max_pixels = max_pixels
+        self.max_pixels = require_int('LoadImage: max_pixels', max_pixels, 1)
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         path, source = media_source(results)

@@ -5,7 +5,6 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from numbers import Real
 from typing import Any, BinaryIO, Dict, Iterator, Optional, Tuple, Union
 
 from mmcv.transforms import BaseTransform
@@ -15,6 +14,7 @@ from vtp.datasets.transforms.clip_cache import ClipCache, FillingReader
 from vtp.datasets.transforms.mp4_header import Mp4Header, Mp4HeaderError, read_mp4_header
 from vtp.datasets.transforms.pyav_reader import PyAVReader, UnusableVideo
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import require_int, require_number
 
 DECODERS = ('decord', 'pyav')
 # Frames or pictures of more pixels are refused before decoding (8192 x 8192; 8K video is
@@ -198,7 +198,8 @@ class OpenVideo(BaseTransform):
     **Added Keys:** ``video_reader``, ``total_frames``, ``avg_fps``
 
     Args:
-        num_threads: decoder threads per reader (decord only; PyAV decodes on one thread).
+        num_threads: decoder threads per reader (decord only, where 0 lets it choose; PyAV
+            decodes on one thread).
         decoder: ``'decord'`` or ``'pyav'``.
         cache_mb: MiB of decoded frames to keep in memory; 0 keeps none.
         max_pixels: refuse videos whose frames have more pixels (width x height).
@@ -213,16 +214,10 @@ class OpenVideo(BaseTransform):
     ) -> None:
         if decoder not in DECODERS:
             raise ValueError(f'decoder must be one of {DECODERS}, got {decoder!r}')
-        number = isinstance(cache_mb, Real) and not isinstance(cache_mb, bool)
-        if not (number and math.isfinite(cache_mb)):
-            raise ValueError(f'cache_mb must be a finite number of MiB, got {cache_mb!r}')
-        if cache_mb < 0:
-            raise ValueError(f'cache_mb must be >= 0, got {cache_mb}')
-        if max_pixels < 1:
-            raise ValueError(f'max_pixels must be >= 1, got {max_pixels}')
-        self.num_threads = num_threads
+        cache_mb = require_number('OpenVideo: cache_mb (MiB)', cache_mb, minimum=0)
+        self.num_threads = require_int('OpenVideo: num_threads', num_threads, 0)
         self.decoder = decoder
-        self.max_pixels = max_pixels
+        self.max_pixels = require_int('OpenVideo: max_pixels', max_pixels, 1)
         self.cache = ClipCache(math.ceil(cache_mb * 2**20)) if cache_mb else None
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:

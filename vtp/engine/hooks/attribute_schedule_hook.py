@@ -1,6 +1,5 @@
 """Change a float of the model during training, piecewise-linearly by iteration."""
 
-from numbers import Integral
 from typing import Any, List, Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
@@ -8,7 +7,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
-from vtp.utils.checks import require_int, require_number
+from vtp.utils.checks import is_int, require_int, require_number
 
 
 @HOOKS.register_module()
@@ -81,8 +80,7 @@ class AttributeScheduleHook(Hook):
         owner, name = self._owner(runner)
         current = getattr(owner, name)
         if not isinstance(current, float):
-            whole = isinstance(current, Integral) and not isinstance(current, bool)
-            kind = 'an int' if whole else f'a {type(current).__name__}'
+            kind = 'an int' if is_int(current) else f'a {type(current).__name__}'
             raise TypeError(
                 f'AttributeScheduleHook schedules float attributes; model.{self.attribute} is '
                 f'{kind}'

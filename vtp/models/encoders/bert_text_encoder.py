@@ -16,6 +16,7 @@ from torch import nn
 from vtp.models.utils import QuietInitMixin, checkpoint_modules, compile_module
 from vtp.models.utils.frozen_cache import FrozenFeatureCache
 from vtp.registry import MODELS
+from vtp.utils.checks import require_number
 from vtp.utils.pretrained import resolve_pretrained
 
 # Sizes for tests and toy data (uncased WordPiece vocabulary of 30522 tokens).
@@ -130,10 +131,9 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         )
         for module in self._frozen:
             module.requires_grad_(False).eval()
-        if not frozen_cache_mb >= 0:
-            raise ValueError(
-                f'BertTextEncoder: frozen_cache_mb must be >= 0, got {frozen_cache_mb!r}'
-            )
+        frozen_cache_mb = require_number(
+            'BertTextEncoder: frozen_cache_mb (MiB)', frozen_cache_mb, minimum=0
+        )
         if frozen_cache_mb and frozen_layers < 0:
             raise ValueError(
                 'BertTextEncoder: frozen_cache_mb keeps the features of frozen layers; set '
