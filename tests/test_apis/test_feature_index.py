@@ -47,8 +47,10 @@ def test_bad_arguments_and_a_missing_faiss_are_clear_errors(monkeypatch):
         build_index(gallery, 'ivfpq', pq_m=5)
     with pytest.raises(ValueError, match='index kind must be one of'):
         build_index(gallery, 'hnsw')
-    with pytest.raises(ValueError, match='k must be >= 1'):
+    with pytest.raises(ValueError, match='k must be an int >= 1, got 0'):
         search(build_index(gallery), gallery[:1], 0)
+    with pytest.raises(ValueError, match='k must be an int >= 1, got 2.5'):
+        search(build_index(gallery), gallery[:1], 2.5)
     monkeypatch.setitem(sys.modules, 'faiss', None)
     with pytest.raises(ImportError, match='pip install faiss-cpu'):
         build_index(gallery)

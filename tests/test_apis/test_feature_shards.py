@@ -29,8 +29,10 @@ def test_every_item_lands_in_one_shard_of_one_process(num_items, shard_size, wor
 
 
 def test_bad_shard_arguments():
-    with pytest.raises(ValueError, match='shard_size must be >= 1'):
+    with pytest.raises(ValueError, match='shard_size must be an int >= 1, got 0'):
         shard_ranges(10, 0)
+    with pytest.raises(ValueError, match="shard_size must be an int >= 1, got '5'"):
+        shard_ranges(10, '5')
     with pytest.raises(ValueError, match=r'rank must be in \[0, 2\)'):
         shards_of_rank(4, 2, 2)
 

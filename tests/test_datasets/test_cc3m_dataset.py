@@ -1,6 +1,7 @@
 """Tests for ``CC3MDataset``: the TSV joined with an img2dataset folder, the folder alone."""
 
 import os.path as osp
+import re
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,13 @@ def build_sharded(tmp_path: Path, samples_per_shard: int, with_tsv: bool = True)
     if with_tsv:
         cfg['ann_file'] = str(tmp_path / 'Train_GCC-training.tsv')
     return DATASETS.build(cfg)
+
+
+@pytest.mark.parametrize('samples_per_shard', [0, '10000', 1e4])
+def test_samples_per_shard_must_be_a_positive_int(tmp_path, samples_per_shard):
+    message = f'CC3MDataset: samples_per_shard must be an int >= 1, got {samples_per_shard!r}'
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+        build_sharded(tmp_path, samples_per_shard)
 
 
 @pytest.mark.parametrize('with_tsv', [True, False])

@@ -2,6 +2,7 @@
 
 import json
 import os.path as osp
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,9 +149,13 @@ def test_video_ext(tmp_path, ext):
     assert info['filename'] == osp.join('p', 'merge' + ext)
 
 
-def test_negative_min_duration(tmp_path):
-    with pytest.raises(ValueError, match='min_duration'):
-        build(write_json(tmp_path, VIDEOS), min_duration=-1)
+@pytest.mark.parametrize('min_duration', [-1, '4', float('inf')])
+def test_min_duration_must_be_a_number_from_zero(tmp_path, min_duration):
+    message = (
+        f'HowTo100MDataset: min_duration (s) must be a finite number >= 0, got {min_duration!r}'
+    )
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+        build(write_json(tmp_path, VIDEOS), min_duration=min_duration)
 
 
 BAD_ENTRIES = [

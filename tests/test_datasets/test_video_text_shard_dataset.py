@@ -3,6 +3,7 @@ broken shards, URLs, decoding from memory, mixing."""
 
 import collections
 import os
+import re
 import shutil
 
 import numpy as np
@@ -292,3 +293,10 @@ def test_needs_stream_positions_in_order(corpus):
         InfiniteSampler(shard_set(root), shuffle=True)
     with pytest.raises(ValueError, match='needs shards, a manifest, or both'):
         VideoTextShardDataset()
+
+
+@pytest.mark.parametrize('interleave', [0, '2', 2.0])
+def test_interleave_must_be_a_positive_int(corpus, interleave):
+    message = f'VideoTextShardDataset: interleave must be an int >= 1, got {interleave!r}'
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+        shard_set(corpus[0], interleave=interleave)

@@ -1,6 +1,8 @@
 """Frames to show: the test-mode frames of a clip or of its time window, one frame of an
 image, errors that name the file, and thumbnails that fit their box and are decoded once."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,8 @@ def test_thumbnails_fit_their_box_and_each_clip_is_decoded_once(tmp_path):
     assert 'missing file' in str(thumbnails(dict(filename=str(path), start=0.0)))
 
 
-def test_thumbnails_refuse_zero_frames():
-    with pytest.raises(ValueError, match='num_frames must be >= 1'):
-        ClipThumbnails(0, (20, 20))
+@pytest.mark.parametrize('num_frames', [0, '8', 2.0])
+def test_thumbnails_refuse_a_frame_count_that_is_not_a_positive_int(num_frames):
+    message = f'ClipThumbnails: num_frames must be an int >= 1, got {num_frames!r}'
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+        ClipThumbnails(num_frames, (20, 20))

@@ -7,6 +7,8 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 
+from vtp.utils.checks import require_int
+
 INDEX_KINDS = ('flat', 'ivf', 'ivfpq')
 
 
@@ -71,7 +73,6 @@ def build_index(
 def search(index: Any, queries: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
     """``(scores (Q, k) float32, ids (Q, k) int64)`` of the ``k`` best per query (fewer
     found: id -1), best first."""
-    if k < 1:
-        raise ValueError(f'k must be >= 1, got {k}')
+    k = require_int('k', k, 1)
     scores, ids = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     return scores, ids

@@ -19,6 +19,7 @@ import numpy as np
 
 from vtp.apis.features_key import differing_parts
 from vtp.utils.atomic_file import write_atomically
+from vtp.utils.checks import require_int
 
 MANIFEST = 'manifest.json'
 COLUMNS = ('index', 'path', 'video_id', 'start', 'end', 'duration', 'frames', 'row', 'error')
@@ -31,8 +32,7 @@ def shard_name(index: int) -> str:
 
 def shard_ranges(num_items: int, shard_size: int) -> List[range]:
     """The gallery positions of each shard, in order."""
-    if shard_size < 1:
-        raise ValueError(f'shard_size must be >= 1, got {shard_size}')
+    require_int('shard_size', shard_size, 1)
     return [range(s, min(s + shard_size, num_items)) for s in range(0, num_items, shard_size)]
 
 

@@ -12,6 +12,7 @@ from vtp.datasets.annotation import AnnotationError, brief, read_text
 from vtp.datasets.annotation_table import iter_table
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
+from vtp.utils.checks import require_int
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.webp')
 CHECKED_SHARDS, CHECKED_PER_SHARD = 16, 3  # img2dataset captions compared with the TSV's
@@ -55,9 +56,7 @@ class CC3MDataset(BaseVideoTextDataset):
         samples_per_shard: int = 10000,
         **kwargs: Any,
     ) -> None:
-        if samples_per_shard < 1:
-            raise ValueError(f'samples_per_shard must be >= 1, got {samples_per_shard}')
-        self.samples_per_shard = samples_per_shard
+        self.samples_per_shard = require_int('CC3MDataset: samples_per_shard', samples_per_shard, 1)
         super().__init__(*args, ann_file=ann_file, data_prefix=data_prefix, **kwargs)
 
     def row_of(self, key: int) -> int:

@@ -15,6 +15,7 @@ from vtp.datasets.annotation import (
 )
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
+from vtp.utils.checks import require_number
 
 
 @DATASETS.register_module()
@@ -51,9 +52,9 @@ class HowTo100MDataset(BaseVideoTextDataset):
         text_separator: str = ' ',
         **kwargs: Any,
     ) -> None:
-        if min_duration < 0:
-            raise ValueError(f'min_duration must be >= 0, got {min_duration}')
-        self.min_duration = min_duration
+        self.min_duration = require_number(
+            'HowTo100MDataset: min_duration (s)', min_duration, minimum=0
+        )
         self.video_ext = video_ext
         self.text_separator = text_separator
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from vtp.datasets.samplers.dealt_keys import rank_position
 from vtp.datasets.shard_files import join, list_shards, read_manifest
 from vtp.datasets.tar_samples import TarSamples, count_samples
 from vtp.registry import DATASETS
+from vtp.utils.checks import require_int
 
 MEDIA_EXTENSIONS = ('mp4', 'webm', 'mkv', 'avi', 'mov', 'jpg', 'jpeg', 'png', 'webp')
 
@@ -121,8 +122,7 @@ class VideoTextShardDataset(BaseVideoTextDataset):
         interleave: int = 1,
         **kwargs: Any,
     ) -> None:
-        if interleave < 1:
-            raise ValueError(f'VideoTextShardDataset: interleave must be >= 1, got {interleave}')
+        require_int('VideoTextShardDataset: interleave', interleave, 1)
         if shards is None and manifest is None:
             raise ValueError('VideoTextShardDataset needs shards, a manifest, or both')
         if kwargs.get('indices') is not None:

@@ -9,6 +9,7 @@ from PIL import Image
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms import DecodeVideo, LoadImage, OpenVideo, SampleFrames
+from vtp.utils.checks import require_int
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.gif', '.webp', '.tif', '.tiff')
 
@@ -62,8 +63,7 @@ class ClipThumbnails:
     """
 
     def __init__(self, num_frames: int, size: Tuple[int, int], cache_size: int = 256) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
+        num_frames = require_int('ClipThumbnails: num_frames', num_frames, 1)
         self.num_frames, self.size, self.cache_size = num_frames, size, cache_size
         self._cache: 'OrderedDict[Tuple[Any, ...], Union[List[np.ndarray], str]]' = OrderedDict()
 

@@ -2,6 +2,8 @@
 mp4 files: frame order and colour, phone videos with a display rotation, corrupt streams, and
 scaling in the decoder against decoding at full size and resizing."""
 
+import re
+
 import numpy as np
 import pytest
 from mmengine.dataset import Compose
@@ -219,6 +221,8 @@ def test_short_side_needs_the_pyav_reader(video):
         DecodeVideo(short_side=32)(opened)
 
 
-def test_short_side_must_be_positive():
-    with pytest.raises(ValueError, match='short_side must be a positive int or None, got 0'):
-        DecodeVideo(short_side=0)
+@pytest.mark.parametrize('short_side', [0, '32', 32.0])
+def test_short_side_must_be_a_positive_int(short_side):
+    message = f'DecodeVideo: short_side (None: full size) must be an int >= 1, got {short_side!r}'
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+        DecodeVideo(short_side=short_side)

@@ -1,5 +1,7 @@
 """Tests for ``Resize``."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -52,5 +54,7 @@ def test_extreme_aspect_ratio_is_a_sample_error():
     assert Resize(scale=(4, 4))(dict(imgs=thin))['imgs'].shape == (2, 4, 4, 3)  # fixed size
     wide = np.zeros((1, 10, 200, 3), np.uint8)  # 20:1 passes
     assert Resize(scale=20)(dict(imgs=wide))['imgs'].shape == (1, 20, 400, 3)
-    with pytest.raises(ValueError, match='max_aspect_ratio'):
-        Resize(scale=20, max_aspect_ratio=0.5)
+    for ratio in (0.5, float('nan'), '20'):
+        message = f'Resize: max_aspect_ratio must be a finite number >= 1, got {ratio!r}'
+        with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
+            Resize(scale=20, max_aspect_ratio=ratio)

@@ -1,5 +1,7 @@
 """Tests for ``SampleFrames``: segment-based frame choice."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -14,9 +16,10 @@ def sample(total: int, num_frames: int, test_mode: bool = False, **extra) -> np.
     return transform(dict(total_frames=total, filename='clip.mp4', **extra))['frame_inds']
 
 
-@pytest.mark.parametrize('num_frames', [0, -1])
-def test_num_frames_must_be_positive(num_frames):
-    with pytest.raises(ValueError, match='num_frames'):
+@pytest.mark.parametrize('num_frames', [0, -1, '8', 8.0, True])
+def test_num_frames_must_be_a_positive_int(num_frames):
+    message = f'SampleFrames: num_frames must be an int >= 1, got {num_frames!r}'
+    with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
         SampleFrames(num_frames=num_frames)
 
 

@@ -110,7 +110,7 @@ def test_env_cfg_num_threads_sets_torch_threads(tmp_path, monkeypatch):
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(threads)
-    with pytest.raises(ValueError, match='env_cfg.num_threads must be a positive int'):
+    with pytest.raises(ValueError, match='env_cfg.num_threads must be an int >= 1, got 0'):
         VTPRunner(
             model=LinearModel(),
             work_dir=str(tmp_path / 'zero'),

@@ -12,6 +12,7 @@ from vtp.datasets.transforms.open_video import first_line, native_stderr_silence
 from vtp.datasets.transforms.pyav_reader import PyAVReader, UnusableVideo
 from vtp.datasets.transforms.resize import short_side_size
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import require_int
 
 
 @TRANSFORMS.register_module()
@@ -44,8 +45,8 @@ class DecodeVideo(BaseTransform):
     """
 
     def __init__(self, short_side: Optional[int] = None) -> None:
-        if short_side is not None and short_side < 1:
-            raise ValueError(f'short_side must be a positive int or None, got {short_side}')
+        if short_side is not None:
+            short_side = require_int('DecodeVideo: short_side (None: full size)', short_side, 1)
         self.short_side = short_side
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:

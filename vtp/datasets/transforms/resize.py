@@ -8,6 +8,7 @@ from mmcv.transforms import BaseTransform
 
 from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import require_number
 
 
 def short_side_size(height: int, width: int, short_side: int) -> Tuple[int, int]:
@@ -34,10 +35,10 @@ class Resize(BaseTransform):
     """
 
     def __init__(self, scale: Union[int, Tuple[int, int]], max_aspect_ratio: float = 20.0) -> None:
-        if not max_aspect_ratio >= 1:
-            raise ValueError(f'max_aspect_ratio must be >= 1, got {max_aspect_ratio}')
         self.scale = scale
-        self.max_aspect_ratio = max_aspect_ratio
+        self.max_aspect_ratio = require_number(
+            'Resize: max_aspect_ratio', max_aspect_ratio, minimum=1
+        )
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
         imgs = results['imgs']

@@ -8,6 +8,7 @@ from mmcv.transforms import BaseTransform
 
 from vtp.datasets.sample_error import SampleError
 from vtp.registry import TRANSFORMS
+from vtp.utils.checks import require_int
 
 
 @TRANSFORMS.register_module()
@@ -35,9 +36,7 @@ class SampleFrames(BaseTransform):
     def __init__(
         self, num_frames: int, test_mode: bool = False, repeat_short: bool = False
     ) -> None:
-        if num_frames < 1:
-            raise ValueError(f'num_frames must be >= 1, got {num_frames}')
-        self.num_frames = num_frames
+        self.num_frames = require_int('SampleFrames: num_frames', num_frames, 1)
         self.test_mode = test_mode
         self.repeat_short = repeat_short
 

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
+from vtp.utils.checks import require_int
 from vtp.utils.pretrained import CheckpointError, load_checkpoint_file
 from vtp.utils.process import init_worker
 from vtp.utils.rank_watchdog import start_rank_watchdog, stop_rank_watchdog
@@ -249,9 +250,7 @@ class VTPRunner(Runner):
         super().setup_env(env_cfg)
         num_threads = env_cfg.get('num_threads')
         if num_threads is not None:
-            if not isinstance(num_threads, int) or num_threads < 1:
-                raise ValueError(f'env_cfg.num_threads must be a positive int, got {num_threads!r}')
-            torch.set_num_threads(num_threads)
+            torch.set_num_threads(require_int('env_cfg.num_threads', num_threads, 1))
         self._rank_watchdog_cfg = env_cfg.get('rank_watchdog', {})
         base, count = self._timestamp, 0
         while self._timestamp in VTPRunner._timestamps:  # same order on every rank
