@@ -33,7 +33,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vtp.datasets import AnnotationError
+from vtp.datasets.annotation import iter_json_lines, load_json_list, load_json_object
 from vtp.registry import DATASETS
+from vtp.testing import check_annotation_error
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=50)
 
@@ -525,3 +527,35 @@ def test_a_row_with_a_field_too_many_or_too_few_stops_at_its_line(name, data):
     assert outcome.line == len(re.findall('\r\n|\r|\n', text)) + 1
     assert outcome.field == field
     assert f'{found} field{"s" * (found > 1)}, expected {len(columns)}' in str(outcome)
+
+
+@pytest.mark.parametrize(
+    'escape, line',
+    [
+        (r'a dog \ud83d runs', 3),  # a high half alone
+        (r'a dog \ude00 runs', 3),  # a low half alone
+        (r'\ude00\ud83d', 3),  # the halves the wrong way round
+        (r'\ud83d\ud83d\ude00', 3),  # a pair after a lone half
+    ],
+)
+@pytest.mark.parametrize('layout', ['list', 'object', 'lines'])
+def test_a_lone_surrogate_escape_is_an_error_at_its_line(tmp_path, escape, line, layout):
+    """``json`` decodes a lone ``\\udXXX`` to a string no tokenizer takes: refused at start-up."""
+    lines = {
+        'list': ['[', '{"caption": "fine"},', f'{{"caption": "{escape}"}}', ']'],
+        'object': ['{', '"a": "fine",', f'"b": "{escape}"', '}'],
+        'lines': ['{"caption": "fine"}', '', f'{{"caption": "{escape}"}}'],
+    }[layout]
+    path = tmp_path / 'ann.json'
+    path.write_text('\n'.join(lines) + '\n')
+    read = {'list': load_json_list, 'object': load_json_object, 'lines': iter_json_lines}[layout]
+    with pytest.raises(AnnotationError, match='is half of a UTF-16 surrogate pair, not text') as e:
+        list(read(str(path)))
+    check_annotation_error(e, path, line, '<json>')
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_text(tmp_path):
+    captions = ['a dog \U0001f600 runs', '\\ud83d is six characters', '\\\U0001f600']
+    path = tmp_path / 'ann.json'
+    path.write_text(json.dumps([{'caption': c} for c in captions]))  # ASCII: pairs as escapes
+    assert [item['caption'] for _, item in load_json_list(str(path))] == captions

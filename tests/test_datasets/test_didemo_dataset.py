@@ -140,6 +140,14 @@ def test_one_video_under_two_extensions_is_an_error(tmp_path, video_ext):
     assert f'are both video {stem!r}' in str(excinfo.value)
 
 
+def test_one_video_spelled_with_and_without_dot_slash_is_an_error(tmp_path):
+    stem = VIDEO_A[: -len('.mov')]
+    path = write_json(tmp_path, [moment(VIDEO_A, 'one'), moment(f'./{stem}.mp4', 'two')])
+    with pytest.raises(AnnotationError, match=f'are both video {stem!r}') as excinfo:
+        build(path)
+    check_annotation_error(excinfo, path, entry_line(path, 1), 'video')
+
+
 @pytest.mark.parametrize(
     'bad, field',
     [

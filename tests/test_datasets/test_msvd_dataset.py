@@ -225,6 +225,16 @@ def test_caption_not_a_list_of_strings(tmp_path, captions, index):
     check_annotation_error(excinfo, path, 1, f'v[{index}]')
 
 
+def test_a_lone_surrogate_in_a_caption_is_refused_at_start_up(tmp_path):
+    """A pickle can hold a string that is not text; a tokenizer would fail on it mid-run."""
+    path = write_pickle(tmp_path, {'v': [['a', 'dog'], ['a', 'cat', '\ud83d']], 'w': [['fine']]})
+    with pytest.raises(AnnotationError, match="not text: a lone UTF-16 surrogate '\\\\ud83d'") as e:
+        build(path, write_split(tmp_path, 'w\nv\n'))
+    check_annotation_error(e, path, 1, 'v[1]')
+    path = write_pickle(tmp_path, {'v': [['a', 'dog', '\U0001f600']]})  # a whole emoji is text
+    assert infos(build(path, write_split(tmp_path, 'v\n')))[0]['text'] == ['a dog \U0001f600']
+
+
 @pytest.mark.parametrize('captions', [None, 5, 2.5])
 def test_captions_of_a_video_not_a_list(tmp_path, captions):
     """The value for a video must be a list of captions; anything else is an annotation error

@@ -38,7 +38,7 @@ def test_manifest_names_are_relative_to_its_folder(tmp_path):
         read_manifest(str(path))
 
 
-@pytest.mark.parametrize('samples', [-1, True, 2.0, '3', None])
+@pytest.mark.parametrize('samples', [-1, True, 2.0, '3', None, 10**9 + 1, 2**64])
 def test_manifest_counts_are_integers_at_least_zero(tmp_path, samples):
     path = tmp_path / 'manifest.json'
     entries = [dict(shard='a.tar', samples=1), dict(shard='b.tar', samples=samples)]
@@ -50,12 +50,48 @@ def test_manifest_counts_are_integers_at_least_zero(tmp_path, samples):
         read_manifest(str(path))
 
 
-def test_a_shard_listed_twice_in_a_manifest_is_an_error(tmp_path):
+@pytest.mark.parametrize('second', ['a.tar', './a.tar', 'sub/../a.tar'])
+def test_a_shard_listed_twice_in_a_manifest_is_an_error(tmp_path, second):
     path = tmp_path / 'manifest.json'
-    entries = [dict(shard='a.tar', samples=1), dict(shard='a.tar', samples=2)]
+    entries = [dict(shard='a.tar', samples=1), dict(shard=second, samples=2)]
     path.write_text(json.dumps(dict(shards=entries)))
-    with pytest.raises(ValueError, match=r'manifest.json: shard entry 1 .*a.tar is listed twice'):
+    with pytest.raises(
+        ValueError, match=rf'manifest.json: shard entry 1 .*{second} is listed twice'
+    ):
         read_manifest(str(path))
+
+
+def test_a_manifest_entry_with_a_key_given_twice_is_an_error(tmp_path):
+    """``json`` would keep the last "shard" and read another shard than the first names."""
+    path = tmp_path / 'manifest.json'
+    path.write_text('{"shards": [{"shard": "a.tar", "samples": 2, "shard": "b.tar"}]}')
+    with pytest.raises(
+        ValueError, match="manifest.json: not a shard manifest .*duplicate key 'shard'"
+    ):
+        read_manifest(str(path))
+
+
+@pytest.mark.parametrize(
+    'shards, message',
+    [
+        (
+            'list.txt',
+            r'list.txt, line 3: shard .*a.tar is listed twice \(first: .*list.txt, line 1\)',
+        ),
+        (['a.tar', '{a,b}.tar'], r"shards entry '\{a,b\}.tar': shard .*a.tar is listed twice"),
+        (
+            ['list.txt', 'sub/../b.tar'],
+            r"shards entry 'sub/../b.tar': shard .*b.tar is listed twice",
+        ),
+    ],
+)
+def test_a_shard_listed_twice_is_an_error_naming_both_places(tmp_path, shards, message):
+    """Read twice in every pass otherwise."""
+    (tmp_path / 'list.txt').write_text('a.tar\n# comment\n./a.tar\n')
+    if shards != 'list.txt':
+        (tmp_path / 'list.txt').write_text('b.tar\n')
+    with pytest.raises(ValueError, match=message):
+        list_shards(shards, str(tmp_path))
 
 
 def test_a_manifest_or_list_not_in_utf8_names_the_file(tmp_path):

@@ -93,10 +93,11 @@ def test_mapping_errors(tmp_path):
     with pytest.raises(AnnotationError, match='3 is not in') as excinfo:
         build(tmp_path, mapping_file='youtube_mapping.txt')
     check_annotation_error(excinfo, tmp_path / 'qa.json', 2, 'video_id')
-    (tmp_path / 'youtube_mapping.txt').write_text('abc vid1\nbroken line here\n')
-    with pytest.raises(AnnotationError) as excinfo:
-        build(tmp_path, mapping_file='youtube_mapping.txt')
-    check_annotation_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
+    for line in ('broken line here', 'xyz vid\u00b2', 'xyz vid'):  # '²'.isdigit() is True
+        (tmp_path / 'youtube_mapping.txt').write_text(f'abc vid1\n{line}\n')
+        with pytest.raises(AnnotationError, match='expected "<youtube id> vid<N>"') as excinfo:
+            build(tmp_path, mapping_file='youtube_mapping.txt')
+        check_annotation_error(excinfo, tmp_path / 'youtube_mapping.txt', 2, '<line>')
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ are not rows, and do not count as rows.
 
 import io
 import json
+import re
 import reprlib
 from contextlib import contextmanager
 from typing import (
@@ -41,6 +42,12 @@ class AnnotationError(ValueError):
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 80
+
+
+def is_digits(text: str) -> bool:
+    """Whether ``text`` is a non-empty run of ASCII digits (``str.isdigit`` also takes '²',
+    which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
 
 
 def brief(value: Any) -> str:
@@ -184,7 +191,7 @@ def iter_lines(path: str) -> Iterator[Tuple[int, str]]:
 # --- JSON -------------------------------------------------------------------------------------
 
 
-def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: List[Tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict; a key given twice is an error (``json`` would keep the last)."""
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -196,7 +203,7 @@ def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+_DECODER = json.JSONDecoder(object_pairs_hook=unique_keys)
 
 
 class _Lines:
@@ -211,6 +218,28 @@ class _Lines:
         self.line += self.text.count('\n', self.pos, pos)
         self.pos = pos
         return self.line
+
+
+# A \uD800-\uDFFF escape (a UTF-16 surrogate): an even run of backslashes before it is literal.
+_SURROGATE_ESCAPE = re.compile(r'(?<!\\)(?:\\\\)*\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}')
+
+
+def _refuse_lone_surrogates(text: str, path: str, lines: _Lines) -> None:
+    """A surrogate escape that is not half of a high-low pair decodes to a string that is not
+    text (it cannot be encoded, so a tokenizer fails on it): an error at its line."""
+    escapes = [(m.end() - 6, m.group(1) in '89abAB') for m in _SURROGATE_ESCAPE.finditer(text)]
+    paired: Set[int] = set()
+    for (start, high), (next_start, next_high) in zip(escapes, escapes[1:]):
+        if high and not next_high and next_start == start + 6:
+            paired.update((start, next_start))
+    for start, _ in escapes:
+        if start not in paired:
+            raise AnnotationError(
+                path,
+                lines(start),
+                '<json>',
+                f'{text[start : start + 6]} is half of a UTF-16 surrogate pair, not text',
+            )
 
 
 def _decode(text: str, pos: int, path: str, lines: _Lines) -> Tuple[Any, int]:
@@ -230,6 +259,7 @@ def load_json_list(path: str) -> List[Tuple[int, Any]]:
     """
     text = read_text(path)
     lines = _Lines(text)
+    _refuse_lone_surrogates(text, path, lines)
     items, pos = _array_items(text, _skip_space(text, 0), path, lines)
     _expect_end(text, pos, path, lines)
     return items
@@ -243,6 +273,7 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
     """
     text = read_text(path)
     lines = _Lines(text)
+    _refuse_lone_surrogates(text, path, lines)
     pos = _skip_space(text, 0)
     if text[pos : pos + 1] != '{':
         raise AnnotationError(path, lines(pos), '<root>', 'expected a JSON object')
@@ -273,7 +304,9 @@ def load_json_object(path: str, item_lines: Sequence[str] = ()) -> Iterator[Tupl
 def iter_json_lines(path: str) -> Iterator[Tuple[int, Any]]:
     """``(line number, value)`` for each line of a JSON-lines file that is not blank."""
     for number, text in iter_lines(path):
-        value, end = _decode(text, _skip_space(text, 0), path, _Lines(text, number))
+        lines = _Lines(text, number)
+        _refuse_lone_surrogates(text, path, lines)
+        value, end = _decode(text, _skip_space(text, 0), path, lines)
         if _skip_space(text, end) != len(text):
             raise AnnotationError(path, number, '<json>', 'text after the value')
         yield number, value

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, Optional
 
 from mmengine.logging import MMLogger
 
-from vtp.datasets.annotation import AnnotationError, brief, read_text
+from vtp.datasets.annotation import AnnotationError, brief, is_digits, read_text
 from vtp.datasets.annotation_table import iter_table
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
@@ -82,7 +82,7 @@ class CC3MDataset(BaseVideoTextDataset):
         for folder in folders:
             for entry in os.scandir(folder):
                 stem, ext = osp.splitext(entry.name)
-                if ext.lower() not in IMAGE_EXTENSIONS or not stem.isdigit():
+                if ext.lower() not in IMAGE_EXTENSIONS or not is_digits(stem):
                     continue
                 index = int(stem) % stride
                 if index >= self.samples_per_shard:

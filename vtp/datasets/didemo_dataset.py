@@ -39,14 +39,15 @@ class DiDeMoDataset(BaseVideoTextDataset):
         for line, moment in iter_objects(load_json_list(path), path, '<entry>'):
             video = require(moment, 'video', str, path, line)
             description = require(moment, 'description', str, path, line, allow_empty=True)
-            first, first_line = names.setdefault(osp.splitext(video)[0], (video, line))
+            video_id = osp.normpath(osp.splitext(video)[0])  # ./a.mp4 is a.mov's video
+            first, first_line = names.setdefault(video_id, (video, line))
             if first != video:
                 raise AnnotationError(
                     path,
                     line,
                     'video',
                     f'duplicate id: {video!r} and {first!r} (first at line {first_line}) '
-                    f'are both video {osp.splitext(video)[0]!r}',
+                    f'are both video {video_id!r}',
                 )
             paragraphs.setdefault(video, []).append(description.strip())
         for video, descriptions in paragraphs.items():

@@ -116,7 +116,18 @@ class MSVDDataset(BaseVideoTextDataset):
                         'that repeats shared lists?); raise max_caption_chars if the file '
                         'is genuine',
                     )
-                texts.append(' '.join(tokens))
+                text = ' '.join(tokens)
+                if not text.isascii():
+                    try:
+                        text.encode('utf-8')
+                    except UnicodeEncodeError as e:  # a lone surrogate: a pickle can hold one
+                        raise AnnotationError(
+                            path,
+                            1,
+                            f'{video_id}[{i}]',
+                            f'not text: a lone UTF-16 surrogate {text[e.start]!r}',
+                        ) from None
+                texts.append(text)
             if not texts:
                 raise AnnotationError(path, 1, video_id, 'no captions')
             yield dict(

@@ -6,9 +6,15 @@ import os.path as osp
 import re
 from typing import IO, Dict, List, Sequence, Union
 
+from vtp.datasets.annotation import unique_keys
+from vtp.utils.checks import is_int
+
 BRACES = re.compile(r'\{([^{}]*)\}')
 RANGE = re.compile(r'^(\d+)\.\.(\d+)$')
 MANIFEST = 'manifest.json'
+# More samples than a tar can hold in practice (each takes at least two 512-byte headers): a
+# count past it is a damaged manifest, not a shard.
+MAX_SHARD_SAMPLES = 10**9
 
 
 def is_url(path: str) -> bool:
@@ -46,10 +52,15 @@ def read_text(path: str) -> str:
 
 
 def join(root: str, path: str) -> str:
-    """``path`` under ``root`` unless it is absolute or a URL."""
-    if not root or osp.isabs(path) or '://' in path:
+    """``path`` under ``root`` unless it is absolute or a URL; a plain local path is normalised
+    (``./a.tar`` and ``a.tar`` are one name)."""
+    if '://' in path:
         return path
-    return f'{root.rstrip("/")}/{path}' if is_url(root) else osp.join(root, path)
+    if is_url(root):
+        return f'{root.rstrip("/")}/{path}'
+    if '://' in root:  # file://
+        return osp.join(root, path)
+    return osp.normpath(osp.join(root, path))
 
 
 def expand_braces(pattern: str) -> List[str]:
@@ -79,18 +90,25 @@ def list_shards(shards: Union[str, Sequence[str]], root: str = '') -> List[str]:
     shard per line, relative to the list's folder; blank lines and ``#`` comments skipped) or
     a sequence of either; relative paths are joined to ``root``."""
     items = [shards] if isinstance(shards, str) else list(shards)
-    found: List[str] = []
+    where: Dict[str, str] = {}  # shard -> where it is listed
     for item in items:
         path = join(root, item)
         if not path.endswith('.txt'):
-            found += expand_braces(path)
-            continue
-        lines = read_text(path).splitlines()
-        folder = path.rsplit('/', 1)[0] if '/' in path else ''
-        found += [join(folder, s.strip()) for s in lines if s.strip() and s[0] != '#']
-    if not found:
+            listed = [(join('', p), f'shards entry {item!r}') for p in expand_braces(path)]
+        else:
+            folder = path.rsplit('/', 1)[0] if '/' in path else ''
+            listed = [
+                (join(folder, text.strip()), f'{path}, line {n}')
+                for n, text in enumerate(read_text(path).splitlines(), start=1)
+                if text.strip() and text[0] != '#'
+            ]
+        for shard, at in listed:
+            if shard in where:
+                raise ValueError(f'{at}: shard {shard} is listed twice (first: {where[shard]})')
+            where[shard] = at
+    if not where:
         raise ValueError(f'no shards listed by {shards!r}')
-    return found
+    return list(where)
 
 
 def read_manifest(path: str) -> Dict[str, int]:
@@ -104,8 +122,8 @@ def read_manifest(path: str) -> Dict[str, int]:
     """
     form = '{"shards": [{"shard": NAME, "samples": N}, ...]}'
     try:
-        manifest = json.loads(read_text(path))
-    except json.JSONDecodeError as e:
+        manifest = json.loads(read_text(path), object_pairs_hook=unique_keys)
+    except ValueError as e:  # not JSON, or a key given twice
         raise ValueError(f'{path}: not a shard manifest ({form}): {e}') from None
     entries = manifest.get('shards') if isinstance(manifest, dict) else None
     if not isinstance(entries, list):
@@ -121,8 +139,8 @@ def read_manifest(path: str) -> Dict[str, int]:
         samples = entry.get('samples') if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name:
             raise bad(i, entry, '"shard" must be a file name')
-        if not isinstance(samples, int) or isinstance(samples, bool) or samples < 0:
-            raise bad(i, entry, '"samples" must be an integer >= 0')
+        if not is_int(samples) or not 0 <= samples <= MAX_SHARD_SAMPLES:
+            raise bad(i, entry, f'"samples" must be an integer in 0..{MAX_SHARD_SAMPLES}')
         shard = join(folder, name)
         if shard in counts:
             raise bad(i, entry, f'{name} is listed twice')

@@ -7,6 +7,7 @@ from vtp.datasets.annotation import (
     AnnotationError,
     brief,
     check_unique,
+    is_digits,
     iter_lines,
     iter_objects,
     load_json_list,
@@ -76,7 +77,7 @@ class VideoQADataset(BaseVideoTextDataset):
         lines: Dict[Union[int, str], int] = {}  # vid number and name -> line
         for line, text in iter_lines(path):
             fields = text.split()
-            if len(fields) != 2 or not fields[1].startswith('vid') or not fields[1][3:].isdigit():
+            if len(fields) != 2 or not fields[1].startswith('vid') or not is_digits(fields[1][3:]):
                 raise AnnotationError(
                     path, line, '<line>', f'expected "<youtube id> vid<N>", got {brief(text)}'
                 )

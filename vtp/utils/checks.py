@@ -2,10 +2,10 @@
 
 import math
 from numbers import Integral, Real
-from typing import Any, Optional
+from typing import Any, Optional, TypeGuard
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """Whether ``value`` is an integer (numpy's too) and not a bool."""
     return isinstance(value, Integral) and not isinstance(value, bool)
 
