@@ -23,6 +23,7 @@ import torch
 from mmengine.model import BaseModel
 from transformers import BertConfig
 
+from vtp.apis.feature_cache import load_video_features
 from vtp.engine.runner.vtp_runner import VTPRunner
 from vtp.registry import MODELS
 from vtp.testing import TOY_VIDEO, run_tool, write_toy_config
@@ -257,17 +258,22 @@ def test_mmaction2_inflation_loader_refuses(tmp_path: Path) -> None:
     assert_refused(error, path)
 
 
-@pytest.mark.parametrize('fmt', FORMATS)
-def test_text_encoder_reads_bin_weights_only(tmp_path: Path, fmt: str) -> None:
-    """transformers reads a local ``pytorch_model.bin`` with ``weights_only=True``."""
-    model_dir = tmp_path / 'bert'
+def tiny_bert(folder: Path) -> Path:
+    """A BERT config (no weights) in ``folder``."""
     BertConfig(
         vocab_size=64,
         hidden_size=32,
         num_hidden_layers=1,
         num_attention_heads=2,
         intermediate_size=64,
-    ).save_pretrained(model_dir)
+    ).save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_text_encoder_reads_bin_weights_only(tmp_path: Path, fmt: str) -> None:
+    """transformers reads a local ``pytorch_model.bin`` with ``weights_only=True``."""
+    model_dir = tiny_bert(tmp_path / 'bert')
     write(model_dir / 'pytorch_model.bin', payload('exec', tmp_path / 'MARKER'), fmt)
     with pytest.raises(pickle.UnpicklingError, match='Weights only load failed'):
         MODELS.build(dict(type='BertTextEncoder', pretrained=str(model_dir)))
@@ -469,3 +475,16 @@ def test_library_additions_to_torchs_allow_list_are_not_trusted(
     checkpoint = load_checkpoint_file(str(path))
     assert not built and 'not loaded' in repr(checkpoint['meta']['mesh'])
     assert DeviceMesh in torch.serialization.get_safe_globals()  # restored afterwards
+    # transformers reads a BERT folder's pytorch_model.bin weights-only, in the same context
+    bert = tiny_bert(tmp_path / 'bert')
+    mesh = Payload(DeviceMesh, ('cpu', (0,)))
+    torch.save(
+        {'embeddings.word_embeddings.weight': torch.zeros(16, 8), 'x': mesh},
+        bert / 'pytorch_model.bin',
+    )
+    with pytest.raises(pickle.UnpicklingError, match='Weights only load failed'):
+        MODELS.build(dict(type='BertTextEncoder', pretrained=str(bert)))
+    # a gallery cache is read weights-only too (a damaged one is recomputed)
+    torch.save(dict(format=1, mesh=mesh), tmp_path / 'gallery.pt')
+    assert load_video_features(str(tmp_path / 'gallery.pt'), {}) is None
+    assert not built

@@ -2,6 +2,7 @@
 test_malicious_checkpoints.py); checkpoints named by URL are downloaded once into torch's
 cache, with a clear error offline."""
 
+import re
 from collections import OrderedDict
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def test_urls_ending_in_the_same_name_are_cached_apart(torch_home: Path, monkeyp
     urls.append(urls[0] + '?download=true')
     paths = [Path(checkpoint_cache_path(url)) for url in urls]
     assert len(set(paths)) == 3 and all(p.suffix == '.safetensors' for p in paths)
+    # the whole SHA-256: a 10-digit prefix collided for two URLs in seconds of search
+    assert all(re.fullmatch('model-[0-9a-f]{64}.safetensors', p.name) for p in paths)
     torch_home.mkdir(parents=True)
     for value, path in enumerate(paths):
         save_file({'w': torch.full((2,), float(value))}, str(path))

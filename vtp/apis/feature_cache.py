@@ -11,6 +11,7 @@ from mmengine.logging import MMLogger
 from vtp.apis.features_key import differing_parts
 from vtp.apis.video_text_inferencer import VideoFeatures
 from vtp.utils.atomic_file import write_atomically
+from vtp.utils.pretrained import torch_safe_globals_only
 
 FORMAT = 'vtp-gallery-features-1'
 
@@ -50,7 +51,8 @@ def load_video_features(path: str, key: Dict[str, str]) -> Optional[VideoFeature
         return None
     logger = MMLogger.get_current_instance()
     try:
-        payload = torch.load(path, map_location='cpu', weights_only=True)
+        with torch_safe_globals_only():
+            payload = torch.load(path, map_location='cpu', weights_only=True)
         if payload.get('format') != FORMAT:
             raise ValueError(f'not a vtp gallery cache (format {payload.get("format")!r})')
         meta = json.loads(payload['meta'])

@@ -171,14 +171,15 @@ def checkpoint_cache_path(url: str) -> str:
 
     ``<torch.hub.get_dir()>/checkpoints/<name>-<hash><ext>`` (``$TORCH_HOME/hub``,
     ``~/.cache/torch/hub`` by default): ``<name><ext>`` is the URL's file name and ``<hash>``
-    the first 10 hex digits of the SHA-256 of the whole URL, so two URLs ending in the same
-    name (``model.safetensors``) get two files.
+    the SHA-256 of the whole URL (all 64 hex digits: a shorter prefix can be made to collide,
+    and a cached file is used unchecked), so two URLs ending in the same name
+    (``model.safetensors``) get two files.
     """
     name = osp.basename(urlsplit(url).path) or 'checkpoint'
     stem, ext = osp.splitext(name)
     if len(ext) > 16:  # not an extension: keep the name whole (and short enough for the disk)
         stem, ext = name, ''
-    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+    digest = hashlib.sha256(url.encode()).hexdigest()
     return osp.join(torch.hub.get_dir(), 'checkpoints', f'{stem[:100]}-{digest}{ext}')
 
 
@@ -220,7 +221,7 @@ def _read_torch_file(
     """
     with open(path, 'rb') as f:
         try:
-            with warnings.catch_warnings(), _torch_safe_globals_only():
+            with warnings.catch_warnings(), torch_safe_globals_only():
                 # torch announces that it dispatches TorchScript to torch.jit.load, then refuses
                 warnings.filterwarnings('ignore', message='.*TorchScript archive')
                 return torch.load(f, map_location=map_location, weights_only=True)
@@ -257,8 +258,9 @@ def _read_torch_file(
 
 
 @contextmanager
-def _torch_safe_globals_only() -> Iterator[None]:
-    """Without the globals libraries add to torch's weights-only allow-list on import
+def torch_safe_globals_only() -> Iterator[None]:
+    """Within it, ``torch.load(weights_only=True)`` (vtp's, and transformers' for ``.bin``
+    weights) goes without the globals libraries add to torch's allow-list on import
     (``torch.distributed`` adds ``DeviceMesh``, whose constructor can start a process group)."""
     added = torch.serialization.get_safe_globals()
     torch.serialization.clear_safe_globals()

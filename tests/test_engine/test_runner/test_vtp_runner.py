@@ -202,3 +202,102 @@ def test_evaluation_refuses_a_checkpoint_that_leaves_tensors_untrained(tmp_path,
     with runner._evaluating(), pytest.raises(CheckpointError, match="loaded 0 of the model's 2"):
         runner.load_checkpoint(str(path))
     assert not runner._complete_checkpoint
+
+
+class Regression(BaseModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        return dict(loss=self.linear(inputs).square().mean())
+
+
+class Ones(torch.utils.data.Dataset):
+    """4 samples; key ``k`` is sample ``k % 4``, as InfiniteSampler's keys need."""
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, key: int) -> dict:
+        return dict(inputs=torch.ones(2))
+
+
+def regression_runner(work_dir: Path, max_iters: int, **kwargs) -> VTPRunner:
+    """A runner of 2-sample batches training ``Regression`` with fused AdamW (the schedules')."""
+    return VTPRunner(
+        model=Regression(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=Ones(),
+            sampler=dict(type='InfiniteSampler', shuffle=False),
+            batch_size=2,
+            collate_fn=dict(type='default_collate'),
+        ),
+        optim_wrapper=dict(optimizer=dict(type='AdamW', lr=0.1, fused=True)),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters),
+        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1, by_epoch=False)),
+        default_scope='vtp',
+        **kwargs,
+    )
+
+
+def damaged(checkpoint: dict, damage: str) -> dict:
+    if damage == 'optimizer state of another shape':  # fused AdamW wrote out of bounds
+        for state in checkpoint['optimizer']['state'].values():
+            state['exp_avg'] = torch.zeros(1)
+    elif damage == 'no model tensors':
+        checkpoint['state_dict'] = {'foo.weight': torch.ones(3)}
+    elif damage == 'a plain state dict':
+        checkpoint = checkpoint['state_dict']
+    elif damage == 'iteration not an int':
+        checkpoint['meta']['iter'] = 2.5
+    elif damage == 'a logging state mmengine cannot restore':
+        checkpoint['message_hub'] = dict(log_scalars=5)
+    elif damage == 'another parameter count':
+        checkpoint['optimizer']['param_groups'][0]['params'].append(7)
+    return checkpoint
+
+
+@pytest.mark.parametrize(
+    'damage, message',
+    [
+        (
+            'optimizer state of another shape',
+            r'optimizer state exp_avg of linear.weight has shape ',
+        ),
+        ('no model tensors', "not a checkpoint of this model: loaded 0 of the model's 2"),
+        ('a plain state dict', r'not a training checkpoint \(no "meta" or "message_hub"\)'),
+        ('iteration not an int', 'meta.iter must be an int >= 0, got 2.5'),
+        ('another parameter count', 'its optimizer holds 3 parameters in 1 groups, this run 2'),
+        ('a logging state mmengine cannot restore', r'cannot resume from it \(\w+Error: '),
+    ],
+)
+def test_resume_refuses_a_checkpoint_it_cannot_continue_from(
+    tmp_path, monkeypatch, damage, message
+):
+    """One CheckpointError naming the file, never a segfault, a crash deep in mmengine or a run
+    that goes on from random weights."""
+    monkeypatch.setattr(time, 'strftime', lambda *args: f'20261205_{abs(hash(damage)) % 10**6:06d}')
+    regression_runner(tmp_path / 'first', max_iters=2).train()
+    checkpoint = torch.load(tmp_path / 'first' / 'iter_2.pth', weights_only=True)
+    path = tmp_path / 'damaged.pth'
+    torch.save(damaged(checkpoint, damage), path)
+    runner = regression_runner(tmp_path / 'second', max_iters=3, resume=True, load_from=str(path))
+    with pytest.raises(CheckpointError, match=f'{path}: .*{message}'):
+        runner.train()
+
+
+def test_resume_past_max_iters_warns_that_nothing_is_left(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_120000')
+    regression_runner(tmp_path / 'first', max_iters=2).train()
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_120001')
+    runner = regression_runner(
+        tmp_path / 'second',
+        max_iters=1,
+        resume=True,
+        load_from=str(tmp_path / 'first' / 'iter_2.pth'),
+    )
+    with logged_lines(runner.logger) as lines:
+        runner.train()
+    assert any('is at iteration 2, max_iters is 1: nothing is left to train' in x for x in lines)

@@ -16,6 +16,7 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed, master_only
 from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
+from mmengine.optim import OptimWrapperDict
 from mmengine.registry import MODEL_WRAPPERS
 from mmengine.runner import BaseLoop, Runner
 from torch.nn.parallel import DistributedDataParallel
@@ -23,7 +24,7 @@ from torch.utils.data import DataLoader
 
 from vtp.engine.runner.weights_only_checkpoint import decode_checkpoint, encode_checkpoint
 from vtp.registry import RUNNERS
-from vtp.utils.checks import require_int
+from vtp.utils.checks import is_int, require_int
 from vtp.utils.pretrained import CheckpointError, load_checkpoint_file
 from vtp.utils.process import init_worker
 from vtp.utils.rank_watchdog import start_rank_watchdog, stop_rank_watchdog
@@ -111,6 +112,59 @@ def require_complete(filename: str, report: LoadReport) -> None:
         )
 
 
+# Per-parameter optimizer states that have the parameter's shape (Adam, AdamW, SGD): the fused
+# kernels index them by the parameter's size without checking, so another shape reads and
+# writes out of bounds.
+SHAPED_STATES = ('exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'momentum_buffer')
+
+
+def require_resumable(
+    filename: str, checkpoint: Dict[str, Any], optimizers: Dict[str, Any], names: Dict[int, str]
+) -> None:
+    """Raise :class:`CheckpointError` unless ``checkpoint`` holds what resuming reads: ``meta``
+    with whole ``iter`` and ``epoch`` counts, mmengine's ``message_hub``, and for each
+    optimizer of ``optimizers`` (key in the checkpoint -> optimizer) a state of the same
+    parameter groups whose per-parameter buffers (:data:`SHAPED_STATES`) have their
+    parameter's shape (``names``: parameter id -> name, for the message)."""
+    meta = checkpoint.get('meta')
+    if not isinstance(meta, dict) or 'message_hub' not in checkpoint:
+        raise CheckpointError(
+            filename, 'not a training checkpoint (no "meta" or "message_hub"): use load_from'
+        )
+    for key in ('iter', 'epoch'):
+        if not is_int(meta.get(key)) or meta[key] < 0:
+            raise CheckpointError(
+                filename, f'meta.{key} must be an int >= 0, got {meta.get(key)!r}'
+            )
+    for key, optimizer in optimizers.items():
+        saved = checkpoint.get('optimizer')
+        saved = saved.get(key) if key and isinstance(saved, dict) else saved
+        groups = saved.get('param_groups') if isinstance(saved, dict) else None
+        states = saved.get('state') if isinstance(saved, dict) else None
+        if not isinstance(groups, list) or not isinstance(states, dict):
+            raise CheckpointError(filename, f'no optimizer state{f" {key!r}" if key else ""}')
+        own = [p for group in optimizer.param_groups for p in group['params']]
+        ids = [i for g in groups if isinstance(g, dict) for i in g.get('params', ())]
+        if len(ids) != len(own) or len(groups) != len(optimizer.param_groups):
+            raise CheckpointError(
+                filename,
+                f'its optimizer holds {len(ids)} parameters in {len(groups)} groups, this '
+                f'run {len(own)} in {len(optimizer.param_groups)} (a changed model or '
+                'paramwise_cfg cannot resume: start a run with load_from)',
+            )
+        for saved_id, param in zip(ids, own):
+            state = states.get(saved_id)
+            for name, value in state.items() if isinstance(state, dict) else ():
+                if name in SHAPED_STATES and getattr(value, 'shape', None) != param.shape:
+                    raise CheckpointError(
+                        filename,
+                        f'optimizer state {name} of {names.get(id(param), "a parameter")} has '
+                        f'shape {tuple(getattr(value, "shape", ()))}, the parameter '
+                        f'{tuple(param.shape)} (a changed model cannot resume: start a run with '
+                        'load_from)',
+                    )
+
+
 def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> LoadReport:
     """Load the tensors of ``state_dict`` whose name and shape match ``model``'s.
 
@@ -179,6 +233,7 @@ class VTPRunner(Runner):
 
     _timestamps: Set[str] = set()  # of the runners built in this process
     _complete_checkpoint = False  # set while evaluating: see _evaluating
+    _resuming = False  # set while resume() loads its checkpoint
     # mmengine's attributes, set by Runner.__init__ and Runner.setup_env.
     _timestamp: str
     _resume: bool
@@ -326,11 +381,43 @@ class VTPRunner(Runner):
         message = f'Load checkpoint from {filename}: {report.summary}'
         if strict and not report.exact:
             raise RuntimeError(message)
-        if self._complete_checkpoint:
+        if self._complete_checkpoint or self._resuming:
             require_complete(filename, report)
+        if self._resuming:
+            wrapper = self.optim_wrapper
+            optimizers = (
+                {k: w.optimizer for k, w in wrapper.items()}
+                if isinstance(wrapper, OptimWrapperDict)
+                else {'': wrapper.optimizer}
+            )
+            names = {id(p): n for n, p in model.named_parameters()}
+            require_resumable(filename, checkpoint, optimizers, names)
         self.logger.info(message)
         self._has_loaded = True
         return checkpoint
+
+    def resume(self, filename: str, *args: Any, **kwargs: Any) -> None:
+        """Resume training from ``filename``, checked first (:func:`require_complete`,
+        :func:`require_resumable`); a training state mmengine cannot restore from it (a random
+        generator state of the wrong size, a damaged scheduler) raises :class:`CheckpointError`
+        naming the file."""
+        self._resuming = True
+        try:
+            super().resume(filename, *args, **kwargs)
+        except CheckpointError:
+            raise
+        except Exception as e:  # anything mmengine or torch met restoring the state
+            raise CheckpointError(
+                filename, f'cannot resume from it ({type(e).__name__}: {str(e)[:200]})'
+            ) from None
+        finally:
+            self._resuming = False
+        max_iters = getattr(self.train_loop, 'max_iters', None)
+        if max_iters is not None and self.iter >= max_iters:
+            self.logger.warning(
+                f'{filename} is at iteration {self.iter}, max_iters is {max_iters}: nothing '
+                'is left to train (raise train_cfg.max_iters to go on)'
+            )
 
     def load_or_resume(self) -> None:
         """Resume from the newest complete checkpoint in ``work_dir`` when none is named, or in

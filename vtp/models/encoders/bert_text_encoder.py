@@ -17,7 +17,7 @@ from vtp.models.utils import QuietInitMixin, checkpoint_modules, compile_module
 from vtp.models.utils.frozen_cache import FrozenFeatureCache
 from vtp.registry import MODELS
 from vtp.utils.checks import require_number
-from vtp.utils.pretrained import resolve_pretrained
+from vtp.utils.pretrained import resolve_pretrained, torch_safe_globals_only
 
 # Sizes for tests and toy data (uncased WordPiece vocabulary of 30522 tokens).
 ARCHS = {
@@ -98,11 +98,12 @@ class BertTextEncoder(QuietInitMixin, BaseModule):
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         try:
             if pretrained is not None:
-                self.bert = BertModel.from_pretrained(
-                    resolve_pretrained(pretrained),
-                    add_pooling_layer=False,
-                    attn_implementation=attn_implementation,
-                )
+                with torch_safe_globals_only():
+                    self.bert = BertModel.from_pretrained(
+                        resolve_pretrained(pretrained),
+                        add_pooling_layer=False,
+                        attn_implementation=attn_implementation,
+                    )
                 MMLogger.get_current_instance().info(f'BertTextEncoder: loaded {pretrained}')
             else:
                 if arch not in ARCHS:
