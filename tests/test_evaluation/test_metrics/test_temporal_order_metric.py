@@ -59,3 +59,27 @@ def test_missing_reversed_embedding_raises():
     data_sample = dict(sample_idx=0, video_embed=torch.ones(4), text_embeds=torch.ones(2, 4))
     with pytest.raises(KeyError, match=r'reverse_probe=True'):
         metric.process([], [data_sample])
+
+
+@pytest.mark.parametrize(
+    'video, reversed_video',
+    [
+        ([0.1, 0.0], [float('-inf'), 0.0]),  # the reversed score is -inf: would count as right
+        ([float('inf'), 0.0], [0.1, 0.0]),
+        ([float('nan'), 0.0], [0.1, 0.0]),  # would count as wrong, silently
+        ([float('inf'), 0.0], [float('inf'), 0.0]),  # inf - inf
+    ],
+)
+def test_a_non_finite_score_stops_evaluation_with_the_count(video, reversed_video):
+    metric = TemporalOrderMetric()
+    metric.process([], [sample(0, [1.0, 0.0], [0.0, 1.0], [[1.0, 0.0]])])
+    metric.process([], [sample(1, video, reversed_video, [[1.0, 0.0]])])
+    with pytest.raises(ValueError, match='^1 of 2 clips have NaN or infinite temporal-order'):
+        metric.evaluate(2)
+
+
+def test_a_missing_clip_is_wrong_whatever_its_placeholder_scores():
+    metric = TemporalOrderMetric()
+    broken = dict(sample(1, [float('nan'), 0.0], [0.0, 1.0], [[1.0, 0.0]]), missing=True)
+    metric.process([], [sample(0, [1.0, 0.0], [0.0, 1.0], [[1.0, 0.0]]), broken])
+    assert metric.evaluate(2) == {'probe/temporal_order_acc': 50.0}

@@ -55,6 +55,9 @@ class TemporalOrderMetric(BaseMetric):
 
         Raises:
             KeyError: If a sample has no ``video_embed_reversed``.
+
+        A readable clip whose forward or reversed score is NaN or infinite (their difference
+        is not finite) stops :meth:`compute_metrics` with the count of such clips.
         """
         for sample in map(VideoTextDataSample.from_dict, data_samples):
             if 'video_embed_reversed' not in sample:
@@ -71,11 +74,12 @@ class TemporalOrderMetric(BaseMetric):
                 raise ValueError(f'sample {sample.sample_idx} has no caption embeddings')
             forward_score = (text_embeds @ video_embed).mean()
             reversed_score = (text_embeds @ reversed_embed).mean()
+            missing = bool(sample.get('missing', False))
             self.results.append(
                 dict(
                     sample_idx=int(sample.sample_idx),
-                    correct=bool(forward_score > reversed_score)
-                    and not sample.get('missing', False),
+                    correct=bool(forward_score > reversed_score) and not missing,
+                    finite=missing or bool(torch.isfinite(forward_score - reversed_score)),
                 )
             )
 
@@ -91,5 +95,12 @@ class TemporalOrderMetric(BaseMetric):
         if not results:
             raise ValueError(f'{self.__class__.__name__} got no results to evaluate')
         results = sorted(results, key=lambda r: r['sample_idx'])
+        broken = sum(not r['finite'] for r in results)
+        if broken:
+            raise ValueError(
+                f'{broken} of {len(results)} clips have NaN or infinite temporal-order scores '
+                '(an infinite score would count as right, a NaN as wrong): the model or its '
+                'weights are broken; refusing to score them'
+            )
         correct = torch.tensor([r['correct'] for r in results], dtype=torch.float64)
         return dict(temporal_order_acc=float(correct.mean() * 100))
