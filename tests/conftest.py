@@ -89,7 +89,7 @@ def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) ->
     would tie every score).
 
     Returns ``root`` (run tools there: paths are relative to it), ``config``,
-    ``checkpoint`` and ``ann_file`` (the test annotation).
+    ``checkpoint`` and ``ann_file`` (the file that lists the test set: MSR-VTT's JSFusion CSV).
     """
     root = tmp_path_factory.mktemp('toy_gallery') / 'root'
     shutil.copytree(corpora_root, root)
@@ -107,7 +107,7 @@ def toy_gallery(tmp_path_factory: pytest.TempPathFactory, corpora_root: Path) ->
         root=root,
         config=str(config),
         checkpoint=str(checkpoint),
-        ann_file=str(root / dataset.data_root / dataset.ann_file),
+        ann_file=str(root / dataset.data_root / dataset.split_file),
     )
 
 

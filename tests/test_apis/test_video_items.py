@@ -12,12 +12,14 @@ from mmengine.config import Config
 
 from vtp.apis.video_items import (
     VideoItems,
+    annotation_items,
     collate_video_items,
     gallery_items,
     item_identity,
     list_videos,
     split_pipeline,
 )
+from vtp.registry import DATASETS
 
 
 @pytest.fixture
@@ -107,3 +109,30 @@ def test_item_identity_changes_with_the_file_and_the_window(tmp_path):
     os.utime(path, ns=(1, 1))
     assert item_identity(dict(filename=str(path))) != first
     assert 'unreadable' in item_identity(dict(filename=str(tmp_path / 'absent.mp4')))
+
+
+def test_an_annotation_file_stands_for_the_file_that_lists_the_test_set(cfg, toy_gallery, tmp_path):
+    """MSR-VTT's test set is its split_file (JSFusion CSV): a user's CSV of two clips gives
+    those two, not the config's five; a file that does not exist is an error, not the config's
+    test set."""
+    lines = Path(toy_gallery['ann_file']).read_text().splitlines()
+    mine = tmp_path / 'mine.csv'
+    mine.write_text('\n'.join(lines[:3]) + '\n')
+    items = gallery_items(str(mine), cfg)
+    assert [item['video_id'] for item in items] == ['video7000', 'video7001']
+    with pytest.raises(FileNotFoundError, match='annotation file not found: .*absent.json'):
+        annotation_items(cfg, str(tmp_path / 'absent.json'))
+
+
+@pytest.mark.parametrize(
+    'kind, expected',
+    [
+        ('MSRVTTDataset', dict(ann_file='data.json', split_file='mine')),
+        ('MSVDDataset', dict(ann_file='data.json', split_file='mine')),
+        ('VATEXDataset', dict(ann_file='mine', split_file=None)),
+        ('DiDeMoDataset', dict(ann_file='mine', split_file='ids.txt')),
+    ],
+)
+def test_each_dataset_says_which_file_a_user_annotation_replaces(kind, expected):
+    cfg = dict(type=kind, ann_file='data.json', split_file='ids.txt')
+    assert DATASETS.get(kind).reading(cfg, 'mine') == dict(type=kind, **expected)

@@ -55,9 +55,19 @@ def list_videos(folder: str) -> List[str]:
 def annotation_items(cfg: Config, ann_file: str) -> List[Item]:
     """The samples of ``ann_file`` read by the config's test dataset type (its ``data_root``
     and ``data_prefix`` kept), in dataset order: the gallery ``tools/test.py`` evaluates when
-    ``ann_file`` is the config's own."""
-    dataset_cfg = dict(cfg.test_dataloader.dataset)
-    dataset_cfg.update(ann_file=osp.abspath(ann_file), pipeline=[], test_mode=True)
+    ``ann_file`` is the config's own. A dataset class with a ``reading`` method (every vtp
+    dataset: :meth:`~vtp.datasets.BaseVideoTextDataset.reading`) says which of its files
+    ``ann_file`` stands for (MSR-VTT's test set is its ``split_file``); others take it as
+    ``ann_file``."""
+    if not osp.isfile(ann_file):
+        raise FileNotFoundError(
+            f'annotation file not found: {ann_file} (a gallery of texts is a list of strings)'
+        )
+    dataset_cfg = dict(cfg.test_dataloader.dataset, pipeline=[], test_mode=True)
+    kind = dataset_cfg['type']
+    reading = getattr(kind if isinstance(kind, type) else DATASETS.get(kind), 'reading', None)
+    path = osp.abspath(ann_file)
+    dataset_cfg = reading(dataset_cfg, path) if reading else dict(dataset_cfg, ann_file=path)
     dataset = DATASETS.build(dataset_cfg)
     return [dataset.get_data_info(i) for i in range(len(dataset))]
 

@@ -114,6 +114,14 @@ class BaseVideoTextDataset(BaseDataset):
         pipeline = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         super().__init__(*args, data_prefix=data_prefix, pipeline=pipeline, **kwargs)
 
+    @classmethod
+    def reading(cls, cfg: dict[str, Any], path: str) -> dict[str, Any]:
+        """``cfg``, a config of this class, changed to take its samples from ``path``: a file
+        in the format of the one that lists the samples of ``cfg`` (``ann_file`` here; a
+        subclass whose test set is another file says which). The inferencers and
+        ``tools/extract_features.py --ann`` read a user's annotation file this way."""
+        return dict(cfg, ann_file=path)
+
     def _join_prefix(self) -> None:
         """mmengine's join of ``data_root`` with ``ann_file`` and ``data_prefix``, and with
         the files named in ``extra_files``."""

@@ -38,6 +38,12 @@ class MSRVTTDataset(BaseVideoTextDataset):
 
     extra_files = ('split_file',)
 
+    @classmethod
+    def reading(cls, cfg: Dict[str, Any], path: str) -> Dict[str, Any]:
+        """The samples of ``path`` as ``split_file``: a JSFusion-style CSV (``video_id,
+        sentence``) is a test set of its own, a list of ids takes captions from ``ann_file``."""
+        return dict(cfg, split_file=path)
+
     def __init__(self, *args: Any, split_file: str, **kwargs: Any) -> None:
         self.split_file = split_file
         super().__init__(*args, **kwargs)

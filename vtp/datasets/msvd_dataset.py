@@ -49,6 +49,12 @@ class MSVDDataset(BaseVideoTextDataset):
 
     extra_files = ('split_file',)
 
+    @classmethod
+    def reading(cls, cfg: Dict[str, Any], path: str) -> Dict[str, Any]:
+        """The videos listed in ``path`` (ids, one per line, as ``split_file``), with their
+        captions from the config's pickle."""
+        return dict(cfg, split_file=path)
+
     def __init__(
         self,
         *args: Any,

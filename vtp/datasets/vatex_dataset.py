@@ -41,6 +41,11 @@ class VATEXDataset(BaseVideoTextDataset):
 
     extra_files = ('split_file',)
 
+    @classmethod
+    def reading(cls, cfg: Dict[str, Any], path: str) -> Dict[str, Any]:
+        """Every video of ``path`` (a VATEX JSON), not only those of the config's id list."""
+        return dict(cfg, ann_file=path, split_file=None)
+
     def __init__(
         self,
         *args: Any,
