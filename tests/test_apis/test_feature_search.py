@@ -3,6 +3,7 @@ with re-ranking the same clips and scores as TextToVideoRetrievalInferencer; fea
 another model and bad ``topk`` are refused."""
 
 import copy
+import csv
 import json
 import shutil
 
@@ -141,3 +142,80 @@ def test_features_keyed_before_the_model_part_are_compared_by_config(
         FeatureSearch(
             FeatureExtractor(extractor.model, config=cfg, show_progress=False), str(features)
         )
+
+
+def edited_features(toy_features, folder, edit) -> FeatureSearch:
+    """A copy of the toy features (one shard) whose table rows and embeddings ``edit`` changes
+    (``edit(rows, embeds) -> (rows, embeds)``), searched with the toy model."""
+    shutil.copytree(toy_features['features'], folder)
+    with open(folder / 'shard_00000.csv', newline='', encoding='utf-8') as f:
+        rows = list(csv.DictReader(f))
+    rows, embeds = edit(rows, np.load(folder / 'shard_00000.npy'))
+    for i, row in enumerate(rows):
+        row.update(index=str(i), row=str(i))
+    with open(folder / 'shard_00000.csv', 'w', newline='', encoding='utf-8') as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    np.save(folder / 'shard_00000.npy', embeds)
+    manifest = json.loads((folder / 'manifest.json').read_text())
+    (folder / 'manifest.json').write_text(json.dumps(dict(manifest, num_items=len(rows))))
+    extractor = FeatureExtractor(
+        toy_features['config'], toy_features['checkpoint'], batch_size=1, show_progress=False
+    )
+    return FeatureSearch(extractor, str(folder))
+
+
+def test_reranking_rescores_every_clip_tied_with_the_kth(searcher, toy_features, tmp_path):
+    """A byte-identical copy of the k-th clip ties with it: both are re-scored, whichever the
+    index returns first (FAISS returned k rows, so the copy fell below every re-scored clip)."""
+    plain = searcher(QUERIES[0], topk=5)[0]['matches']
+    kth = plain[2]  # re-rank the top 3
+    copy_path = tmp_path / 'copy.mp4'
+    shutil.copy(kth['path'], copy_path)
+
+    def add_copy(rows, embeds):
+        rows = rows + [dict(rows[kth['index']], path=str(copy_path), video_id='copy')]
+        return rows, np.concatenate([embeds, embeds[kth['index'] : kth['index'] + 1]])
+
+    tied = edited_features(toy_features, tmp_path / 'tied', add_copy)
+    matches = tied(QUERIES[0], topk=6, rerank_topk=3)[0]['matches']
+    reranked = {m['video_id']: m['score'] for m in matches if m['reranked']}
+    assert len(reranked) == 4 and 'copy' in reranked
+    assert reranked['copy'] == pytest.approx(reranked[kth['video_id']])
+
+
+def test_a_clip_unreadable_at_reranking_is_left_out_and_the_next_takes_its_place(
+    searcher, toy_features, tmp_path
+):
+    """Never a stopped search: the clip is reported, and the results are those of the features
+    without it."""
+    best = searcher(QUERIES[0], topk=1)[0]['matches'][0]
+    gone = edited_features(
+        toy_features,
+        tmp_path / 'gone',
+        lambda rows, embeds: (
+            [
+                dict(r, path=r['path'] + '.gone') if i == best['index'] else r
+                for i, r in enumerate(rows)
+            ],
+            embeds,
+        ),
+    )
+    without = edited_features(
+        toy_features,
+        tmp_path / 'without',
+        lambda rows, embeds: (
+            [r for i, r in enumerate(rows) if i != best['index']],
+            np.delete(embeds, best['index'], 0),
+        ),
+    )
+    got = gone(QUERIES, topk=3, rerank_topk=2)
+    want = without(QUERIES, topk=3, rerank_topk=2)
+    for g, w in zip(got, want):
+        assert [m['path'] for m in g['matches']] == [m['path'] for m in w['matches']]
+        np.testing.assert_allclose(
+            [m['score'] for m in g['matches']], [m['score'] for m in w['matches']], 1e-5
+        )
+        assert [e['index'] for e in g['left_out']] == [best['index']] and not w['left_out']
+        assert 'missing file' in g['left_out'][0]['error']

@@ -111,3 +111,25 @@ def test_host_name(header, name, port):
 def test_refuses_bad_defaults(toy_searcher, topk, rerank_topk, match):
     with pytest.raises(ValueError, match=match):
         SearchServer(toy_searcher, '127.0.0.1', 0, topk=topk, rerank_topk=rerank_topk)
+
+
+@pytest.mark.parametrize(
+    'error, status, text',
+    [
+        (ValueError('no words in the text'), 400, 'cannot search for it: no words in the text'),
+        (RuntimeError('out of memory'), 500, 'search failed: RuntimeError: out of memory'),
+    ],
+)
+@pytest.mark.parametrize('path', ['api/search?q=x', '?q=x'])
+def test_a_failed_search_is_answered_with_its_reason(
+    server, monkeypatch, error, status, text, path
+):
+    """Never a dropped connection (the client saw RemoteDisconnected)."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(server, 'searcher', fail)
+    with pytest.raises(HTTPError) as raised:
+        get(server.url + path)
+    assert raised.value.code == status and raised.value.read().decode() == text

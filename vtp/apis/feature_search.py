@@ -2,16 +2,18 @@
 optional re-ranking of each query's top k by the matching head (the retrieval loop's rule)."""
 
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
 import torch
+from mmengine.logging import print_log
 
 from vtp.apis.feature_extractor import FeatureExtractor
 from vtp.apis.feature_index import build_index, search
 from vtp.apis.feature_shards import MANIFEST, read_features, read_manifest
 from vtp.apis.features_key import differing_parts
 from vtp.apis.video_items import Item
-from vtp.engine.runner.retrieval_loop import match_scorers, reranked, rescore_topk
+from vtp.engine.runner.retrieval_loop import Rescored, match_scorers, reranked, rescore_topk
 from vtp.utils.checks import require_int
 
 
@@ -55,6 +57,15 @@ def check_features_model(features: str, extractor: FeatureExtractor) -> None:
             'with that config and checkpoint, or extract features with this model into a new '
             'folder: python tools/extract_features.py CONFIG CHECKPOINT --videos DIR --out NEW'
         )
+
+
+def tied_top(row: List[Tuple[int, float]], k: int) -> List[int]:
+    """The rows of the ``k`` best of ``row`` (``(row, similarity)``, best first) and of every
+    one tied with the ``k``-th: the clips re-ranking reads (none when ``k`` is 0)."""
+    if not k or not row:
+        return []
+    kth = row[min(k, len(row)) - 1][1]
+    return [i for i, similarity in row if similarity >= kth]
 
 
 class FeatureSearch:
@@ -110,57 +121,123 @@ class FeatureSearch:
         Returns:
             Per query ``{'text', 'matches'}``, each match ``{'rank', 'index' (its row in the
             features), 'path', 'video_id', 'score', 'similarity', 'reranked'}``, best first:
-            ``score`` is the re-ranked score in the re-ranked top k, the similarity below.
+            ``score`` is the re-ranked score in the re-ranked top k, the similarity below;
+            and ``left_out``: ``{'index', 'error'}`` of each clip re-ranking found it cannot
+            read now (moved or damaged since extraction), left out of every query's matches
+            (the next clip takes its place, as a missing sample in the test loop).
         """
         require_int('topk', topk, 1)
         require_int('rerank_topk (0: off)', rerank_topk, 0)
         queries = [queries] if isinstance(queries, str) else list(queries)
         model = self.extractor
         texts = model.embed_texts(queries)
-        k = min(max(topk, rerank_topk), len(self.rows))
-        scores, ids = search(self.index, texts.embeds.numpy(), k)
-        tokens = {}
-        if rerank_topk:
-            if texts.tokens is None or texts.mask is None:
-                raise ValueError('re-ranking needs a model with a fusion encoder')
-            needed = sorted({int(i) for i in ids[:, :rerank_topk].ravel() if i >= 0})
+        if texts.embeds.shape[1] != self.embeds.shape[1]:
+            raise ValueError(
+                f'the features are {self.embeds.shape[1]} wide, the model embeds texts in '
+                f'{texts.embeds.shape[1]}: extract them with this model'
+            )
+        if rerank_topk and (texts.tokens is None or texts.mask is None):
+            raise ValueError('re-ranking needs a model with a fusion encoder')
+        # Clips left out because they cannot be read now (re-ranking reads the top k again);
+        # the search goes deeper by as many, and on while the k-th similarity has ties.
+        unreadable: Dict[int, str] = {}
+        tokens: Dict[int, torch.Tensor] = {}
+        while True:
+            found = self._found(texts.embeds.numpy(), topk, rerank_topk, unreadable)
+            needed = sorted({i for row in found for i in tied_top(row, rerank_topk)} - set(tokens))
+            if not needed:
+                break
             videos = model.embed_videos([self.item(i) for i in needed])
-            if videos.failures or videos.tokens is None:
-                raise ValueError(f'cannot read clips to re-rank: {videos.failures}')
-            tokens = dict(zip(needed, videos.tokens))
+            failed = {f['filename']: f['error'] for f in videos.failures}
+            readable = [i for i in needed if self.rows[i]['path'] not in failed]
+            unreadable.update(
+                {i: failed[self.rows[i]['path']] for i in needed if i not in readable}
+            )
+            if readable:
+                assert videos.tokens is not None
+                tokens.update(zip(readable, videos.tokens))
+        for error in unreadable.values():
+            print_log(f'left out of the results (cannot read it now): {error}', logger='current')
         results: List[Dict[str, Any]] = []
         with torch.no_grad():
             for q, text in enumerate(queries):
-                found = [int(i) for i in ids[q] if i >= 0]
-                sim = torch.from_numpy(scores[q, : len(found)]).unsqueeze(0)  # (1, C)
-                final = sim.double()
-                if rerank_topk:
+                ids = [i for i, _ in found[q]]
+                sim = torch.tensor([[score for _, score in found[q]]])  # (1, C)
+                final, rescored = sim.double(), set()
+                if rerank_topk and ids:
                     assert texts.tokens is not None and texts.mask is not None
-                    candidates = torch.stack([tokens[i] for i in found[:rerank_topk]])
-                    score = match_scorers(
-                        model.model, texts.tokens[q : q + 1], texts.mask[q : q + 1], candidates
-                    )[0]
-                    rescored = rescore_topk(sim[:, :rerank_topk], rerank_topk, score, [0])
-                    final = reranked(sim, rescored, model.model.similarity_scale())
-                best = final[0].topk(min(topk, len(found)))
+                    query_tokens = texts.tokens[q : q + 1], texts.mask[q : q + 1]
+                    rows = self._rescored(sim, ids, query_tokens, tokens, rerank_topk)
+                    rescored = set(rows[0][0].tolist())
+                    final = reranked(sim, rows, model.model.similarity_scale())
+                best = final[0].topk(min(topk, len(ids)))
                 matches = []
                 for rank, (value, c) in enumerate(
                     zip(best.values.tolist(), best.indices.tolist()), 1
                 ):
-                    row = self.rows[found[c]]
+                    row = self.rows[ids[c]]
                     similarity = float(sim[0, c])
-                    is_reranked = c < rerank_topk  # the first k found are the top k
                     matches.append(
                         dict(
                             rank=rank,
-                            index=found[c],
+                            index=ids[c],
                             path=row['path'],
                             video_id=row['video_id'],
                             # below the re-ranked top k, the rank follows the similarity
-                            score=value if is_reranked or not rerank_topk else similarity,
+                            score=value if c in rescored or not rerank_topk else similarity,
                             similarity=similarity,
-                            reranked=is_reranked,
+                            reranked=c in rescored,
                         )
                     )
-                results.append(dict(text=text, matches=matches))
+                left_out = [dict(index=i, error=unreadable[i]) for i in unreadable]
+                results.append(dict(text=text, matches=matches, left_out=left_out))
         return results
+
+    def _rescored(
+        self,
+        sim: torch.Tensor,
+        ids: List[int],
+        text: Tuple[torch.Tensor, torch.Tensor],
+        tokens: Dict[int, torch.Tensor],
+        k: int,
+    ) -> Rescored:
+        """:func:`rescore_topk` of one query's (1, C) similarities to the clips of rows ``ids``
+        (``text``: its (1, L, D) tokens and (1, L) mask; ``tokens``: clip row -> tokens)."""
+
+        def score(_: int, positions: torch.Tensor) -> torch.Tensor:
+            clips = torch.stack([tokens[ids[c]] for c in positions.tolist()])
+            t2v = match_scorers(self.extractor.model, text[0], text[1], clips)[0]
+            return t2v(0, torch.arange(len(clips)))
+
+        return rescore_topk(sim, k, score, [0])
+
+    def _found(
+        self, queries: np.ndarray, topk: int, rerank_topk: int, unreadable: Dict[int, str]
+    ) -> List[List[Tuple[int, float]]]:
+        """Per query, ``(row, similarity)`` of the best clips not in ``unreadable``, best
+        first: at least ``topk`` and ``rerank_topk`` of them (as many as there are), and every
+        clip tied with the ``rerank_topk``-th."""
+        total = len(self.rows)
+        depth = min(max(topk, rerank_topk) + len(unreadable), total)
+        while True:
+            scores, ids = search(self.index, queries, depth)
+            found = [
+                [
+                    (int(i), float(s))
+                    for i, s in zip(ids[q], scores[q])
+                    if i >= 0 and i not in unreadable
+                ]
+                for q in range(len(queries))
+            ]
+            deeper = depth < total and any(
+                len(row) < min(max(topk, rerank_topk), total - len(unreadable))
+                or (
+                    rerank_topk
+                    and len(row) >= rerank_topk
+                    and row[-1][1] >= row[rerank_topk - 1][1]
+                )
+                for row in found
+            )
+            if not deeper:
+                return found
+            depth = min(2 * depth, total)

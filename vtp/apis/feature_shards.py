@@ -19,7 +19,7 @@ import numpy as np
 
 from vtp.apis.features_key import differing_parts
 from vtp.utils.atomic_file import write_atomically
-from vtp.utils.checks import require_int
+from vtp.utils.checks import is_int, require_int
 
 MANIFEST = 'manifest.json'
 COLUMNS = ('index', 'path', 'video_id', 'start', 'end', 'duration', 'frames', 'row', 'error')
@@ -115,12 +115,13 @@ def write_shard(
     """
     if dtype not in DTYPES:
         raise ValueError(f'dtype must be one of {DTYPES}, got {dtype!r}')
+    results = sorted(results, key=lambda r: int(r['index']))  # table rows and array rows alike
     read = [r for r in results if 'embed' in r]
     embeds = np.stack([r['embed'].numpy() for r in read]) if read else np.zeros((0, 0))
     name = osp.join(out_dir, shard_name(index))
     write_atomically(name + '.npy', lambda f: np.save(f, embeds.astype(dtype)), binary=True)
     rows, row = [], 0
-    for r in sorted(results, key=lambda r: int(r['index'])):
+    for r in results:
         item = r['item']
         ok = 'embed' in r
         rows.append(
@@ -155,30 +156,86 @@ def read_features(out_dir: str) -> Tuple[np.ndarray, List[Dict[str, str]]]:
 
     Raises:
         FileNotFoundError: no manifest, or shards not yet written (named).
-        ValueError: a damaged manifest (:func:`read_manifest`).
+        ValueError: a damaged manifest (:func:`read_manifest`) or shard
+            (:func:`read_shard`), or shards of different widths.
     """
     manifest = read_manifest(out_dir)
+    path = osp.join(out_dir, MANIFEST)
     if manifest is None:
-        path = osp.join(out_dir, MANIFEST)
         raise FileNotFoundError(f'{path} not found: run tools/extract_features.py first')
-    num_shards = len(shard_ranges(manifest['num_items'], manifest['shard_size']))
+    for key in ('num_items', 'shard_size'):
+        if not is_int(manifest.get(key)) or manifest[key] < (key == 'shard_size'):
+            raise ValueError(f'{path}: {key} must be a whole number, got {manifest.get(key)!r}')
+    num_items = manifest['num_items']
+    num_shards = len(shard_ranges(num_items, manifest['shard_size']))
     missing = [shard_name(i) for i in range(num_shards) if not shard_done(out_dir, i)]
     if missing:
         raise FileNotFoundError(
             f'{out_dir}: {len(missing)} of {num_shards} shards not written yet '
             f'({", ".join(missing[:5])}{", ..." if len(missing) > 5 else ""})'
         )
-    embeds, rows = [], []
+    embeds: List[np.ndarray] = []
+    rows: List[Dict[str, str]] = []
+    listed = 0
     for i in range(num_shards):
-        name = osp.join(out_dir, shard_name(i))
-        with open(name + '.csv', newline='', encoding='utf-8') as f:
-            rows += [r for r in csv.DictReader(f) if r['row'] != '']
-        shard = np.load(name + '.npy')
+        shard, table = read_shard(osp.join(out_dir, shard_name(i)))
+        listed += len(table)
         if len(shard):
-            embeds.append(shard.astype(np.float32))
+            if embeds and shard.shape[1] != embeds[0].shape[1]:
+                raise ValueError(
+                    f'{out_dir}: {shard_name(i)}.npy holds embeddings of width {shard.shape[1]}, '
+                    f'{shard_name(0)}.npy and others {embeds[0].shape[1]}'
+                )
+            embeds.append(shard)
+            rows += [r for r in table if r['row'] != '']
+    if listed != num_items:
+        raise ValueError(f'{out_dir}: the shards list {listed} videos, {path} says {num_items}')
     if not embeds:
         raise ValueError(f'{out_dir}: no readable video in any shard')
     return np.concatenate(embeds), rows
+
+
+def read_shard(name: str) -> Tuple[np.ndarray, List[Dict[str, str]]]:
+    """The embeddings (float32) and table rows of shard ``name`` (without extension).
+
+    Raises:
+        ValueError: naming the file: a table without :data:`COLUMNS`, an array that is not
+            (rows, width) numbers, table ``row`` numbers that are not ``0, 1, ...`` over the
+            array's rows, or embeddings that are not finite unit vectors (vtp's models
+            normalise them; another norm is damage, and would rank first or vanish).
+    """
+    with open(name + '.csv', newline='', encoding='utf-8') as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != COLUMNS:
+            raise ValueError(f'{name}.csv: columns {reader.fieldnames}, expected {list(COLUMNS)}')
+        table = list(reader)
+    try:
+        shard = np.load(name + '.npy')
+    except (OSError, ValueError) as e:  # truncated, not .npy, or an object array (pickles)
+        raise ValueError(f'{name}.npy: not an embedding array ({e})') from None
+    numbers = [r['row'] for r in table if r['row'] != '']
+    if numbers == [] and shard.size == 0:
+        return np.zeros((0, 0), np.float32), table
+    if shard.ndim != 2 or shard.dtype.kind != 'f':
+        raise ValueError(
+            f'{name}.npy: expected (rows, width) floats, got {shard.dtype} {shard.shape}'
+        )
+    if numbers != [str(i) for i in range(len(shard))]:
+        raise ValueError(
+            f'{name}.csv numbers {len(numbers)} readable videos ({", ".join(numbers[:5])}'
+            f'{", ..." if len(numbers) > 5 else ""}), {name}.npy holds {len(shard)} embeddings '
+            '(0, 1, ... expected): the two files do not belong together'
+        )
+    shard = shard.astype(np.float32)
+    norms = np.linalg.norm(shard, axis=1)
+    bad = ~(np.abs(norms - 1) < 1e-2)  # NaN too
+    if bad.any():
+        raise ValueError(
+            f'{name}.npy: {int(bad.sum())} of {len(shard)} embeddings are not finite unit '
+            f'vectors (row {int(np.argmax(bad))}: norm {norms[np.argmax(bad)]:.4g}): damaged, '
+            'extract them again'
+        )
+    return shard, table
 
 
 def failures(out_dir: str) -> List[Dict[str, str]]:

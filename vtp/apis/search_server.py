@@ -11,6 +11,7 @@ import html
 import io
 import ipaddress
 import json
+import logging
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ from typing import Any, Dict, List, Set, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
+from mmengine.logging import print_log
 from PIL import Image
 
 from vtp.apis.feature_search import FeatureSearch
@@ -190,19 +192,33 @@ class SearchHandler(BaseHTTPRequestHandler):
         except ValueError:
             self.reply(400, 'text/plain', f'k must be an integer in 1..{MAX_TOPK}'.encode())
             return
-        if url.path == '/':
-            self.reply(200, 'text/html; charset=utf-8', self.server.page(query, k).encode())
-        elif url.path == '/api/search':
-            if not query:
-                self.reply(400, 'text/plain', b'give a query: /api/search?q=TEXT')
-                return
-            body = json.dumps(self.server.search(query, k), ensure_ascii=False).encode()
-            self.reply(200, 'application/json', body)
+        if url.path in ('/', '/api/search'):
+            try:
+                self.answer(url.path, query, k)
+            except ValueError as e:  # a query the model cannot embed (no words in it, ...)
+                self.reply(400, 'text/plain', f'cannot search for it: {e}'.encode())
+            except Exception as e:  # answered, never a dropped connection; the log has it
+                print_log(
+                    f'search for {query[:100]!r} failed: {e!r}',
+                    logger='current',
+                    level=logging.ERROR,
+                )
+                self.reply(500, 'text/plain', f'search failed: {type(e).__name__}: {e}'.encode())
         elif url.path.startswith('/frames/') and url.path.endswith('.png'):
             status, kind, body = self.frames(url.path[len('/frames/') : -len('.png')])
             self.reply(status, kind, body)
         else:
             self.reply(404, 'text/plain', f'not found: {url.path}'.encode())
+
+    def answer(self, path: str, query: str, k: int) -> None:
+        """Reply to ``/`` (the page) or ``/api/search`` (JSON)."""
+        if path == '/':
+            self.reply(200, 'text/html; charset=utf-8', self.server.page(query, k).encode())
+        elif not query:
+            self.reply(400, 'text/plain', b'give a query: /api/search?q=TEXT')
+        else:
+            body = json.dumps(self.server.search(query, k), ensure_ascii=False).encode()
+            self.reply(200, 'application/json', body)
 
     def frames(self, name: str) -> Tuple[int, str, bytes]:
         try:
