@@ -2,6 +2,8 @@
 the wrong task, a missing video and malformed inputs fail naming them; each video is read once
 for all its questions; an unreadable video is reported in its questions' results."""
 
+from pathlib import Path
+
 import pytest
 
 from vtp.apis import MultipleChoiceInferencer, VideoQAInferencer
@@ -38,6 +40,17 @@ def test_missing_videos_and_malformed_inputs_are_named(qa, video, tmp_path):
         qa([video])
     with pytest.raises(ValueError, match='no videos given'):
         qa([], 'what colour?')
+    folder = tmp_path / 'clip.mp4'
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError, match=f'not a file: {folder}'):
+        qa([str(folder)], 'what colour?')
+
+
+def test_bytes_and_pathlib_paths_are_videos(qa, video):
+    """A bytes path was read as the text "b'...'" and not found."""
+    expected = qa.queries([(video, 'what colour?')])
+    assert qa.queries([(video.encode(), 'what colour?')]) == expected
+    assert qa.queries([Path(video)], 'what colour?') == expected
 
 
 def test_each_video_is_read_once_for_all_its_questions(qa, video):

@@ -87,9 +87,23 @@ def test_a_checkpoint_that_leaves_tensors_untrained_is_refused(toy_gallery, tmp_
 
 
 @pytest.mark.parametrize('batch_size', [1, 2])
-def test_an_empty_or_non_string_text_is_refused_naming_it(inferencer, batch_size):
+def test_an_empty_or_non_string_text_is_refused_naming_it(
+    inferencer, toy_gallery, monkeypatch, batch_size
+):
     """Whatever the batch it falls in (alone, the tokenizer refused it; beside another text,
     it was embedded as an empty query)."""
-    for texts, name in ((['', 'a red circle'], "text 0 is ''"), (['a', None], 'text 1 is None')):
-        with pytest.raises(ValueError, match=name):
+    for texts, name in (
+        (['', 'a red circle'], "text 0 is ''"),
+        (['a', None], 'text 1 is None'),
+        (['a', '\u200b \ufeff\x00\x7f'], r"text 1 is '\\u200b \\ufeff\\x00\\x7f'"),  # invisible
+    ):
+        with pytest.raises(
+            ValueError, match=f'^{name}: every text must be a string with a visible'
+        ):
             inferencer.embed_texts(texts, batch_size=batch_size)
+    with pytest.raises(
+        ValueError, match=r"^text 0 is not text: a lone UTF-16 surrogate '\\udcff' at"
+    ):
+        inferencer.embed_texts(['a \udcff'], batch_size=batch_size)
+    monkeypatch.chdir(toy_gallery['root'])  # its tokenizer lies there
+    assert len(inferencer.embed_texts(['\u200ba red circle \U0001f600']).embeds) == 1

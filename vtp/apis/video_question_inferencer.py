@@ -100,7 +100,7 @@ class VideoQuestionInferencer(VideoTextInferencer):
         elif not isinstance(inputs, Sequence) or not inputs:
             raise ValueError(f'no videos given (got {inputs!r})')
         elif texts is not None:
-            asked = [(dict(filename=str(video)), texts) for video in inputs]
+            asked = [(dict(filename=os.fsdecode(video)), texts) for video in inputs]
         else:
             asked = []
             for entry in inputs:
@@ -109,11 +109,12 @@ class VideoQuestionInferencer(VideoTextInferencer):
                         f'give (video, {self.text_name}) pairs, or video paths and `texts`; '
                         f'got {entry!r}'
                     )
-                asked.append((dict(filename=str(entry[0])), entry[1]))
+                asked.append((dict(filename=os.fsdecode(entry[0])), entry[1]))
         queries = []
         for video, given in asked:
             if not osp.isfile(video['filename']):
-                raise FileNotFoundError(f'video not found: {video["filename"]}')
+                what = 'not a file' if osp.exists(video['filename']) else 'video not found'
+                raise FileNotFoundError(f'{what}: {video["filename"]}')
             split = self.split_texts(given) if given is not None else []
             if not split:
                 raise ValueError(f'{video["filename"]}: no {self.text_name} given for the video')

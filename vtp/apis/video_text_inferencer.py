@@ -2,6 +2,7 @@
 clips and texts embedded through the config's test pipeline, as ``tools/test.py`` embeds them."""
 
 import hashlib
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
@@ -81,12 +82,28 @@ def load_config(config: Union[str, Config]) -> Config:
     return cfg
 
 
+# Unicode categories with nothing to read: controls, format characters (zero-width space,
+# byte-order mark), separators, surrogates, private use and unassigned code points.
+UNREADABLE = frozenset(('Cc', 'Cf', 'Cs', 'Co', 'Cn', 'Zs', 'Zl', 'Zp'))
+
+
 def check_texts(texts: Sequence[Any]) -> None:
-    """Raise ``ValueError`` naming the first text that is not a non-empty string: an empty
-    query would be embedded as no words (the tokenizer refuses one alone, not in a batch)."""
+    """Raise ``ValueError`` naming the first text that is not a string with something to read:
+    an empty or invisible query (``'\u200b'``) would be embedded as no words (the tokenizer
+    refuses one alone, not in a batch), and a lone surrogate stops the tokenizer."""
     for i, text in enumerate(texts):
-        if not isinstance(text, str) or not text.strip():
-            raise ValueError(f'text {i} is {text!r}: every text must be a non-empty string')
+        if not isinstance(text, str) or all(unicodedata.category(c) in UNREADABLE for c in text):
+            raise ValueError(
+                f'text {i} is {text!r}: every text must be a string with a visible character'
+            )
+        if not text.isascii():
+            try:
+                text.encode('utf-8')
+            except UnicodeEncodeError as e:
+                raise ValueError(
+                    f'text {i} is not text: a lone UTF-16 surrogate {text[e.start]!r} at '
+                    f'character {e.start}'
+                ) from None
 
 
 def build_model(

@@ -3,8 +3,10 @@
 from typing import Any, Dict, List
 
 import pytest
+import torch
 
 from vtp.evaluation.metrics import BaseQuestionMetric, MultipleChoiceMetric, VideoQAMetric
+from vtp.evaluation.metrics.base_question_metric import verdict
 from vtp.structures import VideoTextDataSample
 
 
@@ -51,3 +53,10 @@ def test_a_subclass_must_say_what_it_stores():
 def test_the_question_metrics_are_question_metrics():
     assert issubclass(MultipleChoiceMetric, BaseQuestionMetric)
     assert issubclass(VideoQAMetric, BaseQuestionMetric)
+
+
+def test_verdict_needs_one_score_per_choice():
+    """All choices tied is wrong; as a (1, K) row it compared the row with no other choice."""
+    assert verdict(0, 0, torch.zeros(4)) == (False, True)
+    with pytest.raises(ValueError, match=r'choice scores must have shape \(K,\), got \(1, 4\)'):
+        verdict(0, 0, torch.zeros(1, 4))

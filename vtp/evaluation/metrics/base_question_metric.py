@@ -27,6 +27,8 @@ def verdict(label: int, pred_label: int, scores: Optional[torch.Tensor]) -> Tupl
     """
     if scores is None:
         return label >= 0 and pred_label == label, True
+    if scores.dim() != 1:  # a (1, K) row would compare the row with no other choice
+        raise ValueError(f'choice scores must have shape (K,), got {tuple(scores.shape)}')
     scores = scores.detach().float().cpu()
     if not bool(torch.isfinite(scores).all()):
         return False, False
