@@ -66,3 +66,20 @@ def test_old_checkpoints_go_only_after_the_new_one_is_saved(
     cfg = toy_config(tmp_path, moving_shapes_root, iters=6, max_keep_ckpts=2)
     RUNNERS.build(cfg).train()
     assert sorted(p.name for p in Path(cfg.work_dir).glob('iter_*')) == ['iter_4.pth', 'iter_6.pth']
+
+
+def test_a_resumed_run_prunes_the_checkpoint_it_resumed_from(
+    tmp_path: Path, moving_shapes_root: str
+):
+    """Each checkpoint lists itself among the kept ones (mmengine's list, updated after the
+    save, left the resumed file behind for good: one per resume)."""
+    cfg = toy_config(tmp_path, moving_shapes_root, iters=4, max_keep_ckpts=1)
+    RUNNERS.build(cfg).train()
+    work = Path(cfg.work_dir)
+    assert sorted(p.name for p in work.glob('iter_*')) == ['iter_4.pth']
+    stored = torch.load(work / 'iter_4.pth', weights_only=True)['message_hub']['runtime_info']
+    assert stored['keep_ckpt_ids'] == [4]
+    (work / 'iter_2.pth').mkdir()  # a directory of a listed name is never removed
+    cfg.train_cfg.max_iters, cfg.resume, cfg.load_from = 6, True, str(work / 'iter_4.pth')
+    RUNNERS.build(cfg).train()
+    assert sorted(p.name for p in work.glob('iter_*')) == ['iter_2.pth', 'iter_6.pth']

@@ -1,5 +1,6 @@
 """Checkpointing that never deletes the last good checkpoint before a new one is complete."""
 
+from collections import deque
 from typing import Any
 
 from mmengine.dist import is_main_process
@@ -7,6 +8,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
+from vtp.utils.checks import is_int
 
 
 @HOOKS.register_module()
@@ -17,24 +19,40 @@ class SafeCheckpointHook(CheckpointHook):
     new one, so with ``max_keep_ckpts=1`` a failed write (a full disk, an unwritable work dir)
     leaves no checkpoint at all. Here the new checkpoint is written first (atomically, see
     :class:`vtp.engine.runner.VTPRunner`), then the oldest beyond ``max_keep_ckpts`` go.
-    Arguments are ``CheckpointHook``'s.
+
+    Each checkpoint lists itself among the kept ones, so a run resumed from it prunes it in
+    turn (mmengine's list, updated after the save, left the resumed file behind for good).
+    Resuming deletes nothing before the next save, and only ``iter_N.pth`` / ``epoch_N.pth``
+    files of whole ``N`` from the checkpoint's list (never a directory). Arguments are
+    ``CheckpointHook``'s.
     """
 
     max_keep_ckpts: int  # set by CheckpointHook.__init__
 
+    def before_train(self, runner: Runner) -> None:
+        keep, self.max_keep_ckpts = self.max_keep_ckpts, -1  # the parent's pruning is off
+        try:
+            super().before_train(runner)
+        finally:
+            self.max_keep_ckpts = keep
+        saved = runner.message_hub.runtime_info.get('keep_ckpt_ids', [])
+        self.keep_ckpt_ids = deque(
+            step for step in (saved if isinstance(saved, (list, tuple)) else []) if is_int(step)
+        )
+
     def _save_checkpoint_with_step(self, runner: Runner, step: int, meta: dict[str, Any]) -> None:
         keep, self.max_keep_ckpts = self.max_keep_ckpts, -1  # the parent's pruning is off
+        kept = [s for s in self.keep_ckpt_ids if s != step] + [step]
+        if keep > 0:  # saved with the checkpoint: it lists itself
+            runner.message_hub.update_info('keep_ckpt_ids', kept[-keep:])
         try:
             super()._save_checkpoint_with_step(runner, step, meta)
         finally:
             self.max_keep_ckpts = keep
-        if keep <= 0 or (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+        if keep <= 0:
             return
-        kept = [*self.keep_ckpt_ids, step]
         for old in kept[:-keep]:
             path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(old))
             if is_main_process() and self.file_backend.isfile(path):
                 self.file_backend.remove(path)
-        self.keep_ckpt_ids.clear()
-        self.keep_ckpt_ids.extend(kept[-keep:])
-        runner.message_hub.update_info('keep_ckpt_ids', list(self.keep_ckpt_ids))
+        self.keep_ckpt_ids = deque(kept[-keep:])
