@@ -3,6 +3,7 @@ mp4 files: frame order and colour, phone videos with a display rotation, corrupt
 scaling in the decoder against decoding at full size and resizing."""
 
 import re
+import struct
 
 import numpy as np
 import pytest
@@ -18,8 +19,10 @@ from vtp.testing import (
     UPRIGHT_HEIGHT,
     UPRIGHT_WIDTH,
     WIDTH,
+    box_payload,
     corrupt_stream,
     set_codec,
+    write_frames,
     write_mp4,
     write_rotated_mp4,
 )
@@ -226,3 +229,24 @@ def test_short_side_must_be_a_positive_int(short_side):
     message = f'DecodeVideo: short_side (None: full size) must be an int >= 1, got {short_side!r}'
     with pytest.raises(ValueError, match=f'^{re.escape(message)}$'):
         DecodeVideo(short_side=short_side)
+
+
+def test_a_header_that_understates_the_frame_size_is_refused(decoder, tmp_path):
+    """The sample description says 16x12; the stream codes the clip's real frames. PyAV
+    refuses it at opening (the codec's size), decord's frames after decoding."""
+    path = tmp_path / 'small_header.mp4'
+    write_frames(path, [np.full((HEIGHT, WIDTH, 3), 90, np.uint8)] * 4, movflags='faststart')
+    data = bytearray(path.read_bytes())
+    start, _ = box_payload(data, b'stsd')
+    struct.pack_into('>HH', data, start + 8 + 32, 16, 12)  # width, height of the avc1 entry
+    path.write_bytes(data)
+    pipeline = Compose(
+        [
+            OpenVideo(decoder=decoder, max_pixels=16 * 12),
+            SampleFrames(2, test_mode=True),
+            DecodeVideo(),
+        ]
+    )
+    message = f'{path}: too many pixels ({WIDTH}x{HEIGHT}, more than 192 pixels)'
+    with pytest.raises(SampleError, match=f'^{re.escape(message)}$'):
+        pipeline(dict(filename=str(path)))

@@ -8,7 +8,12 @@ from mmcv.transforms import BaseTransform
 
 from vtp.datasets.sample_error import SampleError
 from vtp.datasets.transforms.clip_cache import CachedClip, FillingReader
-from vtp.datasets.transforms.open_video import first_line, native_stderr_silenced
+from vtp.datasets.transforms.open_video import (
+    MAX_PIXELS,
+    check_size,
+    first_line,
+    native_stderr_silenced,
+)
 from vtp.datasets.transforms.pyav_reader import PyAVReader, UnusableVideo
 from vtp.datasets.transforms.resize import short_side_size
 from vtp.registry import TRANSFORMS
@@ -33,7 +38,11 @@ class DecodeVideo(BaseTransform):
     the first time gives its asked frames as without a cache, then, if it fits in the cache,
     is decoded whole (every frame, scaled as above) and kept.
 
-    **Required Keys:** ``video_reader``, ``frame_inds``, ``filename``
+    Frames of more than ``max_pixels`` (``OpenVideo``'s, passed on) raise ``'too many
+    pixels'``: decord decodes at the size the stream codes, which an mp4 header may understate.
+
+    **Required Keys:** ``video_reader``, ``frame_inds``, ``filename``; ``max_pixels``
+    (optional)
 
     **Modified Keys:** ``video_reader`` (removed)
 
@@ -53,29 +62,32 @@ class DecodeVideo(BaseTransform):
         reader = results.pop('video_reader')
         frame_inds = list(results['frame_inds'])
         path = results['filename']
+        max_pixels = results.get('max_pixels', MAX_PIXELS)
         if isinstance(reader, CachedClip):
             imgs = reader.get_batch(frame_inds)
         elif isinstance(reader, FillingReader):
-            imgs = self._fill(reader, frame_inds, path)
+            imgs = self._fill(reader, frame_inds, path, max_pixels)
         else:
             try:
-                imgs = self._decode(reader, frame_inds, path)
+                imgs = self._decode(reader, frame_inds, path, max_pixels)
             finally:
                 close(reader)
         results['imgs'] = imgs
         results['img_shape'] = imgs.shape[1:3]
         return results
 
-    def _fill(self, filling: FillingReader, frame_inds: List[int], path: str) -> np.ndarray:
+    def _fill(
+        self, filling: FillingReader, frame_inds: List[int], path: str, max_pixels: int
+    ) -> np.ndarray:
         """The asked frames of a clip seen for the first time, decoded as without a cache;
         then, if the whole clip fits in the cache (its size known from the asked frames), every
         frame, offered to the cache. A clip whose other frames fail is not kept."""
         reader = filling.reader
         try:
-            imgs = self._decode(reader, frame_inds, path)
+            imgs = self._decode(reader, frame_inds, path, max_pixels)
             if filling.cache.has_room(filling.key, len(reader) * math.prod(imgs.shape[1:])):
                 try:
-                    every = self._decode(reader, range(len(reader)), path)
+                    every = self._decode(reader, range(len(reader)), path, max_pixels)
                 except SampleError:
                     return imgs  # the sample reads as without a cache, the clip is not kept
                 filling.cache.add(filling.key, CachedClip(every, filling.fps))
@@ -83,8 +95,12 @@ class DecodeVideo(BaseTransform):
             close(reader)
         return imgs
 
-    def _decode(self, reader: Any, frame_inds: Sequence[int], path: str) -> np.ndarray:
-        """(T, H, W, 3) frames ``frame_inds`` of an open decord or PyAV reader."""
+    def _decode(
+        self, reader: Any, frame_inds: Sequence[int], path: str, max_pixels: int
+    ) -> np.ndarray:
+        """(T, H, W, 3) frames ``frame_inds`` of an open decord or PyAV reader, of at most
+        ``max_pixels`` each (decord decodes at the size in the stream, which an mp4 header
+        may understate)."""
         import av
         import decord
 
@@ -113,6 +129,7 @@ class DecodeVideo(BaseTransform):
                 'undecodable frames',
                 f'{len(frame_inds)} frames asked, decoded shape {imgs.shape}',
             )
+        check_size(path, imgs.shape[1], imgs.shape[2], max_pixels)
         return imgs
 
 

@@ -166,7 +166,9 @@ class OpenVideo(BaseTransform):
     ``'unsupported codec'`` (e.g. AV1, which decord's FFmpeg 4.1 cannot decode), ``'zero
     duration'`` (no frame rate: decord's frame seeking would return wrong frames),
     ``'unknown rotation'``, ``'unsupported rotation'`` and ``'too many pixels'`` (more than
-    ``max_pixels``, read from the header before anything is decoded).
+    ``max_pixels``, read from the header before anything is decoded; PyAV also checks the
+    size the codec declares, and ``DecodeVideo`` the frames decord gave, so a header that
+    understates the size costs at most the asked frames at the codec's size, then is refused).
 
     Frames come out upright, as a player shows them: decord applies the display rotation of
     mp4/mov files (phone videos) when it decodes, swapping height and width for 90 and 270
@@ -195,7 +197,7 @@ class OpenVideo(BaseTransform):
 
     **Required Keys:** ``filename``; ``media_bytes`` (optional)
 
-    **Added Keys:** ``video_reader``, ``total_frames``, ``avg_fps``
+    **Added Keys:** ``video_reader``, ``total_frames``, ``avg_fps``, ``max_pixels``
 
     Args:
         num_threads: decoder threads per reader (decord only, where 0 lets it choose; PyAV
@@ -221,6 +223,7 @@ class OpenVideo(BaseTransform):
         self.cache = ClipCache(math.ceil(cache_mb * 2**20)) if cache_mb else None
 
     def transform(self, results: Dict[str, Any]) -> Dict[str, Any]:
+        results['max_pixels'] = self.max_pixels  # DecodeVideo checks the decoded frames too
         if self.cache is None:
             return self._open(results)
         media_source(results)  # a missing or empty file fails here, as without a cache
