@@ -165,9 +165,9 @@ def test_a_clip_larger_than_the_room_left_is_never_decoded_whole(tmp_path, decod
     asked = []
     original = decode._decode
 
-    def counted(reader, frame_inds, path):
+    def counted(reader, frame_inds, path, max_pixels):
         asked.append(len(list(frame_inds)))
-        return original(reader, frame_inds, path)
+        return original(reader, frame_inds, path, max_pixels)
 
     monkeypatch.setattr(decode, '_decode', counted)
     results = cached(dict(filename=path))
