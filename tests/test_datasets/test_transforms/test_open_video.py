@@ -56,6 +56,16 @@ def half_of(tmp_path, path):
     path.write_bytes(data[: len(data) // 2])
 
 
+def index_first_half_of(tmp_path, path):
+    """A download cut off half-way, its index at the front: the index lists 16 frames, the
+    file holds 8 (PyAV read the 8 as a shorter clip, decord refused it)."""
+    rng = np.random.RandomState(0)
+    frames = [rng.randint(0, 256, (HEIGHT, WIDTH, 3)).astype(np.uint8) for _ in range(16)]
+    write_frames(path, frames, movflags='faststart', keyframe_interval=4)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
 def stts_overflow(tmp_path, path):
     """A time table claiming 244 entries in a box with room for one (one corrupt byte): FFmpeg
     reads the boxes and frames after it as sample counts, billions of frames, and decord
@@ -95,6 +105,7 @@ BROKEN = {
         'undecodable video',
     ),
     'half': (half_of, 'undecodable video'),
+    'half, index first': (index_first_half_of, 'undecodable video'),
     'stts overflow': (stts_overflow, 'undecodable video'),  # mind: aborts pytest if it fails
     'fragment time': (fragment_after_the_others, 'undecodable video'),  # mind: as above
     'fragment samples': (

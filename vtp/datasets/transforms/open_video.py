@@ -146,6 +146,15 @@ def open_pyav(
         raise SampleError(path, e.reason, e.detail) from None
     except av.error.FFmpegError as e:
         raise SampleError(path, 'undecodable video', first_line(e)) from None
+    listed = header.video_tracks[0].num_samples if header and header.video_tracks else 0
+    if reader.num_packets < listed:  # decord refuses it when building its index
+        reader.close()
+        raise SampleError(
+            path,
+            'undecodable video',
+            f'truncated: {reader.num_packets} of the {listed} frames its header lists are in '
+            'the file',
+        )
     if len(reader) == 0:
         raise SampleError(path, 'video without frames')
     if not (math.isfinite(reader.fps) and reader.fps > 0):

@@ -58,7 +58,9 @@ class PyAVReader:
         self.stream.thread_type = 'NONE'  # one core per dataloader worker
         self.rotation = rotation
         pts, keys = [], []
+        self.num_packets = 0  # with a time stamp, empty ones too: an mp4's samples
         for packet in self.container.demux(self.stream):
+            self.num_packets += packet.pts is not None
             if packet.pts is not None and packet.size:
                 pts.append(packet.pts)
                 if packet.is_keyframe:
