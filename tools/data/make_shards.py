@@ -6,7 +6,8 @@ unchanged), ``KEY.txt`` (its caption; the first one when it has several) and ``K
 Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard N``), so
 shards are independent: they are written in parallel (``--workers``), each to a temporary
 name renamed when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the
-finished shards. Samples whose media is missing or empty are left out and listed in the
+finished shards, and stops if one was written with other settings (its sample range, the
+re-encoding, the split or the corpus size: finishing would repeat or leave out samples). Samples whose media is missing or empty are left out and listed in the
 stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
 ``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each
 video is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
@@ -153,11 +154,22 @@ def to_sample(
     return (f'{index:0{width}d}', files), ''
 
 
+def layout(first: int, stop: int, reencode: Optional[Reencode], split: str, size: int) -> dict:
+    """What a shard's content depends on, kept in its stats: a rerun with other settings (a
+    new ``--samples-per-shard``) would mix shards of two layouts, repeating samples."""
+    return dict(
+        samples=[first, stop],
+        reencode=None if reencode is None else list(reencode),
+        split=split,
+        dataset_size=size,
+    )
+
+
 def write_one(
-    task: Tuple[int, int, int, str, Optional[Reencode]],
+    task: Tuple[int, int, int, str, Optional[Reencode], dict],
 ) -> Tuple[int, int, List[str]]:
     """Write shard ``shard`` (samples ``first`` to ``stop - 1``); (shard, samples, failures)."""
-    shard, first, stop, out_dir, reencode = task
+    shard, first, stop, out_dir, reencode, settings = task
     assert DATASET is not None
     width = max(9, len(str(len(DATASET))))
     samples: List[Sample] = []
@@ -171,7 +183,7 @@ def write_one(
     name = osp.join(out_dir, f'shard-{shard:05d}')
     count = write_shard(f'{name}.tar', samples)
     with open(f'{name}_stats.json', 'w') as f:
-        json.dump(dict(samples=count, failed=failed), f)
+        json.dump(dict(samples=count, failed=failed, layout=settings), f)
     return shard, count, failed
 
 
@@ -184,15 +196,18 @@ def make_shards(args: argparse.Namespace) -> None:
     tasks = []
     for shard in range((size + per_shard - 1) // per_shard):
         name = osp.join(args.out_dir, f'shard-{shard:05d}')
+        first, stop = shard * per_shard, min(size, (shard + 1) * per_shard)
+        settings = layout(first, stop, reencode, args.split, size)
         if not (osp.exists(f'{name}.tar') and osp.exists(f'{name}_stats.json')):
-            tasks.append(
-                (
-                    shard,
-                    shard * per_shard,
-                    min(size, (shard + 1) * per_shard),
-                    args.out_dir,
-                    reencode,
-                )
+            tasks.append((shard, first, stop, args.out_dir, reencode, settings))
+            continue
+        with open(f'{name}_stats.json') as f:
+            done = json.load(f).get('layout')
+        if done != settings:
+            raise SystemExit(
+                f'error: {name}.tar was written with other settings ({done}; now {settings}): '
+                'its samples would be repeated or left out. Write to another --out-dir, or '
+                'delete its shards to start again'
             )
     total = (size + per_shard - 1) // per_shard
     print(f'{size} samples in {total} shards of {per_shard}; {total - len(tasks)} already done')

@@ -59,6 +59,15 @@ def test_round_trip_of_ids_captions_and_bytes(tmp_path: Path, capsys) -> None:
     assert '3 already done' in capsys.readouterr().out
     assert (out / 'shard-00000.tar').read_bytes() == b'kept'
 
+    # finishing with another layout would repeat samples (shard 1 held 3-5, would hold 2-3)
+    os.remove(out / 'shard-00002.tar')
+    with pytest.raises(
+        SystemExit,
+        match=r'shard-00000.tar was written with other settings .*now .*samples.: \[0, 2\]',
+    ):
+        make_shards.main([str(config), '--out-dir', str(out), '--samples-per-shard', '2'])
+    assert not (out / 'shard-00002.tar').exists()
+
 
 def test_count_writes_the_manifest_of_existing_shards(tmp_path: Path, capsys) -> None:
     write_shard_corpus(tmp_path, [2, 0, 3], manifest=False)
