@@ -139,3 +139,29 @@ def test_two_members_with_one_extension_are_a_sample_error(tmp_path):
     with pytest.raises(SampleError, match=r'x.tar/d: duplicate member \(d.mp4 appears twice\)'):
         samples.read()
     assert samples.read() == ('e', {'mp4': b'e'})
+
+
+def test_a_download_stopped_in_a_preallocated_file_is_a_truncation(tmp_path):
+    """The bytes that did not arrive are zeros, as aria2c or a torrent client leave a file:
+    read as the archive's end, the cut sample (its video half zeros, its caption lost) was
+    counted and the shard called whole."""
+    write_shard_corpus(tmp_path, [50], media={'mp4': bytes(range(256)) * 12}, manifest=False)
+    path = tmp_path / 'shard-00000.tar'
+    data = path.read_bytes()
+    whole, _ = count_samples(str(path))
+    cut = int(len(data) * 0.4)
+    path.write_bytes(data[:cut] + bytes(len(data) - cut))
+    complete, truncated = count_samples(str(path))
+    assert truncated and complete <= 0.4 * whole  # the cut sample (the 21st) left out
+    samples = TarSamples(str(path))
+    assert all(sorted(samples.read()[1]) == ['json', 'mp4', 'txt'] for _ in range(complete))
+    assert samples.read() is None
+
+
+def test_padding_of_a_tar_record_is_not_a_truncation(tmp_path):
+    path = write_tar(tmp_path / 'padded.tar', [('a.txt', b'x'), ('a.mp4', b'y')])
+    data = open(path, 'rb').read()
+    assert count_samples(path) == (1, False)
+    with open(path, 'wb') as f:  # a 64 KiB record (tar -b 128)
+        f.write(data + bytes(64 * 1024 - len(data) % (64 * 1024)))
+    assert count_samples(path) == (1, False)

@@ -10,6 +10,9 @@ from vtp.datasets.shard_files import open_binary
 # What tarfile (and the file under it) raise for a shard cut off or damaged after its start.
 TAR_ERRORS = (tarfile.TarError, OSError, EOFError)
 CHUNK = 1 << 20  # bytes read at a time when checking what follows the last member
+# The end-of-archive marker (2 zero blocks) and the padding of the last record: 10 KiB records
+# (tar, Python's tarfile) leave at most 11 KiB of zeros, 64 KiB records 65 KiB.
+MAX_ZERO_TAIL = 65 * 1024
 
 
 def split_member(name: str) -> Tuple[str, str]:
@@ -75,10 +78,12 @@ class TarSamples:
 
     def _check_end(self, end: int) -> None:
         """Look at what follows the last member, which ends at ``end``: a whole archive has
-        only zero blocks there. tarfile also ends quietly at a header cut part-way or damaged
-        (non-zero bytes in the block at ``end``: :attr:`truncated`) and at the end-of-archive
-        marker of the first of several joined tars (non-zero bytes after a zero block:
-        :attr:`trailing_data`). Reads ``CHUNK`` bytes at a time, up to the first non-zero one."""
+        only zero blocks there, at most :data:`MAX_ZERO_TAIL` bytes of them (more: the rest of
+        a preallocated download, :attr:`truncated`). tarfile also ends quietly at a header cut
+        part-way or damaged (non-zero bytes in the block at ``end``: :attr:`truncated`) and at
+        the end-of-archive marker of the first of several joined tars (non-zero bytes after a
+        zero block: :attr:`trailing_data`). Reads ``CHUNK`` bytes at a time, up to the first
+        non-zero one."""
         position = end
         self._file.seek(end)
         while position < self.size:
@@ -94,7 +99,9 @@ class TarSamples:
                     self.trailing_data = first
                 return
             position += len(chunk)
-        self.truncated = end >= self.size  # no end-of-archive marker at all
+        # no end-of-archive marker at all, or more zeros than a tar writer pads with: the rest
+        # of a file preallocated by a download that stopped (its last sample is left out)
+        self.truncated = end >= self.size or self.size - end > MAX_ZERO_TAIL
 
     def _walk(self) -> Iterator[List[tarfile.TarInfo]]:
         """Runs of consecutive members sharing a key."""
