@@ -7,8 +7,8 @@ Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard 
 shards are independent: they are written in parallel (``--workers``), each to a temporary
 name renamed when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the
 finished shards, and stops if one was written with other settings (its sample range, the
-re-encoding, the split or the corpus size: finishing would repeat or leave out samples). Samples whose media is missing or empty are left out and listed in the
-stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
+re-encoding, the split or the corpus size: finishing would repeat or leave out samples).
+Samples whose media is missing or empty are left out and listed in the stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
 ``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each
 video is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
 ``tools/data/reencode_videos.py`` does; images are kept as they are); a video that cannot be
