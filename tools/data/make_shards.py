@@ -3,18 +3,18 @@
 Sample ``i`` of the dataset (annotation order) becomes ``KEY.EXT`` (its media file's bytes,
 unchanged), ``KEY.txt`` (its caption; the first one when it has several) and ``KEY.json``
 (its annotation: ids, every caption, the source path), with ``KEY`` its index zero-padded.
-Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard N``), so
-shards are independent: they are written in parallel (``--workers``), each to a temporary
-name renamed when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the
-finished shards, and stops if one was written with other settings (its sample range, the
-re-encoding, the split or the corpus size: finishing would repeat or leave out samples).
-Samples whose media is missing or empty are left out and listed in the stats and at the end. ``manifest.json`` lists every shard's sample count, in order, as
-``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each
-video is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
-``tools/data/reencode_videos.py`` does; images are kept as they are); a video that cannot be
-re-encoded is left out and listed like a missing one. Records of a segment of a longer video
-(``start``/``end``: HowTo100M, CNVid) become the segment alone, cut while re-encoding; without
-``--short-side`` they are left out.
+Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard N``), so shards
+are independent: they are written in parallel (``--workers``), each to a temporary name renamed
+when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the finished shards,
+and stops if one was written with other settings (its sample range, the re-encoding, the split
+or the corpus size: finishing would repeat or leave out samples). Samples whose media is missing
+or empty are left out and listed in the stats and at the end. ``manifest.json`` lists every
+shard's sample count, in order, as ``VideoTextShardDataset(manifest='manifest.json')`` reads it.
+With ``--short-side S`` each video is re-encoded on the way in (H.264 mp4 at short side S and
+``--fps``, as ``tools/data/reencode_videos.py`` does; images are kept as they are); a video that
+cannot be re-encoded is left out and listed like a missing one. Records of a segment of a longer
+video (``start``/``end``: HowTo100M, CNVid) become the segment alone, cut while re-encoding;
+without ``--short-side`` they are left out.
 
     python tools/data/make_shards.py configs/pretrain/webvid2m.py --out-dir data/webvid_shards \
         --samples-per-shard 1000 --workers 8 --short-side 224 --fps 3
