@@ -223,13 +223,13 @@ class Ones(torch.utils.data.Dataset):
         return dict(inputs=torch.ones(2))
 
 
-def regression_runner(work_dir: Path, max_iters: int, **kwargs) -> VTPRunner:
+def regression_runner(work_dir: Path, max_iters: int, dataset=None, **kwargs) -> VTPRunner:
     """A runner of 2-sample batches training ``Regression`` with fused AdamW (the schedules')."""
     return VTPRunner(
         model=Regression(),
         work_dir=str(work_dir),
         train_dataloader=dict(
-            dataset=Ones(),
+            dataset=Ones() if dataset is None else dataset,
             sampler=dict(type='InfiniteSampler', shuffle=False),
             batch_size=2,
             collate_fn=dict(type='default_collate'),
@@ -301,3 +301,27 @@ def test_resume_past_max_iters_warns_that_nothing_is_left(tmp_path, monkeypatch)
     with logged_lines(runner.logger) as lines:
         runner.train()
     assert any('is at iteration 2, max_iters is 1: nothing is left to train' in x for x in lines)
+
+
+class SeededOnes(Ones):
+    """``Ones`` that seeds per-sample randomness as vtp datasets do (the experiment seed)."""
+
+    def __init__(self) -> None:
+        self.seed = torch.initial_seed()
+
+
+def test_resume_of_a_run_without_a_seed_gives_its_data_the_checkpoints_seed(tmp_path, monkeypatch):
+    """With ``randomness.seed=None`` each run draws a seed; the resumed one takes the file's,
+    and so must its sampler's order and its dataset's augmentation (built before resuming)."""
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_130000')
+    no_seed = dict(seed=None)
+    regression_runner(tmp_path / 'first', 2, SeededOnes(), randomness=no_seed).train()
+    path = tmp_path / 'first' / 'iter_2.pth'
+    seed = torch.load(path, weights_only=True)['meta']['seed']
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_130001')
+    second = regression_runner(
+        tmp_path / 'second', 3, SeededOnes(), randomness=no_seed, resume=True, load_from=str(path)
+    )
+    second.train()
+    loader = second.train_dataloader
+    assert second.seed == seed and loader.sampler.seed == seed and loader.dataset.seed == seed

@@ -165,6 +165,20 @@ def require_resumable(
                     )
 
 
+def reseed_data(loader: Any, old: int, new: int) -> None:
+    """Give the sampler and datasets of ``loader`` built with seed ``old`` (the experiment
+    seed mmengine passed them) seed ``new``: resuming a run of ``randomness.seed=None`` takes
+    the checkpoint's seed after the data was built with the one this run drew, and mmengine
+    reseeds only the random generators, so the samples and their augmentation would differ."""
+    sampler = getattr(loader, 'sampler', None)
+    dataset = getattr(loader, 'dataset', None)
+    parts = [sampler, getattr(getattr(loader, 'batch_sampler', None), 'sampler', None), dataset]
+    parts += list(getattr(dataset, 'datasets', ()))  # the corpora of a MixedDataset
+    for part in parts:
+        if part is not None and getattr(part, 'seed', None) == old:
+            part.seed = new
+
+
 def load_matching(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> LoadReport:
     """Load the tensors of ``state_dict`` whose name and shape match ``model``'s.
 
@@ -401,6 +415,7 @@ class VTPRunner(Runner):
         :func:`require_resumable`); a training state mmengine cannot restore from it (a random
         generator state of the wrong size, a damaged scheduler) raises :class:`CheckpointError`
         naming the file."""
+        drawn = self.seed
         self._resuming = True
         try:
             super().resume(filename, *args, **kwargs)
@@ -412,6 +427,8 @@ class VTPRunner(Runner):
             ) from None
         finally:
             self._resuming = False
+        if self.seed != drawn:  # randomness.seed=None: the run drew its own, then took the file's
+            reseed_data(self.train_dataloader, drawn, self.seed)
         max_iters = getattr(self.train_loop, 'max_iters', None)
         if max_iters is not None and self.iter >= max_iters:
             self.logger.warning(
