@@ -2,6 +2,7 @@
 test_malicious_checkpoints.py); checkpoints named by URL are downloaded once into torch's
 cache, with a clear error offline."""
 
+import os
 import re
 from collections import OrderedDict
 from pathlib import Path
@@ -14,7 +15,12 @@ from mmengine.runner.checkpoint import load_checkpoint
 from safetensors.torch import save_file
 
 from vtp.utils import pretrained
-from vtp.utils.pretrained import checkpoint_cache_path, load_checkpoint_file, load_state_dict
+from vtp.utils.pretrained import (
+    CheckpointError,
+    checkpoint_cache_path,
+    load_checkpoint_file,
+    load_state_dict,
+)
 
 URL = 'https://download.example.org/models/swin_base_k400.pth'
 
@@ -161,3 +167,25 @@ def test_a_checkpoint_path_under_home_is_expanded(tmp_path, monkeypatch):
     torch.testing.assert_close(loaded['state_dict']['w'], torch.ones(2))
     with pytest.raises(FileNotFoundError, match=f'checkpoint not found: {tmp_path}/absent.pth'):
         load_checkpoint_file('~/absent.pth')
+
+
+def test_a_path_that_is_not_a_regular_file_is_named_for_what_it_is(tmp_path):
+    """A folder, a FIFO, a dangling or looping link: not 'checkpoint not found'."""
+    (tmp_path / 'folder.pth').mkdir()
+    os.mkfifo(tmp_path / 'fifo.pth')
+    (tmp_path / 'dangling.pth').symlink_to(tmp_path / 'gone.pth')
+    (tmp_path / 'loop.pth').symlink_to(tmp_path / 'loop.pth')
+    for name, kind in [
+        ('folder', 'a folder'),
+        ('fifo', 'not a regular file'),
+        ('dangling', 'not a regular file'),
+        ('loop', 'not a regular file'),
+    ]:
+        with pytest.raises(CheckpointError, match=f'{tmp_path}/{name}.pth: {kind}'):
+            load_checkpoint_file(str(tmp_path / f'{name}.pth'))
+
+
+def test_a_state_dict_key_that_is_not_a_string_is_named(tmp_path):
+    torch.save(dict(state_dict={'w': torch.ones(1), 1: torch.ones(1)}), tmp_path / 'int_key.pth')
+    with pytest.raises(CheckpointError, match='state dict key 1 is of type int, not a string'):
+        load_checkpoint_file(str(tmp_path / 'int_key.pth'))

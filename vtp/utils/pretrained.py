@@ -327,6 +327,9 @@ def load_checkpoint_file(
     else:
         path = osp.expanduser(path)
     if not osp.isfile(path):
+        if osp.lexists(path):  # a folder, a FIFO, a device, a dangling or looping link
+            kind = 'a folder' if osp.isdir(path) else 'not a regular file (a broken link?)'
+            raise CheckpointError(name, f'{kind}, not a checkpoint file')
         raise FileNotFoundError(f'checkpoint not found: {path}')
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
@@ -346,7 +349,13 @@ def load_checkpoint_file(
         if isinstance(checkpoint.get(key), dict):
             checkpoint[key] = OrderedDict(dict.items(checkpoint[key]))
     for key, value in _unwrap(checkpoint).items():
-        if not isinstance(key, str) or isinstance(value, _Inert):
+        if not isinstance(key, str):
+            raise CheckpointError(
+                name,
+                f'not a checkpoint: state dict key {_printable(repr(key))[:80]} is of type '
+                f'{type(key).__name__}, not a string',
+            )
+        if isinstance(value, _Inert):
             raise CheckpointError(
                 name,
                 f'not a checkpoint: expected a tensor at '

@@ -138,6 +138,8 @@ def test_latest_checkpoint_ignores_partial_files(tmp_path: Path) -> None:
     for name in ('iter_2.pth', 'iter_10.pth', 'iter_12.pth.tmp', 'last_checkpoint'):
         (tmp_path / name).write_bytes(b'')
     assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
+    (tmp_path / 'iter_11.pth').mkdir()  # a folder of a checkpoint's name is not one
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path / 'iter_10.pth')
 
 
 def test_resume_from_a_directory_takes_its_newest_complete_checkpoint(tmp_path, monkeypatch):

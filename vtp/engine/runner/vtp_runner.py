@@ -51,13 +51,14 @@ _DROP_FILE_CLIENT_WARNINGS = _DropFileClientWarnings()
 
 
 def latest_checkpoint(work_dir: str) -> Optional[str]:
-    """The ``iter_N.pth`` / ``epoch_N.pth`` with the largest N in ``work_dir``, or None."""
+    """The ``iter_N.pth`` / ``epoch_N.pth`` file with the largest N in ``work_dir``, or None
+    (a folder of such a name is not a checkpoint)."""
     if not osp.isdir(work_dir):
         return None
     found = [
         (int(m.group(1)), name)
         for name in os.listdir(work_dir)
-        if (m := CHECKPOINT_NAME.match(name))
+        if (m := CHECKPOINT_NAME.match(name)) and osp.isfile(osp.join(work_dir, name))
     ]
     return osp.join(work_dir, max(found)[1]) if found else None
 
