@@ -28,6 +28,7 @@ from vtp.apis.feature_shards import (
 )
 from vtp.apis.video_items import gallery_items
 from vtp.apis.video_text_inferencer import load_config
+from vtp.utils.config_file import ConfigError
 
 
 def parse_args() -> argparse.Namespace:
@@ -49,7 +50,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     rank, world_size = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
-    cfg = load_config(args.config)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        raise SystemExit(f'error: {e}') from None
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     device = f'cuda:{os.environ.get("LOCAL_RANK", 0)}' if torch.cuda.is_available() else 'cpu'

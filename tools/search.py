@@ -21,6 +21,7 @@ from mmengine.config import DictAction
 from vtp.apis import FeatureExtractor, FeatureSearch
 from vtp.apis.feature_index import INDEX_KINDS
 from vtp.apis.video_text_inferencer import load_config
+from vtp.utils.config_file import ConfigError
 from vtp.visualization import ClipThumbnails, ResultPage, clip_row
 from vtp.visualization.result_strip import THUMB_SIZE
 
@@ -67,7 +68,10 @@ def main(argv: Optional[List[str]] = None) -> None:
             queries += [line.strip() for line in f if line.strip()]
     if not queries:
         raise SystemExit('error: give --query TEXT or --query-file FILE')
-    cfg = load_config(args.config)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        raise SystemExit(f'error: {e}') from None
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     extractor = FeatureExtractor(cfg, args.checkpoint, batch_size=args.batch_size)

@@ -14,6 +14,7 @@ from mmengine.config import DictAction
 from vtp.apis import FeatureExtractor, FeatureSearch
 from vtp.apis.search_server import SearchServer
 from vtp.apis.video_text_inferencer import load_config
+from vtp.utils.config_file import ConfigError
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -32,7 +33,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args.config)
+    try:
+        cfg = load_config(args.config)
+    except ConfigError as e:
+        raise SystemExit(f'error: {e}') from None
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     extractor = FeatureExtractor(cfg, args.checkpoint, show_progress=False)

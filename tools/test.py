@@ -10,11 +10,12 @@ import os.path as osp
 import sys
 import tempfile
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from vtp.registry import RUNNERS
 from vtp.utils.atomic_file import write_atomically
+from vtp.utils.config_file import ConfigError, read_config
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 from vtp.visualization import write_prediction_pages
@@ -99,7 +100,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = read_config(args.config)
+    except ConfigError as e:
+        sys.exit(f'error: {e}')
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 from vtp.engine.runner.vtp_runner import latest_checkpoint
 from vtp.registry import RUNNERS
+from vtp.utils.config_file import ConfigError, read_config
 from vtp.utils.data_check import DataNotFoundError, check_data
 from vtp.utils.dist import close_process_group
 
@@ -85,7 +86,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> None:
     """Train with the command line ``argv`` (``sys.argv[1:]`` when None)."""
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        cfg = merge_args(read_config(args.config), args)
+    except ConfigError as e:
+        sys.exit(f'error: {e}')
     loaders = ['train_dataloader'] + (['val_dataloader'] if cfg.get('val_cfg') else [])
     try:
         check_data(cfg, loaders)

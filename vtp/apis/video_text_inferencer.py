@@ -30,6 +30,7 @@ from vtp.engine.runner.vtp_runner import load_matching, require_complete, requir
 from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
 from vtp.registry import MODELS, TRANSFORMS
 from vtp.utils.checks import require_int
+from vtp.utils.config_file import read_config
 from vtp.utils.pretrained import load_state_dict
 from vtp.utils.process import init_worker
 
@@ -75,7 +76,7 @@ class TextFeatures:
 
 def load_config(config: Union[str, Config]) -> Config:
     """A config from a file or a ``Config``, its ``custom_imports`` (plugins) imported."""
-    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    cfg = read_config(config) if isinstance(config, str) else config
     imports = cfg.get('custom_imports')
     if imports:
         import_modules_from_strings(**imports)
