@@ -44,6 +44,16 @@ def test_every_key_of_the_task_is_kept(test_cfg):
         (dict(task='multiple_choice', option_weights=dict(itx=1.0)), r'must weigh itc'),
         (dict(rerank_topk=-1), r'rerank_topk must be an int >= 0'),
         (dict(rerank_topk=True), r'rerank_topk must be an int >= 0'),
+        (dict(reverse_probe='no'), r"reverse_probe must be True or False, got 'no'"),
+        (dict(rerank_head=5), r'rerank_head must name a head, got 5'),
+        (dict(task='qa', answer_head=None), r'answer_head must name a head, got None'),
+        *[
+            (
+                dict(task='multiple_choice', option_weights=weights),
+                r'option_weights \(task multiple_choice\) must be a dict of finite numbers',
+            )
+            for weights in (dict(itc='1'), dict(itc=float('nan')), dict(itc=True), [('itc', 1.0)])
+        ],
     ],
 )
 def test_bad_settings_name_the_key_and_the_allowed_ones(test_cfg, match):

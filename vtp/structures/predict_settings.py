@@ -1,5 +1,6 @@
 """What a model's ``predict`` does: the task named in ``model.test_cfg`` and its settings."""
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
@@ -67,9 +68,27 @@ class PredictSettings:
 
     def _check(self) -> None:
         require_int('model.test_cfg.rerank_topk', self.rerank_topk, 0)
+        if not isinstance(self.reverse_probe, bool):  # 'no' would be true
+            raise ValueError(
+                f'model.test_cfg.reverse_probe must be True or False, got {self.reverse_probe!r}'
+            )
+        for key in ('rerank_head', 'answer_head'):
+            if not isinstance(getattr(self, key), str):
+                raise ValueError(
+                    f'model.test_cfg.{key} must name a head, got {getattr(self, key)!r}'
+                )
         if self.task != 'multiple_choice':
             return
-        weights = dict(self.option_weights)
+        weights = self.option_weights
+        if not isinstance(weights, Mapping) or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(w)
+            for w in weights.values()
+        ):
+            raise ValueError(
+                'model.test_cfg.option_weights (task multiple_choice) must be a dict of '
+                f'finite numbers, got {weights!r}'
+            )
+        weights = dict(weights)
         if not weights or set(weights) - set(OPTION_PARTS) or not any(weights.values()):
             raise ValueError(
                 'model.test_cfg.option_weights (task multiple_choice) must weigh '

@@ -335,3 +335,13 @@ def test_masked_captions_are_not_kept_by_the_text_encoder_cache():
     losses = model(**data, mode='loss')
     assert 'loss_mlm' in losses
     assert len(model.text_encoder.frozen_cache) == 3  # the 3 captions, not their masked forms
+
+
+def test_a_training_batch_with_several_captions_for_a_clip_is_refused_naming_the_fix():
+    """It crashed inside torch's cross entropy ("multi-target not supported")."""
+    model = MODELS.build(toy_pretrainer())
+    data = model.data_preprocessor(collated_batch(3, captions=[2, 1, 1]), training=True)
+    with pytest.raises(
+        ValueError, match=r'got 4 texts for 3 clips: .*TokenizeText\(sample_one=True\)'
+    ):
+        model(**data, mode='loss')

@@ -69,6 +69,36 @@ def test_negatives_skip_other_captions_of_the_same_clip():
             assert not same_clip[rows, neg].any(), neg
 
 
+def test_a_negative_is_never_a_pair_shown_elsewhere_in_the_batch():
+    """Clips A, A, B with captions x, y, y: (A, y) is pair 1, so neither B's negative clip
+    for y nor A's negative text (for pair 0) may make it; a naive reference of the positives
+    (clip shown with that caption anywhere in the batch) agrees with every draw."""
+    ids = random_ids(batch=5)
+    ids[2] = ids[1]  # captions x, y, y, z, w
+    clips = torch.tensor([10, 10, 20, 30, 40])
+    feats = make_features(ids)
+    feats.inputs['clip_ids'] = clips
+    texts = [tuple(t.tolist()) for t in ids]
+    shown = {(int(c), t) for c, t in zip(clips, texts)}
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS, negative_temperature=10.0))
+    drawn_text, drawn_video = set(), set()
+    for _ in range(300):
+        neg_text, neg_video, valid = head._sample_negatives(feats)
+        assert valid.all()
+        for i in range(5):
+            assert (int(clips[i]), texts[neg_text[i]]) not in shown  # clip i, a negative text
+            assert (int(clips[neg_video[i]]), texts[i]) not in shown  # a negative clip, text i
+            drawn_text.add((i, int(neg_text[i])))
+            drawn_video.add((i, int(neg_video[i])))
+    allowed_text = {
+        (i, j) for i in range(5) for j in range(5) if (int(clips[i]), texts[j]) not in shown
+    }
+    allowed_video = {
+        (i, j) for i in range(5) for j in range(5) if (int(clips[j]), texts[i]) not in shown
+    }
+    assert drawn_text == allowed_text and drawn_video == allowed_video  # nothing else blocked
+
+
 def test_pairs_without_a_true_negative_add_only_their_positive():
     # pairs 0-2 are one clip (three captions), 3-5 another: each pair has true negatives;
     # then all six are one clip, or one caption: none has, and only positives are trained

@@ -18,9 +18,11 @@ class ITMHead(BaseModule):
 
     For each of the B local pairs the head builds one positive, one negative text for the
     clip and one negative clip for the text. Negatives are drawn from the whole global batch
-    (all ranks) with probability ``softmax(similarity / negative_temperature)``, never the pair
-    itself, another pair of the same clip (``clip_ids`` in the inputs) nor a text identical to
-    the positive one; a pair with no such negative in the global batch (one clip or one caption
+    (all ranks) with probability ``softmax(similarity / negative_temperature)``, never a
+    positive: not the pair itself, not another pair of the same clip (``clip_ids`` in the
+    inputs), and not a (clip, text) pair shown anywhere in the global batch (a text identical to
+    one of the clip's captions there, as when two clips share a caption and one of them
+    appears twice); a pair with no such negative in the global batch (one clip or one caption
     throughout) adds its positive alone to the loss. Positives and negatives use the same
     unmasked texts, so masking cannot give the answer away. Non-finite similarities (a diverged
     model) draw uniformly, so that the NaN loss reaches ``FiniteLossHook``, which names the
@@ -92,22 +94,38 @@ class ITMHead(BaseModule):
         if all_ids.shape[0] < 2:
             raise ValueError('ITMHead needs a global batch of at least 2 pairs to draw negatives')
         own = torch.arange(batch, device=ids.device) + get_rank() * batch
-        blocked = (ids[:, None] == all_ids[None]).all(-1)  # (B, W*B) identical captions
+        # A (clip, caption) of the global batch is a positive when the clip is shown with that
+        # caption anywhere in the batch: clips and captions numbered, and which clip has which.
         clip_ids = feats.inputs.get('clip_ids')
-        if clip_ids is not None:
-            blocked |= clip_ids[:, None] == all_gather_no_grad(clip_ids)[None]  # same clip
-        valid = ~blocked.all(1)
-        blocked[~valid] = False  # nothing to draw from: any other pair, left out of the loss
-        blocked[torch.arange(batch), own] = True
+        if clip_ids is None:  # every pair its own clip
+            clip = torch.arange(all_ids.shape[0], device=ids.device)
+        else:
+            clip = torch.unique(all_gather_no_grad(clip_ids), return_inverse=True)[1]  # (W*B,)
+        caption = torch.unique(all_ids, dim=0, return_inverse=True)[1]  # (W*B,) one per text
+        size = (int(clip.max()) + 1, int(caption.max()) + 1)
+        shown = torch.zeros(size, dtype=torch.bool, device=ids.device)  # clip x caption
+        shown[clip, caption] = True
+        same_clip = clip[own][:, None] == clip[None]  # (B, W*B)
+        text_blocked = same_clip | shown[clip[own]][:, caption]  # clip i with caption j
+        video_blocked = same_clip | shown[clip][:, caption[own]].t()  # clip j with caption i
+        valid = ~text_blocked.all(1) & ~video_blocked.all(1)
+        rows = torch.arange(batch, device=ids.device)
 
-        def draw(sim: torch.Tensor) -> torch.Tensor:
+        def draw(sim: torch.Tensor, blocked: torch.Tensor) -> torch.Tensor:
+            blocked = blocked.clone()
+            blocked[~valid] = False  # nothing to draw from: any other pair, left out of the loss
+            blocked[rows, own] = True
             logits = (sim.float() / self.negative_temperature).masked_fill(blocked, float('-inf'))
             probs = logits.softmax(dim=1)
             diverged = ~torch.isfinite(probs).all(1)
             probs[diverged] = (~blocked[diverged]).float()
             return torch.multinomial(probs, 1).squeeze(1)  # (B,)
 
-        return draw(video_embed @ all_text.t()), draw(text_embed @ all_video.t()), valid
+        return (
+            draw(video_embed @ all_text.t(), text_blocked),
+            draw(text_embed @ all_video.t(), video_blocked),
+            valid,
+        )
 
     def loss(
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
