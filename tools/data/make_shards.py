@@ -6,15 +6,16 @@ unchanged), ``KEY.txt`` (its caption; the first one when it has several) and ``K
 Shard ``s`` holds samples ``s * N`` to ``s * N + N - 1`` (``--samples-per-shard N``), so shards
 are independent: they are written in parallel (``--workers``), each to a temporary name renamed
 when complete, with a ``shard-XXXXX_stats.json`` beside it; a rerun skips the finished shards,
-and stops if one was written with other settings (its sample range, the re-encoding, the split
-or the corpus size: finishing would repeat or leave out samples). Samples whose media is missing
-or empty are left out and listed in the stats and at the end. ``manifest.json`` lists every
-shard's sample count, in order, as ``VideoTextShardDataset(manifest='manifest.json')`` reads it.
-With ``--short-side S`` each video is re-encoded on the way in (H.264 mp4 at short side S and
-``--fps``, as ``tools/data/reencode_videos.py`` does; images are kept as they are); a video that
-cannot be re-encoded is left out and listed like a missing one. Records of a segment of a longer
-video (``start``/``end``: HowTo100M, CNVid) become the segment alone, cut while re-encoding;
-without ``--short-side`` they are left out.
+and stops if one was written with other settings (its sample range, the re-encoding, the split,
+the corpus size or its first and last sample: finishing would repeat or leave out samples).
+Samples whose media is missing or empty are left out and listed in the stats and at the end.
+``manifest.json`` lists every shard's sample count, in order, as
+``VideoTextShardDataset(manifest='manifest.json')`` reads it. With ``--short-side S`` each video
+is re-encoded on the way in (H.264 mp4 at short side S and ``--fps``, as
+``tools/data/reencode_videos.py`` does; images are kept as they are); a video that cannot be
+re-encoded is left out and listed like a missing one. Records of a segment of a longer video
+(``start``/``end``: HowTo100M, CNVid) become the segment alone, cut while re-encoding; without
+``--short-side`` they are left out.
 
     python tools/data/make_shards.py configs/pretrain/webvid2m.py --out-dir data/webvid_shards \
         --samples-per-shard 1000 --workers 8 --short-side 224 --fps 3
@@ -48,6 +49,7 @@ from vtp.datasets.shard_files import list_shards
 from vtp.datasets.shard_writer import Sample, write_manifest, write_shard
 from vtp.datasets.tar_samples import count_samples
 from vtp.registry import DATASETS
+from vtp.utils.atomic_file import write_atomically
 from vtp.utils.video_reencode import reencode_video
 
 DATASET: Optional[BaseVideoTextDataset] = None  # the corpus, shared with forked workers
@@ -154,14 +156,18 @@ def to_sample(
     return (f'{index:0{width}d}', files), ''
 
 
-def layout(first: int, stop: int, reencode: Optional[Reencode], split: str, size: int) -> dict:
+def layout(first: int, stop: int, reencode: Optional[Reencode], split: str) -> dict:
     """What a shard's content depends on, kept in its stats: a rerun with other settings (a
-    new ``--samples-per-shard``) would mix shards of two layouts, repeating samples."""
+    new ``--samples-per-shard``) or another corpus (its first and last sample's media and
+    caption) would mix shards of two layouts, repeating or losing samples."""
+    assert DATASET is not None
+    ends = [DATASET.get_data_info(i) for i in (first, stop - 1)]
     return dict(
         samples=[first, stop],
         reencode=None if reencode is None else list(reencode),
         split=split,
-        dataset_size=size,
+        dataset_size=len(DATASET),
+        ends=[[e['filename'], e.get('start'), e.get('end'), str(e.get('text'))] for e in ends],
     )
 
 
@@ -182,8 +188,10 @@ def write_one(
             samples.append(sample)
     name = osp.join(out_dir, f'shard-{shard:05d}')
     count = write_shard(f'{name}.tar', samples)
-    with open(f'{name}_stats.json', 'w') as f:
-        json.dump(dict(samples=count, failed=failed, layout=settings), f)
+    write_atomically(
+        f'{name}_stats.json',
+        lambda f: json.dump(dict(samples=count, failed=failed, layout=settings), f),
+    )
     return shard, count, failed
 
 
@@ -197,12 +205,16 @@ def make_shards(args: argparse.Namespace) -> None:
     for shard in range((size + per_shard - 1) // per_shard):
         name = osp.join(args.out_dir, f'shard-{shard:05d}')
         first, stop = shard * per_shard, min(size, (shard + 1) * per_shard)
-        settings = layout(first, stop, reencode, args.split, size)
+        settings = layout(first, stop, reencode, args.split)
         if not (osp.exists(f'{name}.tar') and osp.exists(f'{name}_stats.json')):
             tasks.append((shard, first, stop, args.out_dir, reencode, settings))
             continue
-        with open(f'{name}_stats.json') as f:
-            done = json.load(f).get('layout')
+        try:
+            with open(f'{name}_stats.json') as f:
+                done = json.load(f).get('layout')
+        except ValueError:  # damaged: the shard is written again
+            tasks.append((shard, first, stop, args.out_dir, reencode, settings))
+            continue
         if done != settings:
             raise SystemExit(
                 f'error: {name}.tar was written with other settings ({done}; now {settings}): '

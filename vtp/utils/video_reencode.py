@@ -47,13 +47,17 @@ def reencode_video(
     """
     import av
 
-    tmp = dst + '.tmp.mp4'
+    tmp = f'{dst}.{os.getpid()}.part'  # not a video name; one per process
     os.makedirs(osp.dirname(dst) or '.', exist_ok=True)
     try:
         rotation = display_rotation(src)
-        with av.open(src) as source, av.open(tmp, mode='w') as target:
+        with av.open(src) as source, av.open(tmp, mode='w', format='mp4') as target:
             stream_in = source.streams.video[0]
+            if stream_in.codec_context is None:
+                raise ValueError('FFmpeg has no decoder for its video stream')
             width, height = stream_in.codec_context.width, stream_in.codec_context.height
+            if not (width and height):
+                raise ValueError(f'its video stream declares a size of {width}x{height}')
             if rotation in (90, 270):
                 width, height = height, width
             scale = short_side / min(width, height)
@@ -86,7 +90,7 @@ def reencode_video(
             raise ValueError(f'no frame in [{first}, {end}) s')
         os.replace(tmp, dst)
         return None
-    except (av.error.FFmpegError, IndexError, ValueError, OSError) as e:
+    except Exception as e:  # whatever one damaged file raises is its failure, not the batch's
         if osp.exists(tmp):
             os.remove(tmp)
         return f'{src}: {type(e).__name__}: {e}'

@@ -147,3 +147,21 @@ def test_segments_of_longer_videos_are_cut_while_reencoding(tmp_path: Path, caps
     for sample in read:  # each 1 s segment alone, from time 0
         reader = decord.VideoReader(io.BytesIO(sample['media_bytes']))
         assert len(reader) == 4 and reader.get_frame_timestamp(0)[0] == 0.0
+
+
+def test_finishing_with_another_corpus_of_the_same_size_is_refused(tmp_path: Path) -> None:
+    """Shards of two corpora would be mixed: each shard keeps its first and last sample."""
+    _, config = webvid_corpus(tmp_path, num=6)
+    out = tmp_path / 'shards'
+    args = [str(config), '--out-dir', str(out), '--samples-per-shard', '3', '--workers', '0']
+    make_shards.main(args)
+    os.remove(out / 'shard-00001.tar')  # interrupted
+    table = tmp_path / 'results_2M_train.csv'
+    lines = table.read_text().splitlines()
+    lines[1] = lines[1].replace('a clip of scene 0', 'another clip')
+    table.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(SystemExit, match='shard-00000.tar was written with other settings'):
+        make_shards.main(args)
+    (out / 'shard-00000_stats.json').write_text('{"samples": 3, "lay')  # damaged: written again
+    make_shards.main(args)
+    assert json.loads((out / 'shard-00000_stats.json').read_text())['samples'] == 3
