@@ -65,3 +65,46 @@ def test_truncated_file_is_an_error(tmp_path: Path) -> None:
     src.write_text(json.dumps(CAPTIONS)[:-40])
     with open(src) as f, pytest.raises(ValueError, match='malformed or truncated JSON'):
         list(split_captions.iter_members(f))
+
+
+@pytest.mark.parametrize(
+    'text, message',
+    [
+        ('{"a": {} "b": {}}', r"expected '}' after video 'a', found '\"'"),
+        ('{"a": {},, "b": {}}', 'malformed or truncated JSON'),
+        ('{"a": {}, }', "a comma after the last video 'a'"),
+        ('{"a": {}} [', 'text after the JSON object'),
+        ('{"a": {}, "a": {}}', "video 'a' is given twice"),
+        ('{"a": {"video_id": "b"}}', 'video \'a\' has a "video_id" of its own'),
+        ('', "expected '{' at the start"),
+    ],
+)
+def test_json_that_json_load_refuses_or_misreads_is_refused(tmp_path, text, message):
+    """The stream read a missing comma, extra commas and trailing text as if valid, and kept a
+    video given twice twice (json.load keeps the last)."""
+    src = tmp_path / 'caption.json'
+    src.write_text(text)
+    with pytest.raises(SystemExit, match=f'^error: .*{message}'):
+        split_captions.main([str(src), str(tmp_path / 'out.jsonl')])
+
+
+def test_resuming_from_another_input_or_filter_is_refused(tmp_path: Path) -> None:
+    """A partial file begun with --videos {vid1}: without --videos the first video kept is vid0,
+    not its vid1 (it lost vid0 and wrote vid1 twice)."""
+    src = tmp_path / 'caption.json'
+    src.write_text(json.dumps(CAPTIONS))
+    dst = tmp_path / 'caption.jsonl'
+    partial = Path(str(dst) + '.partial')
+    partial.write_text(json.dumps(dict(video_id='vid1', **CAPTIONS['vid1'])) + '\n')
+    with pytest.raises(SystemExit, match=r"line 1 is video 'vid1', where this run keeps 'vid0'"):
+        split_captions.main([str(src), str(dst)])
+    assert partial.exists() and not dst.exists()
+
+
+@pytest.mark.parametrize('src, dst', [('c.json', 'c.json'), ('c.jsonl.partial', 'c.jsonl')])
+def test_the_input_as_output_is_refused(tmp_path, capsys, src, dst):
+    (tmp_path / src).write_text(json.dumps(CAPTIONS))
+    with pytest.raises(SystemExit):
+        split_captions.main([str(tmp_path / src), str(tmp_path / dst)])
+    assert 'the input itself' in capsys.readouterr().err
+    assert json.loads((tmp_path / src).read_text()) == CAPTIONS

@@ -16,7 +16,7 @@ import argparse
 import json
 import os
 import os.path as osp
-from typing import IO, Iterator, Optional, Set, Tuple
+from typing import IO, Any, Iterator, List, Optional, Set, Tuple
 
 from tqdm import tqdm
 
@@ -29,51 +29,124 @@ def skip_space(text: str, pos: int) -> int:
     return pos
 
 
+class _Stream:
+    """A JSON text read ``CHUNK`` characters at a time: its next non-space character and the
+    value starting there (strings and objects, which end with a closing character, so a value
+    cut by the end of a chunk fails to decode and is read again with more)."""
+
+    def __init__(self, f: IO[str]) -> None:
+        self.f, self.name = f, getattr(f, 'name', 'the input')
+        self.buffer, self.pos, self.consumed = '', 0, 0  # consumed: characters before buffer
+        self.decoder = json.JSONDecoder()
+
+    def _more(self) -> bool:
+        more = self.f.read(CHUNK)
+        if more:
+            self.buffer, self.consumed = self.buffer[self.pos :] + more, self.consumed + self.pos
+            self.pos = 0
+        return bool(more)
+
+    def where(self) -> int:
+        return self.consumed + self.pos
+
+    def peek(self) -> str:
+        """The next non-space character ('' at the end of the text)."""
+        while True:
+            self.pos = skip_space(self.buffer, self.pos)
+            if self.pos < len(self.buffer) or not self._more():
+                return self.buffer[self.pos : self.pos + 1]
+
+    def expect(self, char: str, after: str) -> None:
+        found = self.peek()
+        if found != char:
+            what = repr(found) if found else 'the end of the file (truncated?)'
+            raise ValueError(
+                f'{self.name}: expected {char!r} {after}, found {what} at character {self.where()}'
+            )
+        self.pos += 1
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, self.pos = self.decoder.raw_decode(self.buffer, self.pos)
+                return value
+            except json.JSONDecodeError:
+                if not self._more():
+                    raise ValueError(
+                        f'{self.name}: malformed or truncated JSON after character {self.where()}'
+                    ) from None
+
+
 def iter_members(f: IO[str], progress: Optional[tqdm] = None) -> Iterator[Tuple[str, dict]]:
-    """Stream the ``(key, value)`` members of a JSON object whose values are objects."""
-    decoder = json.JSONDecoder()
-    buffer, pos, consumed = f.read(CHUNK), 0, 0
-    pos = skip_space(buffer, pos)
-    if buffer[pos : pos + 1] != '{':
-        raise ValueError(f'{f.name}: expected a JSON object')
-    pos += 1
-    while True:
-        pos = skip_space(buffer, pos)
-        if buffer[pos : pos + 1] == ',':
-            pos += 1
-            continue
-        if buffer[pos : pos + 1] == '}':
-            return
-        try:
-            key, end = decoder.raw_decode(buffer, pos)
-            end = skip_space(buffer, end)
-            if buffer[end : end + 1] != ':':
-                raise json.JSONDecodeError("expected ':'", buffer, end)
-            value, end = decoder.raw_decode(buffer, skip_space(buffer, end + 1))
-        except json.JSONDecodeError:
-            more = f.read(CHUNK)
-            if not more:
-                raise ValueError(
-                    f'{f.name}: malformed or truncated JSON after character {consumed + pos}'
-                ) from None
-            buffer, consumed, pos = buffer[pos:] + more, consumed + pos, 0
-            continue
-        if not isinstance(key, str) or not isinstance(value, dict):
-            raise ValueError(f'{f.name}: member {key!r} is not "video_id": {{...}}')
-        if progress is not None:
-            progress.update(len(buffer[pos:end].encode('utf-8')))
-        yield key, value
-        pos = end
+    """Stream the ``(key, value)`` members of a JSON object whose values are objects, as
+    strictly as ``json.load`` reads it (a missing or extra comma, text after the object, a
+    key given twice are errors), each value without a ``video_id`` of its own."""
+    stream = _Stream(f)
+    stream.expect('{', 'at the start (a JSON object)')
+    seen: Set[str] = set()
+    if stream.peek() == '}':
+        stream.pos += 1
+    else:
+        while True:
+            start = stream.where()
+            key = stream.value()
+            stream.expect(':', f'after key {key!r}')
+            value = stream.value()
+            if not isinstance(key, str) or not isinstance(value, dict):
+                raise ValueError(f'{stream.name}: member {key!r} is not "video_id": {{...}}')
+            if key in seen:
+                raise ValueError(f'{stream.name}: video {key!r} is given twice')
+            if 'video_id' in value:
+                raise ValueError(f'{stream.name}: video {key!r} has a "video_id" of its own')
+            seen.add(key)
+            if progress is not None:
+                progress.update(stream.where() - start)  # characters: bytes in ASCII JSON
+            yield key, value
+            if stream.peek() != ',':
+                stream.expect('}', f'after video {key!r}')
+                break
+            stream.pos += 1
+            if stream.peek() == '}':
+                raise ValueError(f'{stream.name}: a comma after the last video {key!r}')
+    if stream.peek():
+        raise ValueError(f'{stream.name}: text after the JSON object at character {stream.where()}')
 
 
-def main() -> None:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='caption.json')
     parser.add_argument('dst', help='output .jsonl')
     parser.add_argument('--videos', help='keep only videos whose file is in this folder')
     parser.add_argument('--video-ext', default='.mp4')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.src):
+        parser.error(f'{args.src}: no such file')
+    if osp.isdir(args.dst):
+        parser.error(f'{args.dst}: a folder, give the output file')
+    src = osp.realpath(args.src)
+    if src in (osp.realpath(args.dst), osp.realpath(args.dst + '.partial')):
+        parser.error(f'{args.dst}: the input itself (or its .partial), which would replace it')
+    if args.videos and not osp.isdir(args.videos):
+        parser.error(f'--videos {args.videos}: not a folder')
+    return args
 
+
+def resumed(partial: str) -> List[str]:
+    """The video ids of the complete lines of an interrupted run's ``partial`` file (cut back
+    to them)."""
+    if not osp.exists(partial):
+        return []
+    with open(partial, 'rb') as f:
+        lines = f.read().split(b'\n')
+    done = lines[:-1]  # the last element is '' or a cut-off line
+    with open(partial, 'wb') as f:
+        f.write(b''.join(line + b'\n' for line in done))
+    return [json.loads(line)['video_id'] for line in done]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
     present: Optional[Set[str]] = None
     if args.videos:
         present = {
@@ -82,27 +155,35 @@ def main() -> None:
             if name.endswith(args.video_ext)
         }
     partial = args.dst + '.partial'
-    done = 0
-    if osp.exists(partial):
-        with open(partial, 'rb') as f:
-            lines = f.read().split(b'\n')
-        done = len(lines) - 1  # the last element is '' or a cut-off line
-        with open(partial, 'wb') as f:
-            f.write(b'\n'.join(lines[:done]) + (b'\n' if done else b''))
     kept = skipped = 0
-    with (
-        open(args.src, encoding='utf-8') as src,
-        open(partial, 'a', encoding='utf-8') as dst,
-        tqdm(total=osp.getsize(args.src), unit='B', unit_scale=True) as progress,
-    ):
-        for video_id, entry in iter_members(src, progress):
-            if present is not None and video_id not in present:
-                skipped += 1
-                continue
-            kept += 1
-            if kept <= done:
-                continue  # written by the interrupted run
-            dst.write(json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False) + '\n')
+    try:
+        done = resumed(partial)
+        with (
+            open(args.src, encoding='utf-8') as src,
+            open(partial, 'a', encoding='utf-8') as dst,
+            tqdm(total=osp.getsize(args.src), unit='B', unit_scale=True) as progress,
+        ):
+            for video_id, entry in iter_members(src, progress):
+                if present is not None and video_id not in present:
+                    skipped += 1
+                    continue
+                kept += 1
+                if kept <= len(done):  # written by the interrupted run: the same video?
+                    if done[kept - 1] != video_id:
+                        raise ValueError(
+                            f'{partial} line {kept} is video {done[kept - 1]!r}, where this run '
+                            f'keeps {video_id!r}: it was begun from another input or --videos; '
+                            'delete it to start again'
+                        )
+                    continue
+                dst.write(json.dumps(dict(video_id=video_id, **entry), ensure_ascii=False) + '\n')
+    except (ValueError, KeyError, TypeError) as e:  # a damaged input or partial file
+        raise SystemExit(f'error: {e}') from None
+    if kept < len(done):
+        raise SystemExit(
+            f'error: {partial} holds {len(done)} videos, this run keeps {kept}: it was begun '
+            'from another input or --videos; delete it to start again'
+        )
     os.replace(partial, args.dst)
     print(
         f'{kept} videos written to {args.dst}'
