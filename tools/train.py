@@ -83,6 +83,33 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def start_problem(cfg: Config) -> Optional[str]:
+    """One line naming what would stop the run after the model is built (on every rank): a
+    work dir that is a file, a ``load_from`` / ``--resume`` checkpoint that does not exist, or a
+    learning-rate schedule step that begins at or after ``train_cfg.max_iters`` (mmengine's
+    error names neither); None when there is none."""
+    if osp.isfile(cfg.work_dir):
+        return f'work dir {cfg.work_dir} is a file'
+    load_from = cfg.get('load_from')
+    if load_from and '://' not in load_from:
+        path = osp.expanduser(load_from)
+        if not (osp.isfile(path) or (cfg.get('resume') and osp.isdir(path))):
+            return f'checkpoint not found: {load_from} (set by --resume or load_from)'
+    max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    schedules = cfg.get('param_scheduler') or []
+    for i, step in enumerate([schedules] if isinstance(schedules, dict) else schedules):
+        begin = step.get('begin', 0)
+        if isinstance(max_iters, int) and not step.get('by_epoch', True) and begin >= max_iters:
+            return (
+                f'param_scheduler[{i}] ({step.get("type")}) begins at iteration {begin}, not '
+                f'before train_cfg.max_iters={max_iters}: shorten the warm-up '
+                f'(param_scheduler[{i - 1}].end and [{i}].begin; a config variable such as '
+                'warmup_iters is read when the config is, so --cfg-options cannot change it) '
+                'or train longer'
+            )
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Train with the command line ``argv`` (``sys.argv[1:]`` when None)."""
     args = parse_args(argv)
@@ -95,6 +122,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         check_data(cfg, loaders)
     except DataNotFoundError as e:
         sys.exit(f'error: {e}')
+    problem = start_problem(cfg)
+    if problem:
+        sys.exit(f'error: {problem}')
     if args.check_data:
         return
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)

@@ -5,12 +5,14 @@ import json
 import math
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -134,3 +136,33 @@ def test_flags_and_cfg_options_merge_in_a_documented_order(tmp_path: Path) -> No
     assert (cfg.resume, cfg.load_from) == (True, None)
     cfg = merged('--resume', '--work-dir', str(tmp_path / 'new'))  # nothing to load either
     assert (cfg.resume, cfg.load_from) == (True, None)
+
+
+@pytest.mark.parametrize(
+    'change, message',
+    [
+        (dict(work_dir='FILE'), 'work dir .*afile is a file'),
+        (
+            dict(load_from='/nowhere/iter_4.pth'),
+            r'checkpoint not found: /nowhere/iter_4.pth \(set by',
+        ),
+        (
+            dict(train_cfg=dict(max_iters=10)),
+            r'param_scheduler\[1\] \(CosineAnnealingLR\) begins at iteration 50, not before '
+            r'train_cfg.max_iters=10: shorten the warm-up',
+        ),
+    ],
+)
+def test_settings_that_would_fail_after_building_the_model_fail_first(tmp_path, change, message):
+    """Each was a traceback from inside mmengine on every rank once the model was built."""
+    train = import_tool('tools/train.py')
+    cfg = Config.fromfile(str(CONFIG))
+    cfg.work_dir = str(tmp_path / 'work')
+    (tmp_path / 'afile').write_text('')
+    if change.get('work_dir') == 'FILE':
+        change = dict(work_dir=str(tmp_path / 'afile'))
+    cfg.merge_from_dict(change)
+    assert re.search(message, train.start_problem(cfg))
+    cfg.merge_from_dict(dict(load_from=str(tmp_path), resume=True, work_dir=str(tmp_path / 'w')))
+    cfg.merge_from_dict(dict(train_cfg=dict(max_iters=100)))
+    assert train.start_problem(cfg) is None  # --resume DIR

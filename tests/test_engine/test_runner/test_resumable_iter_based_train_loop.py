@@ -140,3 +140,19 @@ def test_a_dataset_without_a_stream_layout_resumes_whatever_the_checkpoint_says(
     loop._iter = 3
     loop.run()
     assert hub.get_info(LAYOUT_KEY) == dict(ranks=8)
+
+
+@pytest.mark.parametrize(
+    'settings, message',
+    [
+        (dict(max_iters=0), 'train_cfg.max_iters must be an int >= 1, got 0'),
+        (dict(max_iters=5, val_interval=0), 'train_cfg.val_interval must be an int >= 1, got 0'),
+        (dict(max_iters=5, val_interval=-1), 'train_cfg.val_interval must be an int >= 1, got -1'),
+    ],
+)
+def test_a_run_length_or_evaluation_interval_below_one_is_refused_at_once(settings, message):
+    """``val_interval=0`` divided by zero after the first iteration; -1 evaluated every one."""
+    samples = Samples(4)
+    loader = DataLoader(samples, batch_size=2, sampler=seekable(samples))
+    with pytest.raises(ValueError, match=message):
+        ResumableIterBasedTrainLoop(MagicMock(val_loop=None), loader, **settings)

@@ -10,6 +10,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from vtp.registry import LOOPS
+from vtp.utils.checks import require_int
 
 LAYOUT_KEY = 'data_stream_layout'  # message hub runtime info, saved in checkpoints
 
@@ -46,6 +47,9 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         allow_layout_change: bool = False,
         **kwargs: Any,
     ) -> None:
+        require_int('train_cfg.max_iters', max_iters, 1)
+        if val_interval is not None:  # 0 divided by zero after the first iteration
+            require_int('train_cfg.val_interval', val_interval, 1)
         self.allow_layout_change = allow_layout_change
         # built here, so that the dataset gets its layout before the workers start
         loader: DataLoader[Any] = (
