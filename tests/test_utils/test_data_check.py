@@ -116,3 +116,25 @@ def test_tools_print_one_line_from_any_directory(tmp_path: Path) -> None:
         lines = result.stderr.splitlines()
         assert len(lines) == 1, (name, result.stderr)
     assert lines == ['error: checkpoint not found: missing.pth']
+
+
+def test_tar_shard_datasets_are_checked(tmp_path: Path) -> None:
+    """The manifest, a shard list and every shard listed (none was checked: the run failed on
+    every rank after the model was built)."""
+    root = tmp_path / 'shards'
+    root.mkdir()
+
+    def problem(**dataset) -> str:
+        dataset = dict(type='VideoTextShardDataset', data_root=str(root), **dataset)
+        return missing_data(config(train_dataloader=dict(dataset=dataset)), ['train_dataloader'])
+
+    assert problem(manifest='manifest.json').startswith(
+        f'data file not found: {root}/manifest.json (set by train_dataloader.dataset.data_root='
+    )
+    assert problem(shards='list.txt').startswith(f'data file not found: {root}/list.txt')
+    (root / 'list.txt').write_text('a.tar\nb.tar\n')
+    (root / 'a.tar').write_bytes(b'')
+    assert problem(shards='list.txt').startswith(f'data file not found: {root}/b.tar')
+    assert problem(shards='{a,b}.tar').startswith(f'data file not found: {root}/b.tar')
+    (root / 'b.tar').write_bytes(b'')
+    assert problem(shards='list.txt') is None and problem(shards='s3://bucket/{a,b}.tar') is None

@@ -5,6 +5,7 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
+from vtp.datasets.shard_files import join, list_shards
 from vtp.registry import DATASETS
 
 DATA_DOCS = 'tools/data/{}/README.md'  # in the repository, beside the package
@@ -34,6 +35,16 @@ def _dataset_paths(dataset: object, key: str) -> Iterator[Tuple[str, str, bool]]
     for name, prefix in (dataset.get('data_prefix') or {}).items():
         if isinstance(prefix, str) and (prefix or root):
             yield osp.join(root, prefix), f'{joined}data_prefix.{name}={prefix!r}', True
+    if dataset.get('manifest'):  # tar shards: the manifest and every shard listed
+        yield join(root, dataset['manifest']), f'{joined}manifest={dataset["manifest"]!r}', False
+    shards = dataset.get('shards')
+    if shards:
+        key = f'{joined}shards={shards!r}'
+        items = [shards] if isinstance(shards, str) else list(shards)
+        lists = [join(root, item) for item in items if item.endswith('.txt')]
+        yield from ((path, key, False) for path in lists)
+        if all('://' in path or osp.isfile(path) for path in lists):
+            yield from ((path, key, False) for path in list_shards(shards, root))
 
 
 def missing_data(cfg: Config, loaders: Sequence[str]) -> Optional[str]:
