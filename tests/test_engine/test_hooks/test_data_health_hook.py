@@ -82,3 +82,32 @@ def test_too_many_failed_reads_stop_training_but_not_evaluation(tmp_path) -> Non
     hook.after_val_iter(runner, 0, data_batch=broken)
     with pytest.raises(RuntimeError, match='2 of 6 sample reads failed'):
         hook.after_train_iter(runner, 0, data_batch=broken)
+
+
+def test_a_run_too_short_to_be_stopped_warns_in_its_summary(tmp_path) -> None:
+    """Half the reads failed in a run shorter than min_samples: it succeeded without a word."""
+    hook = HOOKS.build(dict(type='DataHealthHook'))  # min_samples 200
+    runner = train_runner(tmp_path, 'test_data_health_hook_short')
+    hook.after_train_iter(runner, 0, data_batch=train_batch(['a'] * 4, failed=[0, 1]))
+    hook.after_train_epoch(runner)
+    assert (
+        'data (train): 2 of 6 sample reads failed, more than max_failure_ratio=0.1; the run was '
+        'not stopped because its ranks read fewer than min_samples=200 each'
+    ) in (tmp_path / 'log.txt').read_text()
+
+
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        (
+            dict(max_failure_ratio='0.1'),
+            r"max_failure_ratio must be a finite number >= 0, got '0.1'",
+        ),
+        (dict(max_failure_ratio=1.5), r'max_failure_ratio must be in \[0, 1\], got 1.5'),
+        (dict(min_samples=-5), r'min_samples must be an int >= 0, got -5'),
+        (dict(min_samples='abc'), r"min_samples must be an int >= 0, got 'abc'"),
+    ],
+)
+def test_bad_settings_are_named(args, message):
+    with pytest.raises(ValueError, match=f'DataHealthHook: {message}'):
+        HOOKS.build(dict(type='DataHealthHook', **args))

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmengine.fileio.backends.local_backend import LocalBackend
 
 from vtp.engine.runner.vtp_runner import CheckpointWriteError
-from vtp.registry import RUNNERS
+from vtp.registry import HOOKS, RUNNERS
 from vtp.testing import write_toy_config
 
 
@@ -83,3 +83,23 @@ def test_a_resumed_run_prunes_the_checkpoint_it_resumed_from(
     cfg.train_cfg.max_iters, cfg.resume, cfg.load_from = 6, True, str(work / 'iter_4.pth')
     RUNNERS.build(cfg).train()
     assert sorted(p.name for p in work.glob('iter_*')) == ['iter_2.pth', 'iter_6.pth']
+
+
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        (dict(interval=0), r'checkpoint.interval \(-1: none\) must be an int >= 1, got 0'),
+        (dict(interval=-5), r'checkpoint.interval \(-1: none\) must be an int >= 1, got -5'),
+        (dict(interval='500'), r"checkpoint.interval \(-1: none\) must be an int >= 1, got '500'"),
+        (dict(max_keep_ckpts='3'), r"max_keep_ckpts \(-1: all\) must be an int >= -1, got '3'"),
+        (
+            dict(max_keep_ckpt=2),
+            r'unknown argument max_keep_ckpt; CheckpointHook takes .*max_keep_ckpts',
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_when_built(args, message):
+    """A typo was passed to save_checkpoint and refused at the first save, after ``interval``
+    iterations of training; interval 0 saved nothing, silently."""
+    with pytest.raises(ValueError, match=message):
+        HOOKS.build(dict(type='SafeCheckpointHook', by_epoch=False, **args))

@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
+from vtp.utils.checks import require_int, require_number
 
 
 class _Tally:
@@ -48,7 +49,8 @@ class DataHealthHook(Hook):
 
     Args:
         max_failure_ratio: largest tolerated share of failed reads (failed / all reads).
-        min_samples: sample reads on a rank before the ratio is checked.
+        min_samples: sample reads on a rank before the ratio is checked (a shorter run that
+            passes the ratio only gets a warning in its summary).
         strict_eval: raise at the end of an evaluation that had missing samples.
     """
 
@@ -57,10 +59,11 @@ class DataHealthHook(Hook):
     def __init__(
         self, max_failure_ratio: float = 0.1, min_samples: int = 200, strict_eval: bool = False
     ) -> None:
-        if not 0 <= max_failure_ratio <= 1:
-            raise ValueError(f'max_failure_ratio must be in [0, 1], got {max_failure_ratio}')
-        self.max_failure_ratio = max_failure_ratio
-        self.min_samples = min_samples
+        ratio = require_number('DataHealthHook: max_failure_ratio', max_failure_ratio, minimum=0)
+        if ratio > 1:
+            raise ValueError(f'DataHealthHook: max_failure_ratio must be in [0, 1], got {ratio}')
+        self.max_failure_ratio = ratio
+        self.min_samples = require_int('DataHealthHook: min_samples', min_samples, 0)
         self.strict_eval = strict_eval
         self.tallies = {mode: _Tally() for mode in ('train', 'val', 'test')}
 
@@ -146,6 +149,13 @@ class DataHealthHook(Hook):
                 parts.append(part + ')')
             line += '; per corpus: ' + ', '.join(parts)
         runner.logger.info(line)
+        reads = tally.samples + tally.failures
+        if mode == 'train' and tally.failures > self.max_failure_ratio * reads:  # too few to stop
+            runner.logger.warning(
+                f'data (train): {tally.failures} of {reads} sample reads failed, more than '
+                f'max_failure_ratio={self.max_failure_ratio}; the run was not stopped because '
+                f'its ranks read fewer than min_samples={self.min_samples} each. Check the data.'
+            )
         if mode != 'train' and self.strict_eval and tally.files:
             listed = '; '.join(f'{path}: {why}' for path, why in sorted(tally.files.items()))
             raise RuntimeError(

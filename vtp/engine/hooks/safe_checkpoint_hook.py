@@ -1,5 +1,6 @@
 """Checkpointing that never deletes the last good checkpoint before a new one is complete."""
 
+import inspect
 from collections import deque
 from typing import Any
 
@@ -8,7 +9,7 @@ from mmengine.hooks import CheckpointHook
 from mmengine.runner import Runner
 
 from vtp.registry import HOOKS
-from vtp.utils.checks import is_int
+from vtp.utils.checks import is_int, require_int
 
 
 @HOOKS.register_module()
@@ -24,10 +25,26 @@ class SafeCheckpointHook(CheckpointHook):
     turn (mmengine's list, updated after the save, left the resumed file behind for good).
     Resuming deletes nothing before the next save, and only ``iter_N.pth`` / ``epoch_N.pth``
     files of whole ``N`` from the checkpoint's list (never a directory). Arguments are
-    ``CheckpointHook``'s.
+    ``CheckpointHook``'s, checked when the hook is built: ``interval`` an int >= 1 or -1 (no
+    periodic checkpoint; 0 saved none, silently), ``max_keep_ckpts`` an int, and no other
+    keyword (mmengine passes unknown ones to ``save_checkpoint``, which refused them at the
+    first save, after ``interval`` iterations of training).
     """
 
     max_keep_ckpts: int  # set by CheckpointHook.__init__
+
+    def __init__(self, interval: int = -1, max_keep_ckpts: int = -1, **kwargs: Any) -> None:
+        if interval != -1:
+            require_int('default_hooks.checkpoint.interval (-1: none)', interval, 1)
+        require_int('default_hooks.checkpoint.max_keep_ckpts (-1: all)', max_keep_ckpts, -1)
+        known = set(inspect.signature(CheckpointHook.__init__).parameters) - {'self', 'kwargs'}
+        unknown = sorted(set(kwargs) - known)
+        if unknown:
+            raise ValueError(
+                f'default_hooks.checkpoint: unknown argument {", ".join(unknown)}; '
+                f'CheckpointHook takes {", ".join(sorted(known))}'
+            )
+        super().__init__(interval=interval, max_keep_ckpts=max_keep_ckpts, **kwargs)
 
     def before_train(self, runner: Runner) -> None:
         keep, self.max_keep_ckpts = self.max_keep_ckpts, -1  # the parent's pruning is off
