@@ -32,6 +32,8 @@ def positive_int(value: str) -> int:
 def unwritable(path: str) -> str:
     """Why the JSON file ``path`` could not be written, or ``''``, after creating its folder:
     checked before evaluating, so a bad ``--out`` does not lose the run."""
+    if not path:
+        return 'empty, give a file name'
     if path.endswith(('/', os.sep)) or osp.isdir(path):
         return 'is a directory, give a file name'
     folder = osp.dirname(osp.realpath(path))  # where write_atomically puts it

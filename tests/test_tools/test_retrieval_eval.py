@@ -225,3 +225,4 @@ def test_an_existing_out_in_a_folder_that_takes_no_file_is_refused(tmp_path: Pat
     link.parent.mkdir()
     link.symlink_to(existing)  # the folder checked is the target's, where the file is written
     assert tool.unwritable(str(link)) == 'cannot be written (Permission denied)'
+    assert tool.unwritable('') == 'empty, give a file name'  # --out "" wrote nothing, silently

@@ -191,3 +191,13 @@ def test_a_run_of_the_demo_config_trains_the_scheduled_heads_from_their_iteratio
         ['loss_itc'],
         ['loss_itc', 'loss_itm', 'loss_mlm'],
     ]
+
+
+def test_heads_that_start_after_the_run_ends_are_named(caplog):
+    """They never train, and re-ranking evaluated the untrained matching head silently."""
+    run = runner(MODELS.build(toy_pretrainer()))
+    run.max_iters = 2
+    hook = HOOKS.build(dict(type='HeadScheduleHook', start_iters=dict(itm=1000, mlm=2)))
+    with caplog.at_level(logging.WARNING, logger='test'):
+        hook.before_train(run)
+    assert 'HeadScheduleHook: itm, mlm start at or after max_iters=2' in caplog.text

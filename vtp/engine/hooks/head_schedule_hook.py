@@ -98,7 +98,17 @@ class HeadScheduleHook(Hook):
                     f'HeadScheduleHook.{field} names {unknown}, which are not heads of the '
                     f'model: {", ".join(heads)}'
                 )
-        idle = self._first_idle_iteration(heads, runner.iter, getattr(runner, 'max_iters', None))
+        max_iters = getattr(runner, 'max_iters', None)
+        never = sorted(
+            n for n, start in self.start_iters.items() if max_iters and start >= max_iters
+        )
+        if never:
+            runner.logger.warning(
+                f'HeadScheduleHook: {", ".join(never)} start at or after max_iters={max_iters} '
+                '(start_iters=' + str(self.start_iters) + '): they never train, and what '
+                'evaluates them (re-ranking, QA, multiple choice) reports untrained heads'
+            )
+        idle = self._first_idle_iteration(heads, runner.iter, max_iters)
         if idle is not None:
             raise ValueError(
                 f'HeadScheduleHook trains no head at iteration {idle + 1} (start_iters='
