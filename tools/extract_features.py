@@ -44,7 +44,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--num-workers', type=int, default=2, help='decoding processes')
     parser.add_argument('--dtype', choices=['float16', 'float32'], default='float16')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.shard_size < 1 or (args.batch_size is not None and args.batch_size < 1):
+        parser.error('--shard-size and --batch-size must be >= 1')
+    if args.num_workers < 0:
+        parser.error('--num-workers must be >= 0')
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        parser.error(f'--out {args.out}: a file, give a folder')
+    return args
 
 
 def main() -> None:
@@ -65,20 +72,23 @@ def main() -> None:
         num_workers=args.num_workers,
         show_progress=False,
     )
-    items = gallery_items(args.videos or args.ann, cfg)
-    shards = shard_ranges(len(items), args.shard_size)
-    check_manifest(
-        args.out,
-        dict(
-            format='vtp-features-1',
-            config=osp.abspath(args.config),
-            checkpoint=osp.abspath(args.checkpoint),
-            key=extractor.fingerprint(items),
-            num_items=len(items),
-            shard_size=args.shard_size,
-            dtype=args.dtype,
-        ),
-    )
+    try:  # a missing or empty gallery, a folder of other features: one line
+        items = gallery_items(args.videos or args.ann, cfg)
+        shards = shard_ranges(len(items), args.shard_size)
+        check_manifest(
+            args.out,
+            dict(
+                format='vtp-features-1',
+                config=osp.abspath(args.config),
+                checkpoint=osp.abspath(args.checkpoint),
+                key=extractor.fingerprint(items),
+                num_items=len(items),
+                shard_size=args.shard_size,
+                dtype=args.dtype,
+            ),
+        )
+    except (OSError, ValueError) as e:
+        raise SystemExit(f'error: {e}') from None
     mine = shards_of_rank(len(shards), rank, world_size)
     todo = [i for i in mine if not shard_done(args.out, i)]
     print(

@@ -6,6 +6,7 @@ tools/search.py and tools/search_page.py with one line."""
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,30 @@ def test_search_stops_with_one_line(
     with pytest.raises(SystemExit) as error:
         import_tool('tools/search.py').main(argv + ['--query', 'a test clip', *extra])
     assert str(error.value).startswith('error: ') and message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    'extra, message',
+    [
+        (['--dtype', 'float16'], 'computed differently (dtype differ'),
+        (['--shard-size', '0'], None),
+        (['--out', 'FILE'], None),
+    ],
+)
+def test_extraction_stops_with_one_line(
+    toy_features, tmp_path, monkeypatch, capsys, extra, message
+):
+    """A folder of other features, a bad --shard-size and an --out that is a file were
+    tracebacks."""
+    monkeypatch.chdir(toy_features['root'])
+    (tmp_path / 'file').write_text('')
+    extra = [str(tmp_path / 'file') if e == 'FILE' else e for e in extra]
+    argv = ['extract_features.py', toy_features['config'], toy_features['checkpoint']]
+    argv += ['--ann', toy_features['ann_file'], '--out', toy_features['features'], *extra]
+    monkeypatch.setattr(sys, 'argv', argv)
+    with pytest.raises(SystemExit) as error:
+        import_tool('tools/extract_features.py').main()
+    shown = str(error.value) + capsys.readouterr().err
+    assert 'error' in shown and 'Traceback' not in shown
+    if message:
+        assert message in shown

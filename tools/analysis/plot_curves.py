@@ -35,7 +35,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--out', help='PNG to write (default: WORK_DIR/curves.png)')
     parser.add_argument('--dpi', type=int, default=100, help='resolution of the PNG')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.dpi < 1:
+        parser.error('--dpi must be >= 1')
+    if args.out is not None and osp.splitext(args.out)[1].lower() != '.png':
+        parser.error(f'--out {args.out}: give a .png file')
+    return args
 
 
 def scalar_files(path: str) -> List[str]:
@@ -53,7 +58,7 @@ def read_curves(files: List[str], patterns: List[str]) -> Curves:
     curves: Curves = {}
     step = 0.0  # the last training step seen: where a validation line is drawn
     for path in files:
-        with open(path, encoding='utf-8') as f:
+        with open(path, encoding='utf-8', errors='replace') as f:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
@@ -61,8 +66,13 @@ def read_curves(files: List[str], patterns: List[str]) -> Curves:
                     row = json.loads(line)
                 except json.JSONDecodeError as e:
                     sys.exit(f'error: {path}, line {number}: not JSON ({e.msg})')
+                if not isinstance(row, dict):
+                    sys.exit(f'error: {path}, line {number}: not a JSON object of scalars')
                 if 'iter' in row:
-                    step = float(row.get('step', row['iter']))
+                    at = row.get('step', row['iter'])
+                    if not isinstance(at, (int, float)) or isinstance(at, bool):
+                        sys.exit(f'error: {path}, line {number}: step {at!r} is not a number')
+                    step = float(at)
                 for key, value in row.items():
                     if key in ('iter', 'step', 'epoch') or not isinstance(value, (int, float)):
                         continue
@@ -103,7 +113,10 @@ def main() -> None:
     if not curves:
         sys.exit(f'error: no key of {", ".join(files)} matches {" ".join(args.keys)}')
     out = args.out or osp.join(args.path if osp.isdir(args.path) else '.', 'curves.png')
-    plot(curves, out, args.dpi)
+    try:
+        plot(curves, out, args.dpi)
+    except OSError as e:
+        sys.exit(f'error: cannot write {out} ({e.strerror or e})')
     for key, (xs, ys) in sorted(curves.items()):
         print(f'{key}: {len(xs)} points, last {ys[-1]:.4g} at step {xs[-1]:g}')
     print(f'curves written to {out}')

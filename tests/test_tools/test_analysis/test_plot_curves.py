@@ -37,3 +37,31 @@ def test_a_broken_line_is_named(tmp_path):
     path.write_text('{"loss": 1.0, "iter": 1, "step": 1}\n{"loss": \n')
     with pytest.raises(AssertionError, match='scalars.json, line 2: not JSON'):
         run_tool('tools/analysis/plot_curves.py', str(path))
+
+
+@pytest.mark.parametrize(
+    'line, message',
+    [
+        ('[1, 2]', 'line 2: not a JSON object of scalars'),
+        ('5', 'line 2: not a JSON object of scalars'),
+        ('{"loss": 1.0, "iter": "abc"}', "line 2: step 'abc' is not a number"),
+        ('{"loss": 1.0, "iter": null}', 'line 2: step None is not a number'),
+    ],
+)
+def test_lines_that_are_not_scalars_are_named(tmp_path, line, message):
+    """Each was a traceback (AttributeError, TypeError, ValueError)."""
+    path = tmp_path / 'scalars.json'
+    path.write_text('{"loss": 1.0, "iter": 1, "step": 1}\n' + line + '\n')
+    with pytest.raises(AssertionError, match=f'scalars.json, {message}'):
+        run_tool('tools/analysis/plot_curves.py', str(path))
+
+
+@pytest.mark.parametrize(
+    'args, message',
+    [(['--dpi', '0'], '--dpi must be >= 1'), (['--out', 'plot'], '--out plot: give a .png file')],
+)
+def test_bad_options_are_one_line(tmp_path, args, message):
+    path = tmp_path / 'scalars.json'
+    path.write_text('{"loss": 1.0, "iter": 1, "step": 1}\n')
+    with pytest.raises(AssertionError, match=message):
+        run_tool('tools/analysis/plot_curves.py', str(path), *args)
