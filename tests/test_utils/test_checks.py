@@ -1,10 +1,12 @@
 """``require_int`` and ``require_number``: the checks of user-given counts (top k and the like)
 and numbers (temperatures, scheduled values)."""
 
+import argparse
+
 import numpy as np
 import pytest
 
-from vtp.utils.checks import is_int, require_int, require_number
+from vtp.utils.checks import is_int, positive_float, positive_int, require_int, require_number
 
 
 def test_takes_ints_in_range_and_numpy_ints():
@@ -79,3 +81,20 @@ def test_a_minimum_is_named_and_kept(value, message):
 def test_is_int():
     assert is_int(3) and is_int(np.int64(-2))
     assert not any(is_int(v) for v in (True, 3.0, '3', None, np.float32(1)))
+
+
+def test_argparse_types_name_the_option():
+    """The benchmarks' options: 0 or a word is one line naming the option, not a traceback
+    from deep in the run (a ZeroDivisionError for --queries 0)."""
+    parser = argparse.ArgumentParser(exit_on_error=False)
+    parser.add_argument('--queries', type=positive_int)
+    parser.add_argument('--step-time', type=positive_float)
+    assert parser.parse_args(['--queries', '3', '--step-time', '0.5']).queries == 3
+    for argv, message in [
+        (['--queries', '0'], 'argument --queries: must be >= 1, got 0'),
+        (['--queries', 'x'], "argument --queries: 'x' is not a whole number"),
+        (['--step-time', 'nan'], 'argument --step-time: must be a finite number > 0, got nan'),
+        (['--step-time', '-1'], 'argument --step-time: must be a finite number > 0, got -1'),
+    ]:
+        with pytest.raises(argparse.ArgumentError, match=message):
+            parser.parse_args(argv)

@@ -43,6 +43,7 @@ from mmengine.logging import MMLogger
 
 from vtp.apis.video_items import VIDEO_EXTENSIONS, list_videos
 from vtp.datasets.transforms import DecodeVideo, OpenVideo, RandomCrop, Resize, SampleFrames
+from vtp.utils.checks import positive_float, positive_int
 
 MARGIN = 1.25
 REENCODE = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'reencode_videos.py')
@@ -143,11 +144,15 @@ def report(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('folder', help='folder of videos (searched recursively)')
-    parser.add_argument('--frames', type=int, default=8, help='frames per clip')
-    parser.add_argument('--size', type=int, default=224, help='crop size (short side x 8/7)')
-    parser.add_argument('--rounds', type=int, default=5, help='passes over the clips')
-    parser.add_argument('--step-time', type=float, default=0.5, help='GPU seconds per step')
-    parser.add_argument('--batch', type=int, default=32, help='clips per batch per GPU')
+    parser.add_argument('--frames', type=positive_int, default=8, help='frames per clip')
+    parser.add_argument(
+        '--size', type=positive_int, default=224, help='crop size (short side x 8/7)'
+    )
+    parser.add_argument('--rounds', type=positive_int, default=5, help='passes over the clips')
+    parser.add_argument(
+        '--step-time', type=positive_float, default=0.5, help='GPU seconds per step'
+    )
+    parser.add_argument('--batch', type=positive_int, default=32, help='clips per batch per GPU')
     parser.add_argument('--no-reencode', action='store_true', help='time the raw clips only')
     parser.add_argument('--per-clip', action='store_true', help='print each clip too')
     args = parser.parse_args()

@@ -24,6 +24,7 @@ import torch
 from vtp.engine.runner.retrieval_loop import rerank
 from vtp.evaluation.metrics.retrieval_metric import retrieval_summary
 from vtp.registry import MODELS
+from vtp.utils.checks import positive_int
 
 MODEL = dict(
     type='VideoTextPretrainer',
@@ -67,9 +68,9 @@ def summary(t2v: torch.Tensor, v2t: torch.Tensor, truth: torch.Tensor) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--num', type=int, default=1000, help='clips = captions N')
-    parser.add_argument('--topk', type=int, default=16)
-    parser.add_argument('--threads', type=int, default=torch.get_num_threads())
+    parser.add_argument('--num', type=positive_int, default=1000, help='clips = captions N')
+    parser.add_argument('--topk', type=positive_int, default=16)
+    parser.add_argument('--threads', type=positive_int, default=torch.get_num_threads())
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -16,19 +16,27 @@ from typing import List, Optional
 import numpy as np
 
 from vtp.apis.feature_index import build_index, search
+from vtp.utils.checks import positive_float, positive_int
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Benchmark FAISS search over synthetic clips')
-    parser.add_argument('--sizes', type=int, nargs='+', default=[10_000, 100_000, 1_000_000])
-    parser.add_argument('--dim', type=int, default=256, help='embedding width E')
+    parser.add_argument(
+        '--sizes', type=positive_int, nargs='+', default=[10_000, 100_000, 1_000_000]
+    )
+    parser.add_argument('--dim', type=positive_int, default=256, help='embedding width E')
     parser.add_argument('--clusters', type=int, default=1000, help='0: isotropic vectors')
-    parser.add_argument('--spread', type=float, default=0.5)
-    parser.add_argument('--queries', type=int, default=200)
-    parser.add_argument('--nprobe', type=int, default=16)
-    parser.add_argument('--pq-m', type=int, default=32)
+    parser.add_argument('--spread', type=positive_float, default=0.5)
+    parser.add_argument('--queries', type=positive_int, default=200)
+    parser.add_argument('--nprobe', type=positive_int, default=16)
+    parser.add_argument('--pq-m', type=positive_int, default=32)
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.clusters < 0 or args.clusters > min(args.sizes):
+        parser.error('--clusters must be in 0..the smallest of --sizes')
+    if args.dim % args.pq_m:
+        parser.error(f'--pq-m {args.pq_m} must divide --dim {args.dim}')
+    return args
 
 
 def unit(x: np.ndarray) -> np.ndarray:

@@ -47,25 +47,32 @@ from vtp.apis.video_items import VIDEO_EXTENSIONS, list_videos
 from vtp.datasets import VideoTextJsonDataset, VideoTextShardDataset
 from vtp.datasets.samplers import InfiniteSampler
 from vtp.datasets.shard_writer import write_manifest, write_shard
+from vtp.utils.checks import positive_int
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--clips', help='folder of videos (searched recursively)')
-    parser.add_argument('--num-clips', type=int, default=48, help='synthetic clips (no --clips)')
-    parser.add_argument('--clip-size', type=int, nargs=2, default=(128, 96), help='W H')
-    parser.add_argument('--clip-frames', type=int, default=32, help='frames per synthetic clip')
-    parser.add_argument('--samples-per-shard', type=int, default=16)
-    parser.add_argument('--frames', type=int, default=4, help='frames sampled per clip')
-    parser.add_argument('--crop', type=int, default=64, help='crop size (short side x 8/7)')
+    parser.add_argument(
+        '--num-clips', type=positive_int, default=48, help='synthetic clips (no --clips)'
+    )
+    parser.add_argument('--clip-size', type=positive_int, nargs=2, default=(128, 96), help='W H')
+    parser.add_argument(
+        '--clip-frames', type=positive_int, default=32, help='frames per synthetic clip'
+    )
+    parser.add_argument('--samples-per-shard', type=positive_int, default=16)
+    parser.add_argument('--frames', type=positive_int, default=4, help='frames sampled per clip')
+    parser.add_argument(
+        '--crop', type=positive_int, default=64, help='crop size (short side x 8/7)'
+    )
     parser.add_argument('--workers', type=int, default=1, help='dataloader workers')
-    parser.add_argument('--batch-size', type=int, default=4)
-    parser.add_argument('--batches', type=int, default=10, help='timed batches per round')
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--batch-size', type=positive_int, default=4)
+    parser.add_argument('--batches', type=positive_int, default=10, help='timed batches per round')
+    parser.add_argument('--rounds', type=positive_int, default=3)
     parser.add_argument(
         '--simulate', default='1e5,1e6,1e7', help='sample counts of simulated shard lists'
     )
-    parser.add_argument('--sim-samples-per-shard', type=int, default=1000)
+    parser.add_argument('--sim-samples-per-shard', type=positive_int, default=1000)
     return parser.parse_args(argv)
 
 

@@ -1,5 +1,6 @@
 """Checks of user-given settings, with errors that name them."""
 
+import argparse
 import math
 from numbers import Integral, Real
 from typing import Any, Optional, TypeGuard
@@ -40,3 +41,25 @@ def require_number(
     raise ValueError(
         f'{name} must be a {"positive" if positive else "finite"} number{bound}, got {value!r}'
     )
+
+
+def positive_int(text: str) -> int:
+    """``argparse`` type of an option that is an int >= 1 (its error names the option)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {value}')
+    return value
+
+
+def positive_float(text: str) -> float:
+    """``argparse`` type of an option that is a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f'must be a finite number > 0, got {text}')
+    return value
