@@ -184,3 +184,27 @@ def test_other_seed_changes_nuisances(runs: dict[str, Path]) -> None:
     ]
     assert sum(changed) > 90
     assert read_train(runs['a'])[1] != read_train(runs['c'])[1]
+
+
+def test_a_rerun_replaces_the_earlier_clips(tmp_path: Path, gen: ModuleType) -> None:
+    """Fewer clips into the same folder: the earlier run's clips went unlisted beside them.
+    Only the folders the generator writes are replaced."""
+    gen.main(['--out-dir', str(tmp_path), '--num-train', '3'])
+    (tmp_path / 'videos' / 'mine').mkdir()
+    gen.main(['--out-dir', str(tmp_path), '--num-train', '1'])
+    assert sorted(p.name for p in (tmp_path / 'videos').rglob('train_*/*.mp4')) == ['1000000.mp4']
+    assert (tmp_path / 'videos' / 'mine').is_dir()
+
+
+def test_the_answer_list_holds_every_answer_however_few_train_clips(tmp_path: Path, gen) -> None:
+    gen.main(['--out-dir', str(tmp_path), '--num-train', '2'])
+    questions = SCRIPT.parent / 'make_questions.py'
+    subprocess.run(
+        [sys.executable, str(questions), '--data-dir', str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    answers = load_json(tmp_path / 'answer_list.json')
+    assert len(answers) == 14 and set(gen.COLOURS) | set(gen.SHAPES) | set(gen.DIRECTIONS) == set(
+        answers
+    )

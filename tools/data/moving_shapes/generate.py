@@ -17,6 +17,8 @@ import argparse
 import csv
 import itertools
 import json
+import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -50,6 +52,7 @@ BACKGROUNDS: dict[str, tuple[int, int, int]] = {
 }
 SPLIT_STREAMS = {'train': 0, 'test': 1}
 CLIPS_PER_PAGE = 500
+OWN = re.compile(r'test|train_\d{3}')  # the clip folders under videos/ (page dirs of train)
 
 SHAPE_WORDS: dict[str, tuple[str, ...]] = {
     'circle': ('circle', 'disc', 'filled circle', 'dot'),
@@ -373,6 +376,14 @@ def generate(
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the generator from the command line (``argv`` as for :func:`parse_args`)."""
     args = parse_args(argv)
+    videos = args.out_dir / 'videos'
+    earlier = [  # the folders this generator writes: an earlier run's clips would stay unlisted
+        d for d in (videos.iterdir() if videos.is_dir() else ()) if d.is_dir() and OWN.match(d.name)
+    ]
+    for folder in earlier:
+        shutil.rmtree(folder)
+    if earlier:
+        print(f'moving_shapes: replaced the clips of an earlier run in {videos}')
     args.out_dir.mkdir(parents=True, exist_ok=True)
     begin = time.perf_counter()
     counts = generate(args.out_dir, args.num_train, args.seed, args.size, args.num_frames, args.fps)

@@ -9,8 +9,8 @@ writes, in the same folder:
   ``shape`` or ``direction``). ``video_id`` is the clip's path under ``videos/`` (read with
   ``video_template='{}'``). Training questions use varied wordings; test questions one each.
   The direction can only be read from the frames in order.
-- ``answer_list.json``: the answers of the training questions (14: 5 colours, 5 shapes,
-  4 directions).
+- ``answer_list.json``: every answer of the clips, train and test (14: 5 colours, 5 shapes,
+  4 directions; the test clips hold every combination, so however few train clips there are).
 - ``train_mc.json`` / ``test_mc.json``: ``[{video, caption: [5 options], answer}]``: the
   true caption ``a {colour} {shape} moves {direction}`` and four that differ from it in one
   attribute (the opposite direction, another direction, another colour, another shape), in a
@@ -118,7 +118,8 @@ def main() -> None:
     ):
         (root / name).write_text(json.dumps(items, indent=1) + '\n', encoding='utf-8')
         print(f'{len(items)} questions written to {root / name}')
-    answers = sorted({attrs[kind] for attrs in train.values() for kind in TEST_WORDINGS})
+    clips = [*train.values(), *test.values()]
+    answers = sorted({attrs[kind] for attrs in clips for kind in TEST_WORDINGS})
     (root / 'answer_list.json').write_text(json.dumps(answers) + '\n', encoding='utf-8')
     print(f'{len(answers)} answers written to {root / "answer_list.json"}')
     values = {kind: sorted({attrs[kind] for attrs in test.values()}) for kind in TEST_WORDINGS}
