@@ -2,6 +2,10 @@
 # Distributed testing on torchrun: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. On machines without CUDA it uses gloo on CPUs.
 set -euo pipefail
+if [ $# -lt 3 ] || ! [[ $3 =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options] (GPUS: processes per node, >= 1)" >&2
+    exit 2
+fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

@@ -2,6 +2,10 @@
 # Distributed training on torchrun: tools/dist_train.sh CONFIG GPUS [train.py options]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. On machines without CUDA it uses gloo on CPUs.
 set -euo pipefail
+if [ $# -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: tools/dist_train.sh CONFIG GPUS [train.py options] (GPUS: processes per node, >= 1)" >&2
+    exit 2
+fi
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

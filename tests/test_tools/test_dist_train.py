@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vtp.testing import read_scalars, repo_root, write_toy_config
 
 ROOT = repo_root()
@@ -41,3 +43,17 @@ def test_dist_train_two_cpu_processes(tmp_path: Path, moving_shapes_root: str) -
     assert (work_dir / 'iter_2.pth').is_file()
     rows = read_scalars(str(work_dir))
     assert any('retrieval/t2v_R1' in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    'script, args',
+    [
+        ('tools/dist_train.sh', []),
+        ('tools/dist_train.sh', ['configs/pretrain/moving_shapes.py', 'abc']),
+        ('tools/dist_test.sh', ['configs/pretrain/moving_shapes.py', 'ckpt.pth', '0']),
+    ],
+)
+def test_launchers_print_their_usage_on_missing_or_bad_arguments(script, args):
+    """It was `$1: unbound variable`, or torchrun tracebacks for GPUS abc or 0."""
+    result = subprocess.run(['bash', script, *args], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith(f'usage: {script} CONFIG')

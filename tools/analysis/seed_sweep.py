@@ -68,6 +68,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         parser.error(f'config not found: {args.config}')
     if args.gpus < 1:
         parser.error(f'--gpus must be >= 1, got {args.gpus}')
+    if osp.exists(args.work_dir) and not osp.isdir(args.work_dir):
+        parser.error(f'--work-dir {args.work_dir}: a file, give a folder')
     if len(set(args.seeds)) != len(args.seeds):
         parser.error(f'--seeds lists a seed twice: {args.seeds}')
     options = argparse.ArgumentParser(prog='--cfg-options', add_help=False)
