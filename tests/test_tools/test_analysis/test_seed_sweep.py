@@ -236,8 +236,8 @@ def test_contradictory_arguments_are_refused(tmp_path, config, capsys, extra, me
     assert message in capsys.readouterr().err
     with pytest.raises(SystemExit):
         sweep.main([str(tmp_path / 'absent.py'), '--work-dir', str(tmp_path)])
+    assert 'config not found: ' in capsys.readouterr().err
     (tmp_path / 'file').write_text('')
     with pytest.raises(SystemExit):
         sweep.main([config, '--work-dir', str(tmp_path / 'file')])
     assert 'file: a file, give a folder' in capsys.readouterr().err
-    assert 'config not found: ' in capsys.readouterr().err
