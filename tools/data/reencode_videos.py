@@ -1,13 +1,14 @@
 """Re-encode videos to a short side of a few hundred pixels at a few frames per second.
 
-Decoding dominates the data cost of video-text training; clips stored at 224 px and 3 fps
-decode many times faster than web originals (VindLU and CLIP4Clip prepare their data this
-way). Every video under ``--src`` (by extension) is written to the same relative path under
-``--dst`` as H.264 mp4 with PyAV. Each output is written to a temporary name and renamed
-when complete, so an interrupted run resumes where it stopped (finished files are skipped)
-and never leaves a half-written video. Videos with a display rotation (phone videos) are
-written upright, without one. Files that cannot be decoded are listed at the end (and in
-``--dst/failed.txt``, this run's); training replaces such samples anyway.
+Decoding dominates the data cost of video-text training; clips stored at 224 px and 3 fps decode
+many times faster than web originals (VindLU and CLIP4Clip prepare their data this way). Every
+video under ``--src`` (by extension; folders that are symbolic links are not followed) is
+written to the same relative path under ``--dst`` as H.264 mp4 with PyAV. Each output is written
+to a temporary name and renamed when complete, so an interrupted run resumes where it stopped
+(finished files are skipped) and never leaves a half-written video. Videos with a display
+rotation (phone videos) are written upright, without one. Files that cannot be decoded are
+listed at the end (and in ``--dst/failed.txt``, this run's); training replaces such samples
+anyway.
 
 The settings are kept in ``--dst/reencode.json``: a run with other ``--short-side``, ``--fps``
 or ``--crf`` into the same folder is refused (its outputs would mix two encodings). Refused
