@@ -45,3 +45,15 @@ class VideoTextFeatures:
                 self.text_tokens, self.text_mask, self.video_tokens
             )
         return self._fused_positives['tokens']
+
+    def require_pairs(self, head: str) -> None:
+        """Raise ``ValueError`` unless the batch pairs one text with each clip, as ``head``'s
+        loss does (a train pipeline reading several captions per clip without choosing one
+        crashed inside torch's cross entropy)."""
+        clips, texts = len(self.video_tokens), len(self.text_tokens)
+        if texts != clips:
+            raise ValueError(
+                f'{head} pairs one text with each clip, got {texts} texts for {clips} clips: a '
+                'clip with several captions needs TokenizeText(sample_one=True) in the train '
+                'pipeline'
+            )

@@ -342,6 +342,7 @@ def test_a_training_batch_with_several_captions_for_a_clip_is_refused_naming_the
     model = MODELS.build(toy_pretrainer())
     data = model.data_preprocessor(collated_batch(3, captions=[2, 1, 1]), training=True)
     with pytest.raises(
-        ValueError, match=r'got 4 texts for 3 clips: .*TokenizeText\(sample_one=True\)'
+        ValueError,
+        match=r'ITCHead pairs one text with each clip, got 4 texts for 3 clips: .*sample_one',
     ):
         model(**data, mode='loss')

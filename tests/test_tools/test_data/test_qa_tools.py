@@ -48,7 +48,8 @@ def test_moving_shapes_questions(moving_shapes_root: str) -> None:
         assert question['answer'] == truth
         assert (root / 'videos' / question['video_id']).is_file()
     answers = json.loads((root / 'answer_list.json').read_text())
-    assert set(answers) == {q['answer'] for q in train}
+    assert set(answers) == {q['answer'] for q in train + test}  # every answer, 14
+    assert len(answers) == 14
     direction = [q for q in test if q['type'] == 'direction']
     assert {q['answer'] for q in direction} == {'left', 'right', 'up', 'down'}
     assert len({q['question'] for q in direction}) == 1  # the answer is only in the frames

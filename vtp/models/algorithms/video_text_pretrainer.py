@@ -221,20 +221,7 @@ class VideoTextPretrainer(QuietInitMixin, BaseModel):
         return fused
 
     def extract_feat(self, inputs: Dict[str, torch.Tensor]) -> VideoTextFeatures:
-        """Encode a batch of paired clips and texts (one text per clip) into the shared bundle.
-
-        Raises:
-            ValueError: the batch holds another number of texts than clips (a training
-                pipeline reading several captions per clip without choosing one).
-        """
-        clips, texts = len(inputs['video']), len(inputs['input_ids'])
-        if texts != clips:
-            raise ValueError(
-                f'the model pairs one text with each clip (training, QA), got {texts} texts for '
-                f'{clips} clips: '
-                'a clip with several captions needs TokenizeText(sample_one=True) in the train '
-                'pipeline'
-            )
+        """Encode a batch of paired clips and texts (one text per clip) into the shared bundle."""
         video_tokens, video_embed = self.embed_video(inputs['video'])
         text_tokens, text_embed = self.embed_text(inputs['input_ids'], inputs['attention_mask'])
         return VideoTextFeatures(

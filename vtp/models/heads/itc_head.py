@@ -52,6 +52,7 @@ class ITCHead(BaseModule):
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itc`` and the diagnostic ``logit_scale``."""
+        feats.require_pairs('ITCHead')
         scale = self.logit_scale
         loss = self.loss_module(
             feats.video_embed, feats.text_embed, scale, feats.inputs.get('clip_ids')

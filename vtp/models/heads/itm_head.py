@@ -131,6 +131,7 @@ class ITMHead(BaseModule):
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_itm`` and the diagnostic ``acc_itm`` (percent)."""
+        feats.require_pairs('ITMHead')
         neg_text, neg_video, valid = self._sample_negatives(feats)
         batch = feats.video_tokens.shape[0]
         n = batch if self.num_pairs is None else min(self.num_pairs, batch)

@@ -55,6 +55,7 @@ class MLMHead(BaseModule):
         self, feats: VideoTextFeatures, data_samples: List[VideoTextDataSample]
     ) -> Dict[str, torch.Tensor]:
         """Returns ``loss_mlm`` and the diagnostic ``acc_mlm`` (percent of masked tokens)."""
+        feats.require_pairs('MLMHead')
         n = self.num_samples  # None slices every sample
         labels = feats.inputs['mlm_labels'][:n]  # (n, L), -100 where not masked
         text_mask = feats.text_mask[:n]
