@@ -102,10 +102,9 @@ def start_problem(cfg: Config) -> Optional[str]:
         if isinstance(max_iters, int) and not step.get('by_epoch', True) and begin >= max_iters:
             return (
                 f'param_scheduler[{i}] ({step.get("type")}) begins at iteration {begin}, not '
-                f'before train_cfg.max_iters={max_iters}: shorten the warm-up '
-                f'(param_scheduler[{i - 1}].end and [{i}].begin; a config variable such as '
-                'warmup_iters is read when the config is, so --cfg-options cannot change it) '
-                'or train longer'
+                f'before train_cfg.max_iters={max_iters}: shorten what comes before it (the '
+                'warm-up, in a config: a variable such as warmup_iters is read with the config, '
+                'so --cfg-options cannot change it) or train longer'
             )
     return None
 

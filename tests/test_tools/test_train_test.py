@@ -149,7 +149,7 @@ def test_flags_and_cfg_options_merge_in_a_documented_order(tmp_path: Path) -> No
         (
             dict(train_cfg=dict(max_iters=10)),
             r'param_scheduler\[1\] \(CosineAnnealingLR\) begins at iteration 50, not before '
-            r'train_cfg.max_iters=10: shorten the warm-up',
+            r'train_cfg.max_iters=10: shorten what comes before it \(the warm-up',
         ),
     ],
 )

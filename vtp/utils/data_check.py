@@ -44,7 +44,11 @@ def _dataset_paths(dataset: object, key: str) -> Iterator[Tuple[str, str, bool]]
         lists = [join(root, item) for item in items if item.endswith('.txt')]
         yield from ((path, key, False) for path in lists)
         if all('://' in path or osp.isfile(path) for path in lists):
-            yield from ((path, key, False) for path in list_shards(shards, root))
+            try:
+                listed = list_shards(shards, root)
+            except ValueError as e:  # a shard listed twice, a list not in UTF-8
+                raise DataNotFoundError(f'{e} (set by {key})') from None
+            yield from ((path, key, False) for path in listed)
 
 
 def missing_data(cfg: Config, loaders: Sequence[str]) -> Optional[str]:

@@ -105,8 +105,8 @@ class HeadScheduleHook(Hook):
         if never:
             runner.logger.warning(
                 f'HeadScheduleHook: {", ".join(never)} start at or after max_iters={max_iters} '
-                '(start_iters=' + str(self.start_iters) + '): they never train, and what '
-                'evaluates them (re-ranking, QA, multiple choice) reports untrained heads'
+                f'(start_iters={self.start_iters}): they never train, and what evaluates them '
+                '(re-ranking, QA, multiple choice) reports untrained heads'
             )
         idle = self._first_idle_iteration(heads, runner.iter, max_iters)
         if idle is not None:
