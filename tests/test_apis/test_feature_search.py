@@ -185,8 +185,9 @@ def test_reranking_rescores_every_clip_tied_with_the_kth(searcher, toy_features,
     assert reranked['copy'] == pytest.approx(reranked[kth['video_id']])
 
 
+@pytest.mark.parametrize('rerank_topk', [1, 2])  # 1: every clip asked for is unreadable
 def test_a_clip_unreadable_at_reranking_is_left_out_and_the_next_takes_its_place(
-    searcher, toy_features, tmp_path
+    searcher, toy_features, tmp_path, rerank_topk
 ):
     """Never a stopped search: the clip is reported, and the results are those of the features
     without it."""
@@ -210,8 +211,8 @@ def test_a_clip_unreadable_at_reranking_is_left_out_and_the_next_takes_its_place
             np.delete(embeds, best['index'], 0),
         ),
     )
-    got = gone(QUERIES, topk=3, rerank_topk=2)
-    want = without(QUERIES, topk=3, rerank_topk=2)
+    got = gone(QUERIES, topk=3, rerank_topk=rerank_topk)
+    want = without(QUERIES, topk=3, rerank_topk=rerank_topk)
     for g, w in zip(got, want):
         assert [m['path'] for m in g['matches']] == [m['path'] for m in w['matches']]
         np.testing.assert_allclose(
@@ -219,3 +220,38 @@ def test_a_clip_unreadable_at_reranking_is_left_out_and_the_next_takes_its_place
         )
         assert [e['index'] for e in g['left_out']] == [best['index']] and not w['left_out']
         assert 'missing file' in g['left_out'][0]['error']
+
+
+def test_rows_of_one_file_are_read_apart(searcher, toy_features, tmp_path):
+    """A second row of the best clip's file, with a window past its end: that row is left out,
+    the clip itself is re-ranked (failures were matched by path: both were left out, and the
+    tokens of the rows after it shifted)."""
+    best = searcher(QUERIES[0], topk=1)[0]['matches'][0]
+
+    def add_window(rows, embeds):
+        window = dict(rows[best['index']], start='1000.0', end='1001.0', video_id='late')
+        return rows + [window], np.concatenate([embeds, embeds[best['index'] : best['index'] + 1]])
+
+    both = edited_features(toy_features, tmp_path / 'both', add_window)
+    result = both(QUERIES[0], topk=4, rerank_topk=3)[0]
+    assert [e['index'] for e in result['left_out']] == [len(both.rows) - 1]
+    assert best['index'] in [m['index'] for m in result['matches'] if m['reranked']]
+
+
+def test_a_query_the_index_has_no_more_for_is_not_searched_deeper(searcher, monkeypatch):
+    """An IVF index probing few lists returns fewer hits than asked: the depth doubled up to
+    the whole gallery (gigabytes of results at scale)."""
+    from vtp.apis import feature_search
+
+    depths = []
+
+    def few(index, queries, k):
+        depths.append(k)
+        scores = np.full((len(queries), k), -1.0, np.float32)
+        ids = np.full((len(queries), k), -1, np.int64)
+        scores[:, :2], ids[:, :2] = [0.9, 0.8], [0, 1]
+        return scores, ids
+
+    monkeypatch.setattr(feature_search, 'search', few)
+    assert len(searcher(QUERIES[0], topk=4)[0]['matches']) == 2
+    assert depths == [4]

@@ -147,15 +147,14 @@ class FeatureSearch:
             needed = sorted({i for row in found for i in tied_top(row, rerank_topk)} - set(tokens))
             if not needed:
                 break
-            videos = model.embed_videos([self.item(i) for i in needed])
-            failed = {f['filename']: f['error'] for f in videos.failures}
-            readable = [i for i in needed if self.rows[i]['path'] not in failed]
-            unreadable.update(
-                {i: failed[self.rows[i]['path']] for i in needed if i not in readable}
-            )
-            if readable:
-                assert videos.tokens is not None
-                tokens.update(zip(readable, videos.tokens))
+            items = [self.item(i) for i in needed]
+            for batch in model.video_batches(items, model.batch_size):
+                for result in model.embed_video_batch(batch):  # by position: rows may share a file
+                    row = needed[int(result['index'])]
+                    if 'error' in result:
+                        unreadable[row] = result['error']
+                    else:
+                        tokens[row] = result['tokens']
         for error in unreadable.values():
             print_log(f'left out of the results (cannot read it now): {error}', logger='current')
         results: List[Dict[str, Any]] = []
@@ -217,27 +216,22 @@ class FeatureSearch:
         """Per query, ``(row, similarity)`` of the best clips not in ``unreadable``, best
         first: at least ``topk`` and ``rerank_topk`` of them (as many as there are), and every
         clip tied with the ``rerank_topk``-th."""
-        total = len(self.rows)
-        depth = min(max(topk, rerank_topk) + len(unreadable), total)
+        total, wanted = len(self.rows), max(topk, rerank_topk)
+        depth = min(max(topk, rerank_topk + 1) + len(unreadable), total)  # +1: see a tie's end
         while True:
             scores, ids = search(self.index, queries, depth)
-            found = [
-                [
-                    (int(i), float(s))
-                    for i, s in zip(ids[q], scores[q])
-                    if i >= 0 and i not in unreadable
-                ]
-                for q in range(len(queries))
-            ]
-            deeper = depth < total and any(
-                len(row) < min(max(topk, rerank_topk), total - len(unreadable))
-                or (
-                    rerank_topk
-                    and len(row) >= rerank_topk
-                    and row[-1][1] >= row[rerank_topk - 1][1]
-                )
-                for row in found
-            )
+            found, deeper = [], False
+            for q in range(len(queries)):
+                hits = [(int(i), float(s)) for i, s in zip(ids[q], scores[q]) if i >= 0]
+                row = [(i, s) for i, s in hits if i not in unreadable]
+                found.append(row)
+                if len(hits) < depth or depth >= total:  # the index holds no more for it
+                    continue
+                short = len(row) < min(wanted, total - len(unreadable))
+                k = rerank_topk
+                # the k-th may tie with clips past the depth: its row ends in it or its equals
+                tied = k and len(row) >= k and (len(row) == k or row[-1][1] >= row[k - 1][1])
+                deeper = deeper or short or bool(tied)
             if not deeper:
                 return found
             depth = min(2 * depth, total)

@@ -198,3 +198,17 @@ def test_negative_temperature_must_be_a_positive_number(temperature):
     with pytest.raises(ValueError, match='negative_temperature must be a positive number, got'):
         head.negative_temperature = temperature  # what AttributeScheduleHook assigns
     assert head.negative_temperature == 2.0
+
+
+def test_a_pair_keeps_the_negative_it_has_when_the_other_is_missing():
+    """Clips A, A, B captioned x, y, x: (B, x) has a negative text (y) but no negative clip (A is
+    shown with x); its text negative is kept, its clip draw ignored (both were dropped)."""
+    ids = random_ids(batch=3)
+    ids[2] = ids[0]
+    feats = make_features(ids)
+    feats.inputs['clip_ids'] = torch.tensor([10, 10, 20])
+    head = MODELS.build(dict(type='ITMHead', in_dims=TOY_TEXT_DIMS))
+    neg_text, _, valid = head._sample_negatives(feats)
+    assert valid.tolist() == [[False, False, True], [False, True, False]]  # (A, y): clip B
+    assert int(neg_text[2]) == 1  # y
+    assert head.loss(feats, [])['loss_itm'].isfinite()

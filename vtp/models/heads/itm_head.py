@@ -80,7 +80,8 @@ class ITMHead(BaseModule):
         self, feats: VideoTextFeatures
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Global indices of one hard negative text and one hard negative clip per local pair,
-        and (B,) whether the pair has a true negative (else its draws are to be ignored)."""
+        and (2, B) whether the pair has a true negative text (row 0) and clip (row 1); a draw
+        without one is to be ignored."""
         video_embed, text_embed = feats.video_embed, feats.text_embed
         if video_embed is None or text_embed is None:
             raise ValueError(
@@ -102,16 +103,16 @@ class ITMHead(BaseModule):
         else:
             clip = torch.unique(all_gather_no_grad(clip_ids), return_inverse=True)[1]  # (W*B,)
         caption = torch.unique(all_ids, dim=0, return_inverse=True)[1]  # (W*B,) one per text
-        size = (int(clip.max()) + 1, int(caption.max()) + 1)
-        shown = torch.zeros(size, dtype=torch.bool, device=ids.device)  # clip x caption
-        shown[clip, caption] = True
+        # (clip, caption) as one number; the pairs of the batch, sorted: O(W*B) memory
+        width = int(caption.max()) + 1
+        shown = torch.unique(clip * width + caption)
         same_clip = clip[own][:, None] == clip[None]  # (B, W*B)
-        text_blocked = same_clip | shown[clip[own]][:, caption]  # clip i with caption j
-        video_blocked = same_clip | shown[clip][:, caption[own]].t()  # clip j with caption i
-        valid = ~text_blocked.all(1) & ~video_blocked.all(1)
+        text_blocked = same_clip | torch.isin(clip[own][:, None] * width + caption[None], shown)
+        video_blocked = same_clip | torch.isin(clip[None] * width + caption[own][:, None], shown)
+        valid = torch.stack([~text_blocked.all(1), ~video_blocked.all(1)])  # (2, B)
         rows = torch.arange(batch, device=ids.device)
 
-        def draw(sim: torch.Tensor, blocked: torch.Tensor) -> torch.Tensor:
+        def draw(sim: torch.Tensor, blocked: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
             blocked = blocked.clone()
             blocked[~valid] = False  # nothing to draw from: any other pair, left out of the loss
             blocked[rows, own] = True
@@ -122,8 +123,8 @@ class ITMHead(BaseModule):
             return torch.multinomial(probs, 1).squeeze(1)  # (B,)
 
         return (
-            draw(video_embed @ all_text.t(), text_blocked),
-            draw(text_embed @ all_video.t(), video_blocked),
+            draw(video_embed @ all_text.t(), text_blocked, valid[0]),
+            draw(text_embed @ all_video.t(), video_blocked, valid[1]),
             valid,
         )
 
@@ -154,7 +155,7 @@ class ITMHead(BaseModule):
                 torch.cat([text_mask, *masks]),
                 torch.cat([video_tokens, *videos]),
             )[:, 0]
-        keep = torch.cat([torch.ones_like(valid[:n]), valid[:n], valid[:n]])
+        keep = torch.cat([torch.ones_like(valid[0, :n]), valid[0, :n], valid[1, :n]])
         logits = self(fused_cls)[keep]  # (3n, 2) less the invalid negatives: positives first
         labels = torch.zeros(len(logits), dtype=torch.long, device=logits.device)
         labels[:n] = 1
