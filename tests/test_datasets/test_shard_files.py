@@ -24,6 +24,7 @@ def test_list_file_lines_are_relative_to_the_list(tmp_path):
     ]
     assert list_shards(['x-{0..1}.tar', 'y.tar'], 'r') == ['r/x-0.tar', 'r/x-1.tar', 'r/y.tar']
     assert join('s3://bucket/corpus/', 'a.tar') == 's3://bucket/corpus/a.tar'
+    assert join('s3://bucket/corpus', '/abs/./list.txt') == '/abs/list.txt'
 
 
 def test_manifest_names_are_relative_to_its_folder(tmp_path):

@@ -5,11 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from mmengine.config import Config
 
 from vtp.testing import repo_root
-from vtp.utils.data_check import DataNotFoundError, missing_data
+from vtp.utils.data_check import missing_data
 
 ROOT = repo_root()
 
@@ -120,8 +119,8 @@ def test_tools_print_one_line_from_any_directory(tmp_path: Path) -> None:
 
 
 def test_tar_shard_datasets_are_checked(tmp_path: Path) -> None:
-    """The manifest, a shard list and every shard listed (none was checked: the run failed on
-    every rank after the model was built)."""
+    """The manifest and a shard list (neither was checked: the run failed on every rank after
+    the model was built); a shard that vanished stays a counted sample failure at run time."""
     root = tmp_path / 'shards'
     root.mkdir()
 
@@ -134,15 +133,5 @@ def test_tar_shard_datasets_are_checked(tmp_path: Path) -> None:
     )
     assert problem(shards='list.txt').startswith(f'data file not found: {root}/list.txt')
     (root / 'list.txt').write_text('a.tar\nb.tar\n')
-    (root / 'a.tar').write_bytes(b'')
-    assert problem(shards='list.txt').startswith(f'data file not found: {root}/b.tar')
-    assert problem(shards='{a,b}.tar').startswith(f'data file not found: {root}/b.tar')
-    (root / 'b.tar').write_bytes(b'')
-    assert problem(shards='list.txt') is None and problem(shards='s3://bucket/{a,b}.tar') is None
-
-
-def test_a_shard_list_that_cannot_be_read_is_one_error(tmp_path: Path) -> None:
-    (tmp_path / 'list.txt').write_text('a.tar\n./a.tar\n')
-    dataset = dict(type='VideoTextShardDataset', data_root=str(tmp_path), shards='list.txt')
-    with pytest.raises(DataNotFoundError, match=r'shard .*a.tar is listed twice .*\(set by'):
-        missing_data(config(train_dataloader=dict(dataset=dataset)), ['train_dataloader'])
+    assert problem(shards='list.txt') is None  # its shards are not required to exist
+    assert problem(shards=['s3://bucket/list.txt', '{a,b}.tar']) is None

@@ -49,6 +49,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from vtp.registry import MODELS
 from vtp.testing import synthetic_batch
+from vtp.utils.config_file import ConfigError, read_config
 from vtp.utils.pretrained import resolve_pretrained
 
 MODULES = ('video_encoder', 'text_encoder', 'fusion')
@@ -307,7 +308,10 @@ def main() -> None:
     args.iters = args.iters or (10 if cuda else 2)
     args.warmup = args.warmup if args.warmup is not None else (3 if cuda else 1)
     MMLogger.get_instance('benchmark_train_step', log_level='WARNING')  # no build logs
-    cfg = Config.fromfile(args.config)
+    try:
+        cfg = read_config(args.config)
+    except ConfigError as e:
+        sys.exit(f'error: {e}')
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'vtp'))

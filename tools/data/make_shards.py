@@ -39,7 +39,6 @@ from multiprocessing import get_context
 from multiprocessing.pool import Pool
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from mmengine.config import Config
 from tqdm import tqdm
 
 from vtp.apis.video_items import VIDEO_EXTENSIONS
@@ -50,6 +49,7 @@ from vtp.datasets.shard_writer import Sample, write_manifest, write_shard
 from vtp.datasets.tar_samples import count_samples
 from vtp.registry import DATASETS
 from vtp.utils.atomic_file import write_atomically
+from vtp.utils.config_file import ConfigError, read_config
 from vtp.utils.video_reencode import reencode_video
 
 DATASET: Optional[BaseVideoTextDataset] = None  # the corpus, shared with forked workers
@@ -98,7 +98,10 @@ def workers(count: int) -> Union[_InProcess, Pool]:
 
 def build_dataset(config: str, split: str) -> BaseVideoTextDataset:
     """The config's dataset for ``split``, reading records only (no pipeline)."""
-    cfg = Config.fromfile(config)
+    try:
+        cfg = read_config(config)
+    except ConfigError as e:
+        sys.exit(f'error: {e}')
     dataset_cfg = cfg[f'{split}_dataloader']['dataset']
     if dataset_cfg['type'] in ('MixedDataset', 'VideoTextShardDataset'):
         sys.exit(f'{config}: {dataset_cfg["type"]} is not one corpus of files; pick a corpus')
@@ -211,8 +214,9 @@ def make_shards(args: argparse.Namespace) -> None:
             continue
         try:
             with open(f'{name}_stats.json') as f:
-                done = json.load(f).get('layout')
-        except ValueError:  # damaged: the shard is written again
+                stats = json.load(f)
+            done = stats.get('layout', settings)  # written before layouts were kept: trusted
+        except (ValueError, AttributeError):  # damaged: the shard is written again
             tasks.append((shard, first, stop, args.out_dir, reencode, settings))
             continue
         if done != settings:

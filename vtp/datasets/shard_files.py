@@ -56,6 +56,8 @@ def join(root: str, path: str) -> str:
     (``./a.tar`` and ``a.tar`` are one name)."""
     if '://' in path:
         return path
+    if osp.isabs(path):
+        return osp.normpath(path)
     if is_url(root):
         return f'{root.rstrip("/")}/{path}'
     if '://' in root:  # file://

@@ -248,6 +248,8 @@ def damaged(checkpoint: dict, damage: str) -> dict:
     if damage == 'optimizer state of another shape':  # fused AdamW wrote out of bounds
         for state in checkpoint['optimizer']['state'].values():
             state['exp_avg'] = torch.zeros(1)
+    elif damage == 'no optimizer (save_optimizer=False)':
+        del checkpoint['optimizer']
     elif damage == 'no model tensors':
         checkpoint['state_dict'] = {'foo.weight': torch.ones(3)}
     elif damage == 'a plain state dict':
@@ -327,3 +329,15 @@ def test_resume_of_a_run_without_a_seed_gives_its_data_the_checkpoints_seed(tmp_
     second.train()
     loader = second.train_dataloader
     assert second.seed == seed and loader.sampler.seed == seed and loader.dataset.seed == seed
+
+
+def test_a_checkpoint_saved_without_its_optimizer_resumes_with_a_fresh_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_140000')
+    regression_runner(tmp_path / 'first', max_iters=2).train()
+    checkpoint = torch.load(tmp_path / 'first' / 'iter_2.pth', weights_only=True)
+    path = tmp_path / 'no_optimizer.pth'
+    torch.save(damaged(checkpoint, 'no optimizer (save_optimizer=False)'), path)
+    monkeypatch.setattr(time, 'strftime', lambda *args: '20261205_140001')
+    runner = regression_runner(tmp_path / 'second', max_iters=3, resume=True, load_from=str(path))
+    runner.train()
+    assert runner.iter == 3

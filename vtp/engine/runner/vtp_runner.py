@@ -126,7 +126,8 @@ def require_resumable(
     with whole ``iter`` and ``epoch`` counts, mmengine's ``message_hub``, and for each
     optimizer of ``optimizers`` (key in the checkpoint -> optimizer) a state of the same
     parameter groups whose per-parameter buffers (:data:`SHAPED_STATES`) have their
-    parameter's shape (``names``: parameter id -> name, for the message)."""
+    parameter's shape (``names``: parameter id -> name, for the message); a checkpoint saved
+    without its optimizer (``save_optimizer=False``) resumes with a fresh one, as in mmengine."""
     meta = checkpoint.get('meta')
     if not isinstance(meta, dict) or 'message_hub' not in checkpoint:
         raise CheckpointError(
@@ -137,6 +138,8 @@ def require_resumable(
             raise CheckpointError(
                 filename, f'meta.{key} must be an int >= 0, got {meta.get(key)!r}'
             )
+    if 'optimizer' not in checkpoint:  # saved with save_optimizer=False: a fresh optimizer
+        return
     for key, optimizer in optimizers.items():
         saved = checkpoint.get('optimizer')
         saved = saved.get(key) if key and isinstance(saved, dict) else saved
@@ -420,8 +423,8 @@ class VTPRunner(Runner):
         self._resuming = True
         try:
             super().resume(filename, *args, **kwargs)
-        except CheckpointError:
-            raise
+        except (CheckpointError, MemoryError, torch.cuda.OutOfMemoryError):
+            raise  # not the file's fault
         except Exception as e:  # anything mmengine or torch met restoring the state
             raise CheckpointError(
                 filename, f'cannot resume from it ({type(e).__name__}: {str(e)[:200]})'
