@@ -145,7 +145,7 @@ def test_a_download_stopped_in_a_preallocated_file_is_a_truncation(tmp_path):
     """The bytes that did not arrive are zeros, as aria2c or a torrent client leave a file:
     read as the archive's end, the cut sample (its video half zeros, its caption lost) was
     counted and the shard called whole."""
-    write_shard_corpus(tmp_path, [50], media={'mp4': bytes(range(256)) * 12}, manifest=False)
+    write_shard_corpus(tmp_path, [50], media={'mp4': bytes(range(256)) * 200}, manifest=False)
     path = tmp_path / 'shard-00000.tar'
     data = path.read_bytes()
     whole, _ = count_samples(str(path))
@@ -162,6 +162,6 @@ def test_padding_of_a_tar_record_is_not_a_truncation(tmp_path):
     path = write_tar(tmp_path / 'padded.tar', [('a.txt', b'x'), ('a.mp4', b'y')])
     data = open(path, 'rb').read()
     assert count_samples(path) == (1, False)
-    with open(path, 'wb') as f:  # a 64 KiB record (tar -b 128)
-        f.write(data + bytes(64 * 1024 - len(data) % (64 * 1024)))
+    with open(path, 'wb') as f:  # a 1 MiB record (tar -b 2048)
+        f.write(data + bytes((1 << 20) - len(data) % (1 << 20)))
     assert count_samples(path) == (1, False)

@@ -11,8 +11,8 @@ from vtp.datasets.shard_files import open_binary
 TAR_ERRORS = (tarfile.TarError, OSError, EOFError)
 CHUNK = 1 << 20  # bytes read at a time when checking what follows the last member
 # The end-of-archive marker (2 zero blocks) and the padding of the last record: 10 KiB records
-# (tar, Python's tarfile) leave at most 11 KiB of zeros, 64 KiB records 65 KiB.
-MAX_ZERO_TAIL = 65 * 1024
+# (tar, Python's tarfile) leave at most 11 KiB of zeros, tar's largest (-b 2048) 1 MiB + 1 KiB.
+MAX_ZERO_TAIL = (1 << 20) + 1024
 
 
 def split_member(name: str) -> Tuple[str, str]:

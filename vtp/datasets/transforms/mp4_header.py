@@ -96,11 +96,13 @@ class VideoTrack:
 
 @dataclass(frozen=True)
 class Mp4Header:
-    """The video tracks of an ISO base media file, and whether it has movie fragments (whose
-    samples the tracks' sample tables do not count)."""
+    """The video tracks of an ISO base media file, whether it has movie fragments (whose
+    samples the tracks' sample tables do not count), and whether a top-level box runs past the
+    end of the file (``cut_off``: a download stopped in its media data)."""
 
     video_tracks: List[VideoTrack]
     has_fragments: bool
+    cut_off: bool = False
 
 
 def read_mp4_header(path: Union[str, BinaryIO]) -> Optional[Mp4Header]:
@@ -121,7 +123,7 @@ def read_mp4_header(path: Union[str, BinaryIO]) -> Optional[Mp4Header]:
         path.seek(0)
     if found is None:
         return None
-    moov, moofs = found
+    moov, moofs, cut_off = found
     movie = (1.0, 0.0, 0.0, 1.0)
     tracks: List[VideoTrack] = []
     for kind, start, end in _boxes(moov, 0, len(moov)):
@@ -134,19 +136,21 @@ def read_mp4_header(path: Union[str, BinaryIO]) -> Optional[Mp4Header]:
     if moofs:
         _check_fragments(moov, moofs)
     return Mp4Header(
-        [replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t for t in tracks], bool(moofs)
+        [replace(t, matrix=_times(t.matrix, movie)) if t.matrix else t for t in tracks],
+        bool(moofs),
+        cut_off,
     )
 
 
-def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
+def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes], bool]]:
     """The payloads of the top-level ``moov`` box and of the ``moof`` boxes (movie
-    fragments), seeking over the other boxes (``mdat``); None if the file is no ISO base media
-    file."""
+    fragments), seeking over the other boxes (``mdat``), and whether a box runs past the end of
+    the file; None if the file is no ISO base media file."""
     f.seek(0, 2)
     file_size = f.tell()
     if file_size < 8:
         return None
-    pos, moov, moofs = 0, None, []
+    pos, moov, moofs, cut_off = 0, None, [], False
     while pos + 8 <= file_size:
         f.seek(pos)
         head = f.read(16)
@@ -173,10 +177,11 @@ def _read_top_level(f: BinaryIO) -> Optional[Tuple[bytes, List[bytes]]]:
         elif kind == b'moof':  # FFmpeg reads a fragment cut off by the end of the file too
             read = min(size, MAX_MOOF_BYTES)
             moofs.append((head + f.read(max(read - len(head), 0)))[header:read])
+        cut_off = cut_off or pos + size > file_size
         pos += size
     if moov is None:
         raise Mp4HeaderError('no moov box: an incomplete file (its index was to come at the end)')
-    return moov, moofs
+    return moov, moofs, cut_off
 
 
 def _boxes(data: bytes, start: int, end: int) -> Iterator[Tuple[bytes, int, int]]:

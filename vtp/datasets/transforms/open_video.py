@@ -147,7 +147,7 @@ def open_pyav(
     except av.error.FFmpegError as e:
         raise SampleError(path, 'undecodable video', first_line(e)) from None
     listed = header.video_tracks[0].num_samples if header and header.video_tracks else 0
-    if reader.num_packets < listed:  # decord refuses it when building its index
+    if header and header.cut_off and reader.num_packets < listed:  # as decord refuses it
         reader.close()
         raise SampleError(
             path,
