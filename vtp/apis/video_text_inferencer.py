@@ -25,6 +25,7 @@ from vtp.apis.video_items import (
     item_identity,
     split_pipeline,
 )
+from vtp.datasets.annotation import lone_surrogate
 from vtp.engine.runner.retrieval_loop import Rescored, match_scorers, reranked, rescore_topk
 from vtp.engine.runner.vtp_runner import load_matching, require_complete, require_tensors
 from vtp.models.algorithms.video_text_pretrainer import VideoTextPretrainer
@@ -97,14 +98,11 @@ def check_texts(texts: Sequence[Any]) -> None:
             raise ValueError(
                 f'text {i} is {text!r}: every text must be a string with a visible character'
             )
-        if not text.isascii():
-            try:
-                text.encode('utf-8')
-            except UnicodeEncodeError as e:
-                raise ValueError(
-                    f'text {i} is not text: a lone UTF-16 surrogate {text[e.start]!r} at '
-                    f'character {e.start}'
-                ) from None
+        at = lone_surrogate(text)
+        if at is not None:
+            raise ValueError(
+                f'text {i} is not text: a lone UTF-16 surrogate {text[at]!r} at character {at}'
+            )
 
 
 def build_model(

@@ -50,6 +50,18 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+def lone_surrogate(text: str) -> Optional[int]:
+    """The index of the first lone UTF-16 surrogate in ``text`` (a pickle or a JSON escape can
+    hold one; it is not text, and a tokenizer stops on it), or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
 def brief(value: Any) -> str:
     """``repr(value)`` shortened for an error message (long strings, deep or long lists)."""
     try:

@@ -5,7 +5,13 @@ import os.path as osp
 import pickle
 from typing import Any, Dict, Iterator, NoReturn
 
-from vtp.datasets.annotation import AnnotationError, brief, check_unique, iter_lines
+from vtp.datasets.annotation import (
+    AnnotationError,
+    brief,
+    check_unique,
+    iter_lines,
+    lone_surrogate,
+)
 from vtp.datasets.base_video_text_dataset import BaseVideoTextDataset
 from vtp.registry import DATASETS
 
@@ -123,16 +129,14 @@ class MSVDDataset(BaseVideoTextDataset):
                         'is genuine',
                     )
                 text = ' '.join(tokens)
-                if not text.isascii():
-                    try:
-                        text.encode('utf-8')
-                    except UnicodeEncodeError as e:  # a lone surrogate: a pickle can hold one
-                        raise AnnotationError(
-                            path,
-                            1,
-                            f'{video_id}[{i}]',
-                            f'not text: a lone UTF-16 surrogate {text[e.start]!r}',
-                        ) from None
+                at = lone_surrogate(text)
+                if at is not None:
+                    raise AnnotationError(
+                        path,
+                        1,
+                        f'{video_id}[{i}]',
+                        f'not text: a lone UTF-16 surrogate {text[at]!r}',
+                    )
                 texts.append(text)
             if not texts:
                 raise AnnotationError(path, 1, video_id, 'no captions')
