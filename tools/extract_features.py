@@ -28,6 +28,7 @@ from vtp.apis.feature_shards import (
 )
 from vtp.apis.video_items import gallery_items
 from vtp.apis.video_text_inferencer import load_config
+from vtp.utils.checks import positive_int
 from vtp.utils.config_file import ConfigError
 
 
@@ -39,14 +40,14 @@ def parse_args() -> argparse.Namespace:
     source.add_argument('--videos', help='a folder of videos (searched recursively)')
     source.add_argument('--ann', help="an annotation file in the config's test dataset format")
     parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--shard-size', type=int, default=1000, help='videos per shard')
-    parser.add_argument('--batch-size', type=int, help="clips per batch (the test loader's)")
+    parser.add_argument('--shard-size', type=positive_int, default=1000, help='videos per shard')
+    parser.add_argument(
+        '--batch-size', type=positive_int, help="clips per batch (the test loader's)"
+    )
     parser.add_argument('--num-workers', type=int, default=2, help='decoding processes')
     parser.add_argument('--dtype', choices=['float16', 'float32'], default='float16')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides')
     args = parser.parse_args()
-    if args.shard_size < 1 or (args.batch_size is not None and args.batch_size < 1):
-        parser.error('--shard-size and --batch-size must be >= 1')
     if args.num_workers < 0:
         parser.error('--num-workers must be >= 0')
     if osp.exists(args.out) and not osp.isdir(args.out):

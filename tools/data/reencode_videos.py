@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from vtp.apis.video_items import list_videos
 from vtp.utils.atomic_file import write_atomically
+from vtp.utils.checks import positive_int
 from vtp.utils.video_reencode import reencode_video
 
 SETTINGS = 'reencode.json'
@@ -57,12 +58,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--short-side', type=int, default=224)
     parser.add_argument('--fps', type=float, default=3.0)
     parser.add_argument('--crf', type=int, default=23, help='x264 quality (lower is better)')
-    parser.add_argument('--workers', type=int, default=os.cpu_count())
+    parser.add_argument('--workers', type=positive_int, default=os.cpu_count())
     args = parser.parse_args(argv)
     if args.short_side < 2 or not 0 < args.fps < 1000 or not 0 <= args.crf <= 51:
         parser.error('need --short-side >= 2, --fps in (0, 1000) and --crf in 0..51')
-    if args.workers < 1:
-        parser.error('--workers must be >= 1')
     if not osp.isdir(args.src):
         parser.error(f'--src {args.src}: not a folder')
     src, dst = osp.realpath(args.src), osp.realpath(args.dst)
